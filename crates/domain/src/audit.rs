@@ -1,0 +1,279 @@
+//! The audit trail: one row every time staff are shown a client's personal data and every
+//! time it changes. Rows carry no content, only who, whose, what kind, what, when and why.
+//!
+//! Rows are append-only and hash-chained: each row's hash covers its own fields and the hash
+//! of the row before it, and the store keeps the head (last seq and hash) in a separate row.
+//! [`verify`] recomputes the chain, so an edited, inserted or deleted row is detected.
+
+use crate::ids::{AuditId, ClientId, RequestId, UserId};
+use crate::roles::Role;
+use crate::types::AccessReason;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// The hash "before" the first row.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What kind of data was shown or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    /// Name, office, counselor: the case header.
+    CaseOverview,
+    /// A line in a list of clients (name).
+    ClientListEntry,
+    /// Who is assigned as counselor.
+    Assignment,
+}
+
+impl DataKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DataKind::CaseOverview => "case-overview",
+            DataKind::ClientListEntry => "client-list-entry",
+            DataKind::Assignment => "assignment",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::CaseOverview, Self::ClientListEntry, Self::Assignment]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    Viewed,
+    Created,
+    Changed,
+}
+
+impl AuditAction {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AuditAction::Viewed => "viewed",
+            AuditAction::Created => "created",
+            AuditAction::Changed => "changed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Viewed, Self::Created, Self::Changed]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// An audit event before the store gives it its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEvent {
+    pub id: AuditId,
+    pub at: OffsetDateTime,
+    pub actor_id: UserId,
+    pub actor_role: Role,
+    pub client_id: ClientId,
+    pub data_kind: DataKind,
+    pub action: AuditAction,
+    pub request_id: RequestId,
+    pub reason: Option<AccessReason>,
+}
+
+/// A stored audit row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub event: NewAuditEvent,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A line in the client's "who looked at my case" page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLogEntry {
+    pub at: OffsetDateTime,
+    pub actor_name: String,
+    pub actor_role: Role,
+    /// The actor's office(s) in the client's organisation, comma-separated; may be empty.
+    pub actor_offices: String,
+    pub data_kind: DataKind,
+    pub action: AuditAction,
+}
+
+/// The hash of a row at `seq` whose predecessor's hash is `prev_hash`. Fields are joined with
+/// the unit separator, which none of them can contain, so the encoding is unambiguous.
+pub fn row_hash(prev_hash: &str, seq: i64, e: &NewAuditEvent) -> String {
+    let at_micros = e.at.unix_timestamp_nanos() / 1_000;
+    let fields = [
+        prev_hash.to_string(),
+        seq.to_string(),
+        e.id.to_string(),
+        at_micros.to_string(),
+        e.actor_id.to_string(),
+        e.actor_role.as_str().to_string(),
+        e.client_id.to_string(),
+        e.data_kind.as_str().to_string(),
+        e.action.as_str().to_string(),
+        e.request_id.to_string(),
+        e.reason.as_ref().map(|r| r.as_str().to_string()).unwrap_or_default(),
+    ];
+    let mut h = Sha256::new();
+    for f in fields {
+        h.update(f.as_bytes());
+        h.update([0x1f]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends `event` after (`prev_seq`, `prev_hash`): returns the new row.
+pub fn chain(prev_seq: i64, prev_hash: &str, event: NewAuditEvent) -> AuditRow {
+    let seq = prev_seq + 1;
+    let hash = row_hash(prev_hash, seq, &event);
+    AuditRow {
+        seq,
+        event,
+        prev_hash: prev_hash.to_string(),
+        hash,
+    }
+}
+
+/// What is wrong with a chain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("row {seq}: expected sequence number {expected} (a row was deleted or inserted)")]
+    Gap { seq: i64, expected: i64 },
+    #[error("row {seq}: does not link to the row before it (a row was deleted or inserted)")]
+    BrokenLink { seq: i64 },
+    #[error("row {seq}: its contents do not match its hash (the row was altered)")]
+    Altered { seq: i64 },
+    #[error("the chain ends at row {last_seq}, but the recorded head is row {head_seq} (rows were deleted or the head was altered)")]
+    HeadMismatch { last_seq: i64, head_seq: i64 },
+}
+
+/// Incremental verifier, so millions of rows can be checked page by page.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    last_seq: i64,
+    last_hash: String,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_string(),
+        }
+    }
+}
+
+impl ChainVerifier {
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    /// Checks the next row.
+    pub fn check(&mut self, row: &AuditRow) -> Result<(), ChainBreak> {
+        let expected = self.last_seq + 1;
+        if row.seq != expected {
+            return Err(ChainBreak::Gap { seq: row.seq, expected });
+        }
+        if row.prev_hash != self.last_hash {
+            return Err(ChainBreak::BrokenLink { seq: row.seq });
+        }
+        if row_hash(&row.prev_hash, row.seq, &row.event) != row.hash {
+            return Err(ChainBreak::Altered { seq: row.seq });
+        }
+        self.last_seq = row.seq;
+        self.last_hash = row.hash.clone();
+        Ok(())
+    }
+
+    /// Checks that the chain ends where the store's head says it does.
+    pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
+        if head_seq != self.last_seq || head_hash != self.last_hash {
+            return Err(ChainBreak::HeadMismatch {
+                last_seq: self.last_seq,
+                head_seq,
+            });
+        }
+        Ok(self.last_seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn event(n: u8) -> NewAuditEvent {
+        NewAuditEvent {
+            id: AuditId::new(),
+            at: datetime!(2026-01-02 03:04:05.123456 UTC),
+            actor_id: UserId::new(),
+            actor_role: Role::Counselor,
+            client_id: ClientId::new(),
+            data_kind: if n % 2 == 0 { DataKind::CaseOverview } else { DataKind::ClientListEntry },
+            action: AuditAction::Viewed,
+            request_id: RequestId::new(),
+            reason: None,
+        }
+    }
+
+    fn build(n: u8) -> Vec<AuditRow> {
+        let mut rows = Vec::new();
+        let (mut seq, mut hash) = (0, GENESIS_HASH.to_string());
+        for i in 0..n {
+            let row = chain(seq, &hash, event(i));
+            seq = row.seq;
+            hash = row.hash.clone();
+            rows.push(row);
+        }
+        rows
+    }
+
+    fn verify(rows: &[AuditRow], head: (i64, &str)) -> Result<i64, ChainBreak> {
+        let mut v = ChainVerifier::default();
+        for r in rows {
+            v.check(r)?;
+        }
+        v.finish(head.0, head.1)
+    }
+
+    #[test]
+    fn an_untouched_chain_verifies() {
+        let rows = build(5);
+        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        assert_eq!(verify(&rows, (last.0, &last.1)), Ok(5));
+    }
+
+    #[test]
+    fn an_altered_row_is_detected() {
+        let mut rows = build(5);
+        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        rows[2].event.actor_role = Role::Leader;
+        assert_eq!(verify(&rows, (last.0, &last.1)), Err(ChainBreak::Altered { seq: 3 }));
+    }
+
+    #[test]
+    fn a_deleted_row_is_detected_in_the_middle_and_at_the_end() {
+        let rows = build(5);
+        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        let mut middle = rows.clone();
+        middle.remove(1);
+        assert_eq!(verify(&middle, (last.0, &last.1)), Err(ChainBreak::Gap { seq: 3, expected: 2 }));
+        let mut tail = rows;
+        tail.pop();
+        assert!(matches!(verify(&tail, (last.0, &last.1)), Err(ChainBreak::HeadMismatch { .. })));
+    }
+
+    #[test]
+    fn an_inserted_row_is_detected() {
+        let mut rows = build(3);
+        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        // A forged row renumbered into place still fails to link.
+        let mut forged = chain(1, "deadbeef", event(9));
+        forged.seq = 2;
+        rows.insert(1, forged);
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.seq = i as i64 + 1;
+        }
+        assert!(verify(&rows, (last.0, &last.1)).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! Accounts and sessions: login with throttling, server-side sessions, logout, password change,
+//! and the one-time setup of the first administrator.
+//!
+//! Sessions: the browser holds a random 256-bit token; the store holds only its SHA-256, so a
+//! database leak does not hand out sessions. A session ends after `idle` without use or
+//! `absolute` after login, whichever comes first, and on logout, password change and account
+//! disable. A new token is issued at every login (no session fixation).
+//!
+//! Throttling slows an attacker without locking out the real user:
+//! * per source address: after `per_ip_limit` failures within `window`, that address is
+//!   refused until the window has passed;
+//! * per username: after `per_user_limit` failures within `window`, the username is refused
+//!   *except from browsers that have logged in as that user before* (a "known device" cookie,
+//!   stored as a hash). An attacker can therefore not lock the real user out of their own
+//!   browser, and cannot keep guessing from anywhere else.
+//! Unknown usernames are throttled and answered exactly like known ones.
+
+use crate::DomainError;
+use crate::ids::UserId;
+use crate::password::NewPassword;
+use crate::ports::{Clock, FailedLogin, PasswordHasher, SessionRecord, Store};
+use crate::roles::Actor;
+use crate::types::{FieldError, Secret, Username};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: Duration::minutes(30),
+            absolute: Duration::hours(12),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    pub window: Duration,
+    pub per_user_limit: i64,
+    pub per_ip_limit: i64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self {
+            window: Duration::minutes(15),
+            per_user_limit: 5,
+            per_ip_limit: 30,
+        }
+    }
+}
+
+/// A fresh random token (256 bits, hex).
+pub fn new_token() -> Secret {
+    let bytes: [u8; 32] = rand::random();
+    Secret::new(hex::encode(bytes))
+}
+
+/// The SHA-256 of a token, as stored.
+pub fn token_hash(token: &Secret) -> String {
+    hex::encode(Sha256::digest(token.expose().as_bytes()))
+}
+
+/// What a login attempt presents.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    pub username: String,
+    pub password: Secret,
+    /// The client address as seen by the server (or by the trusted proxy).
+    pub source: String,
+    /// The known-device cookie, if the browser has one.
+    pub device: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginSuccess {
+    pub user_id: UserId,
+    pub session_token: Secret,
+    /// A device token to (re)set as the known-device cookie.
+    pub device_token: Secret,
+}
+
+fn user_key(username: &str) -> String {
+    format!("user:{}", username.trim().to_lowercase())
+}
+
+fn ip_key(source: &str) -> String {
+    format!("ip:{source}")
+}
+
+/// Logs in, or says why not without telling unknown users from wrong passwords.
+pub async fn login(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    hasher: &dyn PasswordHasher,
+    throttle: ThrottlePolicy,
+    attempt: LoginAttempt,
+) -> Result<LoginSuccess, DomainError> {
+    let now = clock.now();
+    let since = now - throttle.window;
+    let ukey = user_key(&attempt.username);
+    let ikey = ip_key(&attempt.source);
+    let retry = || DomainError::Throttled {
+        retry_after_secs: throttle.window.whole_seconds(),
+    };
+
+    if store.failed_logins_since(&ikey, since).await? >= throttle.per_ip_limit {
+        return Err(retry());
+    }
+
+    let username = Username::parse(&attempt.username).ok();
+    let credentials = match &username {
+        Some(u) => store.credentials_by_username(u).await?,
+        None => None,
+    };
+
+    if store.failed_logins_since(&ukey, since).await? >= throttle.per_user_limit {
+        let known = match (&credentials, &attempt.device) {
+            (Some(c), Some(d)) => store.is_known_device(c.user_id, &token_hash(d)).await?,
+            _ => false,
+        };
+        if !known {
+            return Err(retry());
+        }
+    }
+
+    let verified = match credentials.as_ref().and_then(|c| c.password_hash.as_deref().map(|h| (c, h))) {
+        Some((c, hash)) => hasher.verify(&attempt.password, hash).await && !c.disabled,
+        None => {
+            hasher.verify_dummy(&attempt.password).await;
+            false
+        }
+    };
+
+    let Some(creds) = credentials.filter(|_| verified) else {
+        for key in [ukey, ikey] {
+            store.record_failed_login(FailedLogin { key, at: now }).await?;
+        }
+        return Err(DomainError::InvalidCredentials);
+    };
+
+    store.clear_failed_logins(&ukey).await?;
+    let session_token = new_token();
+    store
+        .create_session(SessionRecord {
+            token_hash: token_hash(&session_token),
+            user_id: creds.user_id,
+            created_at: now,
+            last_seen_at: now,
+        })
+        .await?;
+    let device_token = match attempt.device {
+        Some(d) if store.is_known_device(creds.user_id, &token_hash(&d)).await? => d,
+        _ => new_token(),
+    };
+    store
+        .remember_device(creds.user_id, &token_hash(&device_token), now)
+        .await?;
+    Ok(LoginSuccess {
+        user_id: creds.user_id,
+        session_token,
+        device_token,
+    })
+}
+
+/// The actor behind a session token, if the session is alive. Refreshes its idle timer.
+pub async fn authenticate(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    policy: SessionPolicy,
+    token: &Secret,
+) -> Result<Option<Actor>, DomainError> {
+    let hash = token_hash(token);
+    let Some(session) = store.session(&hash).await? else {
+        return Ok(None);
+    };
+    let now = clock.now();
+    if now - session.last_seen_at > policy.idle || now - session.created_at > policy.absolute {
+        store.delete_session(&hash).await?;
+        return Ok(None);
+    }
+    let Some(actor) = store.actor(session.user_id).await? else {
+        store.delete_session(&hash).await?;
+        return Ok(None);
+    };
+    // Touch at most once a minute: fewer writes, same idle timeout to the minute.
+    if now - session.last_seen_at > Duration::minutes(1) {
+        store.touch_session(&hash, now).await?;
+    }
+    Ok(Some(actor))
+}
+
+pub async fn logout(store: &dyn Store, token: &Secret) -> Result<(), DomainError> {
+    store.delete_session(&token_hash(token)).await?;
+    Ok(())
+}
+
+/// Changes the actor's own password after checking the current one. Ends every session of
+/// the user (other browsers are logged out) and returns a fresh session for this browser.
+pub async fn change_password(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    hasher: &dyn PasswordHasher,
+    actor: &Actor,
+    username: &Username,
+    current: &Secret,
+    new: &Secret,
+) -> Result<Secret, DomainError> {
+    let creds = store
+        .credentials_by_username(username)
+        .await?
+        .filter(|c| c.user_id == actor.user_id)
+        .ok_or(DomainError::NotFound)?;
+    let ok = match creds.password_hash.as_deref() {
+        Some(h) => hasher.verify(current, h).await,
+        None => false,
+    };
+    if !ok {
+        return Err(DomainError::invalid("current_password", FieldError::Required));
+    }
+    let new = NewPassword::parse(new, username.as_str())
+        .map_err(|e| DomainError::invalid("new_password", e))?;
+    let hash = hasher.hash(new.secret()).await?;
+    store.set_password_hash(actor.user_id, &hash).await?;
+    let token = new_token();
+    let now = clock.now();
+    store
+        .create_session(SessionRecord {
+            token_hash: token_hash(&token),
+            user_id: actor.user_id,
+            created_at: now,
+            last_seen_at: now,
+        })
+        .await?;
+    Ok(token)
+}
+
+/// On an empty database (no organisation yet), creates a one-time setup token and returns it
+/// so that `serve` can print it; otherwise `None`. Each start issues a new token and the old
+/// one stops working.
+pub async fn issue_setup_token_if_empty(
+    store: &dyn Store,
+    clock: &dyn Clock,
+) -> Result<Option<Secret>, DomainError> {
+    if store.organisation_count().await? > 0 {
+        return Ok(None);
+    }
+    let token = new_token();
+    store.put_setup_token(&token_hash(&token), clock.now()).await?;
+    Ok(Some(token))
+}
+
+pub fn is_expired(session: &SessionRecord, now: OffsetDateTime, policy: SessionPolicy) -> bool {
+    now - session.last_seen_at > policy.idle || now - session.created_at > policy.absolute
+}

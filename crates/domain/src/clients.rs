@@ -1,0 +1,94 @@
+//! Client cases: opening one (with its audit row), the client's own view, the caseload list,
+//! and the client's "who looked at my case" log.
+
+use crate::DomainError;
+use crate::audit::{AccessLogEntry, AuditAction, DataKind, NewAuditEvent};
+use crate::ids::{AuditId, ClientId, RequestId};
+use crate::policy::{Action, Resource, authorize, caseload_scope};
+use crate::ports::{ClientRecord, ClientSummary, Clock, Store};
+use crate::roles::Actor;
+use crate::types::AccessReason;
+
+/// Context every use case that writes audit rows needs.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub clock: &'a dyn Clock,
+    pub request_id: RequestId,
+}
+
+/// Opens a client's case for `actor`. Staff views write their audit row in the same
+/// transaction as the read; a protected client needs `reason`, which the row records.
+pub async fn open_case(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<ClientRecord, DomainError> {
+    let scope = ctx.store.client_scope(client).await?.ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let reason = if permit.reason_required {
+        match reason.map(AccessReason::parse) {
+            None => return Err(DomainError::ReasonRequired),
+            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
+            Some(Ok(r)) => Some(r),
+        }
+    } else {
+        None
+    };
+    let audit = permit.audited.then(|| NewAuditEvent {
+        id: AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        data_kind: DataKind::CaseOverview,
+        action: AuditAction::Viewed,
+        request_id: ctx.request_id,
+        reason,
+    });
+    ctx.store
+        .read_client(client, audit)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The client's own case, for their home page.
+pub async fn own_case(ctx: Ctx<'_>, actor: &Actor) -> Result<ClientRecord, DomainError> {
+    let client = actor.own_client.ok_or(DomainError::NotFound)?;
+    open_case(ctx, actor, client, None).await
+}
+
+/// The counselor's caseload (clients assigned to them). Each name shown is personal data
+/// shown to staff, so each gets an audit row, written before the list is returned.
+pub async fn my_caseload(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<ClientSummary>, DomainError> {
+    let scope = caseload_scope(actor).ok_or(DomainError::NotFound)?;
+    let clients = ctx.store.list_clients(&scope, true).await?;
+    let now = ctx.clock.now();
+    let events = clients
+        .iter()
+        .map(|c| NewAuditEvent {
+            id: AuditId::new(),
+            at: now,
+            actor_id: actor.user_id,
+            actor_role: crate::roles::Role::Counselor,
+            client_id: c.id,
+            data_kind: DataKind::ClientListEntry,
+            action: AuditAction::Viewed,
+            request_id: ctx.request_id,
+            reason: None,
+        })
+        .collect::<Vec<_>>();
+    if !events.is_empty() {
+        ctx.store.append_audit(events).await?;
+    }
+    Ok(clients)
+}
+
+/// Who looked at the client's case: for the client only.
+pub async fn access_log(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<AccessLogEntry>, DomainError> {
+    let client = actor.own_client.ok_or(DomainError::NotFound)?;
+    let scope = ctx.store.client_scope(client).await?.ok_or(DomainError::NotFound)?;
+    authorize(actor, Action::ViewAccessLog, Resource::Client(&scope))?;
+    Ok(ctx.store.access_log(client, 500).await?)
+}

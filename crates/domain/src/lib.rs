@@ -1,0 +1,21 @@
+//! Vendepunkt's domain.
+//!
+//! Everything here is free of I/O: the types that input is parsed into at the edge, the one
+//! access policy ([`policy::authorize`]), the use cases, and the ports ([`ports`]) that the
+//! storage crates and the web crate implement. A use case receives its ports as arguments, so
+//! every rule can be tested with real stores and an injected [`ports::Clock`].
+
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod demo;
+pub mod error;
+pub mod ids;
+pub mod org;
+pub mod password;
+pub mod policy;
+pub mod ports;
+pub mod roles;
+pub mod types;
+
+pub use error::DomainError;
