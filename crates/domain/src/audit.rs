@@ -112,7 +112,10 @@ pub fn row_hash(prev_hash: &str, seq: i64, e: &NewAuditEvent) -> String {
         e.data_kind.as_str().to_string(),
         e.action.as_str().to_string(),
         e.request_id.to_string(),
-        e.reason.as_ref().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        e.reason
+            .as_ref()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
     ];
     let mut h = Sha256::new();
     for f in fields {
@@ -143,7 +146,9 @@ pub enum ChainBreak {
     BrokenLink { seq: i64 },
     #[error("row {seq}: its contents do not match its hash (the row was altered)")]
     Altered { seq: i64 },
-    #[error("the chain ends at row {last_seq}, but the recorded head is row {head_seq} (rows were deleted or the head was altered)")]
+    #[error(
+        "the chain ends at row {last_seq}, but the recorded head is row {head_seq} (rows were deleted or the head was altered)"
+    )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
 }
 
@@ -172,7 +177,10 @@ impl ChainVerifier {
     pub fn check(&mut self, row: &AuditRow) -> Result<(), ChainBreak> {
         let expected = self.last_seq + 1;
         if row.seq != expected {
-            return Err(ChainBreak::Gap { seq: row.seq, expected });
+            return Err(ChainBreak::Gap {
+                seq: row.seq,
+                expected,
+            });
         }
         if row.prev_hash != self.last_hash {
             return Err(ChainBreak::BrokenLink { seq: row.seq });
@@ -209,7 +217,11 @@ mod tests {
             actor_id: UserId::new(),
             actor_role: Role::Counselor,
             client_id: ClientId::new(),
-            data_kind: if n % 2 == 0 { DataKind::CaseOverview } else { DataKind::ClientListEntry },
+            data_kind: if n.is_multiple_of(2) {
+                DataKind::CaseOverview
+            } else {
+                DataKind::ClientListEntry
+            },
             action: AuditAction::Viewed,
             request_id: RequestId::new(),
             reason: None,
@@ -239,34 +251,58 @@ mod tests {
     #[test]
     fn an_untouched_chain_verifies() {
         let rows = build(5);
-        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        let last = rows
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_default();
         assert_eq!(verify(&rows, (last.0, &last.1)), Ok(5));
     }
 
     #[test]
     fn an_altered_row_is_detected() {
         let mut rows = build(5);
-        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        let last = rows
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_default();
         rows[2].event.actor_role = Role::Leader;
-        assert_eq!(verify(&rows, (last.0, &last.1)), Err(ChainBreak::Altered { seq: 3 }));
+        assert_eq!(
+            verify(&rows, (last.0, &last.1)),
+            Err(ChainBreak::Altered { seq: 3 })
+        );
     }
 
     #[test]
     fn a_deleted_row_is_detected_in_the_middle_and_at_the_end() {
         let rows = build(5);
-        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        let last = rows
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_default();
         let mut middle = rows.clone();
         middle.remove(1);
-        assert_eq!(verify(&middle, (last.0, &last.1)), Err(ChainBreak::Gap { seq: 3, expected: 2 }));
+        assert_eq!(
+            verify(&middle, (last.0, &last.1)),
+            Err(ChainBreak::Gap {
+                seq: 3,
+                expected: 2
+            })
+        );
         let mut tail = rows;
         tail.pop();
-        assert!(matches!(verify(&tail, (last.0, &last.1)), Err(ChainBreak::HeadMismatch { .. })));
+        assert!(matches!(
+            verify(&tail, (last.0, &last.1)),
+            Err(ChainBreak::HeadMismatch { .. })
+        ));
     }
 
     #[test]
     fn an_inserted_row_is_detected() {
         let mut rows = build(3);
-        let last = rows.last().map(|r| (r.seq, r.hash.clone())).unwrap_or_default();
+        let last = rows
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_default();
         // A forged row renumbered into place still fails to link.
         let mut forged = chain(1, "deadbeef", event(9));
         forged.seq = 2;

@@ -13,6 +13,7 @@
 //!   *except from browsers that have logged in as that user before* (a "known device" cookie,
 //!   stored as a hash). An attacker can therefore not lock the real user out of their own
 //!   browser, and cannot keep guessing from anywhere else.
+//!
 //! Unknown usernames are throttled and answered exactly like known ones.
 
 use crate::DomainError;
@@ -130,7 +131,10 @@ pub async fn login(
         }
     }
 
-    let verified = match credentials.as_ref().and_then(|c| c.password_hash.as_deref().map(|h| (c, h))) {
+    let verified = match credentials
+        .as_ref()
+        .and_then(|c| c.password_hash.as_deref().map(|h| (c, h)))
+    {
         Some((c, hash)) => hasher.verify(&attempt.password, hash).await && !c.disabled,
         None => {
             hasher.verify_dummy(&attempt.password).await;
@@ -140,7 +144,9 @@ pub async fn login(
 
     let Some(creds) = credentials.filter(|_| verified) else {
         for key in [ukey, ikey] {
-            store.record_failed_login(FailedLogin { key, at: now }).await?;
+            store
+                .record_failed_login(FailedLogin { key, at: now })
+                .await?;
         }
         return Err(DomainError::InvalidCredentials);
     };
@@ -156,7 +162,13 @@ pub async fn login(
         })
         .await?;
     let device_token = match attempt.device {
-        Some(d) if store.is_known_device(creds.user_id, &token_hash(&d)).await? => d,
+        Some(d)
+            if store
+                .is_known_device(creds.user_id, &token_hash(&d))
+                .await? =>
+        {
+            d
+        }
         _ => new_token(),
     };
     store
@@ -222,7 +234,10 @@ pub async fn change_password(
         None => false,
     };
     if !ok {
-        return Err(DomainError::invalid("current_password", FieldError::Required));
+        return Err(DomainError::invalid(
+            "current_password",
+            FieldError::Required,
+        ));
     }
     let new = NewPassword::parse(new, username.as_str())
         .map_err(|e| DomainError::invalid("new_password", e))?;
@@ -252,7 +267,9 @@ pub async fn issue_setup_token_if_empty(
         return Ok(None);
     }
     let token = new_token();
-    store.put_setup_token(&token_hash(&token), clock.now()).await?;
+    store
+        .put_setup_token(&token_hash(&token), clock.now())
+        .await?;
     Ok(Some(token))
 }
 

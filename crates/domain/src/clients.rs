@@ -25,7 +25,11 @@ pub async fn open_case(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<ClientRecord, DomainError> {
-    let scope = ctx.store.client_scope(client).await?.ok_or(DomainError::NotFound)?;
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
     let reason = if permit.reason_required {
         match reason.map(AccessReason::parse) {
@@ -88,7 +92,11 @@ pub async fn my_caseload(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<ClientSummar
 /// Who looked at the client's case: for the client only.
 pub async fn access_log(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<AccessLogEntry>, DomainError> {
     let client = actor.own_client.ok_or(DomainError::NotFound)?;
-    let scope = ctx.store.client_scope(client).await?.ok_or(DomainError::NotFound)?;
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
     authorize(actor, Action::ViewAccessLog, Resource::Client(&scope))?;
     Ok(ctx.store.access_log(client, 500).await?)
 }

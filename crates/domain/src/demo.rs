@@ -6,7 +6,9 @@
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, TeamId, UserId};
-use crate::ports::{Clock, NewClient, NewOffice, NewOrganisation, NewTeam, NewUser, PasswordHasher, Store};
+use crate::ports::{
+    Clock, NewClient, NewOffice, NewOrganisation, NewTeam, NewUser, PasswordHasher, Store,
+};
 use crate::roles::{Role, RoleGrant};
 use crate::types::{PersonName, Secret, UnitName, Username};
 
@@ -34,7 +36,11 @@ fn username(s: &str) -> Result<Username, DomainError> {
 
 /// Seeds the demo organisation if the database holds no organisation yet. Returns whether it
 /// seeded anything.
-pub async fn seed(store: &dyn Store, clock: &dyn Clock, hasher: &dyn PasswordHasher) -> Result<bool, DomainError> {
+pub async fn seed(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    hasher: &dyn PasswordHasher,
+) -> Result<bool, DomainError> {
     if store.organisation_count().await? > 0 {
         return Ok(false);
     }
@@ -42,21 +48,39 @@ pub async fn seed(store: &dyn Store, clock: &dyn Clock, hasher: &dyn PasswordHas
     let hash = hasher.hash(&Secret::new(DEMO_PASSWORD)).await?;
     let org = OrganisationId::new();
     store
-        .create_organisation(NewOrganisation { id: org, name: unit("Demo kommune (oppdiktet)")?, created_at: now })
+        .create_organisation(NewOrganisation {
+            id: org,
+            name: unit("Demo kommune (oppdiktet)")?,
+            created_at: now,
+        })
         .await?;
     let north = OfficeId::new();
     let south = OfficeId::new();
     for (id, n) in [(north, "Nordby kontor"), (south, "Sørvik kontor")] {
         store
-            .create_office(NewOffice { id, organisation_id: org, name: unit(n)?, created_at: now })
+            .create_office(NewOffice {
+                id,
+                organisation_id: org,
+                name: unit(n)?,
+                created_at: now,
+            })
             .await?;
     }
     let team = TeamId::new();
     store
-        .create_team(NewTeam { id: team, office_id: north, name: unit("Team ung")?, created_at: now })
+        .create_team(NewTeam {
+            id: team,
+            office_id: north,
+            name: unit("Team ung")?,
+            created_at: now,
+        })
         .await?;
 
-    let person = |u: &str, n: &str, grants: Vec<RoleGrant>, protected: Vec<OfficeId>| -> Result<NewUser, DomainError> {
+    let person = |u: &str,
+                  n: &str,
+                  grants: Vec<RoleGrant>,
+                  protected: Vec<OfficeId>|
+     -> Result<NewUser, DomainError> {
         Ok(NewUser {
             id: UserId::new(),
             organisation_id: org,
@@ -68,14 +92,39 @@ pub async fn seed(store: &dyn Store, clock: &dyn Clock, hasher: &dyn PasswordHas
             created_at: now,
         })
     };
-    let at = |role, office: OfficeId| vec![RoleGrant { role, office_id: Some(office) }];
+    let at = |role, office: OfficeId| {
+        vec![RoleGrant {
+            role,
+            office_id: Some(office),
+        }]
+    };
 
-    let admin = person("demo-admin", "Ada Administrator", vec![RoleGrant { role: Role::Administrator, office_id: None }], vec![])?;
+    let admin = person(
+        "demo-admin",
+        "Ada Administrator",
+        vec![RoleGrant {
+            role: Role::Administrator,
+            office_id: None,
+        }],
+        vec![],
+    )?;
     let admin_id = admin.id;
     store.create_user(admin).await?;
-    store.create_user(person("demo-leader", "Liv Leder", at(Role::Leader, north), vec![])?).await?;
+    store
+        .create_user(person(
+            "demo-leader",
+            "Liv Leder",
+            at(Role::Leader, north),
+            vec![],
+        )?)
+        .await?;
 
-    let counselor = person("demo-counselor", "Vera Veileder", at(Role::Counselor, north), vec![])?;
+    let counselor = person(
+        "demo-counselor",
+        "Vera Veileder",
+        at(Role::Counselor, north),
+        vec![],
+    )?;
     let counselor_id = counselor.id;
     store.create_user(counselor).await?;
     store.add_team_member(team, counselor_id).await?;
@@ -85,7 +134,12 @@ pub async fn seed(store: &dyn Store, clock: &dyn Clock, hasher: &dyn PasswordHas
         ("demo-counselor-3", "Hanne Holm", south, false),
         ("demo-counselor-4", "Ravi Rasmussen", south, false),
     ] {
-        let p = person(u, n, at(Role::Counselor, office), if protected { vec![office] } else { vec![] })?;
+        let p = person(
+            u,
+            n,
+            at(Role::Counselor, office),
+            if protected { vec![office] } else { vec![] },
+        )?;
         counselors.push((p.id, office));
         if office == north {
             store.add_team_member(team, p.id).await?;
@@ -112,29 +166,57 @@ pub async fn seed(store: &dyn Store, clock: &dyn Clock, hasher: &dyn PasswordHas
     let my_case = ClientId::new();
     store
         .create_client(
-            NewClient { id: my_case, office_id: north, user_id: Some(me_id), name: name("Kari Demo")?, protected: false, created_at: now },
+            NewClient {
+                id: my_case,
+                office_id: north,
+                user_id: Some(me_id),
+                name: name("Kari Demo")?,
+                protected: false,
+                created_at: now,
+            },
             audit(my_case, DataKind::CaseOverview, AuditAction::Created),
         )
         .await?;
     store
-        .assign_counselor(my_case, counselor_id, audit(my_case, DataKind::Assignment, AuditAction::Changed))
+        .assign_counselor(
+            my_case,
+            counselor_id,
+            audit(my_case, DataKind::Assignment, AuditAction::Changed),
+        )
         .await?;
 
     // About 30 more clients spread over the counselors; one protected.
     for i in 0..30usize {
         let (c_id, office) = counselors[i % counselors.len()];
         let protected = i == 1; // assigned to demo-counselor-2, who holds the permission
-        let full = format!("{} {}", FIRST[i % FIRST.len()], LAST[(i * 3 + i / 8) % LAST.len()]);
+        let full = format!(
+            "{} {}",
+            FIRST[i % FIRST.len()],
+            LAST[(i * 3 + i / 8) % LAST.len()]
+        );
         let id = ClientId::new();
         store
             .create_client(
-                NewClient { id, office_id: office, user_id: None, name: name(&full)?, protected, created_at: now },
+                NewClient {
+                    id,
+                    office_id: office,
+                    user_id: None,
+                    name: name(&full)?,
+                    protected,
+                    created_at: now,
+                },
                 audit(id, DataKind::CaseOverview, AuditAction::Created),
             )
             .await?;
         // A few clients wait for a counselor to be assigned.
         if i % 10 != 9 {
-            store.assign_counselor(id, c_id, audit(id, DataKind::Assignment, AuditAction::Changed)).await?;
+            store
+                .assign_counselor(
+                    id,
+                    c_id,
+                    audit(id, DataKind::Assignment, AuditAction::Changed),
+                )
+                .await?;
         }
     }
     Ok(true)

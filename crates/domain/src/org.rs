@@ -31,7 +31,9 @@ pub async fn parse_new_person(
     now: time::OffsetDateTime,
 ) -> Result<NewUser, DomainError> {
     let mut errors: Vec<(&'static str, FieldError)> = Vec::new();
-    let username = Username::parse(&input.username).map_err(|e| errors.push(("username", e))).ok();
+    let username = Username::parse(&input.username)
+        .map_err(|e| errors.push(("username", e)))
+        .ok();
     let display_name = PersonName::parse(&input.display_name)
         .map_err(|e| errors.push(("display_name", e)))
         .ok();
@@ -140,7 +142,11 @@ async fn check_offices(
 ) -> Result<(), DomainError> {
     let offices = store.list_offices(org).await?;
     let known = |o: &OfficeId| offices.iter().any(|x| x.id == *o);
-    let all_known = input.grants.iter().filter_map(|g| g.office_id.as_ref()).all(known)
+    let all_known = input
+        .grants
+        .iter()
+        .filter_map(|g| g.office_id.as_ref())
+        .all(known)
         && input.protected_access.iter().all(known);
     if all_known {
         Ok(())
@@ -161,7 +167,9 @@ pub async fn create_person(
     let user = parse_new_person(hasher, org, input, clock.now()).await?;
     let id = user.id;
     store.create_user(user).await.map_err(|e| match e {
-        crate::ports::PortError::Conflict(_) => DomainError::invalid("username", FieldError::InvalidCharacters),
+        crate::ports::PortError::Conflict(_) => {
+            DomainError::invalid("username", FieldError::InvalidCharacters)
+        }
         other => other.into(),
     })?;
     Ok(id)
@@ -182,7 +190,10 @@ pub async fn set_person_disabled(
     Ok(())
 }
 
-pub async fn list_people(store: &dyn Store, actor: &Actor) -> Result<Vec<UserSummary>, DomainError> {
+pub async fn list_people(
+    store: &dyn Store,
+    actor: &Actor,
+) -> Result<Vec<UserSummary>, DomainError> {
     let org = admin_of(actor)?;
     Ok(store.list_users(org).await?)
 }
@@ -220,7 +231,12 @@ pub async fn create_team(
     name: &str,
 ) -> Result<TeamId, DomainError> {
     let org = admin_of(actor)?;
-    if !store.list_offices(org).await?.iter().any(|o| o.id == office) {
+    if !store
+        .list_offices(org)
+        .await?
+        .iter()
+        .any(|o| o.id == office)
+    {
         return Err(DomainError::NotFound);
     }
     let name = UnitName::parse(name).map_err(|e| DomainError::invalid("name", e))?;
@@ -236,7 +252,10 @@ pub async fn create_team(
     Ok(id)
 }
 
-pub async fn list_teams(store: &dyn Store, actor: &Actor) -> Result<Vec<(Office, Vec<Team>)>, DomainError> {
+pub async fn list_teams(
+    store: &dyn Store,
+    actor: &Actor,
+) -> Result<Vec<(Office, Vec<Team>)>, DomainError> {
     let org = admin_of(actor)?;
     let mut out = Vec::new();
     for office in store.list_offices(org).await? {

@@ -26,7 +26,11 @@ impl NewPassword {
         if n > MAX_CHARS {
             return Err(FieldError::PasswordTooLong);
         }
-        let folded: String = pw.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
+        let folded: String = pw
+            .to_lowercase()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         if is_common(&folded) {
             return Err(FieldError::PasswordTooCommon);
         }
@@ -42,7 +46,11 @@ impl NewPassword {
 }
 
 fn is_common(folded: &str) -> bool {
-    if COMMON.lines().map(str::trim).any(|c| !c.is_empty() && c == folded) {
+    if COMMON
+        .lines()
+        .map(str::trim)
+        .any(|c| !c.is_empty() && c == folded)
+    {
         return true;
     }
     // One character repeated, or a run of consecutive digits/letters ("123456789012").
@@ -57,7 +65,10 @@ fn is_common(folded: &str) -> bool {
         .to_string();
     let common_stem = stem.len() >= 4
         && stem != folded
-        && COMMON.lines().map(str::trim).any(|c| !c.is_empty() && c == stem);
+        && COMMON
+            .lines()
+            .map(str::trim)
+            .any(|c| !c.is_empty() && c == stem);
     all_same || sequential || common_stem
 }
 
@@ -79,13 +90,23 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused() {
-        for pw in ["password1234", "Password 1234", "123456789012", "aaaaaaaaaaaaaa", "qwertyuiopas", "iloveyou2024!!"] {
+        for pw in [
+            "password1234",
+            "Password 1234",
+            "123456789012",
+            "aaaaaaaaaaaaaa",
+            "qwertyuiopas",
+            "iloveyou2024!!",
+        ] {
             assert_eq!(check(pw), Err(FieldError::PasswordTooCommon), "{pw}");
         }
     }
 
     #[test]
     fn the_username_is_not_a_password() {
-        assert_eq!(check("kari-is-the-best"), Err(FieldError::PasswordContainsUsername));
+        assert_eq!(
+            check("kari-is-the-best"),
+            Err(FieldError::PasswordContainsUsername)
+        );
     }
 }

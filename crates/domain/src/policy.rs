@@ -228,7 +228,12 @@ mod tests {
         }
     }
 
-    fn client(w: &World, office: OfficeId, counselor: Option<UserId>, protected: bool) -> ClientScope {
+    fn client(
+        w: &World,
+        office: OfficeId,
+        counselor: Option<UserId>,
+        protected: bool,
+    ) -> ClientScope {
         ClientScope {
             client_id: ClientId::new(),
             organisation_id: w.org,
@@ -246,7 +251,10 @@ mod tests {
         me.own_client = Some(c.client_id);
         let other = client(&w, w.office_a, None, false);
         let permit = authorize(&me, Action::ViewClientCase, Resource::Client(&c));
-        assert_eq!(permit.map(|p| (p.role, p.audited)), Ok((Role::Client, false)));
+        assert_eq!(
+            permit.map(|p| (p.role, p.audited)),
+            Ok((Role::Client, false))
+        );
         assert_eq!(
             authorize(&me, Action::ViewClientCase, Resource::Client(&other)),
             Err(Denied::NotFound)
@@ -263,7 +271,8 @@ mod tests {
         let colleague = client(&w, w.office_a, Some(UserId::new()), false);
         let elsewhere = client(&w, w.office_b, None, false);
         let view = |c: &ClientScope| authorize(&me, Action::ViewClientCase, Resource::Client(c));
-        let change = |c: &ClientScope| authorize(&me, Action::ChangeClientCase, Resource::Client(c));
+        let change =
+            |c: &ClientScope| authorize(&me, Action::ChangeClientCase, Resource::Client(c));
         assert!(view(&mine).is_ok_and(|p| p.audited));
         assert!(change(&mine).is_ok());
         assert!(view(&colleague).is_ok());
@@ -299,8 +308,15 @@ mod tests {
         let admin = actor(&w, &[(Role::Administrator, None)]);
         let c = client(&w, w.office_a, None, false);
         for a in [&leader, &admin] {
-            for action in [Action::ViewClientCase, Action::ChangeClientCase, Action::ViewAccessLog] {
-                assert_eq!(authorize(a, action, Resource::Client(&c)), Err(Denied::NotFound));
+            for action in [
+                Action::ViewClientCase,
+                Action::ChangeClientCase,
+                Action::ViewAccessLog,
+            ] {
+                assert_eq!(
+                    authorize(a, action, Resource::Client(&c)),
+                    Err(Denied::NotFound)
+                );
             }
             assert_eq!(
                 authorize(a, Action::ListClients, Resource::Office(w.office_a)),
@@ -308,12 +324,37 @@ mod tests {
             );
             assert!(caseload_scope(a).is_none());
         }
-        assert!(authorize(&leader, Action::ViewOfficeInsights, Resource::Office(w.office_a)).is_ok());
-        assert!(authorize(&leader, Action::ViewOfficeInsights, Resource::Office(w.office_b)).is_err());
-        assert!(authorize(&admin, Action::ManageOrganisation, Resource::Organisation(w.org)).is_ok());
         assert!(
-            authorize(&admin, Action::ManageOrganisation, Resource::Organisation(OrganisationId::new()))
-                .is_err()
+            authorize(
+                &leader,
+                Action::ViewOfficeInsights,
+                Resource::Office(w.office_a)
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &leader,
+                Action::ViewOfficeInsights,
+                Resource::Office(w.office_b)
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &admin,
+                Action::ManageOrganisation,
+                Resource::Organisation(w.org)
+            )
+            .is_ok()
+        );
+        assert!(
+            authorize(
+                &admin,
+                Action::ManageOrganisation,
+                Resource::Organisation(OrganisationId::new())
+            )
+            .is_err()
         );
     }
 

@@ -224,7 +224,8 @@ pub trait Store: Send + Sync {
     // people and identity
     async fn create_user(&self, user: NewUser) -> PortResult<()>;
     async fn user_count(&self) -> PortResult<i64>;
-    async fn credentials_by_username(&self, username: &Username) -> PortResult<Option<Credentials>>;
+    async fn credentials_by_username(&self, username: &Username)
+    -> PortResult<Option<Credentials>>;
     /// The actor for a user, or `None` if unknown or disabled.
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>>;
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>>;
@@ -254,7 +255,12 @@ pub trait Store: Send + Sync {
     async fn failed_logins_since(&self, key: &str, since: OffsetDateTime) -> PortResult<i64>;
     async fn clear_failed_logins(&self, key: &str) -> PortResult<()>;
     /// Remembers that a browser (identified by the hash of a device cookie) logged in as `user`.
-    async fn remember_device(&self, user: UserId, device_hash: &str, at: OffsetDateTime) -> PortResult<()>;
+    async fn remember_device(
+        &self,
+        user: UserId,
+        device_hash: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()>;
     async fn is_known_device(&self, user: UserId, device_hash: &str) -> PortResult<bool>;
 
     // first-run setup
@@ -267,13 +273,26 @@ pub trait Store: Send + Sync {
     /// Creates a client case and writes `audit` in the same transaction.
     async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()>;
     /// Assigns (or re-assigns) the client's counselor, with its audit row.
-    async fn assign_counselor(&self, client: ClientId, counselor: UserId, audit: NewAuditEvent) -> PortResult<()>;
+    async fn assign_counselor(
+        &self,
+        client: ClientId,
+        counselor: UserId,
+        audit: NewAuditEvent,
+    ) -> PortResult<()>;
     /// The policy's view of a client (no personal data), or `None` if there is no such client.
     async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>>;
     /// Reads a client's record and writes `audit` (when given) in the same transaction.
-    async fn read_client(&self, client: ClientId, audit: Option<NewAuditEvent>) -> PortResult<Option<ClientRecord>>;
+    async fn read_client(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<ClientRecord>>;
     /// Clients within `scope`, assigned to the scope's counselor when `assigned_only`.
-    async fn list_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<Vec<ClientSummary>>;
+    async fn list_clients(
+        &self,
+        scope: &CaseloadScope,
+        assigned_only: bool,
+    ) -> PortResult<Vec<ClientSummary>>;
     async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64>;
 
     // audit

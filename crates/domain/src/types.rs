@@ -202,11 +202,17 @@ mod tests {
 
     #[test]
     fn username_is_lowercased_and_limited() {
-        assert_eq!(Username::parse("  Demo-Client ").map(|u| u.0), Ok("demo-client".into()));
+        assert_eq!(
+            Username::parse("  Demo-Client ").map(|u| u.0),
+            Ok("demo-client".into())
+        );
         assert_eq!(Username::parse(""), Err(FieldError::Required));
         assert_eq!(Username::parse("ab"), Err(FieldError::TooShort));
         assert_eq!(Username::parse("a b c"), Err(FieldError::InvalidCharacters));
-        assert_eq!(Username::parse("<script>"), Err(FieldError::InvalidCharacters));
+        assert_eq!(
+            Username::parse("<script>"),
+            Err(FieldError::InvalidCharacters)
+        );
         assert_eq!(Username::parse(&"a".repeat(65)), Err(FieldError::TooLong));
     }
 

@@ -1,1 +1,13 @@
-//! placeholder
+//! Test support shared by every crate's tests. Nothing here is used by the binary.
+//!
+//! * [`clock`]: a clock tests can set and advance.
+//! * [`sqlite`] / [`postgres`]: a fresh database per test (a temp file; a new PostgreSQL
+//!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
+//! * [`conformance`]: the store conformance suite, written once and run against both stores.
+//! * [`world`]: a small organisation with one person per role, for router and browser tests.
+
+pub mod clock;
+pub mod conformance;
+pub mod postgres;
+pub mod sqlite;
+pub mod world;
