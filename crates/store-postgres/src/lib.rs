@@ -1,1 +1,862 @@
-//! placeholder
+//! Vendepunkt's storage on PostgreSQL: for a national agency running many instances against
+//! one database. Same behaviour as `store-sqlite` through the same port; the conformance suite
+//! in `testkit` runs against both.
+//!
+//! The audit chain's head row is locked (`SELECT … FOR UPDATE`) inside each transaction that
+//! appends, so concurrent instances extend one chain without forks.
+
+use async_trait::async_trait;
+use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
+use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, UserId};
+use domain::policy::{CaseloadScope, ClientScope};
+use domain::ports::{
+    ClientRecord, ClientSummary, Credentials, FailedLogin, NewClient, NewOffice, NewOrganisation,
+    NewTeam, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store, Team,
+    UserSummary,
+};
+use domain::roles::{Actor, Role, RoleGrant};
+use domain::types::{AccessReason, Username};
+use sqlx::postgres::{PgConnection, PgPoolOptions};
+use sqlx::{PgPool, Row};
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn fail(e: sqlx::Error) -> PortError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return PortError::Conflict("unique");
+    }
+    PortError::Failure(e.to_string())
+}
+
+fn id<T: From<Uuid>>(u: &Uuid) -> PortResult<T> {
+    Ok(T::from(*u))
+}
+
+fn opt_id<T: From<Uuid>>(u: Option<Uuid>) -> PortResult<Option<T>> {
+    Ok(u.map(T::from))
+}
+
+fn role(s: &str) -> PortResult<Role> {
+    Role::parse(s).ok_or_else(|| PortError::Failure(format!("unknown role {s}")))
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> PortResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(fail)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn migrate(&self) -> PortResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| PortError::Failure(e.to_string()))
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn write(&self) -> PortResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+        self.pool.begin().await.map_err(fail)
+    }
+}
+
+/// Appends audit rows to the chain inside the caller's transaction.
+async fn append_audit_rows(conn: &mut PgConnection, events: Vec<NewAuditEvent>) -> PortResult<()> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(fail)?;
+    let mut seq: i64 = head.get("seq");
+    let mut hash: String = head.get("hash");
+    for event in events {
+        let row = chain(seq, &hash, event);
+        let e = &row.event;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(row.seq)
+        .bind(e.id.as_uuid())
+        .bind(e.at)
+        .bind(e.actor_id.as_uuid())
+        .bind(e.actor_role.as_str())
+        .bind(e.client_id.as_uuid())
+        .bind(e.data_kind.as_str())
+        .bind(e.action.as_str())
+        .bind(e.request_id.as_uuid())
+        .bind(e.reason.as_ref().map(|r| r.as_str().to_string()))
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+        seq = row.seq;
+        hash = row.hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+fn client_summary(r: &sqlx::postgres::PgRow) -> PortResult<ClientSummary> {
+    Ok(ClientSummary {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        name: r.get("name"),
+        office_id: id(&r.get::<Uuid, _>("office_id"))?,
+        assigned_counselor: opt_id(r.get::<Option<Uuid>, _>("assigned_counselor"))?,
+        protected: r.get::<bool, _>("protected"),
+    })
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> PortResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(org.id.as_uuid())
+            .bind(org.name.as_str())
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn create_office(&self, office: NewOffice) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO offices (id, organisation_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(office.id.as_uuid())
+        .bind(office.organisation_id.as_uuid())
+        .bind(office.name.as_str())
+        .bind(office.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn create_team(&self, team: NewTeam) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO teams (id, office_id, name, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(team.id.as_uuid())
+            .bind(team.office_id.as_uuid())
+            .bind(team.name.as_str())
+            .bind(team.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn add_team_member(&self, team: TeamId, user: UserId) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(team.as_uuid())
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>> {
+        let rows = sqlx::query("SELECT id, organisation_id, name FROM offices WHERE organisation_id = $1 ORDER BY name")
+            .bind(org.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Office {
+                    id: id(&r.get::<Uuid, _>("id"))?,
+                    organisation_id: id(&r.get::<Uuid, _>("organisation_id"))?,
+                    name: r.get("name"),
+                })
+            })
+            .collect()
+    }
+
+    async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>> {
+        let rows = sqlx::query("SELECT id, name FROM teams WHERE office_id = $1 ORDER BY name")
+            .bind(office.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+        let mut teams = Vec::new();
+        for r in rows {
+            let team_id: Uuid = r.get("id");
+            let members: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id",
+            )
+            .bind(team_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+            teams.push(Team {
+                id: id(&team_id)?,
+                office_id: office,
+                name: r.get("name"),
+                members: members.iter().map(id).collect::<PortResult<_>>()?,
+            });
+        }
+        Ok(teams)
+    }
+
+    async fn organisation_count(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn create_user(&self, user: NewUser) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
+             VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
+        )
+        .bind(user.id.as_uuid())
+        .bind(user.organisation_id.as_uuid())
+        .bind(user.username.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            PortError::Conflict(_) => PortError::Conflict("username"),
+            other => other,
+        })?;
+        for g in &user.grants {
+            sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES ($1, $2, $3)")
+                .bind(user.id.as_uuid())
+                .bind(g.role.as_str())
+                .bind(g.office_id.map(|o| o.as_uuid()))
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        for o in &user.protected_access {
+            sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES ($1, $2)")
+                .bind(user.id.as_uuid())
+                .bind(o.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_count(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn credentials_by_username(
+        &self,
+        username: &Username,
+    ) -> PortResult<Option<Credentials>> {
+        let row = sqlx::query("SELECT id, password_hash, disabled FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        row.map(|r| {
+            Ok(Credentials {
+                user_id: id(&r.get::<Uuid, _>("id"))?,
+                password_hash: r.get("password_hash"),
+                disabled: r.get::<bool, _>("disabled"),
+            })
+        })
+        .transpose()
+    }
+
+    async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
+        let Some(r) =
+            sqlx::query("SELECT organisation_id, display_name, disabled FROM users WHERE id = $1")
+                .bind(user.as_uuid())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        if r.get::<bool, _>("disabled") {
+            return Ok(None);
+        }
+        let grants = sqlx::query("SELECT role, office_id FROM role_grants WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|g| {
+                Ok(RoleGrant {
+                    role: role(&g.get::<String, _>("role"))?,
+                    office_id: opt_id(g.get::<Option<Uuid>, _>("office_id"))?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        let protected: Vec<Uuid> =
+            sqlx::query_scalar("SELECT office_id FROM protected_access WHERE user_id = $1")
+                .bind(user.as_uuid())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?;
+        let own: Option<Uuid> = sqlx::query_scalar("SELECT id FROM clients WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok(Some(Actor {
+            user_id: user,
+            display_name: r.get("display_name"),
+            organisation_id: id(&r.get::<Uuid, _>("organisation_id"))?,
+            grants,
+            protected_access: protected.iter().map(id).collect::<PortResult<_>>()?,
+            own_client: opt_id(own)?,
+        }))
+    }
+
+    async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, disabled FROM users WHERE organisation_id = $1 ORDER BY display_name, username",
+        )
+        .bind(org.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        let grant_rows = sqlx::query(
+            "SELECT g.user_id, g.role, g.office_id FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.organisation_id = $1",
+        )
+        .bind(org.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                let uid: Uuid = r.get("id");
+                let grants = grant_rows
+                    .iter()
+                    .filter(|g| g.get::<Uuid, _>("user_id") == uid)
+                    .map(|g| {
+                        Ok(RoleGrant {
+                            role: role(&g.get::<String, _>("role"))?,
+                            office_id: opt_id(g.get::<Option<Uuid>, _>("office_id"))?,
+                        })
+                    })
+                    .collect::<PortResult<Vec<_>>>()?;
+                Ok(UserSummary {
+                    id: id(&uid)?,
+                    username: r.get("username"),
+                    display_name: r.get("display_name"),
+                    disabled: r.get::<bool, _>("disabled"),
+                    grants,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn set_disabled(&self, user: UserId, disabled: bool) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn link_identity(&self, user: UserId, issuer: &str, subject: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO external_identities (issuer, subject, user_id) VALUES ($1, $2, $3)",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_by_identity(&self, issuer: &str, subject: &str) -> PortResult<Option<UserId>> {
+        let found: Option<Uuid> = sqlx::query_scalar(
+            "SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        opt_id(found)
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.token_hash)
+            .bind(s.user_id.as_uuid())
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn session(&self, token_hash: &str) -> PortResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                token_hash: token_hash.to_string(),
+                user_id: id(&r.get::<Uuid, _>("user_id"))?,
+                created_at: r.get("created_at"),
+                last_seen_at: r.get("last_seen_at"),
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(at)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_sessions_of_user(&self, user: UserId) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> PortResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(idle_before)
+            .bind(created_before)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn record_failed_login(&self, attempt: FailedLogin) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO failed_logins (key, at) VALUES ($1, $2)")
+            .bind(&attempt.key)
+            .bind(attempt.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn failed_logins_since(&self, key: &str, since: OffsetDateTime) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM failed_logins WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn clear_failed_logins(&self, key: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM failed_logins WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn remember_device(
+        &self,
+        user: UserId,
+        device_hash: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO known_devices (user_id, device_hash, last_used_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, device_hash) DO UPDATE SET last_used_at = excluded.last_used_at",
+        )
+        .bind(user.as_uuid())
+        .bind(device_hash)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn is_known_device(&self, user: UserId, device_hash: &str) -> PortResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM known_devices WHERE user_id = $1 AND device_hash = $2",
+        )
+        .bind(user.as_uuid())
+        .bind(device_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(n > 0)
+    }
+
+    async fn put_setup_token(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn consume_setup_token(&self, token_hash: &str) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(client.id.as_uuid())
+            .bind(client.office_id.as_uuid())
+            .bind(client.user_id.map(|u| u.as_uuid()))
+            .bind(client.name.as_str())
+            .bind(client.protected)
+            .bind(client.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn assign_counselor(
+        &self,
+        client: ClientId,
+        counselor: UserId,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE clients SET assigned_counselor = $1 WHERE id = $2")
+            .bind(counselor.as_uuid())
+            .bind(client.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>> {
+        let row = sqlx::query(
+            "SELECT c.office_id, o.organisation_id, c.assigned_counselor, c.protected
+             FROM clients c JOIN offices o ON o.id = c.office_id WHERE c.id = $1",
+        )
+        .bind(client.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(ClientScope {
+                client_id: client,
+                organisation_id: id(&r.get::<Uuid, _>("organisation_id"))?,
+                office_id: id(&r.get::<Uuid, _>("office_id"))?,
+                assigned_counselor: opt_id(r.get::<Option<Uuid>, _>("assigned_counselor"))?,
+                protected: r.get::<bool, _>("protected"),
+            })
+        })
+        .transpose()
+    }
+
+    async fn read_client(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<ClientRecord>> {
+        // The audit row and the read share one transaction; the row is committed before the
+        // data is returned.
+        let mut tx = self.write().await?;
+        let row = sqlx::query(
+            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
+                    c.protected, c.created_at
+             FROM clients c JOIN offices o ON o.id = c.office_id
+             LEFT JOIN users u ON u.id = c.assigned_counselor
+             WHERE c.id = $1",
+        )
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let counselor_id: Option<UserId> = opt_id(r.get::<Option<Uuid>, _>("assigned_counselor"))?;
+        let record = ClientRecord {
+            id: client,
+            name: r.get("name"),
+            office_id: id(&r.get::<Uuid, _>("office_id"))?,
+            office_name: r.get("office_name"),
+            counselor: counselor_id.map(|c| {
+                (
+                    c,
+                    r.get::<Option<String>, _>("counselor_name")
+                        .unwrap_or_default(),
+                )
+            }),
+            protected: r.get::<bool, _>("protected"),
+            created_at: r.get("created_at"),
+        };
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(record))
+    }
+
+    async fn list_clients(
+        &self,
+        scope: &CaseloadScope,
+        assigned_only: bool,
+    ) -> PortResult<Vec<ClientSummary>> {
+        let mut out = Vec::new();
+        for office in &scope.offices {
+            let rows = sqlx::query(
+                "SELECT id, name, office_id, assigned_counselor, protected FROM clients
+                 WHERE office_id = $1 AND ($2 OR NOT protected) AND (NOT $3 OR assigned_counselor = $4)
+                 ORDER BY name, id",
+            )
+            .bind(office.office_id.as_uuid())
+            .bind(office.include_protected)
+            .bind(assigned_only)
+            .bind(scope.counselor_id.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+            for r in &rows {
+                out.push(client_summary(r)?);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64> {
+        let mut total = 0;
+        for office in &scope.offices {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM clients
+                 WHERE office_id = $1 AND ($2 OR NOT protected) AND (NOT $3 OR assigned_counselor = $4)",
+            )
+            .bind(office.office_id.as_uuid())
+            .bind(office.include_protected)
+            .bind(assigned_only)
+            .bind(scope.counselor_id.as_uuid())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)?;
+            total += n;
+        }
+        Ok(total)
+    }
+
+    async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        append_audit_rows(&mut tx, events).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
+        let rows = sqlx::query(
+            "SELECT a.at, a.actor_role, a.data_kind, a.action, u.display_name,
+                    (SELECT string_agg(DISTINCT o.name, ', ' ORDER BY o.name)
+                        FROM role_grants g JOIN offices o ON o.id = g.office_id
+                        WHERE g.user_id = a.actor_id) AS offices
+             FROM audit_log a JOIN users u ON u.id = a.actor_id
+             WHERE a.client_id = $1 AND a.actor_role <> 'client'
+             ORDER BY a.seq DESC LIMIT $2",
+        )
+        .bind(client.as_uuid())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessLogEntry {
+                    at: r.get("at"),
+                    actor_name: r.get("display_name"),
+                    actor_role: role(&r.get::<String, _>("actor_role"))?,
+                    actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
+                    data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
+                        .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
+                    action: AuditAction::parse(&r.get::<String, _>("action"))
+                        .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                let reason: Option<String> = r.get("reason");
+                Ok(AuditRow {
+                    seq: r.get("seq"),
+                    event: NewAuditEvent {
+                        id: id(&r.get::<Uuid, _>("id"))?,
+                        at: r.get("at"),
+                        actor_id: id(&r.get::<Uuid, _>("actor_id"))?,
+                        actor_role: role(&r.get::<String, _>("actor_role"))?,
+                        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+                        data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
+                            .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
+                        action: AuditAction::parse(&r.get::<String, _>("action"))
+                            .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
+                        request_id: id(&r.get::<Uuid, _>("request_id"))?,
+                        // A stored reason that no longer parses was tampered with; keep it
+                        // visible to the verifier by failing loudly instead of dropping it.
+                        reason: reason
+                            .map(|s| {
+                                AccessReason::parse(&s).map_err(|_| {
+                                    PortError::Failure("stored reason does not parse".into())
+                                })
+                            })
+                            .transpose()?,
+                    },
+                    prev_hash: r.get("prev_hash"),
+                    hash: r.get("hash"),
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_head(&self) -> PortResult<(i64, String)> {
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok((r.get("seq"), r.get("hash")))
+    }
+}

@@ -1,1 +1,970 @@
-//! placeholder
+//! Vendepunkt's storage on SQLite: one file, for small organisations.
+//!
+//! * WAL with `synchronous=FULL` (NORMAL can lose the latest commits on power loss),
+//!   foreign keys on, and a busy timeout.
+//! * Every write transaction begins `IMMEDIATE`: a deferred transaction that later writes
+//!   fails at once with `SQLITE_BUSY`, ignoring the busy timeout.
+//! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
+
+use async_trait::async_trait;
+use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
+use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, UserId};
+use domain::policy::{CaseloadScope, ClientScope};
+use domain::ports::{
+    ClientRecord, ClientSummary, Credentials, FailedLogin, NewClient, NewOffice, NewOrganisation,
+    NewTeam, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store, Team,
+    UserSummary,
+};
+use domain::roles::{Actor, Role, RoleGrant};
+use domain::types::{AccessReason, Username};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn fail(e: sqlx::Error) -> PortError {
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return PortError::Conflict("unique");
+    }
+    PortError::Failure(e.to_string())
+}
+
+fn ts(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000) as i64
+}
+
+fn from_ts(micros: i64) -> PortResult<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(micros as i128 * 1_000)
+        .map_err(|e| PortError::Failure(format!("bad timestamp: {e}")))
+}
+
+fn id<T: From<Uuid>>(s: &str) -> PortResult<T> {
+    Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|e| PortError::Failure(format!("bad id: {e}")))
+}
+
+fn opt_id<T: From<Uuid>>(s: Option<String>) -> PortResult<Option<T>> {
+    s.as_deref().map(id).transpose()
+}
+
+fn role(s: &str) -> PortResult<Role> {
+    Role::parse(s).ok_or_else(|| PortError::Failure(format!("unknown role {s}")))
+}
+
+/// Path of the database file named by `url` (`sqlite://path`, `sqlite:path` or a plain path).
+pub fn database_path(url: &str) -> PathBuf {
+    let p = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let p = p.split('?').next().unwrap_or(p);
+    PathBuf::from(p)
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file named by `url`.
+    pub async fn open(url: &str) -> PortResult<Self> {
+        let path = database_path(url);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| PortError::Failure(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(fail)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn migrate(&self) -> PortResult<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| PortError::Failure(e.to_string()))
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn write(&self) -> PortResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)
+    }
+
+    /// Writes a consistent copy of the live database to `dest`: `VACUUM INTO` a temporary file
+    /// beside it, fsync it (`VACUUM INTO` does not), check its integrity, rename it into place
+    /// and fsync the directory. Refuses to overwrite an existing file.
+    pub async fn backup_to(&self, dest: &Path) -> PortResult<BackupReport> {
+        if dest.exists() {
+            return Err(PortError::Failure(format!(
+                "{} already exists",
+                dest.display()
+            )));
+        }
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        std::fs::create_dir_all(&dir).map_err(|e| PortError::Failure(e.to_string()))?;
+        let file_name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "backup".into());
+        let tmp = dir.join(format!(".{file_name}.partial"));
+        let _ = std::fs::remove_file(&tmp);
+        let tmp_str = tmp
+            .to_str()
+            .ok_or_else(|| PortError::Failure("backup path is not UTF-8".into()))?
+            .to_string();
+        sqlx::query("VACUUM INTO ?")
+            .bind(&tmp_str)
+            .execute(&self.pool)
+            .await
+            .map_err(fail)?;
+        let sync = |p: &Path| -> PortResult<()> {
+            std::fs::File::open(p)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| PortError::Failure(format!("fsync {}: {e}", p.display())))
+        };
+        sync(&tmp)?;
+        let check = SqliteConnectOptions::new().filename(&tmp).read_only(true);
+        let mut conn = sqlx::ConnectOptions::connect(&check).await.map_err(fail)?;
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(fail)?;
+        sqlx::Connection::close(conn).await.map_err(fail)?;
+        if verdict != "ok" {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(PortError::Failure(format!(
+                "backup failed its integrity check: {verdict}"
+            )));
+        }
+        std::fs::rename(&tmp, dest).map_err(|e| PortError::Failure(e.to_string()))?;
+        sync(&dir)?;
+        let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+        Ok(BackupReport {
+            path: dest.to_path_buf(),
+            bytes,
+        })
+    }
+}
+
+/// Appends audit rows to the chain inside the caller's transaction.
+async fn append_audit_rows(
+    conn: &mut SqliteConnection,
+    events: Vec<NewAuditEvent>,
+) -> PortResult<()> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(fail)?;
+    let mut seq: i64 = head.get("seq");
+    let mut hash: String = head.get("hash");
+    for event in events {
+        let row = chain(seq, &hash, event);
+        let e = &row.event;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.seq)
+        .bind(e.id.to_string())
+        .bind(ts(e.at))
+        .bind(e.actor_id.to_string())
+        .bind(e.actor_role.as_str())
+        .bind(e.client_id.to_string())
+        .bind(e.data_kind.as_str())
+        .bind(e.action.as_str())
+        .bind(e.request_id.to_string())
+        .bind(e.reason.as_ref().map(|r| r.as_str().to_string()))
+        .bind(&row.prev_hash)
+        .bind(&row.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+        seq = row.seq;
+        hash = row.hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+fn client_summary(r: &sqlx::sqlite::SqliteRow) -> PortResult<ClientSummary> {
+    Ok(ClientSummary {
+        id: id(&r.get::<String, _>("id"))?,
+        name: r.get("name"),
+        office_id: id(&r.get::<String, _>("office_id"))?,
+        assigned_counselor: opt_id(r.get("assigned_counselor"))?,
+        protected: r.get::<i64, _>("protected") != 0,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> PortResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle() as u32,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(org.id.to_string())
+            .bind(org.name.as_str())
+            .bind(ts(org.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn create_office(&self, office: NewOffice) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO offices (id, organisation_id, name, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(office.id.to_string())
+        .bind(office.organisation_id.to_string())
+        .bind(office.name.as_str())
+        .bind(ts(office.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn create_team(&self, team: NewTeam) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO teams (id, office_id, name, created_at) VALUES (?, ?, ?, ?)")
+            .bind(team.id.to_string())
+            .bind(team.office_id.to_string())
+            .bind(team.name.as_str())
+            .bind(ts(team.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn add_team_member(&self, team: TeamId, user: UserId) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)")
+            .bind(team.to_string())
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>> {
+        let rows = sqlx::query(
+            "SELECT id, organisation_id, name FROM offices WHERE organisation_id = ? ORDER BY name",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Office {
+                    id: id(&r.get::<String, _>("id"))?,
+                    organisation_id: id(&r.get::<String, _>("organisation_id"))?,
+                    name: r.get("name"),
+                })
+            })
+            .collect()
+    }
+
+    async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>> {
+        let rows = sqlx::query("SELECT id, name FROM teams WHERE office_id = ? ORDER BY name")
+            .bind(office.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+        let mut teams = Vec::new();
+        for r in rows {
+            let team_id: String = r.get("id");
+            let members: Vec<String> = sqlx::query_scalar(
+                "SELECT user_id FROM team_members WHERE team_id = ? ORDER BY user_id",
+            )
+            .bind(&team_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+            teams.push(Team {
+                id: id(&team_id)?,
+                office_id: office,
+                name: r.get("name"),
+                members: members.iter().map(|m| id(m)).collect::<PortResult<_>>()?,
+            });
+        }
+        Ok(teams)
+    }
+
+    async fn organisation_count(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn create_user(&self, user: NewUser) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
+             VALUES (?, ?, ?, ?, ?, 0, ?)",
+        )
+        .bind(user.id.to_string())
+        .bind(user.organisation_id.to_string())
+        .bind(user.username.as_str())
+        .bind(user.display_name.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(ts(user.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            PortError::Conflict(_) => PortError::Conflict("username"),
+            other => other,
+        })?;
+        for g in &user.grants {
+            sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES (?, ?, ?)")
+                .bind(user.id.to_string())
+                .bind(g.role.as_str())
+                .bind(g.office_id.map(|o| o.to_string()))
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        for o in &user.protected_access {
+            sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES (?, ?)")
+                .bind(user.id.to_string())
+                .bind(o.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_count(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn credentials_by_username(
+        &self,
+        username: &Username,
+    ) -> PortResult<Option<Credentials>> {
+        let row = sqlx::query("SELECT id, password_hash, disabled FROM users WHERE username = ?")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        row.map(|r| {
+            Ok(Credentials {
+                user_id: id(&r.get::<String, _>("id"))?,
+                password_hash: r.get("password_hash"),
+                disabled: r.get::<i64, _>("disabled") != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
+        let Some(r) =
+            sqlx::query("SELECT organisation_id, display_name, disabled FROM users WHERE id = ?")
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        if r.get::<i64, _>("disabled") != 0 {
+            return Ok(None);
+        }
+        let grants = sqlx::query("SELECT role, office_id FROM role_grants WHERE user_id = ?")
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|g| {
+                Ok(RoleGrant {
+                    role: role(&g.get::<String, _>("role"))?,
+                    office_id: opt_id(g.get("office_id"))?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        let protected: Vec<String> =
+            sqlx::query_scalar("SELECT office_id FROM protected_access WHERE user_id = ?")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?;
+        let own: Option<String> = sqlx::query_scalar("SELECT id FROM clients WHERE user_id = ?")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok(Some(Actor {
+            user_id: user,
+            display_name: r.get("display_name"),
+            organisation_id: id(&r.get::<String, _>("organisation_id"))?,
+            grants,
+            protected_access: protected.iter().map(|p| id(p)).collect::<PortResult<_>>()?,
+            own_client: opt_id(own)?,
+        }))
+    }
+
+    async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
+        let rows = sqlx::query(
+            "SELECT id, username, display_name, disabled FROM users WHERE organisation_id = ? ORDER BY display_name, username",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        let grant_rows = sqlx::query(
+            "SELECT g.user_id, g.role, g.office_id FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.organisation_id = ?",
+        )
+        .bind(org.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                let uid: String = r.get("id");
+                let grants = grant_rows
+                    .iter()
+                    .filter(|g| g.get::<String, _>("user_id") == uid)
+                    .map(|g| {
+                        Ok(RoleGrant {
+                            role: role(&g.get::<String, _>("role"))?,
+                            office_id: opt_id(g.get("office_id"))?,
+                        })
+                    })
+                    .collect::<PortResult<Vec<_>>>()?;
+                Ok(UserSummary {
+                    id: id(&uid)?,
+                    username: r.get("username"),
+                    display_name: r.get("display_name"),
+                    disabled: r.get::<i64, _>("disabled") != 0,
+                    grants,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn set_disabled(&self, user: UserId, disabled: bool) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+            .bind(disabled as i64)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn link_identity(&self, user: UserId, issuer: &str, subject: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO external_identities (issuer, subject, user_id) VALUES (?, ?, ?)")
+            .bind(issuer)
+            .bind(subject)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_by_identity(&self, issuer: &str, subject: &str) -> PortResult<Option<UserId>> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT user_id FROM external_identities WHERE issuer = ? AND subject = ?",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        opt_id(found)
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)")
+            .bind(&s.token_hash)
+            .bind(s.user_id.to_string())
+            .bind(ts(s.created_at))
+            .bind(ts(s.last_seen_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn session(&self, token_hash: &str) -> PortResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                token_hash: token_hash.to_string(),
+                user_id: id(&r.get::<String, _>("user_id"))?,
+                created_at: from_ts(r.get("created_at"))?,
+                last_seen_at: from_ts(r.get("last_seen_at"))?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(ts(at))
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_sessions_of_user(&self, user: UserId) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> PortResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?")
+            .bind(ts(idle_before))
+            .bind(ts(created_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn record_failed_login(&self, attempt: FailedLogin) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO failed_logins (key, at) VALUES (?, ?)")
+            .bind(&attempt.key)
+            .bind(ts(attempt.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn failed_logins_since(&self, key: &str, since: OffsetDateTime) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM failed_logins WHERE key = ? AND at >= ?")
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn clear_failed_logins(&self, key: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM failed_logins WHERE key = ?")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn remember_device(
+        &self,
+        user: UserId,
+        device_hash: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO known_devices (user_id, device_hash, last_used_at) VALUES (?, ?, ?)
+             ON CONFLICT (user_id, device_hash) DO UPDATE SET last_used_at = excluded.last_used_at",
+        )
+        .bind(user.to_string())
+        .bind(device_hash)
+        .bind(ts(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn is_known_device(&self, user: UserId, device_hash: &str) -> PortResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM known_devices WHERE user_id = ? AND device_hash = ?",
+        )
+        .bind(user.to_string())
+        .bind(device_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(n > 0)
+    }
+
+    async fn put_setup_token(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES (?, ?)")
+            .bind(token_hash)
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn consume_setup_token(&self, token_hash: &str) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(client.id.to_string())
+            .bind(client.office_id.to_string())
+            .bind(client.user_id.map(|u| u.to_string()))
+            .bind(client.name.as_str())
+            .bind(client.protected as i64)
+            .bind(ts(client.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn assign_counselor(
+        &self,
+        client: ClientId,
+        counselor: UserId,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE clients SET assigned_counselor = ? WHERE id = ?")
+            .bind(counselor.to_string())
+            .bind(client.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>> {
+        let row = sqlx::query(
+            "SELECT c.office_id, o.organisation_id, c.assigned_counselor, c.protected
+             FROM clients c JOIN offices o ON o.id = c.office_id WHERE c.id = ?",
+        )
+        .bind(client.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(ClientScope {
+                client_id: client,
+                organisation_id: id(&r.get::<String, _>("organisation_id"))?,
+                office_id: id(&r.get::<String, _>("office_id"))?,
+                assigned_counselor: opt_id(r.get("assigned_counselor"))?,
+                protected: r.get::<i64, _>("protected") != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn read_client(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<ClientRecord>> {
+        // A read that is audited is a write: begin IMMEDIATE so the audit row and the read
+        // share one transaction and the row is committed before the data is returned.
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let row = sqlx::query(
+            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
+                    c.protected, c.created_at
+             FROM clients c JOIN offices o ON o.id = c.office_id
+             LEFT JOIN users u ON u.id = c.assigned_counselor
+             WHERE c.id = ?",
+        )
+        .bind(client.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let counselor_id: Option<UserId> = opt_id(r.get("assigned_counselor"))?;
+        let record = ClientRecord {
+            id: client,
+            name: r.get("name"),
+            office_id: id(&r.get::<String, _>("office_id"))?,
+            office_name: r.get("office_name"),
+            counselor: counselor_id.map(|c| {
+                (
+                    c,
+                    r.get::<Option<String>, _>("counselor_name")
+                        .unwrap_or_default(),
+                )
+            }),
+            protected: r.get::<i64, _>("protected") != 0,
+            created_at: from_ts(r.get("created_at"))?,
+        };
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(record))
+    }
+
+    async fn list_clients(
+        &self,
+        scope: &CaseloadScope,
+        assigned_only: bool,
+    ) -> PortResult<Vec<ClientSummary>> {
+        let mut out = Vec::new();
+        for office in &scope.offices {
+            let rows = sqlx::query(
+                "SELECT id, name, office_id, assigned_counselor, protected FROM clients
+                 WHERE office_id = ?1 AND (?2 = 1 OR protected = 0) AND (?3 = 0 OR assigned_counselor = ?4)
+                 ORDER BY name, id",
+            )
+            .bind(office.office_id.to_string())
+            .bind(office.include_protected as i64)
+            .bind(assigned_only as i64)
+            .bind(scope.counselor_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?;
+            for r in &rows {
+                out.push(client_summary(r)?);
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64> {
+        let mut total = 0;
+        for office in &scope.offices {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM clients
+                 WHERE office_id = ?1 AND (?2 = 1 OR protected = 0) AND (?3 = 0 OR assigned_counselor = ?4)",
+            )
+            .bind(office.office_id.to_string())
+            .bind(office.include_protected as i64)
+            .bind(assigned_only as i64)
+            .bind(scope.counselor_id.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)?;
+            total += n;
+        }
+        Ok(total)
+    }
+
+    async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        append_audit_rows(&mut tx, events).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
+        let rows = sqlx::query(
+            "SELECT a.at, a.actor_role, a.data_kind, a.action, u.display_name,
+                    (SELECT group_concat(name, ', ') FROM (
+                        SELECT DISTINCT o.name FROM role_grants g JOIN offices o ON o.id = g.office_id
+                        WHERE g.user_id = a.actor_id ORDER BY o.name)) AS offices
+             FROM audit_log a JOIN users u ON u.id = a.actor_id
+             WHERE a.client_id = ? AND a.actor_role <> 'client'
+             ORDER BY a.seq DESC LIMIT ?",
+        )
+        .bind(client.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccessLogEntry {
+                    at: from_ts(r.get("at"))?,
+                    actor_name: r.get("display_name"),
+                    actor_role: role(&r.get::<String, _>("actor_role"))?,
+                    actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
+                    data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
+                        .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
+                    action: AuditAction::parse(&r.get::<String, _>("action"))
+                        .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
+        let rows = sqlx::query(
+            "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
+             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                let reason: Option<String> = r.get("reason");
+                Ok(AuditRow {
+                    seq: r.get("seq"),
+                    event: NewAuditEvent {
+                        id: id(&r.get::<String, _>("id"))?,
+                        at: from_ts(r.get("at"))?,
+                        actor_id: id(&r.get::<String, _>("actor_id"))?,
+                        actor_role: role(&r.get::<String, _>("actor_role"))?,
+                        client_id: id(&r.get::<String, _>("client_id"))?,
+                        data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
+                            .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
+                        action: AuditAction::parse(&r.get::<String, _>("action"))
+                            .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
+                        request_id: id(&r.get::<String, _>("request_id"))?,
+                        // A stored reason that no longer parses was tampered with; keep it
+                        // visible to the verifier by failing loudly instead of dropping it.
+                        reason: reason
+                            .map(|s| {
+                                AccessReason::parse(&s).map_err(|_| {
+                                    PortError::Failure("stored reason does not parse".into())
+                                })
+                            })
+                            .transpose()?,
+                    },
+                    prev_hash: r.get("prev_hash"),
+                    hash: r.get("hash"),
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_head(&self) -> PortResult<(i64, String)> {
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok((r.get("seq"), r.get("hash")))
+    }
+}

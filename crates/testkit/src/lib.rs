@@ -6,6 +6,9 @@
 //! * [`conformance`]: the store conformance suite, written once and run against both stores.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
 
+// Test support fails loudly: a panic here is a failed test, which is what we want.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 pub mod clock;
 pub mod conformance;
 pub mod postgres;
