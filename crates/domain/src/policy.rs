@@ -214,6 +214,7 @@ mod tests {
     fn actor(w: &World, grants: &[(Role, Option<OfficeId>)]) -> Actor {
         Actor {
             user_id: UserId::new(),
+            username: "test".into(),
             display_name: "Test".into(),
             organisation_id: w.org,
             grants: grants

@@ -60,6 +60,8 @@ pub struct RoleGrant {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: UserId,
+    /// The login name (for password changes and the account page).
+    pub username: String,
     pub display_name: String,
     pub organisation_id: OrganisationId,
     pub grants: Vec<RoleGrant>,

@@ -316,7 +316,7 @@ impl Store for PgStore {
 
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
         let Some(r) =
-            sqlx::query("SELECT organisation_id, display_name, disabled FROM users WHERE id = $1")
+            sqlx::query("SELECT organisation_id, username, display_name, disabled FROM users WHERE id = $1")
                 .bind(user.as_uuid())
                 .fetch_optional(&self.pool)
                 .await
@@ -353,6 +353,7 @@ impl Store for PgStore {
             .map_err(fail)?;
         Ok(Some(Actor {
             user_id: user,
+            username: r.get("username"),
             display_name: r.get("display_name"),
             organisation_id: id(&r.get::<Uuid, _>("organisation_id"))?,
             grants,

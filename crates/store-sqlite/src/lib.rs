@@ -422,7 +422,7 @@ impl Store for SqliteStore {
 
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
         let Some(r) =
-            sqlx::query("SELECT organisation_id, display_name, disabled FROM users WHERE id = ?")
+            sqlx::query("SELECT organisation_id, username, display_name, disabled FROM users WHERE id = ?")
                 .bind(user.to_string())
                 .fetch_optional(&self.pool)
                 .await
@@ -459,6 +459,7 @@ impl Store for SqliteStore {
             .map_err(fail)?;
         Ok(Some(Actor {
             user_id: user,
+            username: r.get("username"),
             display_name: r.get("display_name"),
             organisation_id: id(&r.get::<String, _>("organisation_id"))?,
             grants,

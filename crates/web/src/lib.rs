@@ -1,1 +1,83 @@
-//! placeholder
+//! Vendepunkt's HTTP edge: HTML pages rendered on the server, sessions and CSRF, Fluent
+//! translations (bokmål, nynorsk, English), embedded assets, security headers and metrics.
+//!
+//! Handlers parse input, call a domain use case and render. They never decide access: every
+//! route is declared in one table ([`routes::route_table`]) with its policy, and object
+//! decisions are made by `domain::policy` inside the use cases.
+
+pub mod assets;
+pub mod clock;
+pub mod context;
+pub mod hasher;
+pub mod i18n;
+pub mod middleware;
+pub mod pages;
+pub mod routes;
+pub mod telemetry;
+
+pub use clock::SystemClock;
+pub use hasher::Argon2Hasher;
+
+use domain::auth::{SessionPolicy, ThrottlePolicy};
+use domain::ports::{Clock, PasswordHasher, Store};
+use std::sync::Arc;
+
+/// Settings the web layer needs; the binary fills them from configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct WebSettings {
+    pub session: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    /// Served over TLS or behind a TLS-terminating proxy: cookies get the `__Host-` prefix and
+    /// `Secure`, and HSTS is sent.
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Demo mode: every page shows a banner saying the data is invented.
+    pub demo: bool,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            session: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            demo: false,
+        }
+    }
+}
+
+/// Everything a handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub settings: WebSettings,
+    pub i18n: Arc<i18n::I18n>,
+    pub assets: Arc<assets::Assets>,
+}
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        hasher: Arc<dyn PasswordHasher>,
+        settings: WebSettings,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            hasher,
+            settings,
+            i18n: Arc::new(i18n::I18n::load()),
+            assets: Arc::new(assets::Assets::load()),
+        }
+    }
+}
+
+/// The whole application: every route and every layer.
+pub fn app(state: AppState) -> axum::Router {
+    routes::router(state)
+}

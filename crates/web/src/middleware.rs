@@ -1,0 +1,186 @@
+//! Layers every request passes through: request id, security headers, session lookup, CSRF,
+//! metrics, and the per-route policy gate declared in the route table.
+
+use crate::AppState;
+use crate::context::{CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie};
+use crate::pages::error_page;
+use crate::routes::RoutePolicy;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::ids::RequestId;
+use domain::types::Secret;
+use std::time::Instant;
+use subtle_eq::constant_time_eq;
+
+mod subtle_eq {
+    /// Compares two strings in time independent of where they differ.
+    pub fn constant_time_eq(a: &str, b: &str) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Gives every request an id (UUIDv7), for logs, audit rows and error pages.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = RequestId::new();
+    req.extensions_mut().insert(ReqId(id));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method());
+    let _guard = span.enter();
+    drop(_guard);
+    let mut res = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Security headers on every response, error pages included.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if state.settings.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    if !is_asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+fn skips_session(path: &str) -> bool {
+    path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// Turns the session cookie into the signed-in actor (or none).
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let mut actor = None;
+    if !skips_session(req.uri().path()) {
+        let names = cookie_names(state.settings.secure_cookies);
+        if let Some(token) = cookie(req.headers(), names.session) {
+            match domain::auth::authenticate(
+                state.store.as_ref(),
+                state.clock.as_ref(),
+                state.settings.session,
+                &Secret::new(token),
+            )
+            .await
+            {
+                Ok(a) => actor = a,
+                Err(e) => tracing::error!(error = %e, "session lookup failed"),
+            }
+        }
+    }
+    req.extensions_mut().insert(CurrentActor(actor));
+    next.run(req).await
+}
+
+fn is_state_changing(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Double-submit CSRF protection. Safe requests get a token cookie if they lack one; every
+/// state-changing request must carry the same token in its `csrf_token` form field, and must
+/// not come from another origin.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let names = cookie_names(state.settings.secure_cookies);
+    let existing = cookie(req.headers(), names.csrf);
+    if !is_state_changing(req.method()) {
+        let fresh = existing
+            .is_none()
+            .then(|| domain::auth::new_token().expose().to_string());
+        let token = existing.or_else(|| fresh.clone()).unwrap_or_default();
+        let mut req = req;
+        req.extensions_mut().insert(CsrfToken(token.clone()));
+        let mut res = next.run(req).await;
+        if fresh.is_some() {
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(names.csrf, &token, None, "Strict", state.settings.secure_cookies, true),
+            );
+        }
+        return res;
+    }
+    let (parts, body) = req.into_parts();
+    let refuse = |parts: &axum::http::request::Parts, status| {
+        let ctx = PageCtx::from_parts(parts, &state);
+        error_page(ctx, status)
+    };
+    // Another origin may not post here, whatever the token says.
+    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin_host = origin.split("://").nth(1).unwrap_or("");
+        if origin == "null" || origin_host != host {
+            return refuse(&parts, StatusCode::FORBIDDEN);
+        }
+    }
+    let bytes = match axum::body::to_bytes(body, 256 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return refuse(&parts, StatusCode::PAYLOAD_TOO_LARGE),
+    };
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf_token")
+        .map(|(_, v)| v.to_string());
+    let ok = matches!((&existing, &sent), (Some(c), Some(s)) if constant_time_eq(c, s));
+    if !ok {
+        return refuse(&parts, StatusCode::FORBIDDEN);
+    }
+    let mut req = Request::from_parts(parts, Body::from(bytes));
+    req.extensions_mut().insert(CsrfToken(existing.unwrap_or_default()));
+    next.run(req).await
+}
+
+/// Request counts and latency by route pattern.
+pub async fn metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    res
+}
+
+/// The gate each route declares in the route table: who may reach the handler at all.
+/// Object-level decisions (which client) are made by the domain policy in the use case.
+pub async fn enforce(policy: RoutePolicy, State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let actor = req.extensions().get::<CurrentActor>().and_then(|a| a.0.clone());
+    match (policy, actor) {
+        (RoutePolicy::Public, _) => next.run(req).await,
+        (_, None) => Redirect::to("/login").into_response(),
+        (RoutePolicy::SignedIn | RoutePolicy::Object(_), Some(_)) => next.run(req).await,
+        (RoutePolicy::Role(role), Some(actor)) => {
+            if actor.has_role(role) {
+                next.run(req).await
+            } else {
+                let (parts, _) = req.into_parts();
+                error_page(PageCtx::from_parts(&parts, &state), StatusCode::NOT_FOUND)
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Page templates (askama; output is escaped by default) and the helpers that render them.
+
+use crate::context::PageCtx;
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use domain::DomainError;
+use domain::ports::{ClientRecord, ClientSummary, Office};
+use domain::roles::Role;
+
+impl PageCtx {
+    /// Navigation links for the actor's roles.
+    pub fn nav(&self) -> Vec<(String, String)> {
+        let Some(actor) = &self.actor else {
+            return vec![];
+        };
+        let mut items = Vec::new();
+        for role in actor.roles() {
+            let (href, key) = match role {
+                Role::Client => ("/me", "nav-my-page"),
+                Role::Counselor => ("/caseload", "nav-caseload"),
+                Role::Leader => ("/insights", "nav-insights"),
+                Role::Administrator => ("/admin", "nav-admin"),
+                Role::Moderator | Role::Partner => continue,
+            };
+            items.push((href.to_string(), self.tr.get(key)));
+        }
+        items.push(("/account/password".into(), self.tr.get("nav-password")));
+        items
+    }
+
+    /// A message for a domain error, in the user's language.
+    pub fn error_text(&self, e: &DomainError) -> String {
+        match e {
+            DomainError::Throttled { retry_after_secs } => {
+                self.tr.arg("login-throttled", "minutes", &(retry_after_secs / 60).max(1).to_string())
+            }
+            other => self.tr.get(other.code()),
+        }
+    }
+
+    /// Field errors as (field id, message) pairs for an error summary.
+    pub fn field_errors(&self, e: &DomainError) -> Vec<(String, String)> {
+        match e {
+            DomainError::Invalid(list) => list
+                .iter()
+                .map(|(field, err)| {
+                    (field.to_string(), format!("{}: {}", self.tr.get(&format!("label-{}", field.replace('_', "-"))), self.tr.get(err.code())))
+                })
+                .collect(),
+            other => vec![("main".into(), self.error_text(other))],
+        }
+    }
+}
+
+/// Renders a template as an HTML response, or the error page if rendering fails.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub message: String,
+}
+
+/// The friendly error page: a heading, a sentence, the request id, never internals.
+pub fn error_page(ctx: PageCtx, status: StatusCode) -> Response {
+    let (h, m) = match status {
+        StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found"),
+        StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("error-too-large-title", "error-too-large"),
+        StatusCode::SERVICE_UNAVAILABLE => ("error-unavailable-title", "error-unavailable"),
+        _ => ("error-internal-title", "error-internal"),
+    };
+    let page = ErrorPage { heading: ctx.tr.get(h), message: ctx.tr.get(m), ctx };
+    render(status, &page)
+}
+
+/// Maps a domain error to the right page: 404 for anything out of reach, 500 (logged with the
+/// request id) for adapter failures.
+pub fn domain_error(ctx: PageCtx, e: &DomainError) -> Response {
+    match e {
+        DomainError::NotFound => error_page(ctx, StatusCode::NOT_FOUND),
+        DomainError::Port(p) => {
+            tracing::error!(request_id = %ctx.request_id, error = %p, "adapter failure");
+            error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        _ => error_page(ctx, StatusCode::BAD_REQUEST),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub ctx: PageCtx,
+    pub error: Option<String>,
+    pub username: String,
+}
+
+#[derive(Template)]
+#[template(path = "client_home.html")]
+pub struct ClientHome {
+    pub ctx: PageCtx,
+    pub record: ClientRecord,
+}
+
+pub struct AccessRow {
+    pub when: String,
+    pub who: String,
+    pub role: String,
+    pub office: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "access_log.html")]
+pub struct AccessLogPage {
+    pub ctx: PageCtx,
+    pub rows: Vec<AccessRow>,
+}
+
+#[derive(Template)]
+#[template(path = "caseload.html")]
+pub struct CaseloadPage {
+    pub ctx: PageCtx,
+    pub clients: Vec<ClientSummary>,
+}
+
+#[derive(Template)]
+#[template(path = "client.html")]
+pub struct ClientPage {
+    pub ctx: PageCtx,
+    pub record: ClientRecord,
+    pub since: String,
+}
+
+#[derive(Template)]
+#[template(path = "reason.html")]
+pub struct ReasonPage {
+    pub ctx: PageCtx,
+    pub client_id: String,
+    pub reason: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "insights.html")]
+pub struct InsightsPage {
+    pub ctx: PageCtx,
+}
+
+#[derive(Template)]
+#[template(path = "admin_home.html")]
+pub struct AdminHome {
+    pub ctx: PageCtx,
+}
+
+#[derive(Default, Clone, serde::Deserialize)]
+pub struct PersonForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub office_id: String,
+}
+
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub roles: String,
+    pub status: String,
+    pub disabled: bool,
+    pub can_disable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_people.html")]
+pub struct AdminPeople {
+    pub ctx: PageCtx,
+    pub form: PersonForm,
+    pub errors: Vec<(String, String)>,
+    pub roles: Vec<(String, String)>,
+    pub offices: Vec<Office>,
+    pub people: Vec<PersonRow>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_units.html")]
+pub struct AdminUnits {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub action: String,
+    pub submit: String,
+    pub offices: Vec<Office>,
+    pub name: String,
+    pub error: Option<String>,
+    pub items: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub ctx: PageCtx,
+    pub errors: Vec<(String, String)>,
+    pub done: bool,
+}
+
+#[derive(Default, Clone, serde::Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    pub token: String,
+    #[serde(default)]
+    pub organisation_name: String,
+    #[serde(default)]
+    pub office_name: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub struct SetupPage {
+    pub ctx: PageCtx,
+    pub form: SetupForm,
+    pub errors: Vec<(String, String)>,
+}

@@ -1,0 +1,655 @@
+//! The route table: every route, with the policy it declares. The router is built from this
+//! table only, so a route cannot exist without a policy (a test walks the table).
+//!
+//! Handlers parse input, call a domain use case, and render. They make no access decisions.
+
+use crate::AppState;
+use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
+use crate::i18n::Lang;
+use crate::middleware;
+use crate::pages::*;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use domain::DomainError;
+use domain::clients::Ctx;
+use domain::ids::{ClientId, OfficeId, UserId};
+use domain::policy::Action;
+use domain::roles::{Role, RoleGrant};
+use domain::types::{Secret, Username};
+use std::net::SocketAddr;
+use tower_http::catch_panic::CatchPanicLayer;
+
+/// Who may reach a route at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutePolicy {
+    /// Anyone, signed in or not (login, health checks, assets).
+    Public,
+    /// Any signed-in person (their own account).
+    SignedIn,
+    /// Signed in and holding the role somewhere.
+    Role(Role),
+    /// Signed in; the use case decides on the object with this domain action.
+    Object(Action),
+}
+
+pub struct RouteSpec {
+    pub path: &'static str,
+    pub policy: RoutePolicy,
+    pub methods: MethodRouter<AppState>,
+}
+
+fn spec(path: &'static str, policy: RoutePolicy, methods: MethodRouter<AppState>) -> RouteSpec {
+    RouteSpec { path, policy, methods }
+}
+
+/// Every route of the application.
+pub fn route_table() -> Vec<RouteSpec> {
+    use RoutePolicy::*;
+    vec![
+        spec("/healthz", Public, get(healthz)),
+        spec("/readyz", Public, get(readyz)),
+        spec("/metrics", Public, get(metrics_text)),
+        spec("/assets/{hash}/{name}", Public, get(asset)),
+        spec("/", Public, get(home)),
+        spec("/login", Public, get(login_form).post(login_submit)),
+        spec("/logout", Public, post(logout)),
+        spec("/language", Public, post(set_language)),
+        spec("/setup", Public, get(setup_form).post(setup_submit)),
+        spec("/me", Object(Action::ViewClientCase), get(client_home)),
+        spec("/me/access-log", Object(Action::ViewAccessLog), get(access_log)),
+        spec("/caseload", Object(Action::ListClients), get(caseload)),
+        spec("/clients/{id}", Object(Action::ViewClientCase), get(client_page)),
+        spec("/clients/{id}/open", Object(Action::ViewClientCase), post(client_open_with_reason)),
+        spec("/insights", Role(domain::roles::Role::Leader), get(insights)),
+        spec("/admin", Object(Action::ManageOrganisation), get(admin_home)),
+        spec("/admin/people", Object(Action::ManageOrganisation), get(people_page).post(people_create)),
+        spec("/admin/people/{id}/disable", Object(Action::ManageOrganisation), post(person_disable)),
+        spec("/admin/people/{id}/enable", Object(Action::ManageOrganisation), post(person_enable)),
+        spec("/admin/offices", Object(Action::ManageOrganisation), get(offices_page).post(office_create)),
+        spec("/admin/teams", Object(Action::ManageOrganisation), get(teams_page).post(team_create)),
+        spec("/account/password", SignedIn, get(password_form).post(password_submit)),
+    ]
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for RouteSpec { path, policy, methods } in route_table() {
+        let gate = axum::middleware::from_fn_with_state(state.clone(), move |s, req, next| {
+            middleware::enforce(policy, s, req, next)
+        });
+        router = router.route(path, methods.route_layer(gate));
+    }
+    router
+        .route_layer(axum::middleware::from_fn(middleware::metrics))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::session))
+        .layer(CatchPanicLayer::custom(|_| {
+            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Noe gikk galt. Something went wrong.").into_response()
+        }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
+fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
+    Ctx { store: state.store.as_ref(), clock: state.clock.as_ref(), request_id: page.request_id }
+}
+
+/// The actor; routes behind a non-public policy always have one (the gate redirects otherwise).
+fn actor_or_404(ctx: &PageCtx) -> Result<domain::roles::Actor, Response> {
+    ctx.actor.clone().ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))
+}
+
+async fn not_found(ctx: PageCtx) -> Response {
+    error_page(ctx, StatusCode::NOT_FOUND)
+}
+
+async fn healthz() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok\n").into_response()
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "database unreachable\n").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let handle = crate::telemetry::handle();
+    let stats = state.store.pool_stats();
+    metrics::gauge!("db_pool_connections").set(stats.size as f64);
+    metrics::gauge!("db_pool_idle_connections").set(stats.idle as f64);
+    metrics::gauge!("db_pool_max_connections").set(stats.max as f64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
+}
+
+async fn asset(State(state): State<AppState>, Path((hash, name)): Path<(String, String)>, ctx: PageCtx) -> Response {
+    match state.assets.get(&hash, &name) {
+        Some(a) => (
+            [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+            a.bytes.clone().into_owned(),
+        )
+            .into_response(),
+        None => error_page(ctx, StatusCode::NOT_FOUND),
+    }
+}
+
+async fn home(ctx: PageCtx) -> Response {
+    let Some(actor) = &ctx.actor else {
+        return Redirect::to("/login").into_response();
+    };
+    let target = match actor.roles().first() {
+        Some(Role::Client) => "/me",
+        Some(Role::Counselor) => "/caseload",
+        Some(Role::Leader) => "/insights",
+        Some(Role::Administrator) => "/admin",
+        _ => "/account/password",
+    };
+    Redirect::to(target).into_response()
+}
+
+async fn login_form(ctx: PageCtx) -> Response {
+    if ctx.actor.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    render(StatusCode::OK, &LoginPage { ctx, error: None, username: String::new() })
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn source_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
+    if state.settings.trust_forwarded_for
+        && let Some(first) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+    {
+        return first.trim().to_string();
+    }
+    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    peer: PeerAddr,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let attempt = domain::auth::LoginAttempt {
+        username: form.username.clone(),
+        password: Secret::new(form.password),
+        source: source_address(&state, &headers, peer.0),
+        device: ctx.device_token.clone(),
+    };
+    match domain::auth::login(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), state.settings.throttle, attempt).await {
+        Ok(ok) => {
+            let names = cookie_names(state.settings.secure_cookies);
+            let secure = state.settings.secure_cookies;
+            let mut res = Redirect::to("/").into_response();
+            let h = res.headers_mut();
+            h.append(header::SET_COOKIE, set_cookie(names.session, ok.session_token.expose(), None, "Lax", secure, true));
+            h.append(header::SET_COOKIE, set_cookie(names.device, ok.device_token.expose(), Some(365 * 24 * 3600), "Lax", secure, true));
+            res
+        }
+        Err(e) => {
+            let status = match e {
+                DomainError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                DomainError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+                DomainError::Port(_) => return domain_error(ctx, &e),
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let error = Some(ctx.error_text(&e));
+            render(status, &LoginPage { ctx, error, username: form.username })
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    if let Some(token) = &ctx.session_token
+        && let Err(e) = domain::auth::logout(state.store.as_ref(), token).await
+    {
+        return domain_error(ctx, &e);
+    }
+    let names = cookie_names(state.settings.secure_cookies);
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(names.session, "", Some(0), "Lax", state.settings.secure_cookies, true));
+    res
+}
+
+#[derive(serde::Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+}
+
+async fn set_language(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LanguageForm>) -> Response {
+    let lang = Lang::parse(&form.lang).unwrap_or(Lang::Nb);
+    // Back to the page the user came from, but only a local path (no open redirect).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&back).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), "Lax", state.settings.secure_cookies, false),
+    );
+    res
+}
+
+async fn client_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::clients::own_case(ctx_of(&state, &ctx), &actor).await {
+        Ok(record) => render(StatusCode::OK, &ClientHome { ctx, record }),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+fn utc(t: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+async fn access_log(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::clients::access_log(ctx_of(&state, &ctx), &actor).await {
+        Ok(entries) => {
+            let rows = entries
+                .into_iter()
+                .map(|e| AccessRow {
+                    when: utc(e.at),
+                    who: e.actor_name,
+                    role: ctx.tr.get(&format!("role-{}", e.actor_role.as_str())),
+                    office: e.actor_offices,
+                    what: ctx.tr.get(&format!("audit-{}-{}", e.action.as_str(), e.data_kind.as_str())),
+                })
+                .collect();
+            render(StatusCode::OK, &AccessLogPage { ctx, rows })
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::clients::my_caseload(ctx_of(&state, &ctx), &actor).await {
+        Ok(clients) => render(StatusCode::OK, &CaseloadPage { ctx, clients }),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn open_client(state: &AppState, ctx: PageCtx, id: &str, reason: Option<String>) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(client) = id.parse::<ClientId>() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match domain::clients::open_case(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
+        Ok(record) => {
+            let since = utc(record.created_at);
+            render(StatusCode::OK, &ClientPage { ctx, record, since })
+        }
+        Err(DomainError::ReasonRequired) => {
+            render(StatusCode::OK, &ReasonPage { ctx, client_id: client.to_string(), reason: String::new(), error: None })
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ReasonPage { ctx, client_id: client.to_string(), reason: reason.unwrap_or_default(), error },
+            )
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn client_page(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+    open_client(&state, ctx, &id, None).await
+}
+
+#[derive(serde::Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn client_open_with_reason(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>, Form(form): Form<ReasonForm>) -> Response {
+    open_client(&state, ctx, &id, Some(form.reason)).await
+}
+
+async fn insights(ctx: PageCtx) -> Response {
+    render(StatusCode::OK, &InsightsPage { ctx })
+}
+
+async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    // The use case authorizes ManageOrganisation; listing offices is its cheapest form.
+    match domain::org::list_offices(state.store.as_ref(), &actor).await {
+        Ok(_) => render(StatusCode::OK, &AdminHome { ctx }),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+const ASSIGNABLE_ROLES: [Role; 5] = [Role::Counselor, Role::Leader, Role::Moderator, Role::Partner, Role::Administrator];
+
+async fn people_view(state: &AppState, ctx: PageCtx, form: PersonForm, errors: Vec<(String, String)>, status: StatusCode) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let people = match domain::org::list_people(state.store.as_ref(), &actor).await {
+        Ok(p) => p,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let offices = match domain::org::list_offices(state.store.as_ref(), &actor).await {
+        Ok(o) => o,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let rows = people
+        .into_iter()
+        .map(|p| {
+            let roles = p
+                .grants
+                .iter()
+                .map(|g| {
+                    let role = ctx.tr.get(&format!("role-{}", g.role.as_str()));
+                    match g.office_id.and_then(|o| offices.iter().find(|x| x.id == o)) {
+                        Some(o) => format!("{role} ({})", o.name),
+                        None => role,
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            PersonRow {
+                id: p.id.to_string(),
+                name: p.display_name,
+                username: p.username,
+                roles,
+                status: ctx.tr.get(if p.disabled { "status-disabled" } else { "status-active" }),
+                disabled: p.disabled,
+                can_disable: p.id != actor.user_id,
+            }
+        })
+        .collect();
+    let roles = ASSIGNABLE_ROLES.iter().map(|r| (r.as_str().to_string(), ctx.tr.get(&format!("role-{}", r.as_str())))).collect();
+    render(status, &AdminPeople { ctx, form, errors, roles, offices, people: rows })
+}
+
+async fn people_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    people_view(&state, ctx, PersonForm { role: "counselor".into(), ..Default::default() }, vec![], StatusCode::OK).await
+}
+
+async fn people_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<PersonForm>) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Some(role) = Role::parse(&form.role).filter(|r| ASSIGNABLE_ROLES.contains(r)) else {
+        let errors = vec![("role".to_string(), ctx.tr.get("field-invalid-characters"))];
+        return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let office_id = if role == Role::Administrator { None } else { form.office_id.parse::<OfficeId>().ok() };
+    if role != Role::Administrator && office_id.is_none() {
+        let errors = vec![("office_id".to_string(), ctx.tr.get("field-required"))];
+        return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let input = domain::org::NewPersonInput {
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: Secret::new(form.password.clone()),
+        grants: vec![RoleGrant { role, office_id }],
+        protected_access: vec![],
+    };
+    match domain::org::create_person(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), &actor, &input).await {
+        Ok(_) => Redirect::to("/admin/people").into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = ctx.field_errors(&e);
+            let form = PersonForm { password: String::new(), ..form };
+            people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn person_set_disabled(state: AppState, ctx: PageCtx, id: String, disabled: bool) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(user) = id.parse::<UserId>() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match domain::org::set_person_disabled(state.store.as_ref(), &actor, user, disabled).await {
+        Ok(()) => Redirect::to("/admin/people").into_response(),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn person_disable(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+    person_set_disabled(state, ctx, id, true).await
+}
+
+async fn person_enable(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+    person_set_disabled(state, ctx, id, false).await
+}
+
+#[derive(Default, serde::Deserialize)]
+struct UnitForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    office_id: String,
+}
+
+async fn offices_view(state: &AppState, ctx: PageCtx, name: String, error: Option<String>, status: StatusCode) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::org::list_offices(state.store.as_ref(), &actor).await {
+        Ok(offices) => {
+            let page = AdminUnits {
+                heading: ctx.tr.get("admin-offices"),
+                action: "/admin/offices".into(),
+                submit: ctx.tr.get("admin-create-office"),
+                offices: vec![],
+                name,
+                error,
+                items: offices.into_iter().map(|o| o.name).collect(),
+                ctx,
+            };
+            render(status, &page)
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn offices_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    offices_view(&state, ctx, String::new(), None, StatusCode::OK).await
+}
+
+async fn office_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<UnitForm>) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::org::create_office(state.store.as_ref(), state.clock.as_ref(), &actor, &form.name).await {
+        Ok(_) => Redirect::to("/admin/offices").into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+            offices_view(&state, ctx, form.name, error, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn teams_view(state: &AppState, ctx: PageCtx, name: String, error: Option<String>, status: StatusCode) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::org::list_teams(state.store.as_ref(), &actor).await {
+        Ok(by_office) => {
+            let items = by_office
+                .iter()
+                .flat_map(|(o, teams)| teams.iter().map(move |t| format!("{} ({}) – {}", t.name, o.name, t.members.len())))
+                .collect();
+            let page = AdminUnits {
+                heading: ctx.tr.get("admin-teams"),
+                action: "/admin/teams".into(),
+                submit: ctx.tr.get("admin-create-team"),
+                offices: by_office.into_iter().map(|(o, _)| o).collect(),
+                name,
+                error,
+                items,
+                ctx,
+            };
+            render(status, &page)
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn teams_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    teams_view(&state, ctx, String::new(), None, StatusCode::OK).await
+}
+
+async fn team_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<UnitForm>) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(office) = form.office_id.parse::<OfficeId>() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match domain::org::create_team(state.store.as_ref(), state.clock.as_ref(), &actor, office, &form.name).await {
+        Ok(_) => Redirect::to("/admin/teams").into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+            teams_view(&state, ctx, form.name, error, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn password_form(ctx: PageCtx) -> Response {
+    render(StatusCode::OK, &PasswordPage { ctx, errors: vec![], done: false })
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+async fn password_submit(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<PasswordForm>) -> Response {
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(username) = Username::parse(&actor.username) else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    let result = domain::auth::change_password(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        state.hasher.as_ref(),
+        &actor,
+        &username,
+        &Secret::new(form.current_password),
+        &Secret::new(form.new_password),
+    )
+    .await;
+    match result {
+        Ok(token) => {
+            let names = cookie_names(state.settings.secure_cookies);
+            let mut res = render(StatusCode::OK, &PasswordPage { ctx, errors: vec![], done: true });
+            res.headers_mut().append(header::SET_COOKIE, set_cookie(names.session, token.expose(), None, "Lax", state.settings.secure_cookies, true));
+            res
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = ctx.field_errors(&e);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { ctx, errors, done: false })
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+async fn setup_open(state: &AppState) -> bool {
+    state.store.organisation_count().await.map(|n| n == 0).unwrap_or(false)
+}
+
+async fn setup_form(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    if !setup_open(&state).await {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    }
+    render(StatusCode::OK, &SetupPage { ctx, form: SetupForm::default(), errors: vec![] })
+}
+
+async fn setup_submit(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<SetupForm>) -> Response {
+    if !setup_open(&state).await {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    }
+    let input = domain::org::SetupInput {
+        token: Secret::new(form.token.trim()),
+        organisation_name: form.organisation_name.clone(),
+        office_name: form.office_name.clone(),
+        admin: domain::org::NewPersonInput {
+            username: form.username.clone(),
+            display_name: form.display_name.clone(),
+            password: Secret::new(form.password.clone()),
+            grants: vec![],
+            protected_access: vec![],
+        },
+    };
+    match domain::org::complete_setup(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), input).await {
+        Ok(_) => Redirect::to("/login").into_response(),
+        Err(e @ (DomainError::Invalid(_) | DomainError::SetupTokenInvalid)) => {
+            let errors = ctx.field_errors(&e);
+            let form = SetupForm { token: String::new(), password: String::new(), ..form };
+            render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, errors })
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
