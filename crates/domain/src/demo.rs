@@ -140,11 +140,12 @@ pub async fn seed(
             at(Role::Counselor, office),
             if protected { vec![office] } else { vec![] },
         )?;
-        counselors.push((p.id, office));
-        if office == north {
-            store.add_team_member(team, p.id).await?;
-        }
+        let id = p.id;
+        counselors.push((id, office));
         store.create_user(p).await?;
+        if office == north {
+            store.add_team_member(team, id).await?;
+        }
     }
 
     let audit = |client_id: ClientId, data_kind, action| NewAuditEvent {

@@ -220,6 +220,8 @@ pub trait Store: Send + Sync {
     async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>>;
     async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>>;
     async fn organisation_count(&self) -> PortResult<i64>;
+    /// All organisation ids, oldest first (the command line works on the only one).
+    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>>;
 
     // people and identity
     async fn create_user(&self, user: NewUser) -> PortResult<()>;

@@ -250,6 +250,15 @@ impl Store for PgStore {
             .map_err(fail)
     }
 
+    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>> {
+        let ids: Vec<Uuid> =
+            sqlx::query_scalar("SELECT id FROM organisations ORDER BY created_at, id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?;
+        ids.iter().map(id).collect()
+    }
+
     async fn create_user(&self, user: NewUser) -> PortResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -315,12 +324,13 @@ impl Store for PgStore {
     }
 
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
-        let Some(r) =
-            sqlx::query("SELECT organisation_id, username, display_name, disabled FROM users WHERE id = $1")
-                .bind(user.as_uuid())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(fail)?
+        let Some(r) = sqlx::query(
+            "SELECT organisation_id, username, display_name, disabled FROM users WHERE id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
         else {
             return Ok(None);
         };

@@ -356,6 +356,15 @@ impl Store for SqliteStore {
             .map_err(fail)
     }
 
+    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM organisations ORDER BY created_at, id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?;
+        ids.iter().map(|i| id(i)).collect()
+    }
+
     async fn create_user(&self, user: NewUser) -> PortResult<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -421,12 +430,13 @@ impl Store for SqliteStore {
     }
 
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
-        let Some(r) =
-            sqlx::query("SELECT organisation_id, username, display_name, disabled FROM users WHERE id = ?")
-                .bind(user.to_string())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(fail)?
+        let Some(r) = sqlx::query(
+            "SELECT organisation_id, username, display_name, disabled FROM users WHERE id = ?",
+        )
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
         else {
             return Ok(None);
         };

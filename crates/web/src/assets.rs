@@ -36,7 +36,10 @@ pub struct Assets {
     by_name: HashMap<&'static str, Asset>,
 }
 
-fn load(name: &'static str, file: Option<rust_embed::EmbeddedFile>) -> Option<(&'static str, Asset)> {
+fn load(
+    name: &'static str,
+    file: Option<rust_embed::EmbeddedFile>,
+) -> Option<(&'static str, Asset)> {
     let file = file?;
     let content_type = if name.ends_with(".css") {
         "text/css; charset=utf-8"
@@ -47,7 +50,14 @@ fn load(name: &'static str, file: Option<rust_embed::EmbeddedFile>) -> Option<(&
     };
     let hash = hex::encode(Sha256::digest(&file.data));
     let url = format!("/assets/{}/{name}", &hash[..16]);
-    Some((name, Asset { bytes: file.data, content_type, url }))
+    Some((
+        name,
+        Asset {
+            bytes: file.data,
+            content_type,
+            url,
+        },
+    ))
 }
 
 impl Assets {
@@ -67,7 +77,10 @@ impl Assets {
 
     /// The hashed URL of an asset (empty if unknown, which a test guards against).
     pub fn url(&self, name: &str) -> String {
-        self.by_name.get(name).map(|a| a.url.clone()).unwrap_or_default()
+        self.by_name
+            .get(name)
+            .map(|a| a.url.clone())
+            .unwrap_or_default()
     }
 
     /// The asset at `/assets/{hash}/{name}`, only if the hash matches.

@@ -36,9 +36,17 @@ pub const LANG_COOKIE: &str = "vp_lang";
 
 pub fn cookie_names(secure: bool) -> CookieNames {
     if secure {
-        CookieNames { session: "__Host-vp_session", device: "__Host-vp_device", csrf: "__Host-vp_csrf" }
+        CookieNames {
+            session: "__Host-vp_session",
+            device: "__Host-vp_device",
+            csrf: "__Host-vp_csrf",
+        }
     } else {
-        CookieNames { session: "vp_session", device: "vp_device", csrf: "vp_csrf" }
+        CookieNames {
+            session: "vp_session",
+            device: "vp_device",
+            csrf: "vp_csrf",
+        }
     }
 }
 
@@ -56,7 +64,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value. `max_age` `None` makes a browser-session cookie; `Some(0)` deletes.
-pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, same_site: &str, secure: bool, http_only: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    same_site: &str,
+    secure: bool,
+    http_only: bool,
+) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; SameSite={same_site}");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -89,13 +104,27 @@ impl PageCtx {
         let names = cookie_names(state.settings.secure_cookies);
         let lang = negotiate(
             cookie(&parts.headers, LANG_COOKIE).as_deref(),
-            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
         );
         Self {
             tr: Tr::new(state.i18n.clone(), lang),
-            request_id: parts.extensions.get::<ReqId>().map(|r| r.0).unwrap_or_default(),
-            csrf: parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default(),
-            actor: parts.extensions.get::<CurrentActor>().and_then(|a| a.0.clone()),
+            request_id: parts
+                .extensions
+                .get::<ReqId>()
+                .map(|r| r.0)
+                .unwrap_or_default(),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default(),
+            actor: parts
+                .extensions
+                .get::<CurrentActor>()
+                .and_then(|a| a.0.clone()),
             session_token: cookie(&parts.headers, names.session).map(Secret::new),
             device_token: cookie(&parts.headers, names.device).map(Secret::new),
             demo: state.settings.demo,
@@ -112,7 +141,10 @@ impl PageCtx {
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self::from_parts(parts, state))
     }
 }

@@ -56,7 +56,11 @@ pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
             let mut it = part.split(';');
             let lang = Lang::parse(it.next()?)?;
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             Some((q, lang))
         })
@@ -74,13 +78,13 @@ impl I18n {
         let bundles = Lang::ALL
             .into_iter()
             .map(|lang| {
-                let resource = FluentResource::try_new(lang.source().to_string())
-                    .unwrap_or_else(|(res, errors)| {
+                let resource = FluentResource::try_new(lang.source().to_string()).unwrap_or_else(
+                    |(res, errors)| {
                         tracing::error!(lang = lang.code(), ?errors, "errors in translation file");
                         res
-                    });
-                let id: unic_langid::LanguageIdentifier =
-                    lang.code().parse().unwrap_or_default();
+                    },
+                );
+                let id: unic_langid::LanguageIdentifier = lang.code().parse().unwrap_or_default();
                 let mut bundle = FluentBundle::new_concurrent(vec![id]);
                 bundle.set_use_isolating(false);
                 if let Err(errors) = bundle.add_resource(resource) {
@@ -93,7 +97,10 @@ impl I18n {
     }
 
     fn bundle(&self, lang: Lang) -> Option<&FluentBundle<FluentResource>> {
-        self.bundles.iter().find(|(l, _)| *l == lang).map(|(_, b)| b)
+        self.bundles
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, b)| b)
     }
 
     /// The message `key` in `lang`, with `args` filled in. A missing message shows its id
@@ -143,7 +150,8 @@ impl Tr {
     }
 
     pub fn arg(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
-        self.i18n.format(self.lang, key, &[(name, value.to_string())])
+        self.i18n
+            .format(self.lang, key, &[(name, value.to_string())])
     }
 
     pub fn code(&self) -> &'static str {
@@ -163,7 +171,11 @@ mod tests {
             let other = I18n::message_ids(lang);
             let missing: Vec<_> = nb.difference(&other).collect();
             let extra: Vec<_> = other.difference(&nb).collect();
-            assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", lang.code());
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: missing {missing:?}, extra {extra:?}",
+                lang.code()
+            );
         }
     }
 
@@ -172,7 +184,17 @@ mod tests {
         let i18n = I18n::load();
         for lang in Lang::ALL {
             for id in I18n::message_ids(lang) {
-                let text = i18n.format(lang, &id, &[("name", "X".into()), ("count", "2".into()), ("minutes", "3".into()), ("id", "abc".into()), ("time", "t".into())]);
+                let text = i18n.format(
+                    lang,
+                    &id,
+                    &[
+                        ("name", "X".into()),
+                        ("count", "2".into()),
+                        ("minutes", "3".into()),
+                        ("id", "abc".into()),
+                        ("time", "t".into()),
+                    ],
+                );
                 assert_ne!(text, id, "{id} in {} did not resolve", lang.code());
                 assert!(!text.contains('\u{2068}') && !text.contains('\u{2069}'));
             }

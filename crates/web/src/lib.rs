@@ -23,7 +23,8 @@ use domain::ports::{Clock, PasswordHasher, Store};
 use std::sync::Arc;
 
 /// Settings the web layer needs; the binary fills them from configuration.
-#[derive(Debug, Clone, Copy)]
+/// `Default`: plain HTTP, no proxy, not demo; 30-minute idle and 12-hour absolute sessions.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct WebSettings {
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
@@ -34,18 +35,6 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// Demo mode: every page shows a banner saying the data is invented.
     pub demo: bool,
-}
-
-impl Default for WebSettings {
-    fn default() -> Self {
-        Self {
-            session: SessionPolicy::default(),
-            throttle: ThrottlePolicy::default(),
-            secure_cookies: false,
-            trust_forwarded_for: false,
-            demo: false,
-        }
-    }
 }
 
 /// Everything a handler can reach. Cheap to clone.

@@ -21,7 +21,10 @@ mod subtle_eq {
         if a.len() != b.len() {
             return false;
         }
-        a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
     }
 }
 
@@ -46,15 +49,27 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
     );
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if state.settings.secure_cookies {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -115,7 +130,14 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         if fresh.is_some() {
             res.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(names.csrf, &token, None, "Strict", state.settings.secure_cookies, true),
+                set_cookie(
+                    names.csrf,
+                    &token,
+                    None,
+                    "Strict",
+                    state.settings.secure_cookies,
+                    true,
+                ),
             );
         }
         return res;
@@ -126,8 +148,16 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         error_page(ctx, status)
     };
     // Another origin may not post here, whatever the token says.
-    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let origin_host = origin.split("://").nth(1).unwrap_or("");
         if origin == "null" || origin_host != host {
             return refuse(&parts, StatusCode::FORBIDDEN);
@@ -145,7 +175,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         return refuse(&parts, StatusCode::FORBIDDEN);
     }
     let mut req = Request::from_parts(parts, Body::from(bytes));
-    req.extensions_mut().insert(CsrfToken(existing.unwrap_or_default()));
+    req.extensions_mut()
+        .insert(CsrfToken(existing.unwrap_or_default()));
     next.run(req).await
 }
 
@@ -162,14 +193,23 @@ pub async fn metrics(req: Request, next: Next) -> Response {
     let status = res.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
     res
 }
 
 /// The gate each route declares in the route table: who may reach the handler at all.
 /// Object-level decisions (which client) are made by the domain policy in the use case.
-pub async fn enforce(policy: RoutePolicy, State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let actor = req.extensions().get::<CurrentActor>().and_then(|a| a.0.clone());
+pub async fn enforce(
+    policy: RoutePolicy,
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let actor = req
+        .extensions()
+        .get::<CurrentActor>()
+        .and_then(|a| a.0.clone());
     match (policy, actor) {
         (RoutePolicy::Public, _) => next.run(req).await,
         (_, None) => Redirect::to("/login").into_response(),

@@ -33,7 +33,8 @@ impl PageCtx {
     pub fn error_text(&self, e: &DomainError) -> String {
         match e {
             DomainError::Throttled { retry_after_secs } => {
-                self.tr.arg("login-throttled", "minutes", &(retry_after_secs / 60).max(1).to_string())
+                self.tr
+                    .arg("login-throttled", "minutes", (retry_after_secs / 60).max(1))
             }
             other => self.tr.get(other.code()),
         }
@@ -45,7 +46,14 @@ impl PageCtx {
             DomainError::Invalid(list) => list
                 .iter()
                 .map(|(field, err)| {
-                    (field.to_string(), format!("{}: {}", self.tr.get(&format!("label-{}", field.replace('_', "-"))), self.tr.get(err.code())))
+                    (
+                        field.to_string(),
+                        format!(
+                            "{}: {}",
+                            self.tr.get(&format!("label-{}", field.replace('_', "-"))),
+                            self.tr.get(err.code())
+                        ),
+                    )
                 })
                 .collect(),
             other => vec![("main".into(), self.error_text(other))],
@@ -81,7 +89,11 @@ pub fn error_page(ctx: PageCtx, status: StatusCode) -> Response {
         StatusCode::SERVICE_UNAVAILABLE => ("error-unavailable-title", "error-unavailable"),
         _ => ("error-internal-title", "error-internal"),
     };
-    let page = ErrorPage { heading: ctx.tr.get(h), message: ctx.tr.get(m), ctx };
+    let page = ErrorPage {
+        heading: ctx.tr.get(h),
+        message: ctx.tr.get(m),
+        ctx,
+    };
     render(status, &page)
 }
 

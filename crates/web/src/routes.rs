@@ -42,7 +42,11 @@ pub struct RouteSpec {
 }
 
 fn spec(path: &'static str, policy: RoutePolicy, methods: MethodRouter<AppState>) -> RouteSpec {
-    RouteSpec { path, policy, methods }
+    RouteSpec {
+        path,
+        policy,
+        methods,
+    }
 }
 
 /// Every route of the application.
@@ -59,24 +63,73 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec("/language", Public, post(set_language)),
         spec("/setup", Public, get(setup_form).post(setup_submit)),
         spec("/me", Object(Action::ViewClientCase), get(client_home)),
-        spec("/me/access-log", Object(Action::ViewAccessLog), get(access_log)),
+        spec(
+            "/me/access-log",
+            Object(Action::ViewAccessLog),
+            get(access_log),
+        ),
         spec("/caseload", Object(Action::ListClients), get(caseload)),
-        spec("/clients/{id}", Object(Action::ViewClientCase), get(client_page)),
-        spec("/clients/{id}/open", Object(Action::ViewClientCase), post(client_open_with_reason)),
-        spec("/insights", Role(domain::roles::Role::Leader), get(insights)),
-        spec("/admin", Object(Action::ManageOrganisation), get(admin_home)),
-        spec("/admin/people", Object(Action::ManageOrganisation), get(people_page).post(people_create)),
-        spec("/admin/people/{id}/disable", Object(Action::ManageOrganisation), post(person_disable)),
-        spec("/admin/people/{id}/enable", Object(Action::ManageOrganisation), post(person_enable)),
-        spec("/admin/offices", Object(Action::ManageOrganisation), get(offices_page).post(office_create)),
-        spec("/admin/teams", Object(Action::ManageOrganisation), get(teams_page).post(team_create)),
-        spec("/account/password", SignedIn, get(password_form).post(password_submit)),
+        spec(
+            "/clients/{id}",
+            Object(Action::ViewClientCase),
+            get(client_page),
+        ),
+        spec(
+            "/clients/{id}/open",
+            Object(Action::ViewClientCase),
+            post(client_open_with_reason),
+        ),
+        spec(
+            "/insights",
+            Role(domain::roles::Role::Leader),
+            get(insights),
+        ),
+        spec(
+            "/admin",
+            Object(Action::ManageOrganisation),
+            get(admin_home),
+        ),
+        spec(
+            "/admin/people",
+            Object(Action::ManageOrganisation),
+            get(people_page).post(people_create),
+        ),
+        spec(
+            "/admin/people/{id}/disable",
+            Object(Action::ManageOrganisation),
+            post(person_disable),
+        ),
+        spec(
+            "/admin/people/{id}/enable",
+            Object(Action::ManageOrganisation),
+            post(person_enable),
+        ),
+        spec(
+            "/admin/offices",
+            Object(Action::ManageOrganisation),
+            get(offices_page).post(office_create),
+        ),
+        spec(
+            "/admin/teams",
+            Object(Action::ManageOrganisation),
+            get(teams_page).post(team_create),
+        ),
+        spec(
+            "/account/password",
+            SignedIn,
+            get(password_form).post(password_submit),
+        ),
     ]
 }
 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
-    for RouteSpec { path, policy, methods } in route_table() {
+    for RouteSpec {
+        path,
+        policy,
+        methods,
+    } in route_table()
+    {
         let gate = axum::middleware::from_fn_with_state(state.clone(), move |s, req, next| {
             middleware::enforce(policy, s, req, next)
         });
@@ -85,23 +138,44 @@ pub fn router(state: AppState) -> Router {
     router
         .route_layer(axum::middleware::from_fn(middleware::metrics))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::csrf))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::session))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
-            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Noe gikk galt. Something went wrong.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Noe gikk galt. Something went wrong.",
+            )
+                .into_response()
         }))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
 
 fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx { store: state.store.as_ref(), clock: state.clock.as_ref(), request_id: page.request_id }
+    Ctx {
+        store: state.store.as_ref(),
+        clock: state.clock.as_ref(),
+        request_id: page.request_id,
+    }
 }
 
 /// The actor; routes behind a non-public policy always have one (the gate redirects otherwise).
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn actor_or_404(ctx: &PageCtx) -> Result<domain::roles::Actor, Response> {
-    ctx.actor.clone().ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))
+    ctx.actor
+        .clone()
+        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))
 }
 
 async fn not_found(ctx: PageCtx) -> Response {
@@ -109,15 +183,28 @@ async fn not_found(ctx: PageCtx) -> Response {
 }
 
 async fn healthz() -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok\n").into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "ok\n",
+    )
+        .into_response()
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ready\n").into_response(),
+        Ok(()) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "ready\n",
+        )
+            .into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "database unreachable\n").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "database unreachable\n",
+            )
+                .into_response()
         }
     }
 }
@@ -128,13 +215,27 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     metrics::gauge!("db_pool_connections").set(stats.size as f64);
     metrics::gauge!("db_pool_idle_connections").set(stats.idle as f64);
     metrics::gauge!("db_pool_max_connections").set(stats.max as f64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], handle.render()).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle.render(),
+    )
+        .into_response()
 }
 
-async fn asset(State(state): State<AppState>, Path((hash, name)): Path<(String, String)>, ctx: PageCtx) -> Response {
+async fn asset(
+    State(state): State<AppState>,
+    Path((hash, name)): Path<(String, String)>,
+    ctx: PageCtx,
+) -> Response {
     match state.assets.get(&hash, &name) {
         Some(a) => (
-            [(header::CONTENT_TYPE, a.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
             a.bytes.clone().into_owned(),
         )
             .into_response(),
@@ -160,7 +261,14 @@ async fn login_form(ctx: PageCtx) -> Response {
     if ctx.actor.is_some() {
         return Redirect::to("/").into_response();
     }
-    render(StatusCode::OK, &LoginPage { ctx, error: None, username: String::new() })
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            ctx,
+            error: None,
+            username: String::new(),
+        },
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -180,7 +288,8 @@ fn source_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr
     {
         return first.trim().to_string();
     }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 async fn login_submit(
@@ -196,14 +305,42 @@ async fn login_submit(
         source: source_address(&state, &headers, peer.0),
         device: ctx.device_token.clone(),
     };
-    match domain::auth::login(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), state.settings.throttle, attempt).await {
+    match domain::auth::login(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        state.hasher.as_ref(),
+        state.settings.throttle,
+        attempt,
+    )
+    .await
+    {
         Ok(ok) => {
             let names = cookie_names(state.settings.secure_cookies);
             let secure = state.settings.secure_cookies;
             let mut res = Redirect::to("/").into_response();
             let h = res.headers_mut();
-            h.append(header::SET_COOKIE, set_cookie(names.session, ok.session_token.expose(), None, "Lax", secure, true));
-            h.append(header::SET_COOKIE, set_cookie(names.device, ok.device_token.expose(), Some(365 * 24 * 3600), "Lax", secure, true));
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    names.session,
+                    ok.session_token.expose(),
+                    None,
+                    "Lax",
+                    secure,
+                    true,
+                ),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(
+                    names.device,
+                    ok.device_token.expose(),
+                    Some(365 * 24 * 3600),
+                    "Lax",
+                    secure,
+                    true,
+                ),
+            );
             res
         }
         Err(e) => {
@@ -214,7 +351,14 @@ async fn login_submit(
                 _ => StatusCode::BAD_REQUEST,
             };
             let error = Some(ctx.error_text(&e));
-            render(status, &LoginPage { ctx, error, username: form.username })
+            render(
+                status,
+                &LoginPage {
+                    ctx,
+                    error,
+                    username: form.username,
+                },
+            )
         }
     }
 }
@@ -227,7 +371,17 @@ async fn logout(State(state): State<AppState>, ctx: PageCtx) -> Response {
     }
     let names = cookie_names(state.settings.secure_cookies);
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(names.session, "", Some(0), "Lax", state.settings.secure_cookies, true));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            names.session,
+            "",
+            Some(0),
+            "Lax",
+            state.settings.secure_cookies,
+            true,
+        ),
+    );
     res
 }
 
@@ -237,7 +391,11 @@ struct LanguageForm {
     lang: String,
 }
 
-async fn set_language(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LanguageForm>) -> Response {
+async fn set_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::Nb);
     // Back to the page the user came from, but only a local path (no open redirect).
     let back = headers
@@ -250,7 +408,14 @@ async fn set_language(State(state): State<AppState>, headers: HeaderMap, Form(fo
     let mut res = Redirect::to(&back).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), "Lax", state.settings.secure_cookies, false),
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            Some(365 * 24 * 3600),
+            "Lax",
+            state.settings.secure_cookies,
+            false,
+        ),
     );
     res
 }
@@ -291,7 +456,11 @@ async fn access_log(State(state): State<AppState>, ctx: PageCtx) -> Response {
                     who: e.actor_name,
                     role: ctx.tr.get(&format!("role-{}", e.actor_role.as_str())),
                     office: e.actor_offices,
-                    what: ctx.tr.get(&format!("audit-{}-{}", e.action.as_str(), e.data_kind.as_str())),
+                    what: ctx.tr.get(&format!(
+                        "audit-{}-{}",
+                        e.action.as_str(),
+                        e.data_kind.as_str()
+                    )),
                 })
                 .collect();
             render(StatusCode::OK, &AccessLogPage { ctx, rows })
@@ -324,21 +493,36 @@ async fn open_client(state: &AppState, ctx: PageCtx, id: &str, reason: Option<St
             let since = utc(record.created_at);
             render(StatusCode::OK, &ClientPage { ctx, record, since })
         }
-        Err(DomainError::ReasonRequired) => {
-            render(StatusCode::OK, &ReasonPage { ctx, client_id: client.to_string(), reason: String::new(), error: None })
-        }
+        Err(DomainError::ReasonRequired) => render(
+            StatusCode::OK,
+            &ReasonPage {
+                ctx,
+                client_id: client.to_string(),
+                reason: String::new(),
+                error: None,
+            },
+        ),
         Err(e @ DomainError::Invalid(_)) => {
             let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &ReasonPage { ctx, client_id: client.to_string(), reason: reason.unwrap_or_default(), error },
+                &ReasonPage {
+                    ctx,
+                    client_id: client.to_string(),
+                    reason: reason.unwrap_or_default(),
+                    error,
+                },
             )
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
-async fn client_page(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+async fn client_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Response {
     open_client(&state, ctx, &id, None).await
 }
 
@@ -348,7 +532,12 @@ struct ReasonForm {
     reason: String,
 }
 
-async fn client_open_with_reason(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>, Form(form): Form<ReasonForm>) -> Response {
+async fn client_open_with_reason(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Response {
     open_client(&state, ctx, &id, Some(form.reason)).await
 }
 
@@ -368,9 +557,21 @@ async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
     }
 }
 
-const ASSIGNABLE_ROLES: [Role; 5] = [Role::Counselor, Role::Leader, Role::Moderator, Role::Partner, Role::Administrator];
+const ASSIGNABLE_ROLES: [Role; 5] = [
+    Role::Counselor,
+    Role::Leader,
+    Role::Moderator,
+    Role::Partner,
+    Role::Administrator,
+];
 
-async fn people_view(state: &AppState, ctx: PageCtx, form: PersonForm, errors: Vec<(String, String)>, status: StatusCode) -> Response {
+async fn people_view(
+    state: &AppState,
+    ctx: PageCtx,
+    form: PersonForm,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -403,21 +604,57 @@ async fn people_view(state: &AppState, ctx: PageCtx, form: PersonForm, errors: V
                 name: p.display_name,
                 username: p.username,
                 roles,
-                status: ctx.tr.get(if p.disabled { "status-disabled" } else { "status-active" }),
+                status: ctx.tr.get(if p.disabled {
+                    "status-disabled"
+                } else {
+                    "status-active"
+                }),
                 disabled: p.disabled,
                 can_disable: p.id != actor.user_id,
             }
         })
         .collect();
-    let roles = ASSIGNABLE_ROLES.iter().map(|r| (r.as_str().to_string(), ctx.tr.get(&format!("role-{}", r.as_str())))).collect();
-    render(status, &AdminPeople { ctx, form, errors, roles, offices, people: rows })
+    let roles = ASSIGNABLE_ROLES
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                ctx.tr.get(&format!("role-{}", r.as_str())),
+            )
+        })
+        .collect();
+    render(
+        status,
+        &AdminPeople {
+            ctx,
+            form,
+            errors,
+            roles,
+            offices,
+            people: rows,
+        },
+    )
 }
 
 async fn people_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    people_view(&state, ctx, PersonForm { role: "counselor".into(), ..Default::default() }, vec![], StatusCode::OK).await
+    people_view(
+        &state,
+        ctx,
+        PersonForm {
+            role: "counselor".into(),
+            ..Default::default()
+        },
+        vec![],
+        StatusCode::OK,
+    )
+    .await
 }
 
-async fn people_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<PersonForm>) -> Response {
+async fn people_create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<PersonForm>,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -426,7 +663,11 @@ async fn people_create(State(state): State<AppState>, ctx: PageCtx, Form(form): 
         let errors = vec![("role".to_string(), ctx.tr.get("field-invalid-characters"))];
         return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let office_id = if role == Role::Administrator { None } else { form.office_id.parse::<OfficeId>().ok() };
+    let office_id = if role == Role::Administrator {
+        None
+    } else {
+        form.office_id.parse::<OfficeId>().ok()
+    };
     if role != Role::Administrator && office_id.is_none() {
         let errors = vec![("office_id".to_string(), ctx.tr.get("field-required"))];
         return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -438,18 +679,34 @@ async fn people_create(State(state): State<AppState>, ctx: PageCtx, Form(form): 
         grants: vec![RoleGrant { role, office_id }],
         protected_access: vec![],
     };
-    match domain::org::create_person(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), &actor, &input).await {
+    match domain::org::create_person(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        state.hasher.as_ref(),
+        &actor,
+        &input,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/admin/people").into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = ctx.field_errors(&e);
-            let form = PersonForm { password: String::new(), ..form };
+            let form = PersonForm {
+                password: String::new(),
+                ..form
+            };
             people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
-async fn person_set_disabled(state: AppState, ctx: PageCtx, id: String, disabled: bool) -> Response {
+async fn person_set_disabled(
+    state: AppState,
+    ctx: PageCtx,
+    id: String,
+    disabled: bool,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -463,11 +720,19 @@ async fn person_set_disabled(state: AppState, ctx: PageCtx, id: String, disabled
     }
 }
 
-async fn person_disable(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+async fn person_disable(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Response {
     person_set_disabled(state, ctx, id, true).await
 }
 
-async fn person_enable(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
+async fn person_enable(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Response {
     person_set_disabled(state, ctx, id, false).await
 }
 
@@ -479,7 +744,13 @@ struct UnitForm {
     office_id: String,
 }
 
-async fn offices_view(state: &AppState, ctx: PageCtx, name: String, error: Option<String>, status: StatusCode) -> Response {
+async fn offices_view(
+    state: &AppState,
+    ctx: PageCtx,
+    name: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -506,22 +777,46 @@ async fn offices_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
     offices_view(&state, ctx, String::new(), None, StatusCode::OK).await
 }
 
-async fn office_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<UnitForm>) -> Response {
+async fn office_create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<UnitForm>,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    match domain::org::create_office(state.store.as_ref(), state.clock.as_ref(), &actor, &form.name).await {
+    match domain::org::create_office(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &actor,
+        &form.name,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/admin/offices").into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            offices_view(&state, ctx, form.name, error, StatusCode::UNPROCESSABLE_ENTITY).await
+            offices_view(
+                &state,
+                ctx,
+                form.name,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
-async fn teams_view(state: &AppState, ctx: PageCtx, name: String, error: Option<String>, status: StatusCode) -> Response {
+async fn teams_view(
+    state: &AppState,
+    ctx: PageCtx,
+    name: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -530,7 +825,11 @@ async fn teams_view(state: &AppState, ctx: PageCtx, name: String, error: Option<
         Ok(by_office) => {
             let items = by_office
                 .iter()
-                .flat_map(|(o, teams)| teams.iter().map(move |t| format!("{} ({}) – {}", t.name, o.name, t.members.len())))
+                .flat_map(|(o, teams)| {
+                    teams
+                        .iter()
+                        .map(move |t| format!("{} ({}) – {}", t.name, o.name, t.members.len()))
+                })
                 .collect();
             let page = AdminUnits {
                 heading: ctx.tr.get("admin-teams"),
@@ -552,7 +851,11 @@ async fn teams_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
     teams_view(&state, ctx, String::new(), None, StatusCode::OK).await
 }
 
-async fn team_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<UnitForm>) -> Response {
+async fn team_create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<UnitForm>,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -560,18 +863,40 @@ async fn team_create(State(state): State<AppState>, ctx: PageCtx, Form(form): Fo
     let Ok(office) = form.office_id.parse::<OfficeId>() else {
         return error_page(ctx, StatusCode::NOT_FOUND);
     };
-    match domain::org::create_team(state.store.as_ref(), state.clock.as_ref(), &actor, office, &form.name).await {
+    match domain::org::create_team(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &actor,
+        office,
+        &form.name,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/admin/teams").into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            teams_view(&state, ctx, form.name, error, StatusCode::UNPROCESSABLE_ENTITY).await
+            teams_view(
+                &state,
+                ctx,
+                form.name,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
 async fn password_form(ctx: PageCtx) -> Response {
-    render(StatusCode::OK, &PasswordPage { ctx, errors: vec![], done: false })
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            ctx,
+            errors: vec![],
+            done: false,
+        },
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -582,7 +907,11 @@ struct PasswordForm {
     new_password: String,
 }
 
-async fn password_submit(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<PasswordForm>) -> Response {
+async fn password_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<PasswordForm>,
+) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -603,30 +932,70 @@ async fn password_submit(State(state): State<AppState>, ctx: PageCtx, Form(form)
     match result {
         Ok(token) => {
             let names = cookie_names(state.settings.secure_cookies);
-            let mut res = render(StatusCode::OK, &PasswordPage { ctx, errors: vec![], done: true });
-            res.headers_mut().append(header::SET_COOKIE, set_cookie(names.session, token.expose(), None, "Lax", state.settings.secure_cookies, true));
+            let mut res = render(
+                StatusCode::OK,
+                &PasswordPage {
+                    ctx,
+                    errors: vec![],
+                    done: true,
+                },
+            );
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    names.session,
+                    token.expose(),
+                    None,
+                    "Lax",
+                    state.settings.secure_cookies,
+                    true,
+                ),
+            );
             res
         }
         Err(e @ DomainError::Invalid(_)) => {
             let errors = ctx.field_errors(&e);
-            render(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { ctx, errors, done: false })
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordPage {
+                    ctx,
+                    errors,
+                    done: false,
+                },
+            )
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
 async fn setup_open(state: &AppState) -> bool {
-    state.store.organisation_count().await.map(|n| n == 0).unwrap_or(false)
+    state
+        .store
+        .organisation_count()
+        .await
+        .map(|n| n == 0)
+        .unwrap_or(false)
 }
 
 async fn setup_form(State(state): State<AppState>, ctx: PageCtx) -> Response {
     if !setup_open(&state).await {
         return error_page(ctx, StatusCode::NOT_FOUND);
     }
-    render(StatusCode::OK, &SetupPage { ctx, form: SetupForm::default(), errors: vec![] })
+    render(
+        StatusCode::OK,
+        &SetupPage {
+            ctx,
+            form: SetupForm::default(),
+            errors: vec![],
+        },
+    )
 }
 
-async fn setup_submit(State(state): State<AppState>, ctx: PageCtx, Form(form): Form<SetupForm>) -> Response {
+async fn setup_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<SetupForm>,
+) -> Response {
     if !setup_open(&state).await {
         return error_page(ctx, StatusCode::NOT_FOUND);
     }
@@ -642,14 +1011,27 @@ async fn setup_submit(State(state): State<AppState>, ctx: PageCtx, Form(form): F
             protected_access: vec![],
         },
     };
-    match domain::org::complete_setup(state.store.as_ref(), state.clock.as_ref(), state.hasher.as_ref(), input).await {
+    match domain::org::complete_setup(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        state.hasher.as_ref(),
+        input,
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/login").into_response(),
         Err(e @ (DomainError::Invalid(_) | DomainError::SetupTokenInvalid)) => {
             let errors = ctx.field_errors(&e);
-            let form = SetupForm { token: String::new(), password: String::new(), ..form };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &SetupPage { ctx, form, errors })
+            let form = SetupForm {
+                token: String::new(),
+                password: String::new(),
+                ..form
+            };
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetupPage { ctx, form, errors },
+            )
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
-
