@@ -1,0 +1,192 @@
+//! An in-process app on a real SQLite file, with a browser-like cookie jar.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use domain::ports::Store;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use testkit::clock::ManualClock;
+use testkit::world::World;
+use tower::ServiceExt;
+use web::{AppState, Argon2Hasher, WebSettings};
+
+pub struct TestApp {
+    pub app: axum::Router,
+    pub store: Arc<store_sqlite::SqliteStore>,
+    pub clock: ManualClock,
+    pub world: World,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+}
+
+/// A browser: a cookie jar and the CSRF token of the last page.
+#[derive(Default, Clone)]
+pub struct Browser {
+    pub cookies: HashMap<String, String>,
+    pub accept_language: Option<String>,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(WebSettings::default()).await
+    }
+
+    pub async fn with_settings(settings: WebSettings) -> Self {
+        let (dir, store) = testkit::sqlite::temp_store().await;
+        let store = Arc::new(store);
+        let clock = ManualClock::at_2026();
+        let hasher = Argon2Hasher::for_tests();
+        let world = World::build(store.as_ref(), &hasher, &clock).await;
+        let state = AppState::new(
+            store.clone(),
+            Arc::new(clock.clone()),
+            Arc::new(hasher),
+            settings,
+        );
+        Self {
+            app: web::app(state),
+            store,
+            clock,
+            world,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, browser: &mut Browser, req: Request<Body>) -> Reply {
+        let res: Response<Body> = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let reply = Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).to_string(),
+        };
+        for c in reply.set_cookies() {
+            let first = c.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = first.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    browser.cookies.remove(k);
+                } else {
+                    browser.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+        reply
+    }
+
+    fn cookie_header(browser: &Browser) -> String {
+        browser
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&self, browser: &mut Browser, path: &str) -> Reply {
+        let mut req = Request::get(path).header(header::COOKIE, Self::cookie_header(browser));
+        if let Some(l) = &browser.accept_language {
+            req = req.header(header::ACCEPT_LANGUAGE, l);
+        }
+        self.send(browser, req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form, adding the browser's CSRF token.
+    pub async fn post(&self, browser: &mut Browser, path: &str, fields: &[(&str, &str)]) -> Reply {
+        if !browser.cookies.contains_key("vp_csrf") {
+            self.get(browser, "/login").await;
+        }
+        let token = browser.cookies.get("vp_csrf").cloned().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post_raw(browser, path, &all, None).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        browser: &mut Browser,
+        path: &str,
+        fields: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> Reply {
+        let body = form_encode(fields);
+        let mut req = Request::post(path)
+            .header(header::COOKIE, Self::cookie_header(browser))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "localhost");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        self.send(browser, req.body(Body::from(body)).unwrap())
+            .await
+    }
+
+    /// A browser logged in as `username` (with the world's password).
+    pub async fn login(&self, username: &str) -> Browser {
+        let mut b = Browser::default();
+        let r = self
+            .post(
+                &mut b,
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", testkit::world::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login as {username} failed: {}",
+            r.body
+        );
+        b
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        self.store.audit_head().await.unwrap().0
+    }
+}
+
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
