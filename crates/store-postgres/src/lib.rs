@@ -455,7 +455,10 @@ impl Store for PgStore {
         .bind(user.as_uuid())
         .execute(&mut *tx)
         .await
-        .map_err(fail)?;
+        .map_err(|e| match fail(e) {
+            PortError::Conflict(_) => PortError::Conflict("identity"),
+            other => other,
+        })?;
         tx.commit().await.map_err(fail)
     }
 
@@ -795,7 +798,7 @@ impl Store for PgStore {
                     (SELECT string_agg(DISTINCT o.name, ', ' ORDER BY o.name)
                         FROM role_grants g JOIN offices o ON o.id = g.office_id
                         WHERE g.user_id = a.actor_id) AS offices
-             FROM audit_log a JOIN users u ON u.id = a.actor_id
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
              WHERE a.client_id = $1 AND a.actor_role <> 'client'
              ORDER BY a.seq DESC LIMIT $2",
         )
@@ -808,7 +811,10 @@ impl Store for PgStore {
             .map(|r| {
                 Ok(AccessLogEntry {
                     at: r.get("at"),
-                    actor_name: r.get("display_name"),
+                    // Never hide an access: an actor missing from `users` shows with no name.
+                    actor_name: r
+                        .get::<Option<String>, _>("display_name")
+                        .unwrap_or_default(),
                     actor_role: role(&r.get::<String, _>("actor_role"))?,
                     actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
                     data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))

@@ -28,11 +28,17 @@ use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How long a writer waits for another writer's transaction before giving up. Write
+/// transactions are short (one request's rows), so waiting this long means something is wrong.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// What a backup wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupReport {
     pub path: PathBuf,
     pub bytes: u64,
+    /// Database pages in the copy (all of which passed `PRAGMA integrity_check`).
+    pub pages: i64,
 }
 
 #[derive(Clone)]
@@ -96,7 +102,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -121,27 +127,46 @@ impl SqliteStore {
     }
 
     /// Writes a consistent copy of the live database to `dest`: `VACUUM INTO` a temporary file
-    /// beside it, fsync it (`VACUUM INTO` does not), check its integrity, rename it into place
-    /// and fsync the directory. Refuses to overwrite an existing file.
+    /// beside it, fsync it (`VACUUM INTO` does not), check its integrity, move it into place
+    /// and fsync the directory. Refuses to overwrite an existing file. Writers may keep
+    /// writing meanwhile: the copy is one read transaction's snapshot.
     pub async fn backup_to(&self, dest: &Path) -> PortResult<BackupReport> {
+        let refuse = || PortError::Failure(format!("{} already exists", dest.display()));
         if dest.exists() {
-            return Err(PortError::Failure(format!(
-                "{} already exists",
-                dest.display()
-            )));
+            return Err(refuse());
         }
         let dir = dest
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&dir).map_err(|e| PortError::Failure(e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| io_failure(&dir, e))?;
         let file_name = dest
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_else(|| "backup".into());
-        let tmp = dir.join(format!(".{file_name}.partial"));
+        // Unique, so two backups started at once do not write into each other's file.
+        let tmp = dir.join(format!(".{file_name}.{}.partial", Uuid::now_v7().simple()));
+        let result = self.backup_via(&tmp, dest, &dir).await;
+        // Whatever happened, no half-written file is left behind.
         let _ = std::fs::remove_file(&tmp);
+        match result {
+            Err(BackupError::Exists) => Err(refuse()),
+            Err(BackupError::Port(e)) => Err(e),
+            Ok(pages) => {
+                let bytes = std::fs::metadata(dest)
+                    .map(|m| m.len())
+                    .map_err(|e| io_failure(dest, e))?;
+                Ok(BackupReport {
+                    path: dest.to_path_buf(),
+                    bytes,
+                    pages,
+                })
+            }
+        }
+    }
+
+    async fn backup_via(&self, tmp: &Path, dest: &Path, dir: &Path) -> Result<i64, BackupError> {
         let tmp_str = tmp
             .to_str()
             .ok_or_else(|| PortError::Failure("backup path is not UTF-8".into()))?
@@ -151,33 +176,65 @@ impl SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(fail)?;
-        let sync = |p: &Path| -> PortResult<()> {
-            std::fs::File::open(p)
-                .and_then(|f| f.sync_all())
-                .map_err(|e| PortError::Failure(format!("fsync {}: {e}", p.display())))
-        };
-        sync(&tmp)?;
-        let check = SqliteConnectOptions::new().filename(&tmp).read_only(true);
+        fsync(tmp)?;
+        let check = SqliteConnectOptions::new().filename(tmp).read_only(true);
         let mut conn = sqlx::ConnectOptions::connect(&check).await.map_err(fail)?;
-        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+        let verdict: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(fail)?;
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
             .fetch_one(&mut conn)
             .await
             .map_err(fail)?;
         sqlx::Connection::close(conn).await.map_err(fail)?;
-        if verdict != "ok" {
-            let _ = std::fs::remove_file(&tmp);
+        if verdict != ["ok"] {
             return Err(PortError::Failure(format!(
-                "backup failed its integrity check: {verdict}"
-            )));
+                "the backup failed its integrity check: {}",
+                verdict.join("; ")
+            ))
+            .into());
         }
-        std::fs::rename(&tmp, dest).map_err(|e| PortError::Failure(e.to_string()))?;
-        sync(&dir)?;
-        let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
-        Ok(BackupReport {
-            path: dest.to_path_buf(),
-            bytes,
-        })
+        // A hard link never replaces an existing file (a rename would), so a file that
+        // appeared at `dest` since the check above is not overwritten.
+        match std::fs::hard_link(tmp, dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(BackupError::Exists);
+            }
+            // File systems without hard links: fall back to a rename.
+            Err(_) => {
+                if dest.exists() {
+                    return Err(BackupError::Exists);
+                }
+                std::fs::rename(tmp, dest).map_err(|e| io_failure(dest, e))?;
+            }
+        }
+        fsync(dir)?;
+        Ok(pages)
     }
+}
+
+enum BackupError {
+    Exists,
+    Port(PortError),
+}
+
+impl From<PortError> for BackupError {
+    fn from(e: PortError) -> Self {
+        BackupError::Port(e)
+    }
+}
+
+fn io_failure(path: &Path, e: std::io::Error) -> PortError {
+    PortError::Failure(format!("{}: {e}", path.display()))
+}
+
+/// Flushes a file or directory to stable storage.
+fn fsync(path: &Path) -> PortResult<()> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_failure(path, e))
 }
 
 /// Appends audit rows to the chain inside the caller's transaction.
@@ -559,7 +616,10 @@ impl Store for SqliteStore {
             .bind(user.to_string())
             .execute(&mut *tx)
             .await
-            .map_err(fail)?;
+            .map_err(|e| match fail(e) {
+                PortError::Conflict(_) => PortError::Conflict("identity"),
+                other => other,
+            })?;
         tx.commit().await.map_err(fail)
     }
 
@@ -903,7 +963,7 @@ impl Store for SqliteStore {
                     (SELECT group_concat(name, ', ') FROM (
                         SELECT DISTINCT o.name FROM role_grants g JOIN offices o ON o.id = g.office_id
                         WHERE g.user_id = a.actor_id ORDER BY o.name)) AS offices
-             FROM audit_log a JOIN users u ON u.id = a.actor_id
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
              WHERE a.client_id = ? AND a.actor_role <> 'client'
              ORDER BY a.seq DESC LIMIT ?",
         )
@@ -916,7 +976,10 @@ impl Store for SqliteStore {
             .map(|r| {
                 Ok(AccessLogEntry {
                     at: from_ts(r.get("at"))?,
-                    actor_name: r.get("display_name"),
+                    // Never hide an access: an actor missing from `users` shows with no name.
+                    actor_name: r
+                        .get::<Option<String>, _>("display_name")
+                        .unwrap_or_default(),
                     actor_role: role(&r.get::<String, _>("actor_role"))?,
                     actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
                     data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))

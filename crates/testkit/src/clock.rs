@@ -30,7 +30,7 @@ impl ManualClock {
 
     pub fn advance(&self, d: Duration) {
         if let Ok(mut now) = self.now.lock() {
-            *now += d;
+            *now = truncate_to_micros(*now + d);
         }
     }
 }

@@ -591,7 +591,86 @@ pub async fn an_audited_read_writes_exactly_one_row(store: &dyn Store) {
             .unwrap()
             .is_none()
     );
+    let missing = ClientId::new();
+    let looked = event(
+        f.counselor_a,
+        Role::Counselor,
+        missing,
+        DataKind::CaseOverview,
+        AuditAction::Viewed,
+    );
+    assert!(
+        store
+            .read_client(missing, Some(looked))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.audit_head().await.unwrap().0,
+        after,
+        "nothing shown, nothing logged"
+    );
     assert_eq!(verify_chain(store).await, Ok(after));
+}
+
+/// "No audit, no data": when the audit row cannot be written, the record is not returned and
+/// the change is not made. (An event id used twice is refused by the audit table.)
+pub async fn without_an_audit_row_there_is_no_data(store: &dyn Store) {
+    let f = fixture(store).await;
+    let c = new_client(store, &f, f.office_a, "Kari", false, None).await;
+    let seen = event(
+        f.counselor_a,
+        Role::Counselor,
+        c,
+        DataKind::CaseOverview,
+        AuditAction::Viewed,
+    );
+    store.read_client(c, Some(seen.clone())).await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert!(
+        store.read_client(c, Some(seen.clone())).await.is_err(),
+        "the record must not be returned without its audit row"
+    );
+    let other = ClientId::new();
+    let mut created = seen.clone();
+    created.client_id = other;
+    created.action = AuditAction::Created;
+    let refused = store
+        .create_client(
+            NewClient {
+                id: other,
+                office_id: f.office_a,
+                user_id: None,
+                name: PersonName::parse("Ola").unwrap(),
+                protected: false,
+                created_at: t0(),
+            },
+            created,
+        )
+        .await;
+    assert!(refused.is_err());
+    assert!(
+        store.client_scope(other).await.unwrap().is_none(),
+        "the client was not created without its audit row"
+    );
+    assert!(
+        store
+            .assign_counselor(c, f.counselor_b, seen)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .client_scope(c)
+            .await
+            .unwrap()
+            .and_then(|s| s.assigned_counselor),
+        None,
+        "the assignment was not made without its audit row"
+    );
+    assert_eq!(store.audit_head().await.unwrap(), head);
+    assert_eq!(verify_chain(store).await, Ok(head.0));
 }
 
 pub async fn the_access_log_shows_staff_newest_first(store: &dyn Store) {
@@ -688,6 +767,70 @@ pub async fn concurrent_writers_all_succeed(store: Arc<dyn Store>) {
     assert_eq!(verify_chain(store.as_ref()).await, Ok(400));
 }
 
+/// Runs the whole suite, each function on a fresh store from `fresh` (the functions count
+/// rows, so they cannot share one). `fresh` returns a guard that keeps the database alive
+/// (a temp dir) with the store. The [`conformance_tests!`] macro gives one test per function
+/// instead, which reports failures more precisely.
+pub async fn run_all<G, F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (G, Arc<dyn Store>)>,
+{
+    type Case = for<'a> fn(
+        &'a dyn Store,
+    )
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+    let cases: [(&str, Case); 13] = [
+        ("organisation_offices_and_teams_round_trip", |s| {
+            Box::pin(organisation_offices_and_teams_round_trip(s))
+        }),
+        ("people_become_actors_with_their_grants", |s| {
+            Box::pin(people_become_actors_with_their_grants(s))
+        }),
+        ("a_taken_username_is_a_conflict", |s| {
+            Box::pin(a_taken_username_is_a_conflict(s))
+        }),
+        ("sessions_live_until_ended", |s| {
+            Box::pin(sessions_live_until_ended(s))
+        }),
+        ("password_change_and_disable_end_sessions", |s| {
+            Box::pin(password_change_and_disable_end_sessions(s))
+        }),
+        ("external_identities_link_to_users", |s| {
+            Box::pin(external_identities_link_to_users(s))
+        }),
+        ("failed_logins_count_within_the_window", |s| {
+            Box::pin(failed_logins_count_within_the_window(s))
+        }),
+        ("known_devices_are_per_user", |s| {
+            Box::pin(known_devices_are_per_user(s))
+        }),
+        ("a_setup_token_works_once", |s| {
+            Box::pin(a_setup_token_works_once(s))
+        }),
+        ("lists_respect_office_assignment_and_protection", |s| {
+            Box::pin(lists_respect_office_assignment_and_protection(s))
+        }),
+        ("an_audited_read_writes_exactly_one_row", |s| {
+            Box::pin(an_audited_read_writes_exactly_one_row(s))
+        }),
+        ("the_access_log_shows_staff_newest_first", |s| {
+            Box::pin(the_access_log_shows_staff_newest_first(s))
+        }),
+        ("without_an_audit_row_there_is_no_data", |s| {
+            Box::pin(without_an_audit_row_there_is_no_data(s))
+        }),
+    ];
+    for (name, case) in cases {
+        eprintln!("conformance: {name}");
+        let (_guard, store) = fresh().await;
+        case(store.as_ref()).await;
+    }
+    eprintln!("conformance: concurrent_writers_all_succeed");
+    let (_guard, store) = fresh().await;
+    concurrent_writers_all_succeed(store).await;
+}
+
 /// Generates one `#[tokio::test]` per conformance function. `$make` is an async expression
 /// giving `Option<(guard, Arc<dyn Store>)>`; `None` means the database is unavailable (skip,
 /// never under CI — the factory panics there).
@@ -707,6 +850,7 @@ macro_rules! conformance_tests {
             lists_respect_office_assignment_and_protection,
             an_audited_read_writes_exactly_one_row,
             the_access_log_shows_staff_newest_first,
+            without_an_audit_row_there_is_no_data,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_writers_all_succeed() {

@@ -6,24 +6,24 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
-fn versions(dir: &str) -> BTreeSet<String> {
+/// The migration file names (`0001_foundation.sql`): version number and description.
+fn migration_files(dir: &str) -> BTreeSet<String> {
     let path = format!("{}/../{dir}/migrations", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_dir(&path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .filter(|n| n.ends_with(".sql"))
-        .map(|n| n.split('_').next().unwrap_or_default().to_string())
         .collect()
 }
 
 #[test]
-fn both_stores_have_the_same_migration_versions() {
-    let sqlite = versions("store-sqlite");
-    let postgres = versions("store-postgres");
+fn both_stores_have_the_same_migration_files() {
+    let sqlite = migration_files("store-sqlite");
+    let postgres = migration_files("store-postgres");
     assert!(!sqlite.is_empty());
     assert_eq!(
         sqlite, postgres,
-        "migration version numbers differ between the stores"
+        "the migration files (version numbers and names) differ between the stores"
     );
 }
 

@@ -55,6 +55,8 @@ impl AppState {
         hasher: Arc<dyn PasswordHasher>,
         settings: WebSettings,
     ) -> Self {
+        // Install the metrics recorder now, so requests before the first scrape are counted.
+        telemetry::handle();
         Self {
             store,
             clock,
