@@ -37,11 +37,14 @@ pub fn with_database(url: &str, db: &str) -> String {
 /// Creates a new, empty database and returns its URL; `None` (with a loud message) when
 /// PostgreSQL is unreachable outside CI.
 pub async fn fresh_database_url() -> Option<String> {
-    let server = server_url();
-    let mut conn = match sqlx::PgConnection::connect(&server).await {
+    fresh_database_on(&server_url(), in_ci()).await
+}
+
+async fn fresh_database_on(server: &str, in_ci: bool) -> Option<String> {
+    let mut conn = match sqlx::PgConnection::connect(server).await {
         Ok(c) => c,
         Err(e) => {
-            if in_ci() {
+            if in_ci {
                 panic!(
                     "PostgreSQL is not reachable at VENDEPUNKT_TEST_POSTGRES_URL and CI=true: {e}"
                 );
@@ -57,7 +60,7 @@ pub async fn fresh_database_url() -> Option<String> {
         .await
         .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
     let _ = conn.close().await;
-    Some(with_database(&server, &name))
+    Some(with_database(server, &name))
 }
 
 /// A migrated store on a fresh database.
@@ -75,7 +78,21 @@ pub async fn fresh_store() -> Option<PgStore> {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{fresh_database_on, with_database};
+
+    /// Nothing listens on port 1.
+    const UNREACHABLE: &str = "postgres://postgres@127.0.0.1:1/postgres?connect_timeout=2";
+
+    #[tokio::test]
+    async fn an_unreachable_server_skips_outside_ci() {
+        assert_eq!(fresh_database_on(UNREACHABLE, false).await, None);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "CI=true")]
+    async fn an_unreachable_server_fails_under_ci() {
+        let _ = fresh_database_on(UNREACHABLE, true).await;
+    }
 
     #[test]
     fn the_database_name_is_replaced() {

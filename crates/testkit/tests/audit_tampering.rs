@@ -35,7 +35,8 @@ macro_rules! refused {
         sqlx::query($sql)
             .execute($pool)
             .await
-            .expect_err(concat!("must be refused: ", $sql))
+            .err()
+            .unwrap_or_else(|| panic!("must be refused: {}", $sql))
             .to_string()
     };
 }
