@@ -323,7 +323,7 @@ async fn security_headers_are_on_pages_and_error_pages() {
             "{path}"
         );
         assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(h("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
         assert_eq!(h("cache-control"), "no-store", "{path}");
         assert!(!h("x-request-id").is_empty(), "{path}");
     }
