@@ -31,7 +31,8 @@ pub struct WebSettings {
     /// Served over TLS or behind a TLS-terminating proxy: cookies get the `__Host-` prefix and
     /// `Secure`, and HSTS is sent.
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Take the client address from the last `X-Forwarded-For` entry, the one added by the
+    /// proxy (only behind exactly one proxy you control).
     pub trust_forwarded_for: bool,
     /// Demo mode: every page shows a banner saying the data is invented.
     pub demo: bool,

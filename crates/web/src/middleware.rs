@@ -14,6 +14,7 @@ use domain::ids::RequestId;
 use domain::types::Secret;
 use std::time::Instant;
 use subtle_eq::constant_time_eq;
+use tracing::Instrument;
 
 mod subtle_eq {
     /// Compares two strings in time independent of where they differ.
@@ -30,18 +31,76 @@ mod subtle_eq {
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Gives every request an id (UUIDv7), for logs, audit rows and error pages.
+/// The route pattern a request matched (set by [`metrics`]), for the request log line.
+#[derive(Debug, Clone)]
+struct RouteLabel(String);
+
+/// Gives every request an id (UUIDv7), for logs, audit rows and error pages. Everything the
+/// request does runs inside a span carrying the id, and one line per request is logged with
+/// the route pattern (never the raw path, which can hold ids), status and duration.
 pub async fn request_id(mut req: Request, next: Next) -> Response {
     let id = RequestId::new();
     req.extensions_mut().insert(ReqId(id));
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method());
-    let _guard = span.enter();
-    drop(_guard);
-    let mut res = next.run(req).await;
+    let method = req.method().clone();
+    let span = tracing::info_span!("request", request_id = %id);
+    let start = Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let route = res
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| "unmatched".into());
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            route,
+            status = res.status().as_u16(),
+            duration_ms = start.elapsed().as_millis() as u64,
+            "request"
+        );
+    });
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         res.headers_mut().insert("x-request-id", v);
     }
     res
+}
+
+/// Marks the response that [`tower_http::catch_panic`] makes from a panic, so that
+/// [`panic_page`] can replace it with the friendly error page.
+#[derive(Debug, Clone, Copy)]
+pub struct Panicked;
+
+/// The response for a handler that panicked: logged, and marked for [`panic_page`].
+pub fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    // The payload is not logged: it may quote data the handler was working on.
+    tracing::error!("request handler panicked");
+    let mut res = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    res.extensions_mut().insert(Panicked);
+    res
+}
+
+/// Turns a caught panic into the friendly 500 page (in the user's language, with the request
+/// id). Sits outside the panic catcher, so it keeps what it needs from the request up front.
+pub async fn panic_page(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let request_id = req.extensions().get::<ReqId>().copied();
+    let res = next.run(req).await;
+    if res.extensions().get::<Panicked>().is_none() {
+        return res;
+    }
+    let (mut parts, ()) = Request::new(()).into_parts();
+    parts.headers = headers;
+    if let Some(id) = request_id {
+        parts.extensions.insert(id);
+    }
+    let names = cookie_names(state.settings.secure_cookies);
+    if let Some(token) = cookie(&parts.headers, names.csrf) {
+        parts.extensions.insert(CsrfToken(token));
+    }
+    error_page(
+        PageCtx::from_parts(&parts, &state),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
 }
 
 /// Security headers on every response, error pages included.
@@ -163,7 +222,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             return refuse(&parts, StatusCode::FORBIDDEN);
         }
     }
-    let bytes = match axum::body::to_bytes(body, 256 * 1024).await {
+    let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT_BYTES).await {
         Ok(b) => b,
         Err(_) => return refuse(&parts, StatusCode::PAYLOAD_TOO_LARGE),
     };
@@ -189,12 +248,13 @@ pub async fn metrics(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let start = Instant::now();
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
+    metrics::histogram!("http_request_duration_seconds", "route" => route.clone())
         .record(start.elapsed().as_secs_f64());
+    res.extensions_mut().insert(RouteLabel(route));
     res
 }
 

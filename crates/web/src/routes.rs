@@ -135,6 +135,17 @@ pub fn router(state: AppState) -> Router {
         });
         router = router.route(path, methods.route_layer(gate));
     }
+    with_layers(router, state)
+}
+
+/// Most bodies are a few hundred bytes of form fields; nothing legitimate comes near this.
+pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// The layers every request passes through, outermost last: request id and request log,
+/// security headers, the friendly page for a panic, the panic catcher, the body limit, the
+/// session lookup and CSRF. Separate from the route table so that a test can check the panic
+/// page with a handler that panics on purpose.
+pub(crate) fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     router
         .route_layer(axum::middleware::from_fn(middleware::metrics))
         .fallback(not_found)
@@ -146,14 +157,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session,
         ))
-        .layer(CatchPanicLayer::custom(|_| {
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "Noe gikk galt. Something went wrong.",
-            )
-                .into_response()
-        }))
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::panic_page,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,
@@ -279,14 +288,22 @@ struct LoginForm {
     password: String,
 }
 
+/// The address login throttling counts against. Behind a trusted proxy that is the entry the
+/// proxy appended to `X-Forwarded-For` (the last one): entries before it come from the client
+/// and could be anything, so trusting the first would let an attacker pick a fresh address
+/// for every attempt.
 fn source_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     if state.settings.trust_forwarded_for
-        && let Some(first) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
     {
-        return first.trim().to_string();
+        return last.to_string();
     }
     peer.map(|p| p.ip().to_string())
         .unwrap_or_else(|| "unknown".into())
@@ -1033,5 +1050,53 @@ async fn setup_submit(
             )
         }
         Err(e) => domain_error(ctx, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gets_the_friendly_error_page_with_headers() {
+        let (_dir, store) = testkit::sqlite::temp_store().await;
+        let state = AppState::new(
+            Arc::new(store),
+            Arc::new(crate::SystemClock),
+            Arc::new(crate::Argon2Hasher::for_tests()),
+            crate::WebSettings::default(),
+        );
+        async fn boom() -> Response {
+            panic!("a bug in a handler")
+        }
+        let app = with_layers(Router::new().route("/boom", get(boom)), state);
+        let res = app
+            .oneshot(
+                axum::http::Request::get("/boom")
+                    .header(header::ACCEPT_LANGUAGE, "en")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let h = res.headers().clone();
+        let id = h["x-request-id"].to_str().unwrap().to_string();
+        assert!(h["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(h.contains_key(header::CONTENT_SECURITY_POLICY));
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains("<html lang=\"en\""), "{body}");
+        assert!(body.contains(&id), "the page shows the request id");
+        assert!(
+            !body.contains("a bug in a handler"),
+            "the page shows no internals"
+        );
     }
 }
