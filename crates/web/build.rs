@@ -1,7 +1,9 @@
 //! The front-end assets come from npm and are embedded in the binary. Fail early, with the
 //! fix, when they have not been installed.
 fn main() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../node_modules");
+    // Read at run time: a build script reused from another checkout must not look there.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let root = std::path::Path::new(&manifest).join("../../node_modules");
     let needed = [
         "@digdir/designsystemet-css/dist/src/index.css",
         "@digdir/designsystemet-theme/brand/digdir.css",

@@ -1,5 +1,8 @@
 //! Configuration: defaults, then a TOML file, then `VENDEPUNKT_*` environment variables (with
 //! `_FILE` variants for secrets), then command-line flags — each overriding the one before.
+//!
+//! Everything here is pure (the environment is passed in as a map) so the precedence rules can
+//! be tested without touching the process environment.
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -39,6 +42,13 @@ impl Default for Config {
     }
 }
 
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub addr: Option<String>,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct ConfigError(pub String);
 
@@ -48,13 +58,25 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// Reads `NAME`, or the file named by `NAME_FILE` (trimmed), so secrets can come from mounted
+/// files (Docker/Kubernetes secrets) instead of the environment.
 fn env_value(env: &HashMap<String, String>, name: &str) -> Result<Option<String>, ConfigError> {
-    if let Some(path) = env.get(&format!("{name}_FILE")) {
-        let v = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("{name}_FILE: cannot read {path}: {e}")))?;
-        return Ok(Some(v.trim().to_string()));
+    let file_var = format!("{name}_FILE");
+    match (env.get(name), env.get(&file_var)) {
+        (Some(_), Some(_)) => Err(ConfigError(format!(
+            "{name} and {file_var} are both set; set only one of them"
+        ))),
+        (None, Some(path)) => {
+            let v = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError(format!("{file_var}: cannot read {path}: {e}")))?;
+            let v = v.trim();
+            if v.is_empty() {
+                return Err(ConfigError(format!("{file_var}: {path} is empty")));
+            }
+            Ok(Some(v.to_string()))
+        }
+        (v, None) => Ok(v.cloned()),
     }
-    Ok(env.get(name).cloned())
 }
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, ConfigError> {
@@ -74,13 +96,38 @@ fn parse_int(name: &str, v: &str) -> Result<i64, ConfigError> {
 }
 
 impl Config {
+    /// The effective configuration: defaults < file < environment < command line, validated.
+    pub fn resolve(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        let mut c = Self::load(file, env)?;
+        if let Some(v) = &overrides.database_url {
+            c.database_url = v.clone();
+        }
+        if let Some(v) = &overrides.addr {
+            c.addr = v.clone();
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
     /// Loads the file (if any) and applies the environment.
     pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> Result<Self, ConfigError> {
         let mut c = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| ConfigError(format!("cannot read {}: {e}", p.display())))?;
-                toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", p.display())))?
+                toml::from_str(&text).map_err(|e| {
+                    // toml's message spans several lines (with a caret); keep it on one.
+                    let msg = e.message().trim().to_string();
+                    let at = e
+                        .span()
+                        .map(|s| format!(" (line {})", line_of(&text, s.start)))
+                        .unwrap_or_default();
+                    ConfigError(format!("{}{at}: {msg}", p.display()))
+                })?
             }
             None => Config::default(),
         };
@@ -113,36 +160,53 @@ impl Config {
 
     /// Checks values that parse but make no sense.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.is_postgres()
-            || self.database_url.starts_with("sqlite:")
-            || !self.database_url.contains("://"))
-        {
+        let url = self.database_url.trim();
+        if url.is_empty() {
+            return Err(ConfigError("database_url: must not be empty".into()));
+        }
+        if !(self.is_postgres() || url.starts_with("sqlite:") || !url.contains("://")) {
             return Err(ConfigError(format!(
-                "database_url: use sqlite://PATH or postgres://…, got a {} URL",
-                self.database_url.split("://").next().unwrap_or("")
+                "database_url: use sqlite://PATH or postgres://…, got a {}:// URL",
+                url.split("://").next().unwrap_or("")
             )));
         }
         if self.addr.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError(format!(
-                "addr: expected HOST:PORT such as 127.0.0.1:8080, got {:?}",
+                "addr: expected IP:PORT such as 127.0.0.1:8080 or 0.0.0.0:8080, got {:?}",
                 self.addr
             )));
         }
         if !(1..=24 * 60).contains(&self.session_idle_minutes) {
-            return Err(ConfigError(
-                "session_idle_minutes: must be between 1 and 1440".into(),
-            ));
+            return Err(ConfigError(format!(
+                "session_idle_minutes: must be between 1 and 1440, got {}",
+                self.session_idle_minutes
+            )));
         }
         if !(1..=24 * 7).contains(&self.session_absolute_hours) {
+            return Err(ConfigError(format!(
+                "session_absolute_hours: must be between 1 and 168, got {}",
+                self.session_absolute_hours
+            )));
+        }
+        if self.session_idle_minutes > self.session_absolute_hours * 60 {
             return Err(ConfigError(
-                "session_absolute_hours: must be between 1 and 168".into(),
+                "session_idle_minutes: longer than session_absolute_hours, so it would never apply"
+                    .into(),
             ));
         }
-        if let Some(u) = &self.public_url
-            && !(u.starts_with("https://") || u.starts_with("http://"))
-        {
+        if let Some(u) = &self.public_url {
+            let rest = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains(['?', '#', ' ', '@'])) {
+                return Err(ConfigError(format!(
+                    "public_url: expected https://HOST[/PATH] (or http:// for local testing), got {u:?}"
+                )));
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError(format!(
-                "public_url: must start with https:// or http://, got {u:?}"
+                "log: not a valid filter such as \"info\" or \"vendepunkt=debug,info\" ({e})"
             )));
         }
         Ok(())
@@ -170,18 +234,49 @@ impl Config {
     }
 }
 
-/// Replaces the password in `scheme://user:password@host/…` with `[redacted]`.
+fn line_of(text: &str, byte: usize) -> usize {
+    text.get(..byte).map_or(0, |t| t.matches('\n').count()) + 1
+}
+
+const REDACTED: &str = "[redacted]";
+
+/// Hides the password in `scheme://user:password@host/…` and in `password=` / `sslpassword=`
+/// query parameters, so the URL can be printed or logged.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_string();
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
     };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
-        None => url.to_string(),
+    // The last '@' ends the user info: an unencoded '@' or '/' in a password must not leak.
+    let mut out = format!("{scheme}://");
+    match before_query.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            match userinfo.split_once(':') {
+                Some((user, _)) => out.push_str(&format!("{user}:{REDACTED}")),
+                None => out.push_str(userinfo),
+            }
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(before_query),
     }
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.to_ascii_lowercase().contains("password") => {
+                    format!("{k}={REDACTED}")
+                }
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -197,23 +292,44 @@ mod tests {
     }
 
     #[test]
-    fn environment_overrides_the_file_and_defaults() {
+    fn defaults_are_valid_and_use_a_local_sqlite_file() {
+        let c = Config::resolve(None, &env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.database_url, "sqlite://./data/vendepunkt.sqlite");
+        assert!(!c.is_postgres());
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_the_file_which_overrides_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("v.toml");
         std::fs::write(
             &file,
-            "addr = \"0.0.0.0:9000\"\nsession_idle_minutes = 20\n",
+            "addr = \"0.0.0.0:9000\"\nsession_idle_minutes = 20\ndatabase_url = \"sqlite://from-file\"\nlog = \"warn\"\n",
         )
         .unwrap();
-        let c = Config::load(
-            Some(&file),
-            &env(&[("VENDEPUNKT_SESSION_IDLE_MINUTES", "15")]),
-        )
-        .unwrap();
-        assert_eq!(c.addr, "0.0.0.0:9000");
-        assert_eq!(c.session_idle_minutes, 15);
-        assert_eq!(c.session_absolute_hours, 12);
-        assert!(c.validate().is_ok());
+        let e = env(&[
+            ("VENDEPUNKT_SESSION_IDLE_MINUTES", "15"),
+            ("VENDEPUNKT_DATABASE_URL", "sqlite://from-env"),
+            ("VENDEPUNKT_ADDR", "127.0.0.1:7000"),
+        ]);
+        let c = Config::resolve(Some(&file), &e, &Overrides::default()).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:7000", "environment beats file");
+        assert_eq!(c.session_idle_minutes, 15, "environment beats file");
+        assert_eq!(c.log, "warn", "file beats default");
+        assert_eq!(c.session_absolute_hours, 12, "default when nobody says");
+        assert_eq!(c.database_url, "sqlite://from-env");
+        let flags = Overrides {
+            database_url: Some("postgresql://u@db/vp".into()),
+            addr: Some("127.0.0.1:0".into()),
+        };
+        let c = Config::resolve(Some(&file), &e, &flags).unwrap();
+        assert_eq!(
+            c.database_url, "postgresql://u@db/vp",
+            "flag beats environment"
+        );
+        assert_eq!(c.addr, "127.0.0.1:0");
+        assert!(c.is_postgres());
     }
 
     #[test]
@@ -226,27 +342,109 @@ mod tests {
             &env(&[("VENDEPUNKT_DATABASE_URL_FILE", secret.to_str().unwrap())]),
         )
         .unwrap();
-        assert_eq!(c.database_url, "postgres://app:s3cret-pw@db.example/vp");
+        assert_eq!(
+            c.database_url, "postgres://app:s3cret-pw@db.example/vp",
+            "read and trimmed"
+        );
         let shown = c.redacted_toml();
         assert!(!shown.contains("s3cret-pw"), "{shown}");
-        assert!(shown.contains("app:[redacted]@db.example"));
+        assert!(shown.contains("app:[redacted]@db.example/vp"), "{shown}");
+    }
+
+    #[test]
+    fn a_secret_file_that_is_missing_or_empty_or_doubled_by_the_plain_variable_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope");
+        let e = Config::load(
+            None,
+            &env(&[("VENDEPUNKT_DATABASE_URL_FILE", missing.to_str().unwrap())]),
+        )
+        .unwrap_err();
+        assert!(
+            e.0.starts_with("VENDEPUNKT_DATABASE_URL_FILE: cannot read"),
+            "{e}"
+        );
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        let e = Config::load(
+            None,
+            &env(&[("VENDEPUNKT_DATABASE_URL_FILE", empty.to_str().unwrap())]),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("is empty"), "{e}");
+        let e = Config::load(
+            None,
+            &env(&[
+                ("VENDEPUNKT_DATABASE_URL_FILE", empty.to_str().unwrap()),
+                ("VENDEPUNKT_DATABASE_URL", "sqlite://x"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.0.contains("only one"), "{e}");
+    }
+
+    #[test]
+    fn redaction_hides_passwords_wherever_they_are_in_the_url() {
+        assert_eq!(
+            redact_url("postgres://app:p@ss/w0rd@db:5432/vp"),
+            "postgres://app:[redacted]@db:5432/vp"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/vp?user=app&password=hunter22&sslmode=require"),
+            "postgresql://db/vp?user=app&password=[redacted]&sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://app@db/vp"), "postgres://app@db/vp");
+        assert_eq!(
+            redact_url("sqlite://./data/vendepunkt.sqlite"),
+            "sqlite://./data/vendepunkt.sqlite"
+        );
+        assert_eq!(redact_url("./plain/path.sqlite"), "./plain/path.sqlite");
     }
 
     #[test]
     fn bad_values_are_refused_with_the_setting_named() {
-        let e = Config::load(None, &env(&[("VENDEPUNKT_BEHIND_TLS_PROXY", "maybe")])).unwrap_err();
-        assert!(e.0.contains("VENDEPUNKT_BEHIND_TLS_PROXY"));
-        let c = Config::load(None, &env(&[("VENDEPUNKT_ADDR", "localhost")])).unwrap();
-        assert!(c.validate().unwrap_err().0.starts_with("addr:"));
-        let c = Config::load(None, &env(&[("VENDEPUNKT_DATABASE_URL", "mysql://x")])).unwrap();
-        assert!(c.validate().is_err());
+        let none = Overrides::default();
+        let refused =
+            |pairs: &[(&str, &str)]| Config::resolve(None, &env(pairs), &none).unwrap_err().0;
+        assert!(
+            refused(&[("VENDEPUNKT_BEHIND_TLS_PROXY", "maybe")])
+                .contains("VENDEPUNKT_BEHIND_TLS_PROXY")
+        );
+        assert!(
+            refused(&[("VENDEPUNKT_SESSION_IDLE_MINUTES", "soon")])
+                .contains("VENDEPUNKT_SESSION_IDLE_MINUTES")
+        );
+        assert!(refused(&[("VENDEPUNKT_ADDR", "localhost")]).starts_with("addr:"));
+        assert!(refused(&[("VENDEPUNKT_DATABASE_URL", "mysql://x")]).starts_with("database_url:"));
+        assert!(refused(&[("VENDEPUNKT_DATABASE_URL", "")]).starts_with("database_url:"));
+        assert!(
+            refused(&[("VENDEPUNKT_SESSION_IDLE_MINUTES", "0")])
+                .starts_with("session_idle_minutes:")
+        );
+        assert!(
+            refused(&[("VENDEPUNKT_SESSION_ABSOLUTE_HOURS", "1000")])
+                .starts_with("session_absolute_hours:")
+        );
+        assert!(
+            refused(&[
+                ("VENDEPUNKT_SESSION_IDLE_MINUTES", "120"),
+                ("VENDEPUNKT_SESSION_ABSOLUTE_HOURS", "1")
+            ])
+            .starts_with("session_idle_minutes:")
+        );
+        assert!(refused(&[("VENDEPUNKT_PUBLIC_URL", "vp.example.no")]).starts_with("public_url:"));
+        assert!(refused(&[("VENDEPUNKT_LOG", "info,[")]).starts_with("log:"));
+
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("v.toml");
-        std::fs::write(&file, "no_such_setting = 1\n").unwrap();
+        std::fs::write(&file, "addr = \"127.0.0.1:1\"\nno_such_setting = 1\n").unwrap();
+        let e = Config::load(Some(&file), &env(&[])).unwrap_err().0;
         assert!(
-            Config::load(Some(&file), &env(&[])).is_err(),
-            "unknown settings are errors, not silently ignored"
+            e.contains("line 2") && e.contains("no_such_setting") && !e.contains('\n'),
+            "unknown settings are one-line errors, not silently ignored: {e}"
         );
+        std::fs::write(&file, "session_idle_minutes = \"ten\"\n").unwrap();
+        assert!(Config::load(Some(&file), &env(&[])).is_err());
     }
 
     #[test]
@@ -255,6 +453,8 @@ mod tests {
         assert!(!c.secure_cookies());
         c.public_url = Some("https://vp.example".into());
         assert!(c.secure_cookies());
+        c.public_url = Some("http://localhost:8080".into());
+        assert!(!c.secure_cookies());
         c.public_url = None;
         c.behind_tls_proxy = true;
         assert!(c.secure_cookies());

@@ -1,12 +1,17 @@
 //! `vendepunkt`: the thin binary. It reads configuration, opens the store, and wires the
 //! domain, the store and the web crate together. It holds no rules of its own.
+//!
+//! Exit codes: 0 success; 1 failure (including a broken audit trail); 2 bad configuration or
+//! input; 3 not supported on this database (backup on PostgreSQL); 130 interrupted.
 
 mod config;
 
 use clap::{Parser, Subcommand};
-use config::Config;
-use domain::ports::{Clock, PasswordHasher, Store};
+use config::{Config, Overrides};
+use domain::ports::{Clock, PasswordHasher, PortError, Store};
+use std::collections::HashMap;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,14 +21,17 @@ use std::time::{Duration, Instant};
 #[command(
     name = "vendepunkt",
     version,
-    about = "Vendepunkt: a follow-up platform for welfare services"
+    about = "Vendepunkt: a follow-up platform for welfare services",
+    after_help = "Settings come from defaults, then the configuration file, then VENDEPUNKT_* \
+                  environment variables (VENDEPUNKT_X_FILE reads a secret from a file), then \
+                  flags. `vendepunkt check-config --print` shows the result."
 )]
 struct Cli {
     /// Configuration file (TOML). Default: ./vendepunkt.toml if it exists.
-    #[arg(long, global = true, env = "VENDEPUNKT_CONFIG")]
+    #[arg(long, global = true, env = "VENDEPUNKT_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Database URL (sqlite://PATH or postgres://…); overrides the file and environment.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -36,8 +44,8 @@ enum Command {
         /// Fill an empty database with invented demo data and demo accounts.
         #[arg(long)]
         demo: bool,
-        /// Listen on HOST:PORT.
-        #[arg(long)]
+        /// Listen on HOST:PORT (port 0 picks a free port).
+        #[arg(long, value_name = "HOST:PORT")]
         addr: Option<String>,
     },
     /// Apply database migrations.
@@ -63,16 +71,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain: fails if any row was edited, inserted or deleted.
+    /// Check the hash chain: fails if any row was edited, inserted or deleted. Read-only.
     Verify,
 }
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Create an account.
+    /// Create a staff account.
     CreateUser {
         #[arg(long)]
         username: String,
+        /// Full name as colleagues see it.
         #[arg(long)]
         name: String,
         /// counselor, leader, moderator, partner or administrator.
@@ -81,10 +90,13 @@ enum AdminCommand {
         /// Office name or id (not for administrators). Default: the only office.
         #[arg(long)]
         office: Option<String>,
-        /// Read the password from this file.
-        #[arg(long, conflicts_with = "password_stdin")]
+        /// Organisation name or id. Default: the only organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Read the password from this file (first line).
+        #[arg(long, value_name = "FILE", conflicts_with = "password_stdin")]
         password_file: Option<PathBuf>,
-        /// Read the password from standard input.
+        /// Read the password from standard input (first line).
         #[arg(long)]
         password_stdin: bool,
     },
@@ -103,36 +115,43 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
     }
 }
 
+/// A store error as one line, without the adapter's prefix.
+fn port(context: &str, e: PortError) -> Failure {
+    match e {
+        PortError::Failure(m) => fail(1, format!("{context}: {m}")),
+        PortError::Conflict(what) => fail(1, format!("{context}: conflict ({what})")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    // vars_os: one non-UTF-8 variable elsewhere in the environment must not abort us.
+    let env: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
     let file = cli.config.clone().or_else(|| {
         let default = PathBuf::from("vendepunkt.toml");
         default.exists().then_some(default)
     });
-    let mut config = match Config::load(file.as_deref(), &env) {
+    let overrides = Overrides {
+        database_url: cli.database.clone(),
+        addr: match &cli.command {
+            Command::Serve { addr, .. } => addr.clone(),
+            _ => None,
+        },
+    };
+    let config = match Config::resolve(file.as_deref(), &env, &overrides) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vendepunkt: configuration error: {e}");
             return ExitCode::from(2);
         }
     };
-    if let Some(db) = &cli.database {
-        config.database_url = db.clone();
-    }
-    if let Command::Serve { addr: Some(a), .. } = &cli.command {
-        config.addr = a.clone();
-    }
-    if let Err(e) = config.validate() {
-        eprintln!("vendepunkt: configuration error: {e}");
-        return ExitCode::from(2);
-    }
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // Validated above, so the filter parses. Logs go to stderr; stdout is for results.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
         .with_writer(std::io::stderr)
-        .init();
+        .try_init();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -144,7 +163,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli.command, config)) {
+    let result = runtime.block_on(run(cli.command, config, file));
+    // Do not wait for stray blocking tasks (a password hash, a stuck connection) on the way out.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("vendepunkt: {}", f.message);
@@ -153,52 +175,132 @@ fn main() -> ExitCode {
     }
 }
 
-/// The opened store, and the SQLite store when that is what it is (for backups).
-struct Opened {
-    store: Arc<dyn Store>,
-    sqlite: Option<store_sqlite::SqliteStore>,
+/// The concrete store behind the port, for what only one kind can do (backups, migration lists).
+#[derive(Clone)]
+enum Backend {
+    Sqlite(store_sqlite::SqliteStore),
+    Postgres(store_postgres::PgStore),
 }
 
-async fn open(config: &Config) -> Result<Opened, Failure> {
-    if config.is_postgres() {
-        let pg = store_postgres::PgStore::connect(&config.database_url)
-            .await
-            .map_err(|e| fail(1, format!("cannot connect to PostgreSQL: {e}")))?;
-        pg.migrate()
-            .await
-            .map_err(|e| fail(1, format!("migration failed: {e}")))?;
-        Ok(Opened {
-            store: Arc::new(pg),
-            sqlite: None,
-        })
-    } else {
-        let lite = store_sqlite::SqliteStore::open(&config.database_url)
-            .await
-            .map_err(|e| fail(1, format!("cannot open the SQLite database: {e}")))?;
-        lite.migrate()
-            .await
-            .map_err(|e| fail(1, format!("migration failed: {e}")))?;
-        Ok(Opened {
-            store: Arc::new(lite.clone()),
-            sqlite: Some(lite),
-        })
+impl Backend {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(s) => Arc::new(s.clone()),
+            Backend::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    async fn migrate(&self) -> Result<(), PortError> {
+        match self {
+            Backend::Sqlite(s) => s.migrate().await,
+            Backend::Postgres(p) => p.migrate().await,
+        }
+    }
+
+    /// Migrations recorded as applied: `(version, description)`. Empty for a new database.
+    async fn applied_migrations(&self) -> Vec<(i64, String)> {
+        const SQL: &str =
+            "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
+        let rows = match self {
+            Backend::Sqlite(s) => sqlx::query_as(SQL).fetch_all(s.pool()).await,
+            Backend::Postgres(p) => sqlx::query_as(SQL).fetch_all(p.pool()).await,
+        };
+        rows.unwrap_or_default()
+    }
+
+    /// Organisations as `(id, name)`; the port has ids only, names are for the command line.
+    async fn organisations(&self) -> Result<Vec<(String, String)>, Failure> {
+        let rows = match self {
+            Backend::Sqlite(s) => {
+                sqlx::query_as("SELECT id, name FROM organisations ORDER BY created_at, id")
+                    .fetch_all(s.pool())
+                    .await
+            }
+            Backend::Postgres(p) => {
+                sqlx::query_as("SELECT id::text, name FROM organisations ORDER BY created_at, id")
+                    .fetch_all(p.pool())
+                    .await
+            }
+        };
+        rows.map_err(|e| fail(1, format!("cannot list organisations: {e}")))
+    }
+
+    /// Lets SQLite checkpoint its WAL and PostgreSQL end sessions cleanly.
+    async fn close(&self) {
+        match self {
+            Backend::Sqlite(s) => s.pool().close().await,
+            Backend::Postgres(p) => p.pool().close().await,
+        }
     }
 }
 
-async fn run(command: Command, config: Config) -> Result<(), Failure> {
+#[derive(PartialEq, Eq)]
+enum OpenMode {
+    /// Create the database if needed and bring the schema up to date.
+    Migrate,
+    /// Create the database if needed; leave the schema alone.
+    Create,
+    /// Use an existing database as it is (read-only commands must not change it).
+    Existing,
+}
+
+async fn open(config: &Config, mode: OpenMode) -> Result<Backend, Failure> {
+    let backend = if config.is_postgres() {
+        let pg = store_postgres::PgStore::connect(&config.database_url)
+            .await
+            .map_err(|e| {
+                port(
+                    &format!(
+                        "cannot connect to PostgreSQL at {}",
+                        config::redact_url(&config.database_url)
+                    ),
+                    e,
+                )
+            })?;
+        Backend::Postgres(pg)
+    } else {
+        let path = store_sqlite::database_path(&config.database_url);
+        if mode == OpenMode::Existing && !path.exists() {
+            return Err(fail(
+                1,
+                format!(
+                    "no database at {}; check database_url (`vendepunkt migrate` creates a new one)",
+                    path.display()
+                ),
+            ));
+        }
+        let lite = store_sqlite::SqliteStore::open(&config.database_url)
+            .await
+            .map_err(|e| {
+                port(
+                    &format!("cannot open the SQLite database {}", path.display()),
+                    e,
+                )
+            })?;
+        Backend::Sqlite(lite)
+    };
+    if mode == OpenMode::Migrate {
+        backend
+            .migrate()
+            .await
+            .map_err(|e| port("migration failed", e))?;
+    }
+    Ok(backend)
+}
+
+async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<(), Failure> {
     match command {
         Command::CheckConfig { print } => {
             if print {
                 print!("{}", config.redacted_toml());
             }
-            println!("# configuration is valid");
+            match file {
+                Some(f) => println!("# configuration is valid (file {})", f.display()),
+                None => println!("# configuration is valid (no file; defaults and environment)"),
+            }
             Ok(())
         }
-        Command::Migrate => {
-            open(&config).await?;
-            println!("migrations applied: the database is up to date");
-            Ok(())
-        }
+        Command::Migrate => migrate(config).await,
         Command::Serve { demo, .. } => serve(config, demo).await,
         Command::Backup { file } => backup(config, file).await,
         Command::Audit {
@@ -208,23 +310,49 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
     }
 }
 
+async fn migrate(config: Config) -> Result<(), Failure> {
+    let backend = open(&config, OpenMode::Create).await?;
+    let before = backend.applied_migrations().await;
+    backend
+        .migrate()
+        .await
+        .map_err(|e| port("migration failed", e))?;
+    let after = backend.applied_migrations().await;
+    let new: Vec<_> = after.iter().filter(|m| !before.contains(m)).collect();
+    for (version, description) in &new {
+        println!("applied migration {version:04} {description}");
+    }
+    println!(
+        "{}: the database schema is up to date ({} migrations, {} applied now)",
+        config::redact_url(&config.database_url),
+        after.len(),
+        new.len()
+    );
+    backend.close().await;
+    Ok(())
+}
+
 async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
-    let opened = open(&config).await?;
-    let store = opened.store;
+    let backend = open(&config, OpenMode::Migrate).await?;
+    let store = backend.store();
     let clock: Arc<dyn Clock> = Arc::new(web::SystemClock);
     let hasher: Arc<dyn PasswordHasher> = Arc::new(web::Argon2Hasher::production());
-    let addr: std::net::SocketAddr = config
+    let addr: SocketAddr = config
         .addr
         .parse()
-        .map_err(|_| fail(2, format!("cannot parse address {}", config.addr)))?;
+        .map_err(|_| fail(2, format!("addr: cannot parse {:?}", config.addr)))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| fail(1, format!("cannot listen on {addr}: {e}")))?;
-    let local = listener.local_addr().map_err(|e| fail(1, e.to_string()))?;
-    let base = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local}"));
+    let local = listener
+        .local_addr()
+        .map_err(|e| fail(1, format!("cannot read the listening address: {e}")))?;
+    // Where a person should point a browser (0.0.0.0 is not an address one can visit).
+    let base = match &config.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None if local.ip().is_unspecified() => format!("http://localhost:{}", local.port()),
+        None => format!("http://{local}"),
+    };
 
     if demo {
         match domain::demo::seed(store.as_ref(), clock.as_ref(), hasher.as_ref()).await {
@@ -258,49 +386,73 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         trust_forwarded_for: config.trust_forwarded_for,
         demo,
     };
+    if config.secure_cookies() && base.starts_with("http://") {
+        tracing::warn!(
+            "cookies are marked Secure (behind_tls_proxy), so logging in over plain http will not work"
+        );
+    }
     let state = web::AppState::new(store.clone(), clock.clone(), hasher, settings);
     let app = web::app(state);
+    let sweeper = tokio::spawn(sweep_expired_sessions(
+        store.clone(),
+        clock.clone(),
+        settings.session,
+    ));
 
-    // Expired sessions are removed in the background every ten minutes.
-    let sweeper_store = store.clone();
-    let sweeper_clock = clock.clone();
-    let policy = settings.session;
-    tokio::spawn(async move {
-        loop {
-            let now = sweeper_clock.now();
-            if let Err(e) = sweeper_store
-                .delete_expired_sessions(now - policy.idle, now - policy.absolute)
-                .await
-            {
-                tracing::warn!(error = %e, "could not remove expired sessions");
-            }
-            tokio::time::sleep(Duration::from_secs(600)).await;
-        }
-    });
-
+    tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
     println!("Vendepunkt is listening on http://{local}");
     let _ = std::io::stdout().flush();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let mut stop_rx2 = stop_rx.clone();
-    tokio::select! {
-        r = server => r.map_err(|e| fail(1, format!("server error: {e}")))?,
+    let outcome = tokio::select! {
+        r = server => r.map_err(|e| fail(1, format!("server error: {e}"))),
         _ = async {
-            // Bound the graceful shutdown: open connections get ten seconds to finish.
-            let _ = stop_rx2.wait_for(|s| *s).await;
-            tokio::time::sleep(Duration::from_secs(10)).await;
-        } => { eprintln!("vendepunkt: shutdown took too long; stopping now"); }
-    }
-    drop(stop_rx);
+            // Bound the graceful shutdown: open requests get ten seconds to finish.
+            let _ = stop_rx.wait_for(|stopping| *stopping).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            eprintln!("vendepunkt: requests still open after {} s; stopping anyway", SHUTDOWN_GRACE.as_secs());
+            Ok(())
+        }
+    };
+    sweeper.abort();
+    drop(store);
+    backend.close().await;
+    outcome?;
     println!("Vendepunkt stopped.");
     Ok(())
+}
+
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Removes expired sessions now and then, so stolen-but-expired tokens do not linger on disk.
+async fn sweep_expired_sessions(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: domain::auth::SessionPolicy,
+) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = clock.now();
+        match store
+            .delete_expired_sessions(now - policy.idle, now - policy.absolute)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -322,75 +474,144 @@ async fn shutdown_signal() {
     eprintln!("vendepunkt: shutting down");
 }
 
+const POSTGRES_BACKUP_HELP: &str = "\
+backup copies SQLite databases only. For PostgreSQL use its own tools:
+  - logical backups: pg_dump --format=custom --file=vendepunkt.dump DATABASE_URL
+    (restore with pg_restore; test the restore regularly)
+  - point-in-time recovery: continuous WAL archiving (archive_mode = on, archive_command)
+    plus base backups with pg_basebackup, or a tool such as pgBackRest or Barman
+See docs/OPERATIONS.md.";
+
 async fn backup(config: Config, file: PathBuf) -> Result<(), Failure> {
     if config.is_postgres() {
-        return Err(fail(
-            3,
-            "backup works on SQLite only. For PostgreSQL use its own tools:\n  \
-             - logical backups: pg_dump --format=custom --file=vendepunkt.dump DATABASE\n  \
-             - point-in-time recovery: continuous WAL archiving (archive_mode, archive_command) plus base backups (pg_basebackup)\n\
-             See docs/OPERATIONS.md.",
-        ));
+        return Err(fail(3, POSTGRES_BACKUP_HELP));
     }
-    let opened = open(&config).await?;
-    let Some(lite) = opened.sqlite else {
-        return Err(fail(1, "not a SQLite database"));
+    let backend = open(&config, OpenMode::Existing).await?;
+    let Backend::Sqlite(lite) = &backend else {
+        return Err(fail(3, POSTGRES_BACKUP_HELP));
     };
-    eprintln!("backing up to {} …", file.display());
+    eprintln!(
+        "backing up {} to {} …",
+        store_sqlite::database_path(&config.database_url).display(),
+        file.display()
+    );
     let started = Instant::now();
     let report = lite
         .backup_to(&file)
         .await
-        .map_err(|e| fail(1, format!("backup failed: {e}")))?;
+        .map_err(|e| port("backup failed", e))?;
     println!(
-        "backup written: {} ({} bytes, integrity ok, fsynced) in {:.1} s",
+        "backup written: {} ({} bytes, {} pages, integrity ok, fsynced) in {:.1} s",
         report.path.display(),
         report.bytes,
+        report.pages,
         started.elapsed().as_secs_f64()
     );
+    backend.close().await;
     Ok(())
 }
 
+/// Rows fetched per page: bounded memory for audit logs of any size.
+const AUDIT_PAGE: i64 = 10_000;
+
 async fn audit_verify(config: Config) -> Result<(), Failure> {
-    let opened = open(&config).await?;
-    let store = opened.store;
+    let backend = open(&config, OpenMode::Existing).await?;
+    let store = backend.store();
+    let checked = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    // Read-only, so stopping half-way is harmless; say so instead of dying silently.
+    let outcome = tokio::select! {
+        r = verify_chain(store.as_ref(), checked.clone()) => r,
+        _ = tokio::signal::ctrl_c() => Err(fail(
+            130,
+            format!(
+                "interrupted after checking {} rows; nothing was changed",
+                checked.load(std::sync::atomic::Ordering::Relaxed)
+            ),
+        )),
+    };
+    drop(store);
+    backend.close().await;
+    let (rows, head_hash) = outcome?;
+    // The head hash is printed so operators can keep it outside the database: it exposes even
+    // a consistent rewrite of the whole chain by someone with write access to the database.
+    println!("audit trail intact: {rows} rows; head hash {head_hash}");
+    Ok(())
+}
+
+async fn verify_chain(
+    store: &dyn Store,
+    checked: Arc<std::sync::atomic::AtomicI64>,
+) -> Result<(i64, String), Failure> {
+    // The head is read first: rows a running server appends meanwhile are past it and not
+    // part of this check.
     let (head_seq, head_hash) = store
         .audit_head()
         .await
-        .map_err(|e| fail(1, e.to_string()))?;
+        .map_err(|e| port("cannot read the audit head", e))?;
     let mut verifier = domain::audit::ChainVerifier::default();
     let started = Instant::now();
     let mut last_report = Instant::now();
-    let mut after = 0;
-    loop {
+    let mut reported = false;
+    while verifier.last_seq() < head_seq {
         let rows = store
-            .audit_rows(after, 10_000)
+            .audit_rows(verifier.last_seq(), AUDIT_PAGE)
             .await
-            .map_err(|e| fail(1, e.to_string()))?;
+            .map_err(|e| port("cannot read the audit trail", e))?;
         if rows.is_empty() {
-            break;
+            break; // finish() reports the missing tail
         }
-        for row in &rows {
+        for row in rows.iter().take_while(|r| r.seq <= head_seq) {
             verifier
                 .check(row)
                 .map_err(|e| fail(1, format!("audit trail BROKEN: {e}")))?;
-            after = row.seq;
         }
-        if last_report.elapsed() > Duration::from_secs(2) && head_seq > 0 {
-            let done = after as f64 / head_seq as f64;
-            let eta = started.elapsed().as_secs_f64() * (1.0 - done) / done.max(1e-9);
+        checked.store(verifier.last_seq(), std::sync::atomic::Ordering::Relaxed);
+        if last_report.elapsed() >= Duration::from_secs(2) {
             eprintln!(
-                "checked {after} of {head_seq} rows ({:.0} %), about {eta:.0} s left",
-                done * 100.0
+                "{}",
+                progress(verifier.last_seq(), head_seq, started.elapsed())
             );
             last_report = Instant::now();
+            reported = true;
+        }
+        if rows.last().is_some_and(|r| r.seq >= head_seq) {
+            break;
         }
     }
     let n = verifier
         .finish(head_seq, &head_hash)
         .map_err(|e| fail(1, format!("audit trail BROKEN: {e}")))?;
-    println!("audit trail intact: {n} rows; head hash {head_hash}");
-    Ok(())
+    if reported {
+        eprintln!(
+            "checked {n} rows in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok((n, head_hash))
+}
+
+/// "checked 120000 of 1000000 rows (12 %), about 1 min 30 s left"
+fn progress(done: i64, total: i64, elapsed: Duration) -> String {
+    let fraction = if total > 0 {
+        (done as f64 / total as f64).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    let left = if fraction > 0.0 {
+        elapsed.as_secs_f64() * (1.0 - fraction) / fraction
+    } else {
+        0.0
+    };
+    let left = left.round() as u64;
+    let left = if left >= 60 {
+        format!("{} min {} s", left / 60, left % 60)
+    } else {
+        format!("{left} s")
+    };
+    format!(
+        "checked {done} of {total} rows ({:.0} %), about {left} left",
+        fraction * 100.0
+    )
 }
 
 async fn admin(config: Config, command: AdminCommand) -> Result<(), Failure> {
@@ -399,97 +620,178 @@ async fn admin(config: Config, command: AdminCommand) -> Result<(), Failure> {
         name,
         role,
         office,
+        organisation,
         password_file,
         password_stdin,
     } = command;
     let role = domain::roles::Role::parse(&role)
         .filter(|r| *r != domain::roles::Role::Client)
-        .ok_or_else(|| fail(2, format!("unknown role {role:?}: use counselor, leader, moderator, partner or administrator")))?;
-    let password = if let Some(p) = password_file {
-        std::fs::read_to_string(&p)
-            .map_err(|e| fail(2, format!("cannot read {}: {e}", p.display())))?
-    } else if password_stdin {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_line(&mut s)
-            .map_err(|e| fail(2, e.to_string()))?;
-        s
-    } else {
-        String::new()
-    };
-    let password = password.trim_end_matches(['\n', '\r']).to_string();
-    let opened = open(&config).await?;
-    let store = opened.store;
-    let clock = web::SystemClock;
-    let hasher = web::Argon2Hasher::production();
-    // The command line acts with the organisation's authority: there must be exactly one.
-    let orgs = store
-        .organisation_count()
-        .await
-        .map_err(|e| fail(1, e.to_string()))?;
-    if orgs != 1 {
-        return Err(fail(
-            1,
-            format!(
-                "expected exactly one organisation, found {orgs}; run `serve` and complete /setup first"
-            ),
-        ));
-    }
-    let admins = find_organisation(store.as_ref()).await?;
+        .ok_or_else(|| {
+            fail(
+                2,
+                format!(
+                    "role: unknown role {role:?}; use counselor, leader, moderator, partner or administrator (clients are added through a case)"
+                ),
+            )
+        })?;
+    let password = read_password(password_file, password_stdin)?;
+    let backend = open(&config, OpenMode::Migrate).await?;
+    let store = backend.store();
+    let organisation_id = choose_organisation(&backend, organisation.as_deref()).await?;
     let offices = store
-        .list_offices(admins)
+        .list_offices(organisation_id)
         .await
-        .map_err(|e| fail(1, e.to_string()))?;
+        .map_err(|e| port("cannot list offices", e))?;
     let office_id = if role == domain::roles::Role::Administrator {
+        if office.is_some() {
+            return Err(fail(
+                2,
+                "office: administrators act for the whole organisation; leave out --office",
+            ));
+        }
         None
     } else {
         let found = match &office {
             Some(o) => offices
                 .iter()
-                .find(|x| x.name == *o || x.id.to_string() == *o),
+                .find(|x| x.name.eq_ignore_ascii_case(o.trim()) || x.id.to_string() == o.trim()),
             None if offices.len() == 1 => offices.first(),
             None => None,
         };
-        Some(found.map(|o| o.id).ok_or_else(|| {
-            fail(
+        let names = offices
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(found.map(|o| o.id).ok_or_else(|| match &office {
+            Some(o) => fail(
                 2,
-                format!(
-                    "office not found; choose one of: {}",
-                    offices
-                        .iter()
-                        .map(|o| o.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
+                format!("office: no office {o:?}; choose one of: {names}"),
+            ),
+            None => fail(2, format!("office: choose one with --office: {names}")),
         })?)
     };
+    let no_password = password.is_empty();
     let input = domain::org::NewPersonInput {
-        username,
+        username: username.clone(),
         display_name: name,
         password: domain::types::Secret::new(password),
         grants: vec![domain::roles::RoleGrant { role, office_id }],
         protected_access: vec![],
     };
-    let user = domain::org::parse_new_person(&hasher, admins, &input, clock.now())
-        .await
-        .map_err(|e| match e {
-            domain::DomainError::Invalid(list) => fail(
-                2,
-                list.iter()
-                    .map(|(f, e)| format!("{f}: {}", describe(*e)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            other => fail(1, other.to_string()),
-        })?;
+    let hasher = web::Argon2Hasher::production();
+    let user =
+        domain::org::parse_new_person(&hasher, organisation_id, &input, web::SystemClock.now())
+            .await
+            .map_err(|e| match e {
+                domain::DomainError::Invalid(list) => fail(
+                    2,
+                    list.iter()
+                        .map(|(f, e)| format!("{}: {}", cli_field(f), describe(*e)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                other => fail(1, format!("cannot create the account: {other}")),
+            })?;
     let id = user.id;
     store.create_user(user).await.map_err(|e| match e {
-        domain::ports::PortError::Conflict(_) => fail(2, "username: already taken"),
-        other => fail(1, other.to_string()),
+        PortError::Conflict(_) => fail(2, format!("username: {username:?} is already taken")),
+        other => port("cannot create the account", other),
     })?;
-    println!("created user {id}");
+    drop(store);
+    backend.close().await;
+    println!("created {} {username} (id {id})", role.as_str());
+    if no_password {
+        println!(
+            "no password was given: the account can log in only through a linked identity provider"
+        );
+    }
     Ok(())
+}
+
+fn read_password(file: Option<PathBuf>, stdin: bool) -> Result<String, Failure> {
+    let text = if let Some(p) = file {
+        std::fs::read_to_string(&p).map_err(|e| {
+            fail(
+                2,
+                format!("password-file: cannot read {}: {e}", p.display()),
+            )
+        })?
+    } else if stdin {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            eprint!("Password (shown as you type; prefer --password-file): ");
+            let _ = std::io::stderr().flush();
+        }
+        let mut s = String::new();
+        std::io::stdin()
+            .read_line(&mut s)
+            .map_err(|e| fail(2, format!("password-stdin: {e}")))?;
+        s
+    } else {
+        String::new()
+    };
+    // Only the line ending goes: spaces may be part of a passphrase.
+    Ok(text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .to_string())
+}
+
+async fn choose_organisation(
+    backend: &Backend,
+    wanted: Option<&str>,
+) -> Result<domain::ids::OrganisationId, Failure> {
+    let all = backend.organisations().await?;
+    let chosen = match wanted {
+        Some(w) => all
+            .iter()
+            .find(|(id, name)| id == w.trim() || name.eq_ignore_ascii_case(w.trim()))
+            .ok_or_else(|| {
+                fail(
+                    2,
+                    format!(
+                        "organisation: no organisation {w:?}; there is: {}",
+                        all.iter()
+                            .map(|(_, n)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?,
+        None => match all.as_slice() {
+            [only] => only,
+            [] => {
+                return Err(fail(
+                    1,
+                    "no organisation yet: run `vendepunkt serve` and complete /setup first",
+                ));
+            }
+            _ => {
+                return Err(fail(
+                    2,
+                    "organisation: there are several; choose one with --organisation",
+                ));
+            }
+        },
+    };
+    chosen.0.parse().map_err(|_| {
+        fail(
+            1,
+            format!("organisation id {:?} is not a valid id", chosen.0),
+        )
+    })
+}
+
+/// Form field names as the command-line flags that fill them.
+fn cli_field(field: &str) -> &str {
+    match field {
+        "display_name" => "name",
+        "roles" => "role",
+        other => other,
+    }
 }
 
 fn describe(e: domain::types::FieldError) -> &'static str {
@@ -506,12 +808,19 @@ fn describe(e: domain::types::FieldError) -> &'static str {
     }
 }
 
-async fn find_organisation(store: &dyn Store) -> Result<domain::ids::OrganisationId, Failure> {
-    store
-        .organisation_ids()
-        .await
-        .map_err(|e| fail(1, e.to_string()))?
-        .first()
-        .copied()
-        .ok_or_else(|| fail(1, "no organisation found"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_estimates_the_time_left_from_the_rate_so_far() {
+        assert_eq!(
+            progress(250_000, 1_000_000, Duration::from_secs(30)),
+            "checked 250000 of 1000000 rows (25 %), about 1 min 30 s left"
+        );
+        assert_eq!(
+            progress(10, 10, Duration::from_secs(3)),
+            "checked 10 of 10 rows (100 %), about 0 s left"
+        );
+    }
 }

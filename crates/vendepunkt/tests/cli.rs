@@ -12,6 +12,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
 struct Server {
     child: Child,
     base: String,
+    /// Lines the server prints after the listening line.
+    later_lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -34,20 +36,54 @@ impl Server {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Vendepunkt is listening on ") {
-                    let _ = tx.send(addr.to_string());
+                if tx.send(line).is_err() {
+                    break;
                 }
             }
         });
-        let base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server did not say where it listens");
-        Server { child, base }
+        let started = Instant::now();
+        let base = loop {
+            let left = Duration::from_secs(60).saturating_sub(started.elapsed());
+            let line = rx
+                .recv_timeout(left)
+                .expect("the server did not say where it listens");
+            if let Some(addr) = line.strip_prefix("Vendepunkt is listening on ") {
+                break addr.to_string();
+            }
+        };
+        Server {
+            child,
+            base,
+            later_lines: rx,
+        }
     }
 
     fn kill9(mut self) {
         self.child.kill().unwrap(); // SIGKILL on Unix
         self.child.wait().unwrap();
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the process to end.
+    fn terminate(mut self) -> (std::process::ExitStatus, Duration, Vec<String>) {
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(20),
+                "the server ignored SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let took = sent.elapsed();
+        let lines = self.later_lines.try_iter().collect();
+        (status, took, lines)
     }
 }
 
@@ -203,11 +239,20 @@ async fn counselor_opens_demo_client(base: &str) {
 
 async fn audit_verify_detects_tampering(db: &str, tamper: &[&str]) {
     let server = Server::start(db);
+    // Right after seeding, while the server runs (verification only reads).
+    let (code, out, err) = run(&["audit", "verify", "--database", db]);
+    assert_eq!(code, 0, "{out}{err}");
+    let seeded_head = out.split("head hash ").nth(1).unwrap().trim().to_string();
+    assert_eq!(seeded_head.len(), 64, "{out}");
     counselor_opens_demo_client(&server.base).await;
     drop(server);
     let (code, out, err) = run(&["audit", "verify", "--database", db]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("audit trail intact"), "{out}");
+    assert!(
+        !out.contains(&seeded_head),
+        "the view moved the head on: {out}"
+    );
     for sql in tamper {
         if db.starts_with("postgres") {
             let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(db)
@@ -284,15 +329,17 @@ async fn no_acknowledged_write_is_lost_under_sigkill(db: &str) {
         .unwrap()
         .to_string();
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let unexpected = Arc::new(Mutex::new(Vec::<String>::new()));
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut writers = Vec::new();
     for w in 0..20 {
-        let (admin, csrf, office, base, acknowledged) = (
+        let (admin, csrf, office, base, acknowledged, unexpected) = (
             admin.clone(),
             csrf.clone(),
             office.clone(),
             base.clone(),
             acknowledged.clone(),
+            unexpected.clone(),
         );
         writers.push(tokio::spawn(async move {
             for i in 0..10_000 {
@@ -300,6 +347,9 @@ async fn no_acknowledged_write_is_lost_under_sigkill(db: &str) {
                     break;
                 }
                 let username = format!("writer-{w}-{i}");
+                // No password: each production Argon2 hash costs ~19 MiB and tens of
+                // milliseconds, which would leave few writes in flight when the kill comes.
+                // What is tested is the database write, the same with or without a hash.
                 let r = admin
                     .post(format!("{base}/admin/people"))
                     .form(&[
@@ -314,21 +364,39 @@ async fn no_acknowledged_write_is_lost_under_sigkill(db: &str) {
                     .await;
                 match r {
                     Ok(r) if r.status() == 303 => acknowledged.lock().unwrap().push(username),
-                    Ok(r) => panic!("unexpected answer {}", r.status()),
+                    Ok(r) => {
+                        unexpected
+                            .lock()
+                            .unwrap()
+                            .push(format!("{username}: {}", r.status()));
+                        break;
+                    }
                     Err(_) => break, // the server is gone
                 }
             }
         }));
     }
-    // Let the writers get going, then pull the plug.
+    // Let the writers get going for a couple of seconds, then pull the plug mid-load.
     let start = Instant::now();
-    while acknowledged.lock().unwrap().len() < 100 && start.elapsed() < Duration::from_secs(30) {
+    while (start.elapsed() < Duration::from_secs(2) || acknowledged.lock().unwrap().len() < 100)
+        && start.elapsed() < Duration::from_secs(30)
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let in_flight = writers.iter().filter(|w| !w.is_finished()).count();
     server.kill9();
     for w in writers {
-        let _ = w.await;
+        w.await.unwrap();
     }
+    let unexpected = unexpected.lock().unwrap().clone();
+    assert!(
+        unexpected.is_empty(),
+        "answers other than 303: {unexpected:?}"
+    );
+    assert_eq!(
+        in_flight, 20,
+        "every writer was still writing when the server was killed"
+    );
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() >= 100,
@@ -595,4 +663,203 @@ async fn an_empty_database_prints_a_one_time_setup_code_and_has_no_accounts() {
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+async fn migrate_reports_what_it_applied(db: &str) {
+    let (code, out, err) = run(&["migrate", "--database", db]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("applied migration 0001"), "{out}");
+    assert!(out.contains("applied now)"), "{out}");
+    let (code, again, err) = run(&["migrate", "--database", db]);
+    assert_eq!(code, 0, "{again}{err}");
+    assert!(
+        !again.contains("applied migration") && again.contains(", 0 applied now"),
+        "a second run has nothing to do: {again}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_migrate_creates_the_database_and_reports_what_it_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("new/vp.sqlite").display());
+    migrate_reports_what_it_applied(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_migrate_reports_what_it_applied() {
+    let Some(url) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    migrate_reports_what_it_applied(&url).await;
+}
+
+#[test]
+fn read_only_commands_do_not_create_a_database_that_is_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.sqlite");
+    let url = format!("sqlite://{}", path.display());
+    for args in [
+        vec!["audit", "verify", "--database", &url],
+        vec!["backup", "/tmp/never-written.sqlite", "--database", &url],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(err.contains("no database at"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    assert!(
+        !path.exists(),
+        "a mistyped path must not become an empty database"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully_and_promptly() {
+    let (_dir, url) = sqlite_url().await;
+    let server = Server::start(&url);
+    let (c, _) = login(&server.base, "demo-counselor").await;
+    assert_eq!(
+        c.get(format!("{}/caseload", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (status, took, lines) = server.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(12), "took {took:?}");
+    assert!(
+        lines.iter().any(|l| l == "Vendepunkt stopped."),
+        "{lines:?}"
+    );
+    // The database is closed cleanly and still consistent.
+    let (code, out, err) = run(&["audit", "verify", "--database", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn flags_override_the_environment_which_overrides_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vendepunkt.toml");
+    std::fs::write(
+        &file,
+        "database_url = \"sqlite://from-file.sqlite\"\nsession_idle_minutes = 20\naddr = \"0.0.0.0:9000\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["check-config", "--print", "--config"])
+        .arg(&file)
+        .env("VENDEPUNKT_DATABASE_URL", "sqlite://from-env.sqlite")
+        .env("VENDEPUNKT_SESSION_IDLE_MINUTES", "15")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("database_url = \"sqlite://from-env.sqlite\""),
+        "{text}"
+    );
+    assert!(text.contains("session_idle_minutes = 15"), "{text}");
+    assert!(text.contains("addr = \"0.0.0.0:9000\""), "{text}");
+    let out = Command::new(BIN)
+        .args([
+            "check-config",
+            "--print",
+            "--database",
+            "sqlite://from-flag.sqlite",
+        ])
+        .env("VENDEPUNKT_CONFIG", &file)
+        .env("VENDEPUNKT_DATABASE_URL", "sqlite://from-env.sqlite")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("database_url = \"sqlite://from-flag.sqlite\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("session_idle_minutes = 20"),
+        "VENDEPUNKT_CONFIG is read: {text}"
+    );
+
+    // A typo in the file: exit 2, one line naming the file, the line and the setting.
+    std::fs::write(&file, "adress = \"0.0.0.0:9000\"\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["check-config", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("configuration error") && err.contains("line 1") && err.contains("adress"),
+        "{err}"
+    );
+    // A configuration file that was asked for but is not there is an error, not a default.
+    let out = Command::new(BIN)
+        .args(["check-config", "--config", "/nonexistent/vendepunkt.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn admin_create_user_refuses_bad_input_with_the_flag_named() {
+    let (dir, url) = sqlite_url().await;
+    drop(Server::start(&url));
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "a long and unusual passphrase\n").unwrap();
+    let pw = pw.to_str().unwrap();
+    let base = [
+        "admin",
+        "create-user",
+        "--username",
+        "someone-new",
+        "--name",
+        "Nina Ny",
+        "--password-file",
+        pw,
+        "--database",
+        &url,
+    ];
+    let cases: [(&[&str], &str); 4] = [
+        (&["--role", "client"], "role:"),
+        (
+            &["--role", "counselor", "--office", "No Such Office"],
+            "office:",
+        ),
+        (
+            &["--role", "administrator", "--office", "Nordby kontor"],
+            "office:",
+        ),
+        (
+            &["--role", "leader", "--organisation", "Some Other Kommune"],
+            "organisation:",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let args: Vec<&str> = base.iter().chain(extra.iter()).copied().collect();
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{extra:?}: {out}{err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+    }
+    let taken = [
+        "admin",
+        "create-user",
+        "--username",
+        "demo-counselor",
+        "--name",
+        "Nina Ny",
+        "--role",
+        "administrator",
+        "--password-file",
+        pw,
+        "--database",
+        &url,
+    ];
+    let (code, _, err) = run(&taken);
+    assert_eq!(code, 2);
+    assert!(err.contains("already taken"), "{err}");
 }
