@@ -264,3 +264,17 @@ pub async fn list_teams(
     }
     Ok(out)
 }
+
+/// The offices whose anonymous insight `actor` may see (as leader); out of reach when none.
+pub fn insight_offices(actor: &Actor) -> Result<Vec<OfficeId>, DomainError> {
+    let offices: Vec<OfficeId> = actor
+        .offices_with_role(Role::Leader)
+        .into_iter()
+        .filter(|o| authorize(actor, Action::ViewOfficeInsights, Resource::Office(*o)).is_ok())
+        .collect();
+    if offices.is_empty() {
+        Err(DomainError::NotFound)
+    } else {
+        Ok(offices)
+    }
+}

@@ -260,12 +260,7 @@ pub async fn metrics(req: Request, next: Next) -> Response {
 
 /// The gate each route declares in the route table: who may reach the handler at all.
 /// Object-level decisions (which client) are made by the domain policy in the use case.
-pub async fn enforce(
-    policy: RoutePolicy,
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn enforce(policy: RoutePolicy, req: Request, next: Next) -> Response {
     let actor = req
         .extensions()
         .get::<CurrentActor>()
@@ -274,13 +269,5 @@ pub async fn enforce(
         (RoutePolicy::Public, _) => next.run(req).await,
         (_, None) => Redirect::to("/login").into_response(),
         (RoutePolicy::SignedIn | RoutePolicy::Object(_), Some(_)) => next.run(req).await,
-        (RoutePolicy::Role(role), Some(actor)) => {
-            if actor.has_role(role) {
-                next.run(req).await
-            } else {
-                let (parts, _) = req.into_parts();
-                error_page(PageCtx::from_parts(&parts, &state), StatusCode::NOT_FOUND)
-            }
-        }
     }
 }

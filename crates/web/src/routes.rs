@@ -29,8 +29,6 @@ pub enum RoutePolicy {
     Public,
     /// Any signed-in person (their own account).
     SignedIn,
-    /// Signed in and holding the role somewhere.
-    Role(Role),
     /// Signed in; the use case decides on the object with this domain action.
     Object(Action),
 }
@@ -81,7 +79,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         ),
         spec(
             "/insights",
-            Role(domain::roles::Role::Leader),
+            Object(Action::ViewOfficeInsights),
             get(insights),
         ),
         spec(
@@ -130,9 +128,8 @@ pub fn router(state: AppState) -> Router {
         methods,
     } in route_table()
     {
-        let gate = axum::middleware::from_fn_with_state(state.clone(), move |s, req, next| {
-            middleware::enforce(policy, s, req, next)
-        });
+        let gate =
+            axum::middleware::from_fn(move |req, next| middleware::enforce(policy, req, next));
         router = router.route(path, methods.route_layer(gate));
     }
     with_layers(router, state)
@@ -559,7 +556,14 @@ async fn client_open_with_reason(
 }
 
 async fn insights(ctx: PageCtx) -> Response {
-    render(StatusCode::OK, &InsightsPage { ctx })
+    let actor = match actor_or_404(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match domain::org::insight_offices(&actor) {
+        Ok(_) => render(StatusCode::OK, &InsightsPage { ctx }),
+        Err(e) => domain_error(ctx, &e),
+    }
 }
 
 async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
