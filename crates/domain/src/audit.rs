@@ -23,6 +23,10 @@ pub enum DataKind {
     ClientListEntry,
     /// Who is assigned as counselor.
     Assignment,
+    /// The shared plan: self-presentation, preferences, goals, activities, agreements.
+    Plan,
+    /// The plan's history (every earlier version).
+    PlanHistory,
 }
 
 impl DataKind {
@@ -31,12 +35,20 @@ impl DataKind {
             DataKind::CaseOverview => "case-overview",
             DataKind::ClientListEntry => "client-list-entry",
             DataKind::Assignment => "assignment",
+            DataKind::Plan => "plan",
+            DataKind::PlanHistory => "plan-history",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::CaseOverview, Self::ClientListEntry, Self::Assignment]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::CaseOverview,
+            Self::ClientListEntry,
+            Self::Assignment,
+            Self::Plan,
+            Self::PlanHistory,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -27,6 +27,12 @@ pub enum DomainError {
     /// The setup token is wrong or already used.
     #[error("setup token invalid")]
     SetupTokenInvalid,
+    /// The change was based on an old version: someone changed it meanwhile.
+    #[error("stale version")]
+    StaleVersion,
+    /// A rule of the plan refuses this (code is the Fluent message id).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Port(#[from] PortError),
 }
@@ -42,6 +48,8 @@ impl DomainError {
             DomainError::Throttled { .. } => "login-throttled",
             DomainError::Conflict(_) => "error-conflict",
             DomainError::SetupTokenInvalid => "setup-token-invalid",
+            DomainError::StaleVersion => "error-stale-version",
+            DomainError::Refused(code) => code,
             DomainError::Port(PortError::Conflict(_)) => "error-conflict",
             DomainError::Port(PortError::Failure(_)) => "error-internal",
         }

@@ -78,3 +78,15 @@ id_type!(
     /// A request, for correlating logs, audit rows and error pages.
     RequestId
 );
+id_type!(
+    /// An item of a client's plan: a goal, an activity, the self-presentation, ...
+    PlanItemId
+);
+id_type!(
+    /// A measure in an office's catalogue.
+    MeasureId
+);
+id_type!(
+    /// One version in a plan's history.
+    PlanHistoryId
+);

@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod org;
 pub mod password;
+pub mod plan;
 pub mod policy;
 pub mod ports;
 pub mod roles;

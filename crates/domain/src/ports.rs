@@ -6,9 +6,11 @@
 //! return values already truncated with [`truncate_to_micros`].
 
 use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
-use crate::ids::{ClientId, OfficeId, OrganisationId, TeamId, UserId};
+use crate::ids::{
+    ClientId, MeasureId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId, UserId,
+};
 use crate::policy::{CaseloadScope, ClientScope};
-use crate::roles::{Actor, RoleGrant};
+use crate::roles::{Actor, Role, RoleGrant};
 use crate::types::{PersonName, Secret, UnitName, Username};
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -306,7 +308,99 @@ pub trait Store: Send + Sync {
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>>;
     /// The head of the chain as the store recorded it: (last seq, last hash).
     async fn audit_head(&self) -> PortResult<(i64, String)>;
+
+    // the shared plan
+    /// The client's plan, writing `audit` (when given) in the same transaction as the read.
+    async fn read_plan(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>>;
+    /// Inserts or updates one plan item with its history and audit rows (see [`PlanWrite`]).
+    async fn write_plan_item(&self, write: PlanWrite) -> PortResult<()>;
+    /// The plan's history, newest first, writing `audit` (when given) in the same transaction.
+    async fn plan_history(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+        limit: i64,
+    ) -> PortResult<Vec<PlanHistoryRow>>;
+    /// Inserts (`expected_version` `None`) or updates a catalogue entry, refusing stale writes.
+    async fn put_measure(&self, row: MeasureRow, expected_version: Option<i64>) -> PortResult<()>;
+    async fn measure(&self, id: MeasureId) -> PortResult<Option<MeasureRow>>;
+    /// The office's catalogue, in name order of insertion (oldest first).
+    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>>;
 }
+
+/// One stored plan item: a versioned JSON document whose shape the domain owns
+/// (`domain::plan::model`). `version` starts at 1 and grows by one with every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanItemRow {
+    pub id: PlanItemId,
+    pub client_id: ClientId,
+    pub kind: String,
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub data: String,
+}
+
+/// One immutable version in a plan's history: who changed what, when, from what to what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPlanHistory {
+    pub id: PlanHistoryId,
+    pub client_id: ClientId,
+    pub item_id: PlanItemId,
+    pub item_kind: String,
+    pub version: i64,
+    pub at: OffsetDateTime,
+    pub actor_id: UserId,
+    pub actor_role: Role,
+    /// What happened, as a stable code (`created`, `edited`, `agreed`, ...).
+    pub change: String,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// A stored history row, with the actor's display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanHistoryRow {
+    pub entry: NewPlanHistory,
+    pub actor_name: String,
+}
+
+/// A change to one plan item. With `expected_version` the store updates only if the stored
+/// version is still that one (otherwise [`PortError::Conflict`] with `"stale"`); without it,
+/// the item is new. The history row and the audit row are written in the same transaction.
+#[derive(Debug, Clone)]
+pub struct PlanWrite {
+    pub item: PlanItemRow,
+    pub expected_version: Option<i64>,
+    pub history: NewPlanHistory,
+    pub audit: NewAuditEvent,
+}
+
+/// A client's plan as stored: the case header, every plan item (archived ones included) and
+/// the catalogue of the client's office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanRecord {
+    pub client: ClientRecord,
+    pub items: Vec<PlanItemRow>,
+    pub measures: Vec<MeasureRow>,
+}
+
+/// A catalogue entry as stored (JSON document, versioned like plan items).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureRow {
+    pub id: MeasureId,
+    pub office_id: OfficeId,
+    pub version: i64,
+    pub updated_at: OffsetDateTime,
+    pub data: String,
+}
+
+/// Marker for a stale write (see [`PlanWrite`]).
+pub const STALE: &str = "stale";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {

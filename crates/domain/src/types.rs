@@ -26,6 +26,18 @@ pub enum FieldError {
     PasswordTooCommon,
     #[error("password-contains-username")]
     PasswordContainsUsername,
+    #[error("field-date-invalid")]
+    DateInvalid,
+    #[error("field-date-out-of-range")]
+    DateOutOfRange,
+    #[error("field-end-before-start")]
+    EndBeforeStart,
+    #[error("field-not-a-choice")]
+    NotAChoice,
+    #[error("field-number-invalid")]
+    NumberInvalid,
+    #[error("field-must-confirm")]
+    MustConfirm,
 }
 
 impl FieldError {
@@ -40,13 +52,23 @@ impl FieldError {
             Self::PasswordTooLong => "password-too-long",
             Self::PasswordTooCommon => "password-too-common",
             Self::PasswordContainsUsername => "password-contains-username",
+            Self::DateInvalid => "field-date-invalid",
+            Self::DateOutOfRange => "field-date-out-of-range",
+            Self::EndBeforeStart => "field-end-before-start",
+            Self::NotAChoice => "field-not-a-choice",
+            Self::NumberInvalid => "field-number-invalid",
+            Self::MustConfirm => "field-must-confirm",
         }
     }
 }
 
 /// Trims, refuses empty, refuses control characters (except newlines when `multiline`), and
 /// limits the length in characters.
-fn clean_text(raw: &str, max_chars: usize, multiline: bool) -> Result<String, FieldError> {
+pub(crate) fn clean_text(
+    raw: &str,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(FieldError::Required);

@@ -7,11 +7,12 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
-use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, UserId};
+use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
-    ClientRecord, ClientSummary, Credentials, FailedLogin, NewClient, NewOffice, NewOrganisation,
-    NewTeam, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store, Team,
+    ClientRecord, ClientSummary, Credentials, FailedLogin, MeasureRow, NewClient, NewOffice,
+    NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow, PlanItemRow,
+    PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, Team,
     UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
@@ -128,6 +129,68 @@ fn client_summary(r: &sqlx::postgres::PgRow) -> PortResult<ClientSummary> {
         protected: r.get::<bool, _>("protected"),
     })
 }
+
+/// The case header of a client (shared by the case page and the plan).
+async fn fetch_client_record(
+    conn: &mut PgConnection,
+    client: ClientId,
+) -> PortResult<Option<ClientRecord>> {
+    let row = sqlx::query(
+            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
+                    c.protected, c.created_at
+             FROM clients c JOIN offices o ON o.id = c.office_id
+             LEFT JOIN users u ON u.id = c.assigned_counselor
+             WHERE c.id = $1",
+        )
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(fail)?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let counselor_id: Option<UserId> = opt_id(r.get::<Option<Uuid>, _>("assigned_counselor"))?;
+    let record = ClientRecord {
+        id: client,
+        name: r.get("name"),
+        office_id: id(&r.get::<Uuid, _>("office_id"))?,
+        office_name: r.get("office_name"),
+        counselor: counselor_id.map(|c| {
+            (
+                c,
+                r.get::<Option<String>, _>("counselor_name")
+                    .unwrap_or_default(),
+            )
+        }),
+        protected: r.get::<bool, _>("protected"),
+        created_at: r.get("created_at"),
+    };
+    Ok(Some(record))
+}
+
+fn plan_item(r: &sqlx::postgres::PgRow) -> PortResult<PlanItemRow> {
+    Ok(PlanItemRow {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+        kind: r.get("kind"),
+        version: r.get("version"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+        data: r.get("data"),
+    })
+}
+
+fn measure_row(r: &sqlx::postgres::PgRow) -> PortResult<MeasureRow> {
+    Ok(MeasureRow {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        office_id: id(&r.get::<Uuid, _>("office_id"))?,
+        version: r.get("version"),
+        updated_at: r.get("updated_at"),
+        data: r.get("data"),
+    })
+}
+
+const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 #[async_trait]
 impl Store for PgStore {
@@ -703,35 +766,8 @@ impl Store for PgStore {
         // The audit row and the read share one transaction; the row is committed before the
         // data is returned.
         let mut tx = self.write().await?;
-        let row = sqlx::query(
-            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
-                    c.protected, c.created_at
-             FROM clients c JOIN offices o ON o.id = c.office_id
-             LEFT JOIN users u ON u.id = c.assigned_counselor
-             WHERE c.id = $1",
-        )
-        .bind(client.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(fail)?;
-        let Some(r) = row else {
+        let Some(record) = fetch_client_record(&mut tx, client).await? else {
             return Ok(None);
-        };
-        let counselor_id: Option<UserId> = opt_id(r.get::<Option<Uuid>, _>("assigned_counselor"))?;
-        let record = ClientRecord {
-            id: client,
-            name: r.get("name"),
-            office_id: id(&r.get::<Uuid, _>("office_id"))?,
-            office_name: r.get("office_name"),
-            counselor: counselor_id.map(|c| {
-                (
-                    c,
-                    r.get::<Option<String>, _>("counselor_name")
-                        .unwrap_or_default(),
-                )
-            }),
-            protected: r.get::<bool, _>("protected"),
-            created_at: r.get("created_at"),
         };
         if let Some(event) = audit {
             append_audit_rows(&mut tx, vec![event]).await?;
@@ -875,5 +911,227 @@ impl Store for PgStore {
             .await
             .map_err(fail)?;
         Ok((r.get("seq"), r.get("hash")))
+    }
+
+    async fn read_plan(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let Some(record) = fetch_client_record(&mut tx, client).await? else {
+            return Ok(None);
+        };
+        let items = sqlx::query(
+            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
+             WHERE client_id = $1 ORDER BY created_at, id",
+        )
+        .bind(client.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(plan_item)
+        .collect::<PortResult<Vec<_>>>()?;
+        let measures = sqlx::query(
+            "SELECT id, office_id, version, updated_at, data FROM measures
+             WHERE office_id = $1 ORDER BY id",
+        )
+        .bind(record.office_id.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(PlanRecord {
+            client: record,
+            items,
+            measures,
+        }))
+    }
+
+    async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let item = &w.item;
+        match w.expected_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(item.id.as_uuid())
+                .bind(item.client_id.as_uuid())
+                .bind(&item.kind)
+                .bind(item.version)
+                .bind(item.created_at)
+                .bind(item.updated_at)
+                .bind(&item.data)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+            }
+            Some(expected) => {
+                let done = sqlx::query(
+                    "UPDATE plan_items SET version = $1, updated_at = $2, data = $3
+                     WHERE id = $4 AND client_id = $5 AND version = $6",
+                )
+                .bind(item.version)
+                .bind(item.updated_at)
+                .bind(&item.data)
+                .bind(item.id.as_uuid())
+                .bind(item.client_id.as_uuid())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+                if done.rows_affected() != 1 {
+                    return Err(PortError::Conflict(STALE));
+                }
+            }
+        }
+        let h = &w.history;
+        sqlx::query(
+            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(h.id.as_uuid())
+        .bind(h.client_id.as_uuid())
+        .bind(h.item_id.as_uuid())
+        .bind(&h.item_kind)
+        .bind(h.version)
+        .bind(h.at)
+        .bind(h.actor_id.as_uuid())
+        .bind(h.actor_role.as_str())
+        .bind(&h.change)
+        .bind(&h.before)
+        .bind(&h.after)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            // Two writers that both passed the version check cannot both add version n.
+            PortError::Conflict(_) => PortError::Conflict(STALE),
+            other => other,
+        })?;
+        append_audit_rows(&mut tx, vec![w.audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn plan_history(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+        limit: i64,
+    ) -> PortResult<Vec<PlanHistoryRow>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let rows = sqlx::query(
+            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
+                    h.change, h.before, h.after, u.display_name
+             FROM plan_history h JOIN users u ON u.id = h.actor_id
+             WHERE h.client_id = $1 ORDER BY h.at DESC, h.id DESC LIMIT $2",
+        )
+        .bind(client.as_uuid())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let out = rows
+            .iter()
+            .map(|r| {
+                Ok(PlanHistoryRow {
+                    entry: NewPlanHistory {
+                        id: id(&r.get::<Uuid, _>("id"))?,
+                        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+                        item_id: id(&r.get::<Uuid, _>("item_id"))?,
+                        item_kind: r.get("item_kind"),
+                        version: r.get("version"),
+                        at: r.get("at"),
+                        actor_id: id(&r.get::<Uuid, _>("actor_id"))?,
+                        actor_role: role(&r.get::<String, _>("actor_role"))?,
+                        change: r.get("change"),
+                        before: r.get("before"),
+                        after: r.get("after"),
+                    },
+                    actor_name: r.get("display_name"),
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(out)
+    }
+
+    async fn put_measure(&self, m: MeasureRow, expected_version: Option<i64>) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let done = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO measures (id, office_id, version, updated_at, data) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(m.id.as_uuid())
+            .bind(m.office_id.as_uuid())
+            .bind(m.version)
+            .bind(m.updated_at)
+            .bind(&m.data)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            Some(expected) => sqlx::query(
+                "UPDATE measures SET version = $1, updated_at = $2, data = $3
+                 WHERE id = $4 AND office_id = $5 AND version = $6",
+            )
+            .bind(m.version)
+            .bind(m.updated_at)
+            .bind(&m.data)
+            .bind(m.id.as_uuid())
+            .bind(m.office_id.as_uuid())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+        };
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn measure(&self, measure: MeasureId) -> PortResult<Option<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE id = $1"
+        )))
+        .bind(measure.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(measure_row)
+        .transpose()
+    }
+
+    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE office_id = $1 ORDER BY id"
+        )))
+        .bind(office.as_uuid())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect()
     }
 }

@@ -8,11 +8,12 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
-use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, UserId};
+use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
-    ClientRecord, ClientSummary, Credentials, FailedLogin, NewClient, NewOffice, NewOrganisation,
-    NewTeam, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store, Team,
+    ClientRecord, ClientSummary, Credentials, FailedLogin, MeasureRow, NewClient, NewOffice,
+    NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow, PlanItemRow,
+    PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, Team,
     UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
@@ -291,6 +292,68 @@ fn client_summary(r: &sqlx::sqlite::SqliteRow) -> PortResult<ClientSummary> {
         protected: r.get::<i64, _>("protected") != 0,
     })
 }
+
+/// The case header of a client (shared by the case page and the plan).
+async fn fetch_client_record(
+    conn: &mut SqliteConnection,
+    client: ClientId,
+) -> PortResult<Option<ClientRecord>> {
+    let row = sqlx::query(
+            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
+                    c.protected, c.created_at
+             FROM clients c JOIN offices o ON o.id = c.office_id
+             LEFT JOIN users u ON u.id = c.assigned_counselor
+             WHERE c.id = ?",
+        )
+        .bind(client.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(fail)?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let counselor_id: Option<UserId> = opt_id(r.get("assigned_counselor"))?;
+    let record = ClientRecord {
+        id: client,
+        name: r.get("name"),
+        office_id: id(&r.get::<String, _>("office_id"))?,
+        office_name: r.get("office_name"),
+        counselor: counselor_id.map(|c| {
+            (
+                c,
+                r.get::<Option<String>, _>("counselor_name")
+                    .unwrap_or_default(),
+            )
+        }),
+        protected: r.get::<i64, _>("protected") != 0,
+        created_at: from_ts(r.get("created_at"))?,
+    };
+    Ok(Some(record))
+}
+
+fn plan_item(r: &sqlx::sqlite::SqliteRow) -> PortResult<PlanItemRow> {
+    Ok(PlanItemRow {
+        id: id(&r.get::<String, _>("id"))?,
+        client_id: id(&r.get::<String, _>("client_id"))?,
+        kind: r.get("kind"),
+        version: r.get("version"),
+        created_at: from_ts(r.get("created_at"))?,
+        updated_at: from_ts(r.get("updated_at"))?,
+        data: r.get("data"),
+    })
+}
+
+fn measure_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeasureRow> {
+    Ok(MeasureRow {
+        id: id(&r.get::<String, _>("id"))?,
+        office_id: id(&r.get::<String, _>("office_id"))?,
+        version: r.get("version"),
+        updated_at: from_ts(r.get("updated_at"))?,
+        data: r.get("data"),
+    })
+}
+
+const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -868,35 +931,8 @@ impl Store for SqliteStore {
         } else {
             self.pool.begin().await.map_err(fail)?
         };
-        let row = sqlx::query(
-            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
-                    c.protected, c.created_at
-             FROM clients c JOIN offices o ON o.id = c.office_id
-             LEFT JOIN users u ON u.id = c.assigned_counselor
-             WHERE c.id = ?",
-        )
-        .bind(client.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(fail)?;
-        let Some(r) = row else {
+        let Some(record) = fetch_client_record(&mut tx, client).await? else {
             return Ok(None);
-        };
-        let counselor_id: Option<UserId> = opt_id(r.get("assigned_counselor"))?;
-        let record = ClientRecord {
-            id: client,
-            name: r.get("name"),
-            office_id: id(&r.get::<String, _>("office_id"))?,
-            office_name: r.get("office_name"),
-            counselor: counselor_id.map(|c| {
-                (
-                    c,
-                    r.get::<Option<String>, _>("counselor_name")
-                        .unwrap_or_default(),
-                )
-            }),
-            protected: r.get::<i64, _>("protected") != 0,
-            created_at: from_ts(r.get("created_at"))?,
         };
         if let Some(event) = audit {
             append_audit_rows(&mut tx, vec![event]).await?;
@@ -1040,5 +1076,226 @@ impl Store for SqliteStore {
             .await
             .map_err(fail)?;
         Ok((r.get("seq"), r.get("hash")))
+    }
+    async fn read_plan(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let Some(record) = fetch_client_record(&mut tx, client).await? else {
+            return Ok(None);
+        };
+        let items = sqlx::query(
+            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
+             WHERE client_id = ? ORDER BY created_at, id",
+        )
+        .bind(client.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(plan_item)
+        .collect::<PortResult<Vec<_>>>()?;
+        let measures = sqlx::query(
+            "SELECT id, office_id, version, updated_at, data FROM measures
+             WHERE office_id = ? ORDER BY id",
+        )
+        .bind(record.office_id.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(PlanRecord {
+            client: record,
+            items,
+            measures,
+        }))
+    }
+
+    async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let item = &w.item;
+        match w.expected_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(item.id.to_string())
+                .bind(item.client_id.to_string())
+                .bind(&item.kind)
+                .bind(item.version)
+                .bind(ts(item.created_at))
+                .bind(ts(item.updated_at))
+                .bind(&item.data)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+            }
+            Some(expected) => {
+                let done = sqlx::query(
+                    "UPDATE plan_items SET version = ?, updated_at = ?, data = ?
+                     WHERE id = ? AND client_id = ? AND version = ?",
+                )
+                .bind(item.version)
+                .bind(ts(item.updated_at))
+                .bind(&item.data)
+                .bind(item.id.to_string())
+                .bind(item.client_id.to_string())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+                if done.rows_affected() != 1 {
+                    return Err(PortError::Conflict(STALE));
+                }
+            }
+        }
+        let h = &w.history;
+        sqlx::query(
+            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(h.id.to_string())
+        .bind(h.client_id.to_string())
+        .bind(h.item_id.to_string())
+        .bind(&h.item_kind)
+        .bind(h.version)
+        .bind(ts(h.at))
+        .bind(h.actor_id.to_string())
+        .bind(h.actor_role.as_str())
+        .bind(&h.change)
+        .bind(&h.before)
+        .bind(&h.after)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            // Two writers that both passed the version check cannot both add version n.
+            PortError::Conflict(_) => PortError::Conflict(STALE),
+            other => other,
+        })?;
+        append_audit_rows(&mut tx, vec![w.audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn plan_history(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+        limit: i64,
+    ) -> PortResult<Vec<PlanHistoryRow>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let rows = sqlx::query(
+            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
+                    h.change, h.before, h.after, u.display_name
+             FROM plan_history h JOIN users u ON u.id = h.actor_id
+             WHERE h.client_id = ? ORDER BY h.at DESC, h.id DESC LIMIT ?",
+        )
+        .bind(client.to_string())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let out = rows
+            .iter()
+            .map(|r| {
+                Ok(PlanHistoryRow {
+                    entry: NewPlanHistory {
+                        id: id(&r.get::<String, _>("id"))?,
+                        client_id: id(&r.get::<String, _>("client_id"))?,
+                        item_id: id(&r.get::<String, _>("item_id"))?,
+                        item_kind: r.get("item_kind"),
+                        version: r.get("version"),
+                        at: from_ts(r.get("at"))?,
+                        actor_id: id(&r.get::<String, _>("actor_id"))?,
+                        actor_role: role(&r.get::<String, _>("actor_role"))?,
+                        change: r.get("change"),
+                        before: r.get("before"),
+                        after: r.get("after"),
+                    },
+                    actor_name: r.get("display_name"),
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(out)
+    }
+
+    async fn put_measure(&self, m: MeasureRow, expected_version: Option<i64>) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let done = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO measures (id, office_id, version, updated_at, data) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(m.id.to_string())
+            .bind(m.office_id.to_string())
+            .bind(m.version)
+            .bind(ts(m.updated_at))
+            .bind(&m.data)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            Some(expected) => sqlx::query(
+                "UPDATE measures SET version = ?, updated_at = ?, data = ?
+                 WHERE id = ? AND office_id = ? AND version = ?",
+            )
+            .bind(m.version)
+            .bind(ts(m.updated_at))
+            .bind(&m.data)
+            .bind(m.id.to_string())
+            .bind(m.office_id.to_string())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+        };
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn measure(&self, measure: MeasureId) -> PortResult<Option<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE id = ?"
+        )))
+        .bind(measure.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(measure_row)
+        .transpose()
+    }
+
+    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE office_id = ? ORDER BY id"
+        )))
+        .bind(office.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect()
     }
 }

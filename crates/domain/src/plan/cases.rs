@@ -1,0 +1,1145 @@
+//! Use cases of the shared plan. Each asks the access policy first (may this person see or
+//! change this client's case at all), then the plan's own rules ([`super::rules`]), then
+//! writes one item with its history and audit rows in one transaction.
+
+use super::input::{ActivityFields, parse_reason};
+use super::model::*;
+use super::rules::{PlanOp, Side, may};
+use crate::DomainError;
+use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::clients::Ctx;
+use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
+use crate::policy::{Action, Permit, Resource, authorize};
+use crate::ports::{
+    ClientRecord, MeasureRow, NewPlanHistory, PlanItemRow, PlanRecord, PlanWrite, PortError, STALE,
+};
+use crate::roles::{Actor, Role};
+use crate::types::{AccessReason, FieldError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A plan as shown to one person.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub client: ClientRecord,
+    /// The viewer's side when they may change the plan; `None` means read only.
+    pub side: Option<Side>,
+    pub presentation: Option<Item<Presentation>>,
+    pub archived_presentations: Vec<Item<Presentation>>,
+    pub preferences: Option<Item<Preferences>>,
+    pub goals: Vec<Item<Goal>>,
+    pub activities: Vec<Item<Activity>>,
+    pub questions: Vec<Item<Question>>,
+    pub measures: Vec<Measure>,
+}
+
+impl PlanView {
+    pub fn goal(&self, id: PlanItemId) -> Option<&Item<Goal>> {
+        self.goals.iter().find(|g| g.id == id)
+    }
+    pub fn activity(&self, id: PlanItemId) -> Option<&Item<Activity>> {
+        self.activities.iter().find(|a| a.id == id)
+    }
+    pub fn measure(&self, id: MeasureId) -> Option<&Measure> {
+        self.measures.iter().find(|m| m.id == id)
+    }
+    /// Activities serving `goal`, and how many of those are completed.
+    pub fn progress(&self, goal: PlanItemId) -> (usize, usize) {
+        let linked: Vec<_> = self
+            .activities
+            .iter()
+            .filter(|a| a.data.goal_id == Some(goal) && a.data.status != ActivityStatus::Cancelled)
+            .collect();
+        let done = linked
+            .iter()
+            .filter(|a| a.data.status == ActivityStatus::Completed)
+            .count();
+        (done, linked.len())
+    }
+    /// Activities waiting for `side` (to approve, or to confirm terms).
+    pub fn waiting_for(&self, side: Side) -> Vec<&Item<Activity>> {
+        self.activities
+            .iter()
+            .filter(|a| a.data.waiting_for() == Some(side))
+            .collect()
+    }
+    /// Open questions (not yet answered).
+    pub fn open_questions(&self) -> Vec<&Item<Question>> {
+        self.questions
+            .iter()
+            .filter(|q| q.data.answer.is_none())
+            .collect()
+    }
+}
+
+fn decode<T: DeserializeOwned>(row: &PlanItemRow) -> Result<Item<T>, DomainError> {
+    let data = serde_json::from_str(&row.data)
+        .map_err(|e| PortError::Failure(format!("plan item {} unreadable: {e}", row.id)))?;
+    Ok(Item {
+        id: row.id,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        data,
+    })
+}
+
+fn decode_measure(row: &MeasureRow) -> Result<Measure, DomainError> {
+    let data = serde_json::from_str(&row.data)
+        .map_err(|e| PortError::Failure(format!("measure {} unreadable: {e}", row.id)))?;
+    Ok(Measure {
+        id: row.id,
+        office_id: row.office_id,
+        version: row.version,
+        data,
+    })
+}
+
+fn encode<T: Serialize>(data: &T) -> Result<String, DomainError> {
+    serde_json::to_string(data).map_err(|e| PortError::Failure(e.to_string()).into())
+}
+
+/// Builds the view from stored rows (unreadable rows are an error, not silently dropped).
+fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainError> {
+    let mut view = PlanView {
+        client: record.client,
+        side,
+        presentation: None,
+        archived_presentations: vec![],
+        preferences: None,
+        goals: vec![],
+        activities: vec![],
+        questions: vec![],
+        measures: vec![],
+    };
+    for row in &record.items {
+        match ItemKind::parse(&row.kind) {
+            Some(ItemKind::Presentation) => {
+                let p: Item<Presentation> = decode(row)?;
+                if p.data.archived {
+                    view.archived_presentations.push(p);
+                } else {
+                    view.presentation = Some(p);
+                }
+            }
+            Some(ItemKind::Preferences) => view.preferences = Some(decode(row)?),
+            Some(ItemKind::Goal) => view.goals.push(decode(row)?),
+            Some(ItemKind::Activity) => view.activities.push(decode(row)?),
+            Some(ItemKind::Question) => view.questions.push(decode(row)?),
+            None => {
+                return Err(
+                    PortError::Failure(format!("unknown plan item kind {}", row.kind)).into(),
+                );
+            }
+        }
+    }
+    for m in &record.measures {
+        view.measures.push(decode_measure(m)?);
+    }
+    Ok(view)
+}
+
+fn audit_event(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    permit: &Permit,
+    client: ClientId,
+    kind: DataKind,
+    action: AuditAction,
+    reason: Option<AccessReason>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        id: AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        data_kind: kind,
+        action,
+        request_id: ctx.request_id,
+        reason,
+    }
+}
+
+/// Decides whether `actor` may view the client's case; returns the permit and the checked
+/// reason (protected clients).
+async fn view_permit(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<(Permit, Option<AccessReason>), DomainError> {
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let reason = if permit.reason_required {
+        match reason.map(AccessReason::parse) {
+            None => return Err(DomainError::ReasonRequired),
+            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
+            Some(Ok(r)) => Some(r),
+        }
+    } else {
+        None
+    };
+    Ok((permit, reason))
+}
+
+/// Whether `actor` may change the client's plan, and as which side.
+async fn change_permit(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+) -> Result<(Permit, Side), DomainError> {
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    let side = Side::of_role(permit.role).ok_or(DomainError::NotFound)?;
+    Ok((permit, side))
+}
+
+/// The client's plan as `actor` may see it. Staff views write their audit row in the same
+/// transaction as the read; a protected client needs `reason`.
+pub async fn view_plan(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<PlanView, DomainError> {
+    let (permit, reason) = view_permit(ctx, actor, client, reason).await?;
+    let audit = permit.audited.then(|| {
+        audit_event(
+            ctx,
+            actor,
+            &permit,
+            client,
+            DataKind::Plan,
+            AuditAction::Viewed,
+            reason,
+        )
+    });
+    let record = ctx
+        .store
+        .read_plan(client, audit)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    // Whether this viewer may also change it (same-office colleagues read only).
+    let side = match change_permit(ctx, actor, client).await {
+        Ok((_, side)) => Some(side),
+        Err(DomainError::NotFound) => None,
+        Err(e) => return Err(e),
+    };
+    assemble(record, side)
+}
+
+/// The client's own plan (their home).
+pub async fn own_plan(ctx: Ctx<'_>, actor: &Actor) -> Result<PlanView, DomainError> {
+    let client = actor.own_client.ok_or(DomainError::NotFound)?;
+    view_plan(ctx, actor, client, None).await
+}
+
+/// One entry of the plan's history, ready to be put into words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: time::OffsetDateTime,
+    pub actor_name: String,
+    pub actor_role: Role,
+    pub item_kind: String,
+    pub change: String,
+    pub title: String,
+    pub fields: Vec<super::history::FieldChange>,
+}
+
+/// The plan's history, newest first, for both parties (staff reads are audited).
+pub async fn plan_history(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<Vec<HistoryEntry>, DomainError> {
+    let (permit, reason) = view_permit(ctx, actor, client, reason).await?;
+    let audit = permit.audited.then(|| {
+        audit_event(
+            ctx,
+            actor,
+            &permit,
+            client,
+            DataKind::PlanHistory,
+            AuditAction::Viewed,
+            reason,
+        )
+    });
+    let rows = ctx.store.plan_history(client, audit, 1000).await?;
+    Ok(rows.into_iter().map(super::history::describe).collect())
+}
+
+/// What a write changes: the item (new or an existing version) and its new data.
+struct Change<'a, T> {
+    client: ClientId,
+    kind: ItemKind,
+    /// `None` for a new item.
+    before: Option<&'a Item<T>>,
+    id: PlanItemId,
+    data: &'a T,
+    change: &'static str,
+}
+
+/// Writes one item with its history row and audit row; a stale version is refused.
+async fn save<T: Serialize>(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    permit: &Permit,
+    c: Change<'_, T>,
+) -> Result<PlanItemId, DomainError> {
+    let now = ctx.clock.now();
+    let after = encode(c.data)?;
+    let (version, created_at, before, action) = match c.before {
+        Some(b) => (
+            b.version + 1,
+            b.created_at,
+            Some(encode(&b.data)?),
+            AuditAction::Changed,
+        ),
+        None => (1, now, None, AuditAction::Created),
+    };
+    let write = PlanWrite {
+        item: PlanItemRow {
+            id: c.id,
+            client_id: c.client,
+            kind: c.kind.as_str().to_string(),
+            version,
+            created_at,
+            updated_at: now,
+            data: after.clone(),
+        },
+        expected_version: c.before.map(|b| b.version),
+        history: NewPlanHistory {
+            id: PlanHistoryId::new(),
+            client_id: c.client,
+            item_id: c.id,
+            item_kind: c.kind.as_str().to_string(),
+            version,
+            at: now,
+            actor_id: actor.user_id,
+            actor_role: permit.role,
+            change: c.change.to_string(),
+            before,
+            after,
+        },
+        audit: audit_event(ctx, actor, permit, c.client, DataKind::Plan, action, None),
+    };
+    match ctx.store.write_plan_item(write).await {
+        Ok(()) => Ok(c.id),
+        Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn require(side: Side, op: PlanOp) -> Result<(), DomainError> {
+    if may(side, op) {
+        Ok(())
+    } else {
+        Err(DomainError::Refused("plan-not-yours-to-change"))
+    }
+}
+
+/// Loads the plan for a change (not shown to anyone, so not audited as a view; the change
+/// writes its own audit row).
+async fn load(ctx: Ctx<'_>, client: ClientId, side: Side) -> Result<PlanView, DomainError> {
+    let record = ctx
+        .store
+        .read_plan(client, None)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    assemble(record, Some(side))
+}
+
+/// The stored item at the version the user's form was based on; an older version is stale.
+fn at_version<T>(item: Option<&Item<T>>, version: i64) -> Result<&Item<T>, DomainError> {
+    let item = item.ok_or(DomainError::NotFound)?;
+    if item.version != version {
+        return Err(DomainError::StaleVersion);
+    }
+    Ok(item)
+}
+
+/// Writes or rewrites the client's self-presentation.
+pub async fn save_presentation(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    version: Option<i64>,
+    data: Presentation,
+) -> Result<PlanItemId, DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::WritePresentation)?;
+    let plan = load(ctx, client, side).await?;
+    let before = match (&plan.presentation, version) {
+        (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
+        (Some(_), None) => return Err(DomainError::StaleVersion),
+        (None, Some(_)) => return Err(DomainError::StaleVersion),
+        (None, None) => None,
+    };
+    let id = before.map(|b| b.id).unwrap_or_default();
+    let change = if before.is_some() {
+        "edited"
+    } else {
+        "created"
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Presentation,
+        before,
+        id,
+        data: &data,
+        change,
+    };
+    save(ctx, actor, &permit, c).await
+}
+
+/// Archives the current self-presentation so the client can start afresh.
+pub async fn start_afresh(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    version: i64,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::StartAfresh)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.presentation.as_ref(), version)?;
+    let data = Presentation {
+        archived: true,
+        ..before.data.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Presentation,
+        before: Some(before),
+        id: before.id,
+        data: &data,
+        change: "archived",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+pub async fn save_preferences(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    version: Option<i64>,
+    data: Preferences,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::EditPreferences)?;
+    let plan = load(ctx, client, side).await?;
+    let before = match (&plan.preferences, version) {
+        (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
+        (None, None) => None,
+        _ => return Err(DomainError::StaleVersion),
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Preferences,
+        before,
+        id: before.map(|b| b.id).unwrap_or_default(),
+        data: &data,
+        change: if before.is_some() {
+            "edited"
+        } else {
+            "created"
+        },
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+pub async fn add_goal(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    text: String,
+    target_date: Option<PlanDate>,
+) -> Result<PlanItemId, DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::AddGoal)?;
+    let data = Goal {
+        text,
+        target_date,
+        status: GoalStatus::Active,
+        written_by: side,
+        approved_by_client: side == Side::Client,
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Goal,
+        before: None,
+        id: PlanItemId::new(),
+        data: &data,
+        change: "created",
+    };
+    save(ctx, actor, &permit, c).await
+}
+
+/// The client rewords a goal (which makes the wording theirs).
+pub async fn edit_goal(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    goal: PlanItemId,
+    version: i64,
+    text: String,
+    target_date: Option<PlanDate>,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::EditGoalWording)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.goal(goal), version)?;
+    let data = Goal {
+        text,
+        target_date,
+        approved_by_client: true,
+        ..before.data.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Goal,
+        before: Some(before),
+        id: goal,
+        data: &data,
+        change: "edited",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The client approves a wording the counselor suggested.
+pub async fn approve_goal(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    goal: PlanItemId,
+    version: i64,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::ApproveGoalWording)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.goal(goal), version)?;
+    if before.data.approved_by_client {
+        return Err(DomainError::Refused("plan-already-approved"));
+    }
+    let data = Goal {
+        approved_by_client: true,
+        ..before.data.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Goal,
+        before: Some(before),
+        id: goal,
+        data: &data,
+        change: "approved",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+pub async fn set_goal_status(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    goal: PlanItemId,
+    version: i64,
+    status: GoalStatus,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::SetGoalStatus)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.goal(goal), version)?;
+    if before.data.status == status {
+        return Err(DomainError::Refused("plan-transition-not-allowed"));
+    }
+    let data = Goal {
+        status,
+        ..before.data.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Goal,
+        before: Some(before),
+        id: goal,
+        data: &data,
+        change: "status",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// Checks references of an activity's fields against the plan (the goal must be this
+/// client's, the measure must be in the catalogue of the client's office).
+fn check_references(plan: &PlanView, f: &ActivityFields) -> Result<(), DomainError> {
+    if let Some(g) = f.goal_id
+        && plan.goal(g).is_none()
+    {
+        return Err(DomainError::invalid("goal_id", FieldError::NotAChoice));
+    }
+    if let Some(m) = f.details.measure_id
+        && plan.measure(m).is_none_or(|m| m.data.withdrawn)
+    {
+        return Err(DomainError::invalid("measure_id", FieldError::NotAChoice));
+    }
+    Ok(())
+}
+
+/// Proposes a new activity; it starts as proposed and waits for the other side.
+pub async fn add_activity(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    fields: ActivityFields,
+) -> Result<PlanItemId, DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::AddActivity)?;
+    if fields.kind == ActivityKind::Measure {
+        require(
+            side,
+            match side {
+                Side::Client => PlanOp::MarkInterestInMeasure,
+                Side::Counselor => PlanOp::SuggestMeasure,
+            },
+        )?;
+    }
+    let plan = load(ctx, client, side).await?;
+    check_references(&plan, &fields)?;
+    let data = Activity {
+        kind: fields.kind,
+        title: fields.title,
+        description: fields.description,
+        goal_id: fields.goal_id,
+        start: fields.start,
+        end: fields.end,
+        status: ActivityStatus::Proposed,
+        created_by: side,
+        details: fields.details,
+        agreement: Agreement::default(),
+        closing_reason: String::new(),
+        declined: false,
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: None,
+        id: PlanItemId::new(),
+        data: &data,
+        change: "created",
+    };
+    save(ctx, actor, &permit, c).await
+}
+
+fn not_read_only(a: &Activity) -> Result<(), DomainError> {
+    if a.status.is_final() {
+        Err(DomainError::Refused("plan-read-only"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Edits an activity that is neither final nor agreed (agreed terms change by proposal). A
+/// job application's stage may always move on while the activity is open.
+pub async fn edit_activity(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+    fields: ActivityFields,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::EditActivity)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    not_read_only(&before.data)?;
+    check_references(&plan, &fields)?;
+    if fields.kind != before.data.kind {
+        return Err(DomainError::invalid("kind", FieldError::NotAChoice));
+    }
+    let data = if before.data.is_agreed() {
+        let only_stage = Activity {
+            details: ActivityDetails {
+                stage: fields.details.stage,
+                ..before.data.details.clone()
+            },
+            ..before.data.clone()
+        };
+        let unchanged_otherwise = ActivityFields {
+            details: ActivityDetails {
+                stage: before.data.details.stage,
+                ..fields.details.clone()
+            },
+            ..fields
+        } == fields_of(&before.data);
+        if !unchanged_otherwise {
+            return Err(DomainError::Refused("plan-agreed-needs-proposal"));
+        }
+        only_stage
+    } else {
+        Activity {
+            title: fields.title,
+            description: fields.description,
+            goal_id: fields.goal_id,
+            start: fields.start,
+            end: fields.end,
+            details: fields.details,
+            ..before.data.clone()
+        }
+    };
+    if data == before.data {
+        return Ok(());
+    }
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change: "edited",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The form fields of a stored activity (to prefill an edit form).
+pub fn fields_of(a: &Activity) -> ActivityFields {
+    ActivityFields {
+        kind: a.kind,
+        title: a.title.clone(),
+        description: a.description.clone(),
+        goal_id: a.goal_id,
+        start: a.start,
+        end: a.end,
+        details: a.details.clone(),
+    }
+}
+
+/// Moves an activity along the allowed status transitions. A proposal is approved (to
+/// planned) only by the side that did not propose it; closing an agreed activity needs a
+/// reason.
+pub async fn change_status(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+    to: ActivityStatus,
+    reason: &str,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::ChangeActivityStatus)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    let a = &before.data;
+    not_read_only(a)?;
+    if !a.status.may_become(to) {
+        return Err(DomainError::Refused("plan-transition-not-allowed"));
+    }
+    if a.status == ActivityStatus::Proposed && to == ActivityStatus::Planned {
+        require(side, PlanOp::ApproveProposedActivity)?;
+        if a.created_by == side {
+            return Err(DomainError::Refused("plan-approve-own-proposal"));
+        }
+    }
+    let closing_reason = if to.is_final() && a.is_agreed() {
+        parse_reason(reason)?
+    } else if to.is_final() && !reason.trim().is_empty() {
+        parse_reason(reason)?
+    } else {
+        String::new()
+    };
+    let data = Activity {
+        status: to,
+        closing_reason,
+        ..a.clone()
+    };
+    let change = if a.status == ActivityStatus::Proposed && to == ActivityStatus::Planned {
+        "approved"
+    } else {
+        "status"
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change,
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The side that did not propose an activity says no to it, with a reason (a client
+/// declining a suggested measure; a counselor declining a client's proposal).
+pub async fn decline(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+    reason: &str,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    let a = &before.data;
+    if a.kind == ActivityKind::Measure && side == Side::Client {
+        require(side, PlanOp::DeclineSuggestedMeasure)?;
+    } else {
+        require(side, PlanOp::ChangeActivityStatus)?;
+    }
+    if a.status != ActivityStatus::Proposed || a.created_by == side {
+        return Err(DomainError::Refused("plan-transition-not-allowed"));
+    }
+    let data = Activity {
+        status: ActivityStatus::Cancelled,
+        closing_reason: parse_reason(reason)?,
+        declined: true,
+        ..a.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change: "declined",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// Proposes terms: a first agreement or a change to agreed terms. The old terms hold until
+/// the other side confirms.
+pub async fn propose_terms(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+    terms: Terms,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    let a = &before.data;
+    not_read_only(a)?;
+    require(
+        side,
+        if a.is_agreed() {
+            PlanOp::ProposeTermsChange
+        } else {
+            PlanOp::ProposeVoluntaryAgreement
+        },
+    )?;
+    if terms.condition {
+        require(side, PlanOp::ProposeCondition)?;
+        if let Some(m) = a.details.measure_id.and_then(|m| plan.measure(m))
+            && !m.data.may_be_condition
+        {
+            return Err(DomainError::Refused("plan-measure-voluntary-only"));
+        }
+    }
+    if a.agreement.agreed.as_ref() == Some(&terms) {
+        return Err(DomainError::Refused("plan-terms-unchanged"));
+    }
+    let data = Activity {
+        agreement: Agreement {
+            pending: Some(TermsProposal {
+                terms,
+                by: side,
+                at: ctx.clock.now(),
+            }),
+            ..a.agreement.clone()
+        },
+        ..a.clone()
+    };
+    let change = if a.is_agreed() {
+        "terms-proposed"
+    } else {
+        "agreement-proposed"
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change,
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The other side confirms proposed terms. A client confirming a condition must confirm
+/// having been shown its consequence (`consequence_seen`).
+pub async fn confirm_terms(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+    consequence_seen: bool,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    let a = &before.data;
+    not_read_only(a)?;
+    let pending = a
+        .agreement
+        .pending
+        .as_ref()
+        .ok_or(DomainError::Refused("plan-nothing-to-confirm"))?;
+    require(
+        side,
+        if a.is_agreed() {
+            PlanOp::ConfirmTermsChange
+        } else {
+            PlanOp::ConfirmAgreement
+        },
+    )?;
+    if pending.by == side {
+        return Err(DomainError::Refused("plan-confirm-own-proposal"));
+    }
+    let now = ctx.clock.now();
+    let condition = pending.terms.condition;
+    if condition && side == Side::Client && !consequence_seen {
+        return Err(DomainError::invalid(
+            "consequence_seen",
+            FieldError::MustConfirm,
+        ));
+    }
+    let change = if a.is_agreed() {
+        "terms-agreed"
+    } else {
+        "agreed"
+    };
+    let data = Activity {
+        status: if a.status == ActivityStatus::Proposed {
+            ActivityStatus::Planned
+        } else {
+            a.status
+        },
+        agreement: Agreement {
+            agreed: Some(pending.terms.clone()),
+            agreed_at: Some(now),
+            // The counselor only proposes conditions, so the client is the one confirming.
+            consequence_shown_at: condition.then_some(now),
+            pending: None,
+        },
+        ..a.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change,
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The other side turns proposed terms down (a proposer may also withdraw their own); agreed
+/// terms stay as they were.
+pub async fn reject_terms(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    activity: PlanItemId,
+    version: i64,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::ConfirmTermsChange)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.activity(activity), version)?;
+    let a = &before.data;
+    not_read_only(a)?;
+    let pending = a
+        .agreement
+        .pending
+        .as_ref()
+        .ok_or(DomainError::Refused("plan-nothing-to-confirm"))?;
+    let change = if pending.by == side {
+        "terms-withdrawn"
+    } else {
+        "terms-rejected"
+    };
+    let data = Activity {
+        agreement: Agreement {
+            pending: None,
+            ..a.agreement.clone()
+        },
+        ..a.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Activity,
+        before: Some(before),
+        id: activity,
+        data: &data,
+        change,
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+/// The client asks a question about a measure in their office's catalogue.
+pub async fn ask_question(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    measure: MeasureId,
+    text: &str,
+) -> Result<PlanItemId, DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::AskAboutMeasure)?;
+    let mut check = super::input::Check::default();
+    let text = check.required("question", text, super::input::LONG_MAX);
+    let text = check.finish(text)?;
+    let plan = load(ctx, client, side).await?;
+    if plan.measure(measure).is_none() {
+        return Err(DomainError::NotFound);
+    }
+    let data = Question {
+        measure_id: measure,
+        text,
+        answer: None,
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Question,
+        before: None,
+        id: PlanItemId::new(),
+        data: &data,
+        change: "created",
+    };
+    save(ctx, actor, &permit, c).await
+}
+
+pub async fn answer_question(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    question: PlanItemId,
+    version: i64,
+    answer: &str,
+) -> Result<(), DomainError> {
+    let (permit, side) = change_permit(ctx, actor, client).await?;
+    require(side, PlanOp::AnswerQuestion)?;
+    let mut check = super::input::Check::default();
+    let answer = check.required("answer", answer, super::input::LONG_MAX);
+    let answer = check.finish(answer)?;
+    let plan = load(ctx, client, side).await?;
+    let before = at_version(plan.questions.iter().find(|q| q.id == question), version)?;
+    let data = Question {
+        answer: Some(answer),
+        ..before.data.clone()
+    };
+    let c = Change {
+        client,
+        kind: ItemKind::Question,
+        before: Some(before),
+        id: question,
+        data: &data,
+        change: "answered",
+    };
+    save(ctx, actor, &permit, c).await.map(|_| ())
+}
+
+// ----- the catalogue -----
+
+fn manage_catalogue(actor: &Actor) -> Result<(), DomainError> {
+    authorize(
+        actor,
+        Action::ManageOrganisation,
+        Resource::Organisation(actor.organisation_id),
+    )?;
+    Ok(())
+}
+
+/// The office's catalogue, for administrators.
+pub async fn catalogue_for_admin(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    office: crate::ids::OfficeId,
+) -> Result<Vec<Measure>, DomainError> {
+    manage_catalogue(actor)?;
+    let offices = ctx.store.list_offices(actor.organisation_id).await?;
+    if !offices.iter().any(|o| o.id == office) {
+        return Err(DomainError::NotFound);
+    }
+    ctx.store
+        .list_measures(office)
+        .await?
+        .iter()
+        .map(decode_measure)
+        .collect()
+}
+
+/// Adds (`existing` `None`) or changes a catalogue entry of an office of the actor's
+/// organisation. `existing` carries the id and the version the form was based on.
+pub async fn put_measure(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    office: crate::ids::OfficeId,
+    existing: Option<(MeasureId, i64)>,
+    data: MeasureData,
+) -> Result<MeasureId, DomainError> {
+    manage_catalogue(actor)?;
+    let offices = ctx.store.list_offices(actor.organisation_id).await?;
+    if !offices.iter().any(|o| o.id == office) {
+        return Err(DomainError::NotFound);
+    }
+    let (id, version, expected) = match existing {
+        Some((id, v)) => {
+            let stored = ctx
+                .store
+                .measure(id)
+                .await?
+                .filter(|m| m.office_id == office)
+                .ok_or(DomainError::NotFound)?;
+            if stored.version != v {
+                return Err(DomainError::StaleVersion);
+            }
+            (id, v + 1, Some(v))
+        }
+        None => (MeasureId::new(), 1, None),
+    };
+    let row = MeasureRow {
+        id,
+        office_id: office,
+        version,
+        updated_at: ctx.clock.now(),
+        data: encode(&data)?,
+    };
+    match ctx.store.put_measure(row, expected).await {
+        Ok(()) => Ok(id),
+        Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One catalogue entry for an administrator of its organisation.
+pub async fn measure_for_admin(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    measure: MeasureId,
+) -> Result<Measure, DomainError> {
+    manage_catalogue(actor)?;
+    let row = ctx
+        .store
+        .measure(measure)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let offices = ctx.store.list_offices(actor.organisation_id).await?;
+    if !offices.iter().any(|o| o.id == row.office_id) {
+        return Err(DomainError::NotFound);
+    }
+    decode_measure(&row)
+}
