@@ -805,6 +805,12 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         PasswordTooLong => "the password can have at most 256 characters",
         PasswordTooCommon => "this password is too common; choose another",
         PasswordContainsUsername => "the password cannot contain the username",
+        DateInvalid => "is not a date (use YYYY-MM-DD)",
+        DateOutOfRange => "is outside the years 2000 to 2100",
+        EndBeforeStart => "is before the start",
+        NotAChoice => "is not one of the choices",
+        NumberInvalid => "is not a valid number",
+        MustConfirm => "must be confirmed",
     }
 }
 
