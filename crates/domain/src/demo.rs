@@ -187,6 +187,7 @@ pub async fn seed(
         .await?;
 
     // About 30 more clients spread over the counselors; one protected.
+    let mut others = vec![];
     for i in 0..30usize {
         let (c_id, office) = counselors[i % counselors.len()];
         let protected = i == 1; // assigned to demo-counselor-2, who holds the permission
@@ -218,7 +219,21 @@ pub async fn seed(
                     audit(id, DataKind::Assignment, AuditAction::Changed),
                 )
                 .await?;
+            others.push((id, c_id));
         }
     }
+    crate::plan::demo::fill(
+        store,
+        clock,
+        &crate::plan::demo::DemoPeople {
+            admin: admin_id,
+            client_user: me_id,
+            client_case: my_case,
+            counselor: counselor_id,
+            others,
+            offices: vec![north, south],
+        },
+    )
+    .await?;
     Ok(true)
 }

@@ -157,6 +157,11 @@ impl Tr {
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }
+
+    /// A message with several arguments.
+    pub fn args(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.i18n.format(self.lang, key, args)
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod hasher;
 pub mod i18n;
 pub mod middleware;
 pub mod pages;
+pub mod plan_web;
 pub mod routes;
 pub mod telemetry;
 

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::DomainError;
-use domain::ports::{ClientRecord, ClientSummary, Office};
+use domain::ports::{ClientSummary, Office};
 use domain::roles::Role;
 
 impl PageCtx {
@@ -118,13 +118,6 @@ pub struct LoginPage {
     pub username: String,
 }
 
-#[derive(Template)]
-#[template(path = "client_home.html")]
-pub struct ClientHome {
-    pub ctx: PageCtx,
-    pub record: ClientRecord,
-}
-
 pub struct AccessRow {
     pub when: String,
     pub who: String,
@@ -145,14 +138,6 @@ pub struct AccessLogPage {
 pub struct CaseloadPage {
     pub ctx: PageCtx,
     pub clients: Vec<ClientSummary>,
-}
-
-#[derive(Template)]
-#[template(path = "client.html")]
-pub struct ClientPage {
-    pub ctx: PageCtx,
-    pub record: ClientRecord,
-    pub since: String,
 }
 
 #[derive(Template)]

@@ -8,6 +8,7 @@ use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
 use crate::i18n::Lang;
 use crate::middleware;
 use crate::pages::*;
+use crate::plan_web;
 use axum::Router;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -15,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use domain::DomainError;
 use domain::clients::Ctx;
-use domain::ids::{ClientId, OfficeId, UserId};
+use domain::ids::{OfficeId, UserId};
 use domain::policy::Action;
 use domain::roles::{Role, RoleGrant};
 use domain::types::{Secret, Username};
@@ -60,7 +61,11 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec("/logout", Public, post(logout)),
         spec("/language", Public, post(set_language)),
         spec("/setup", Public, get(setup_form).post(setup_submit)),
-        spec("/me", Object(Action::ViewClientCase), get(client_home)),
+        spec(
+            "/me",
+            Object(Action::ViewClientCase),
+            get(plan_web::my_plan),
+        ),
         spec(
             "/me/access-log",
             Object(Action::ViewAccessLog),
@@ -70,12 +75,117 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(
             "/clients/{id}",
             Object(Action::ViewClientCase),
-            get(client_page),
+            get(plan_web::client_plan),
         ),
         spec(
             "/clients/{id}/open",
             Object(Action::ViewClientCase),
-            post(client_open_with_reason),
+            post(plan_web::client_plan_with_reason),
+        ),
+        spec(
+            "/clients/{id}/history",
+            Object(Action::ViewClientCase),
+            get(plan_web::history),
+        ),
+        spec(
+            "/clients/{id}/print",
+            Object(Action::ViewClientCase),
+            get(plan_web::print),
+        ),
+        spec(
+            "/clients/{id}/catalogue",
+            Object(Action::ViewClientCase),
+            get(plan_web::catalogue),
+        ),
+        spec(
+            "/clients/{id}/catalogue/{measure}",
+            Object(Action::ViewClientCase),
+            get(plan_web::measure_page),
+        ),
+        spec(
+            "/clients/{id}/presentation",
+            Object(Action::ChangeClientCase),
+            post(plan_web::presentation_save),
+        ),
+        spec(
+            "/clients/{id}/presentation/afresh",
+            Object(Action::ChangeClientCase),
+            post(plan_web::presentation_afresh),
+        ),
+        spec(
+            "/clients/{id}/preferences",
+            Object(Action::ChangeClientCase),
+            post(plan_web::preferences_save),
+        ),
+        spec(
+            "/clients/{id}/goals",
+            Object(Action::ChangeClientCase),
+            post(plan_web::goal_add),
+        ),
+        spec(
+            "/clients/{id}/goals/{item}",
+            Object(Action::ChangeClientCase),
+            get(plan_web::goal_edit_form).post(plan_web::goal_edit_save),
+        ),
+        spec(
+            "/clients/{id}/goals/{item}/approve",
+            Object(Action::ChangeClientCase),
+            post(plan_web::goal_approve),
+        ),
+        spec(
+            "/clients/{id}/goals/{item}/status",
+            Object(Action::ChangeClientCase),
+            post(plan_web::goal_status),
+        ),
+        spec(
+            "/clients/{id}/activities",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_add),
+        ),
+        spec(
+            "/clients/{id}/activities/new",
+            Object(Action::ChangeClientCase),
+            get(plan_web::activity_new_form),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}",
+            Object(Action::ViewClientCase),
+            get(plan_web::activity_page).post(plan_web::activity_edit),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}/status",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_status),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}/decline",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_decline),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}/terms",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_propose_terms),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}/confirm",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_confirm_terms),
+        ),
+        spec(
+            "/clients/{id}/activities/{item}/reject",
+            Object(Action::ChangeClientCase),
+            post(plan_web::activity_reject_terms),
+        ),
+        spec(
+            "/clients/{id}/questions",
+            Object(Action::ChangeClientCase),
+            post(plan_web::question_ask),
+        ),
+        spec(
+            "/clients/{id}/questions/{item}/answer",
+            Object(Action::ChangeClientCase),
+            post(plan_web::question_answer),
         ),
         spec(
             "/insights",
@@ -106,6 +216,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/admin/offices",
             Object(Action::ManageOrganisation),
             get(offices_page).post(office_create),
+        ),
+        spec(
+            "/admin/measures",
+            Object(Action::ManageOrganisation),
+            get(plan_web::admin_measures).post(plan_web::admin_measure_save),
         ),
         spec(
             "/admin/teams",
@@ -434,17 +549,6 @@ async fn set_language(
     res
 }
 
-async fn client_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::clients::own_case(ctx_of(&state, &ctx), &actor).await {
-        Ok(record) => render(StatusCode::OK, &ClientHome { ctx, record }),
-        Err(e) => domain_error(ctx, &e),
-    }
-}
-
 fn utc(t: time::OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02} UTC",
@@ -492,67 +596,6 @@ async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
         Ok(clients) => render(StatusCode::OK, &CaseloadPage { ctx, clients }),
         Err(e) => domain_error(ctx, &e),
     }
-}
-
-async fn open_client(state: &AppState, ctx: PageCtx, id: &str, reason: Option<String>) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let Ok(client) = id.parse::<ClientId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
-    match domain::clients::open_case(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
-        Ok(record) => {
-            let since = utc(record.created_at);
-            render(StatusCode::OK, &ClientPage { ctx, record, since })
-        }
-        Err(DomainError::ReasonRequired) => render(
-            StatusCode::OK,
-            &ReasonPage {
-                ctx,
-                client_id: client.to_string(),
-                reason: String::new(),
-                error: None,
-            },
-        ),
-        Err(e @ DomainError::Invalid(_)) => {
-            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ReasonPage {
-                    ctx,
-                    client_id: client.to_string(),
-                    reason: reason.unwrap_or_default(),
-                    error,
-                },
-            )
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
-}
-
-async fn client_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Response {
-    open_client(&state, ctx, &id, None).await
-}
-
-#[derive(serde::Deserialize)]
-struct ReasonForm {
-    #[serde(default)]
-    reason: String,
-}
-
-async fn client_open_with_reason(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path(id): Path<String>,
-    Form(form): Form<ReasonForm>,
-) -> Response {
-    open_client(&state, ctx, &id, Some(form.reason)).await
 }
 
 async fn insights(ctx: PageCtx) -> Response {

@@ -10,6 +10,7 @@
 //! [`ports::PlanItemRow`]: crate::ports::PlanItemRow
 
 pub mod cases;
+pub mod demo;
 pub mod history;
 pub mod input;
 pub mod model;

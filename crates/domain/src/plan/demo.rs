@@ -1,0 +1,366 @@
+//! Demo plans (invented people and places): a catalogue of measures per office, and plans
+//! with goals, activities of every kind, agreements, conditions with adaptations, questions
+//! and proposals waiting for each side. Everything goes through the use cases, so the demo
+//! has the same history and audit rows as real use.
+
+use super::cases::{self};
+use super::input::ActivityFields;
+use super::model::*;
+use crate::DomainError;
+use crate::clients::Ctx;
+use crate::ids::{ClientId, MeasureId, OfficeId, PlanItemId, RequestId, UserId};
+use crate::ports::{Clock, Store};
+use crate::roles::Actor;
+use time::Duration;
+
+/// People the demo plans are written by.
+pub struct DemoPeople {
+    pub admin: UserId,
+    /// The demo client with an account, and their counselor.
+    pub client_user: UserId,
+    pub client_case: ClientId,
+    pub counselor: UserId,
+    /// Other clients (no account) with their assigned counselor.
+    pub others: Vec<(ClientId, UserId)>,
+    pub offices: Vec<OfficeId>,
+}
+
+async fn actor(store: &dyn Store, id: UserId) -> Result<Actor, DomainError> {
+    store.actor(id).await?.ok_or(DomainError::NotFound)
+}
+
+fn measure(
+    name: &str,
+    description: &str,
+    provider: &str,
+    duration: &str,
+    waiting: Option<u32>,
+    no_places: bool,
+    may_be_condition: bool,
+    saying_no: &str,
+) -> MeasureData {
+    MeasureData {
+        name: name.into(),
+        description: description.into(),
+        provider: provider.into(),
+        duration: duration.into(),
+        location: "Storgata 1 (oppdiktet adresse)".into(),
+        eligibility: "Du må være over 18 år og følges opp av kontoret.".into(),
+        capacity: Some(12),
+        waiting_weeks: waiting,
+        no_places,
+        may_be_condition,
+        saying_no: saying_no.into(),
+        withdrawn: false,
+    }
+}
+
+fn catalogue() -> Vec<MeasureData> {
+    vec![
+        measure(
+            "Jobbklubb",
+            "Du søker jobb sammen med andre, med hjelp til CV og søknader. Vi møtes tre formiddager i uka.",
+            "Demo Arbeid AS (oppdiktet)",
+            "8 uker",
+            Some(2),
+            false,
+            true,
+            "Du kan si nei. Hvis jobbklubben er et vilkår for pengestøtten din, kan støtten bli redusert. Vi finner da et annet opplegg sammen.",
+        ),
+        measure(
+            "Arbeidstrening i butikk",
+            "Du prøver deg i en vanlig butikk, med en fast kontaktperson. Arbeidstiden avtales med deg.",
+            "Demo Handel (oppdiktet)",
+            "3–6 måneder",
+            None,
+            true,
+            false,
+            "Det er helt frivillig. Å si nei får ingen følger for pengestøtten din.",
+        ),
+        measure(
+            "Norskkurs med praksis",
+            "Norskundervisning to dager i uka og praksis to dager i uka.",
+            "Demo voksenopplæring (oppdiktet)",
+            "10 måneder",
+            Some(6),
+            false,
+            true,
+            "Du kan si nei. Hvis kurset er et vilkår i introduksjonsprogrammet, må vi snakke om hva som skjer med programmet.",
+        ),
+        measure(
+            "Samtalegruppe om mestring",
+            "En liten gruppe som møtes én gang i uka for å snakke om hverdagen, søvn og stress.",
+            "Demo helsestasjon (oppdiktet)",
+            "6 uker",
+            Some(0),
+            false,
+            false,
+            "Det er helt frivillig. Å si nei får ingen følger.",
+        ),
+    ]
+}
+
+/// Fills the catalogue and the demo plans.
+pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Result<(), DomainError> {
+    let ctx = Ctx {
+        store,
+        clock,
+        request_id: RequestId::new(),
+    };
+    let admin = actor(store, p.admin).await?;
+    let mut measures: Vec<(OfficeId, Vec<MeasureId>)> = vec![];
+    for office in &p.offices {
+        let mut ids = vec![];
+        for m in catalogue() {
+            ids.push(cases::put_measure(ctx, &admin, *office, None, m).await?);
+        }
+        measures.push((*office, ids));
+    }
+    let first_office_measures = measures.first().map(|m| m.1.clone()).unwrap_or_default();
+    let today = clock.now().date();
+    let day = |n: i64| Some(PlanDate(today + Duration::days(n)));
+
+    // Kari's own plan, written by her and her counselor.
+    let kari = actor(store, p.client_user).await?;
+    let vera = actor(store, p.counselor).await?;
+    let c = p.client_case;
+    cases::save_presentation(
+        ctx,
+        &kari,
+        c,
+        None,
+        Presentation {
+            about: "Jeg er 34 år og bor med to barn. Jeg har jobbet i kafé i mange år.".into(),
+            strengths:
+                "Jeg er flink med folk og holder orden. Jeg lærer fort når jeg får prøve selv."
+                    .into(),
+            wishes: "Jeg vil ha en fast jobb med arbeidstid som passer med barnehagen.".into(),
+            obstacles: "Ryggen min tåler ikke tunge løft. Bussen går sjelden der jeg bor.".into(),
+            archived: false,
+        },
+    )
+    .await?;
+    cases::save_preferences(
+        ctx,
+        &kari,
+        c,
+        None,
+        Preferences {
+            contact_channel: Some(ContactChannel::Messages),
+            contact_times: "Formiddag, mellom 9 og 14".into(),
+            language: "Norsk".into(),
+            interpreter: false,
+            reading_support: false,
+            other: "Bruk gjerne sideinngangen, den er nærmest bussen.".into(),
+        },
+    )
+    .await?;
+    let job = cases::add_goal(
+        ctx,
+        &kari,
+        c,
+        "Få en fast jobb i butikk eller kafé".into(),
+        day(180),
+    )
+    .await?;
+    let health = cases::add_goal(
+        ctx,
+        &vera,
+        c,
+        "Finne en arbeidsdag som ryggen tåler".into(),
+        None,
+    )
+    .await?;
+
+    let fields = |kind, title: &str, goal: Option<PlanItemId>, start, end| ActivityFields {
+        kind,
+        title: title.into(),
+        description: String::new(),
+        goal_id: goal,
+        start,
+        end,
+        details: ActivityDetails::default(),
+    };
+    // An application in progress.
+    let mut application = fields(
+        ActivityKind::JobApplication,
+        "Butikkmedarbeider hos Demo Mat",
+        Some(job),
+        day(-10),
+        day(20),
+    );
+    application.details.employer = "Demo Mat (oppdiktet)".into();
+    application.details.position = "Butikkmedarbeider 60 %".into();
+    application.details.stage = Some(ApplicationStage::Interview);
+    let app = cases::add_activity(ctx, &kari, c, application).await?;
+    cases::change_status(ctx, &vera, c, app, 1, ActivityStatus::Planned, "").await?;
+    cases::change_status(ctx, &kari, c, app, 2, ActivityStatus::InProgress, "").await?;
+
+    // An agreed job-search condition with an adaptation.
+    let mut search = fields(
+        ActivityKind::JobSearch,
+        "Søke jobber hver uke",
+        Some(job),
+        day(-30),
+        day(60),
+    );
+    search.details.per_week = Some(3);
+    let s = cases::add_activity(ctx, &vera, c, search).await?;
+    cases::propose_terms(
+        ctx,
+        &vera,
+        c,
+        s,
+        1,
+        Terms {
+            what: "Kari søker på tre jobber i uka og viser søknadene i Vendepunkt.".into(),
+            how_often: "Tre søknader hver uke".into(),
+            until: day(60),
+            condition: true,
+            consequence: "Hvis søknadene ikke blir sendt, kan pengestøtten bli redusert. Vi snakker alltid sammen først.".into(),
+            adaptation: "To søknader holder i uker med legetime.".into(),
+            adaptation_reason: "Legetimene tar en hel dag på grunn av lang reisevei.".into(),
+        },
+    )
+    .await?;
+    cases::confirm_terms(ctx, &kari, c, s, 2, true).await?;
+
+    // A measure the counselor suggests, waiting for Kari to decide.
+    if let Some(club) = first_office_measures.first() {
+        let mut m = fields(
+            ActivityKind::Measure,
+            "Jobbklubb",
+            Some(job),
+            day(14),
+            day(70),
+        );
+        m.details.measure_id = Some(*club);
+        cases::add_activity(ctx, &vera, c, m).await?;
+    }
+    // Kari's own proposal, waiting for the counselor.
+    let mut own = fields(
+        ActivityKind::Internship,
+        "Praksis på kafeen i sentrum",
+        Some(health),
+        day(30),
+        day(90),
+    );
+    own.details.employer = "Demo Kafé (oppdiktet)".into();
+    cases::add_activity(ctx, &kari, c, own).await?;
+    // Finished and cancelled things, for the history.
+    let course = cases::add_activity(
+        ctx,
+        &vera,
+        c,
+        fields(
+            ActivityKind::Education,
+            "Kurs i kundeservice",
+            Some(job),
+            day(-60),
+            day(-40),
+        ),
+    )
+    .await?;
+    cases::change_status(ctx, &kari, c, course, 1, ActivityStatus::Planned, "").await?;
+    cases::change_status(
+        ctx,
+        &kari,
+        c,
+        course,
+        2,
+        ActivityStatus::Completed,
+        "Fikk kursbevis.",
+    )
+    .await?;
+    let physio = cases::add_activity(
+        ctx,
+        &kari,
+        c,
+        fields(
+            ActivityKind::Health,
+            "Fysioterapi for ryggen",
+            Some(health),
+            day(-20),
+            None,
+        ),
+    )
+    .await?;
+    cases::change_status(ctx, &vera, c, physio, 1, ActivityStatus::Planned, "").await?;
+    let meeting = cases::add_activity(
+        ctx,
+        &vera,
+        c,
+        fields(
+            ActivityKind::Meeting,
+            "Samtale om arbeidstid",
+            None,
+            day(7),
+            day(7),
+        ),
+    )
+    .await?;
+    cases::decline(
+        ctx,
+        &kari,
+        c,
+        meeting,
+        1,
+        "Den dagen har barnet mitt fri. Kan vi ta en annen dag?",
+    )
+    .await?;
+    if let Some(job_club) = first_office_measures.get(1) {
+        cases::ask_question(
+            ctx,
+            &kari,
+            c,
+            *job_club,
+            "Kan jeg jobbe bare formiddager i arbeidstreningen?",
+        )
+        .await?;
+    }
+
+    // The other clients: counselor-written plans in different states.
+    let titles = [
+        (ActivityKind::Own, "Gå tur tre ganger i uka"),
+        (ActivityKind::Education, "Ta opp matematikk"),
+        (ActivityKind::WageSubsidy, "Lønnstilskudd på lager"),
+        (ActivityKind::CurrentJob, "Deltidsjobb i barnehage"),
+        (ActivityKind::Meeting, "Oppfølgingsmøte"),
+    ];
+    for (i, (client, counselor)) in p.others.iter().enumerate() {
+        let who = actor(store, *counselor).await?;
+        let goal = cases::add_goal(
+            ctx,
+            &who,
+            *client,
+            "Komme i arbeid eller utdanning".into(),
+            day(365),
+        )
+        .await?;
+        for (n, (kind, title)) in titles.iter().enumerate().take(1 + i % titles.len()) {
+            let a = cases::add_activity(
+                ctx,
+                &who,
+                *client,
+                fields(*kind, title, Some(goal), day(n as i64 * 7), None),
+            )
+            .await?;
+            if n % 2 == 1 {
+                cases::propose_terms(
+                    ctx,
+                    &who,
+                    *client,
+                    a,
+                    1,
+                    Terms {
+                        what: format!("{title}, som avtalt i møtet."),
+                        how_often: "Hver uke".into(),
+                        ..Terms::default()
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
