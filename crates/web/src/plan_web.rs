@@ -62,9 +62,9 @@ impl Errors {
     }
 }
 
-/// Where a side sees the plan.
-fn home_of(view: &PlanView, client: ClientId, actor: &Actor) -> String {
-    if actor.own_client == Some(client) || view.side == Some(Side::Client) {
+/// Where a person sees the plan: the client at home, staff on the client's page.
+fn home_for(actor: &Actor, client: ClientId) -> String {
+    if actor.own_client == Some(client) {
         "/me".to_string()
     } else {
         format!("/clients/{client}")
@@ -425,11 +425,13 @@ pub async fn my_plan(State(state): State<AppState>, ctx: PageCtx) -> Response {
     show_plan(&state, ctx, client, None).await
 }
 
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn parse_client(ctx: &PageCtx, id: &str) -> Result<ClientId, Response> {
     id.parse()
         .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
 }
 
+#[allow(clippy::result_large_err)] // as above
 fn parse_item(ctx: &PageCtx, id: &str) -> Result<PlanItemId, Response> {
     id.parse()
         .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
@@ -474,21 +476,16 @@ async fn plan_write_done(
     kept: Kept,
     anchor: &str,
 ) -> Response {
-    let view = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
-        Ok(v) => v,
-        Err(e) => return domain_error(ctx, &e),
-    };
     match result {
-        Ok(()) => {
-            Redirect::to(&format!("{}#{anchor}", home_of(&view, client, actor))).into_response()
-        }
+        Ok(()) => Redirect::to(&format!("{}#{anchor}", home_for(actor, client))).into_response(),
         Err(
             e @ (DomainError::Invalid(_) | DomainError::StaleVersion | DomainError::Refused(_)),
         ) => {
-            let status = if matches!(e, DomainError::StaleVersion) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+            let status = status_of(&e);
+            // The plan again, with the errors; view_plan decides whether this person may see it.
+            let view = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
+                Ok(v) => v,
+                Err(e) => return domain_error(ctx, &e),
             };
             let errors = Errors::of(&ctx, &e);
             render(status, &plan_page(ctx, view, errors, String::new(), kept))
@@ -1041,7 +1038,7 @@ async fn activity_view(
     let pending_by_me = pending.as_ref().is_some_and(|p| Some(p.by) == side);
     let page = ActivityPage {
         cid: client.to_string(),
-        home: home_of(&v, client, actor),
+        home: home_for(actor, client),
         card: activity_card(&ctx, &v, item),
         version: item.version,
         is_client: side == Some(Side::Client),
@@ -1428,7 +1425,7 @@ pub async fn catalogue(
         .collect();
     let page = CataloguePage {
         cid: client.to_string(),
-        home: home_of(&v, client, &actor),
+        home: home_for(&actor, client),
         measures,
         ctx,
     };
@@ -1472,7 +1469,7 @@ async fn measure_view(
     };
     let page = MeasurePage {
         cid: client.to_string(),
-        home: home_of(&v, client, actor),
+        home: home_for(actor, client),
         card: MeasureCard {
             id: m.id.to_string(),
             availability: availability(&ctx, &m.data),
@@ -1634,7 +1631,7 @@ pub async fn print(
         Err(e) => return reason_or_error(ctx, client, None, e),
     };
     let page = PrintPage {
-        home: home_of(&v, client, &actor),
+        home: home_for(&actor, client),
         name: v.client.name.clone(),
         goals: v.goals.iter().map(|g| goal_card(&ctx, &v, g)).collect(),
         activities: v

@@ -193,3 +193,76 @@ fn nynorsk_is_not_bokmal_with_another_label() {
         assert!(i18n.format(Lang::Nn, id, &[]).contains(nn), "{id}");
     }
 }
+
+#[test]
+fn every_plan_value_has_a_message() {
+    use domain::plan::{
+        ActivityKind, ActivityStatus, ApplicationStage, ContactChannel, GoalStatus, Side,
+    };
+    for k in ActivityKind::ALL {
+        assert_exists(&format!("activity-kind-{}", k.as_str()), "an activity kind");
+    }
+    for s in ActivityStatus::ALL {
+        assert_exists(&format!("activity-status-{}", s.as_str()), "a status");
+        assert_exists(&format!("activity-group-{}", s.as_str()), "a status group");
+    }
+    for s in GoalStatus::ALL {
+        assert_exists(&format!("goal-status-{}", s.as_str()), "a goal status");
+        assert_exists(&format!("goal-set-{}", s.as_str()), "a goal status button");
+    }
+    for s in ApplicationStage::ALL {
+        assert_exists(&format!("stage-{}", s.as_str()), "an application stage");
+    }
+    for c in ContactChannel::ALL {
+        assert_exists(&format!("channel-{}", c.as_str()), "a contact channel");
+    }
+    for s in [Side::Client, Side::Counselor] {
+        assert_exists(&format!("side-{}", s.as_str()), "a side");
+    }
+    for (action, kind) in [
+        (AuditAction::Viewed, DataKind::Plan),
+        (AuditAction::Created, DataKind::Plan),
+        (AuditAction::Changed, DataKind::Plan),
+        (AuditAction::Viewed, DataKind::PlanHistory),
+    ] {
+        assert_exists(
+            &format!("audit-{}-{}", action.as_str(), kind.as_str()),
+            "an access log line",
+        );
+    }
+    // Every (item kind, change) the use cases in domain::plan::cases write.
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/src/plan/cases.rs"),
+    )
+    .unwrap();
+    for kind in ["presentation", "preferences", "goal", "activity", "question"] {
+        for change in [
+            "created",
+            "edited",
+            "archived",
+            "approved",
+            "status",
+            "declined",
+            "agreement-proposed",
+            "agreed",
+            "terms-proposed",
+            "terms-agreed",
+            "terms-rejected",
+            "terms-withdrawn",
+            "answered",
+        ] {
+            let id = format!("history-{kind}-{change}");
+            if ids(Lang::En).contains(&id) {
+                assert_exists(&id, "a history sentence");
+            }
+        }
+    }
+    for change in source
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| s.starts_with("terms-") || s.starts_with("agree"))
+    {
+        assert_exists(&format!("history-activity-{change}"), "a history sentence");
+    }
+}

@@ -748,9 +748,8 @@ pub async fn change_status(
             return Err(DomainError::Refused("plan-approve-own-proposal"));
         }
     }
-    let closing_reason = if to.is_final() && a.is_agreed() {
-        parse_reason(reason)?
-    } else if to.is_final() && !reason.trim().is_empty() {
+    // A reason is required to close an agreed activity, and kept whenever one is given.
+    let closing_reason = if to.is_final() && (a.is_agreed() || !reason.trim().is_empty()) {
         parse_reason(reason)?
     } else {
         String::new()

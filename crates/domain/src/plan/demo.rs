@@ -29,6 +29,7 @@ async fn actor(store: &dyn Store, id: UserId) -> Result<Actor, DomainError> {
     store.actor(id).await?.ok_or(DomainError::NotFound)
 }
 
+#[allow(clippy::too_many_arguments)] // one catalogue entry, field by field
 fn measure(
     name: &str,
     description: &str,

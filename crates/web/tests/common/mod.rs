@@ -140,6 +140,9 @@ impl TestApp {
         if let Some(o) = origin {
             req = req.header(header::ORIGIN, o);
         }
+        if let Some(l) = &browser.accept_language {
+            req = req.header(header::ACCEPT_LANGUAGE, l);
+        }
         self.send(browser, req.body(Body::from(body)).unwrap())
             .await
     }
