@@ -1192,6 +1192,8 @@ pub async fn activity_edit(
 #[serde(default)]
 pub struct StatusForm {
     version: String,
+    /// `plan` when sent from the plan page (one-click approval): go back there.
+    return_to: String,
     status: String,
     reason: String,
     consequence_seen: String,
@@ -1215,6 +1217,10 @@ pub async fn activity_status(
         )),
     };
     // A one-click approval from the plan page returns there.
+    if result.is_ok() && f.return_to == "plan" {
+        return Redirect::to(&format!("{}#waiting-heading", home_for(&actor, client)))
+            .into_response();
+    }
     activity_write_done(
         &state,
         ctx,

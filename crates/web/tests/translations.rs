@@ -235,7 +235,13 @@ fn every_plan_value_has_a_message() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../domain/src/plan/cases.rs"),
     )
     .unwrap();
-    for kind in ["presentation", "preferences", "goal", "activity", "question"] {
+    for kind in [
+        "presentation",
+        "preferences",
+        "goal",
+        "activity",
+        "question",
+    ] {
         for change in [
             "created",
             "edited",
