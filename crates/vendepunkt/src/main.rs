@@ -5,6 +5,7 @@
 //! input; 3 not supported on this database (backup on PostgreSQL); 130 interrupted.
 
 mod config;
+mod dev;
 
 use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
@@ -66,6 +67,11 @@ enum Command {
     CheckConfig {
         #[arg(long)]
         print: bool,
+    },
+    /// Developer tools: generate an invented dataset, measure page latency (benchmarks only).
+    Dev {
+        #[command(subcommand)]
+        command: dev::DevCommand,
     },
 }
 
@@ -307,6 +313,7 @@ async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<
             command: AuditCommand::Verify,
         } => audit_verify(config).await,
         Command::Admin { command } => admin(config, command).await,
+        Command::Dev { command } => dev::run(config, command).await,
     }
 }
 

@@ -1,0 +1,152 @@
+//! `vendepunkt dev …`: tools for developers and benchmarks, never for production data.
+//!
+//! * `dev generate` fills a database with an invented national-scale dataset. It writes rows
+//!   directly (bypassing the use cases, so it writes **no audit rows**; the audit tables are
+//!   not touched and the chain stays verifiable) and is meant for benchmarks only.
+//! * `dev bench` measures page latency against a running server on such a dataset.
+
+mod bench;
+mod data;
+mod generate;
+mod texts;
+
+use crate::Failure;
+use crate::config::Config;
+use clap::Subcommand;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum DevCommand {
+    /// Fill the database with an invented dataset for benchmarks (no audit rows; never on
+    /// real data). Refuses a database that already holds clients or accounts unless --append.
+    Generate {
+        /// How many clients (each with an account, a counselor and a plan of ~29 items).
+        #[arg(long)]
+        clients: u64,
+        /// Seed for the invented content (same seed, same texts and shapes).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a database that already holds data (new offices and counselors).
+        #[arg(long, conflicts_with = "reuse")]
+        append: bool,
+        /// Do nothing if the database already holds exactly this many clients (for scripts).
+        #[arg(long)]
+        reuse: bool,
+        /// Clients per transaction.
+        #[arg(long, default_value_t = 1_000)]
+        batch: u64,
+    },
+    /// Measure page latency of a running server (`serve`) on the configured database.
+    Bench {
+        /// The server's address, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        base_url: String,
+        /// How many clients (and their counselors) to sample.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Measured requests per page.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        /// Seed for the sample and the request order.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First column of the result rows (for example "sqlite").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Leave out the table header (when appending rows to an earlier table).
+        #[arg(long)]
+        no_header: bool,
+    },
+}
+
+pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
+    match command {
+        DevCommand::Generate {
+            clients,
+            seed,
+            append,
+            reuse,
+            batch,
+        } => {
+            generate::run(
+                &config,
+                generate::Options {
+                    clients,
+                    seed,
+                    append,
+                    reuse,
+                    batch: batch.max(1),
+                },
+            )
+            .await
+        }
+        DevCommand::Bench {
+            base_url,
+            samples,
+            requests,
+            seed,
+            label,
+            no_header,
+        } => {
+            bench::run(
+                &config,
+                bench::Options {
+                    base_url,
+                    samples: samples.max(1),
+                    requests: requests.max(1),
+                    seed,
+                    label,
+                    header: !no_header,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// "1 min 33 s", "12 s", "2 h 5 min".
+pub fn duration_text(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    if s >= 3_600 {
+        format!("{} h {} min", s / 3_600, (s % 3_600) / 60)
+    } else if s >= 60 {
+        format!("{} min {} s", s / 60, s % 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// "clients 120000 of 1000000 (12 %), 9500 clients/s, about 1 min 33 s left"
+pub fn progress_line(what: &str, done: u64, total: u64, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let rate = done as f64 / secs;
+    let left = if rate > 0.0 {
+        Duration::from_secs_f64(total.saturating_sub(done) as f64 / rate)
+    } else {
+        Duration::ZERO
+    };
+    let pct = if total > 0 {
+        done as f64 * 100.0 / total as f64
+    } else {
+        100.0
+    };
+    format!(
+        "{what} {done} of {total} ({pct:.0} %), {rate:.0} {what}/s, about {} left",
+        duration_text(left)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_shows_rate_and_time_left() {
+        assert_eq!(
+            progress_line("clients", 120_000, 1_000_000, Duration::from_secs(12)),
+            "clients 120000 of 1000000 (12 %), 10000 clients/s, about 1 min 28 s left"
+        );
+        assert_eq!(duration_text(Duration::from_secs(7_500)), "2 h 5 min");
+        assert_eq!(duration_text(Duration::from_secs(9)), "9 s");
+    }
+}

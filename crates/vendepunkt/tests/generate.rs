@@ -1,0 +1,372 @@
+//! `vendepunkt dev generate` and `dev bench`, through the real binary, on SQLite and
+//! PostgreSQL: the dataset has the promised shape, every stored document decodes into the
+//! domain's types, the audit chain still verifies, a second run is refused, Ctrl-C leaves
+//! only complete clients, and the benchmark runs against a served copy.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use domain::plan::{Activity, Goal, MeasureData, Preferences, Presentation, Question};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
+const CLIENTS: i64 = 300;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("VENDEPUNKT_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// What the checks need from either database.
+struct Facts {
+    clients: i64,
+    users: i64,
+    counselor_grants: i64,
+    protected: i64,
+    without_counselor_or_account: i64,
+    counselor_elsewhere: i64,
+    items: i64,
+    history: i64,
+    multi_version_items: i64,
+    item_not_at_last_version: i64,
+    later_versions_without_before: i64,
+    clients_without_items: i64,
+    audit_rows: i64,
+    /// (kind, data) of every item, and every history document.
+    documents: Vec<(String, String)>,
+    measures: Vec<String>,
+}
+
+const COUNTS: [&str; 13] = [
+    "SELECT COUNT(*) FROM clients",
+    "SELECT COUNT(*) FROM users",
+    "SELECT COUNT(*) FROM role_grants WHERE role = 'counselor'",
+    "SELECT COUNT(*) FROM clients WHERE protected",
+    "SELECT COUNT(*) FROM clients WHERE user_id IS NULL OR assigned_counselor IS NULL",
+    // The assigned counselor holds the counselor role at the client's office.
+    "SELECT COUNT(*) FROM clients c WHERE NOT EXISTS (SELECT 1 FROM role_grants g
+       WHERE g.user_id = c.assigned_counselor AND g.office_id = c.office_id AND g.role = 'counselor')",
+    "SELECT COUNT(*) FROM plan_items",
+    "SELECT COUNT(*) FROM plan_history",
+    "SELECT COUNT(*) FROM plan_items WHERE version > 1",
+    "SELECT COUNT(*) FROM plan_items i WHERE i.version <> (SELECT MAX(h.version) FROM plan_history h
+       WHERE h.item_id = i.id) OR i.data <> (SELECT h.after FROM plan_history h
+       WHERE h.item_id = i.id AND h.version = i.version)",
+    "SELECT COUNT(*) FROM plan_history WHERE version > 1 AND before IS NULL",
+    "SELECT COUNT(*) FROM clients c WHERE NOT EXISTS (SELECT 1 FROM plan_items i WHERE i.client_id = c.id)",
+    "SELECT COUNT(*) FROM audit_log",
+];
+const DOCUMENTS: &str = "SELECT kind, data FROM plan_items
+     UNION ALL SELECT item_kind, after FROM plan_history
+     UNION ALL SELECT item_kind, before FROM plan_history WHERE before IS NOT NULL";
+
+fn facts_from(n: Vec<i64>, documents: Vec<(String, String)>, measures: Vec<String>) -> Facts {
+    Facts {
+        clients: n[0],
+        users: n[1],
+        counselor_grants: n[2],
+        protected: n[3],
+        without_counselor_or_account: n[4],
+        counselor_elsewhere: n[5],
+        items: n[6],
+        history: n[7],
+        multi_version_items: n[8],
+        item_not_at_last_version: n[9],
+        later_versions_without_before: n[10],
+        clients_without_items: n[11],
+        audit_rows: n[12],
+        documents,
+        measures,
+    }
+}
+
+async fn sqlite_facts(url: &str) -> Facts {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let mut n = vec![];
+    for q in COUNTS {
+        n.push(sqlx::query_scalar(q).fetch_one(&pool).await.unwrap());
+    }
+    let docs = sqlx::query_as(DOCUMENTS).fetch_all(&pool).await.unwrap();
+    let measures = sqlx::query_scalar("SELECT data FROM measures")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    facts_from(n, docs, measures)
+}
+
+async fn postgres_facts(url: &str) -> Facts {
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let mut n = vec![];
+    for q in COUNTS {
+        n.push(sqlx::query_scalar(q).fetch_one(&pool).await.unwrap());
+    }
+    let docs = sqlx::query_as(DOCUMENTS).fetch_all(&pool).await.unwrap();
+    let measures = sqlx::query_scalar("SELECT data FROM measures")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    facts_from(n, docs, measures)
+}
+
+fn check_shape(f: &Facts) {
+    assert_eq!(f.clients, CLIENTS);
+    // max(2, 300 / 50) counselors; offices = max(2, 300 / 2500) = 2.
+    assert_eq!(f.counselor_grants, 6);
+    assert_eq!(f.users, CLIENTS + 6, "one account per client and counselor");
+    assert_eq!(f.without_counselor_or_account, 0);
+    assert_eq!(f.counselor_elsewhere, 0);
+    assert!(
+        f.protected <= 15,
+        "about 1 % protected, got {}",
+        f.protected
+    );
+    let per_client = f.items as f64 / f.clients as f64;
+    assert!(
+        (26.0..=32.0).contains(&per_client),
+        "about 29 items per client, got {per_client:.1}"
+    );
+    assert!(f.history >= f.items, "every item has its created version");
+    let multi = f.multi_version_items as f64 / f.items as f64;
+    assert!(
+        (0.25..=0.42).contains(&multi),
+        "about a third of the items have later versions, got {multi:.2}"
+    );
+    assert_eq!(
+        f.item_not_at_last_version, 0,
+        "items are at their last version"
+    );
+    assert_eq!(f.later_versions_without_before, 0);
+    assert_eq!(f.clients_without_items, 0);
+    assert_eq!(f.audit_rows, 0, "the generator writes no audit rows");
+    // Every stored document decodes into the domain's types (what the pages do).
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut statuses = std::collections::BTreeSet::new();
+    let mut activity_kinds = std::collections::BTreeSet::new();
+    let (mut conditions, mut adaptations) = (0, 0);
+    for (kind, data) in &f.documents {
+        kinds.insert(kind.clone());
+        let ok = match kind.as_str() {
+            "presentation" => serde_json::from_str::<Presentation>(data).map(|_| ()),
+            "preferences" => serde_json::from_str::<Preferences>(data).map(|_| ()),
+            "goal" => serde_json::from_str::<Goal>(data).map(|_| ()),
+            "question" => serde_json::from_str::<Question>(data).map(|_| ()),
+            "activity" => serde_json::from_str::<Activity>(data).map(|a| {
+                statuses.insert(a.status.as_str());
+                activity_kinds.insert(a.kind.as_str());
+                if let Some(t) = &a.agreement.agreed {
+                    conditions += usize::from(t.condition && !t.consequence.is_empty());
+                    adaptations += usize::from(!t.adaptation.is_empty());
+                }
+            }),
+            other => panic!("unknown item kind {other}"),
+        };
+        ok.unwrap_or_else(|e| panic!("{kind} does not decode: {e}: {data}"));
+    }
+    for m in &f.measures {
+        serde_json::from_str::<MeasureData>(m).unwrap();
+    }
+    assert!(f.measures.len() >= 16, "about ten measures per office");
+    assert!(kinds.len() >= 4, "{kinds:?}");
+    assert_eq!(statuses.len(), 5, "every activity status: {statuses:?}");
+    assert_eq!(
+        activity_kinds.len(),
+        10,
+        "every activity kind: {activity_kinds:?}"
+    );
+    assert!(
+        conditions > 0 && adaptations > 0,
+        "{conditions} {adaptations}"
+    );
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(database: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
+            .env("VENDEPUNKT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let started = Instant::now();
+        let base = loop {
+            let left = Duration::from_secs(60).saturating_sub(started.elapsed());
+            let line = rx.recv_timeout(left).expect("the server did not start");
+            if let Some(addr) = line.strip_prefix("Vendepunkt is listening on ") {
+                break addr.to_string();
+            }
+        };
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn generates_a_verifiable_dataset_once(db: &str, facts: Facts) {
+    check_shape(&facts);
+
+    let (code, out, err) = run(&["audit", "verify", "--database", db]);
+    assert_eq!(code, 0, "audit verify: {out}{err}");
+
+    let (code, _, err) = run(&["dev", "generate", "--clients", "300", "--database", db]);
+    assert_ne!(code, 0, "a second run without --append is refused");
+    assert!(err.contains("--append"), "{err}");
+
+    let (code, out, err) = run(&[
+        "dev",
+        "generate",
+        "--clients",
+        "300",
+        "--reuse",
+        "--database",
+        db,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("reusing"), "{out}");
+
+    // The pages decode the generated plans: the benchmark fails on any non-200 answer.
+    let server = Server::start(db);
+    let (code, out, err) = run(&[
+        "dev",
+        "bench",
+        "--base-url",
+        &server.base,
+        "--samples",
+        "10",
+        "--requests",
+        "10",
+        "--database",
+        db,
+    ]);
+    assert_eq!(code, 0, "bench: {out}{err}");
+    assert!(out.contains("| 300 | /me (client) | 10 |"), "{out}");
+    assert!(
+        out.contains("| 300 | /clients/{id} (counselor) | 10 |"),
+        "{out}"
+    );
+    drop(server);
+
+    // Opening cases wrote audit rows; the chain still verifies.
+    let (code, out, err) = run(&["audit", "verify", "--database", db]);
+    assert_eq!(code, 0, "audit verify after the benchmark: {out}{err}");
+}
+
+#[tokio::test]
+async fn sqlite_generate_then_bench() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("gen.sqlite").display());
+    let (code, out, err) = run(&["dev", "generate", "--clients", "300", "--database", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("generated 300 clients"), "{out}");
+    let facts = sqlite_facts(&db).await;
+    generates_a_verifiable_dataset_once(&db, facts).await;
+}
+
+#[tokio::test]
+async fn postgres_generate_then_bench() {
+    let Some(db) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    let (code, out, err) = run(&["dev", "generate", "--clients", "300", "--database", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    let facts = postgres_facts(&db).await;
+    generates_a_verifiable_dataset_once(&db, facts).await;
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_after_a_whole_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("gen.sqlite").display());
+    let mut child = Command::new(BIN)
+        .args([
+            "dev",
+            "generate",
+            "--clients",
+            "1000000",
+            "--batch",
+            "100",
+            "--database",
+            &db,
+        ])
+        .env("VENDEPUNKT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first progress line (a few batches are in), then interrupt.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        let line = lines.next().expect("generator ended early").unwrap();
+        if line.starts_with("clients ") {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("interrupted:") && l.contains("each complete")),
+        "{rest:?}"
+    );
+    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let clients: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clients")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        clients > 0 && clients % 100 == 0,
+        "whole batches only: {clients}"
+    );
+    let incomplete: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM clients c WHERE NOT EXISTS
+           (SELECT 1 FROM plan_items i WHERE i.client_id = c.id AND i.kind = 'preferences')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(incomplete, 0);
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u WHERE u.username LIKE 'gen-client-%'
+           AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.user_id = u.id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0);
+}
