@@ -16,6 +16,10 @@ const sessions = {};
 /** Pages found through the UI: Kari Demo's page and a protected client's reason form. */
 let kariPath;
 let protectedPath;
+/** Pages of Kari's plan: an activity waiting for her (a suggested measure) and an agreed condition. */
+let suggestedMeasurePath;
+let agreedConditionPath;
+let measurePath;
 
 async function signIn(who) {
   const context = await newContext(browser, server);
@@ -41,6 +45,12 @@ before(async () => {
     await page.goto('/caseload');
     kariPath = await page.getByRole('link', { name: 'Kari Demo', exact: true }).getAttribute('href');
     assert.ok(kariPath, 'Kari Demo is on demo-counselor\'s caseload');
+    await page.goto(kariPath);
+    suggestedMeasurePath = await page.locator('section[aria-labelledby="activities"] a', { hasText: 'Jobbklubb' }).first().getAttribute('href');
+    agreedConditionPath = await page.locator('section[aria-labelledby="activities"] a', { hasText: 'Søke jobber hver uke' }).first().getAttribute('href');
+    await page.goto(`${kariPath}/catalogue`);
+    measurePath = await page.locator('main a[href*="/catalogue/"]').first().getAttribute('href');
+    assert.ok(suggestedMeasurePath && agreedConditionPath && measurePath, 'the demo plan has its activities and catalogue');
   } finally {
     await context.close();
   }
@@ -90,6 +100,35 @@ function pagesByRole() {
       { name: 'my home', visit: go('/me'), status: 200 },
       { name: 'who looked at my case', visit: go('/me/access-log'), status: 200 },
       { name: 'change password', visit: go('/account/password'), status: 200 },
+      { name: 'catalogue of measures', visit: (page) => page.goto(`${kariPath}/catalogue`), status: 200 },
+      { name: 'a measure and what saying no means', visit: (page) => page.goto(measurePath), status: 200 },
+      { name: 'a suggested measure to decide on', visit: (page) => page.goto(suggestedMeasurePath), status: 200 },
+      {
+        name: 'a condition with its consequence, agreement form open',
+        visit: async (page) => {
+          const res = await page.goto(agreedConditionPath);
+          await page.locator('details.propose summary').click();
+          return res;
+        },
+        status: 200,
+      },
+      { name: 'new activity', visit: (page) => page.goto(`${kariPath}/activities/new?kind=job-application`), status: 200 },
+      {
+        name: 'new activity with errors',
+        visit: async (page) => {
+          await page.goto(`${kariPath}/activities/new?kind=job-search`);
+          await page.locator('#start').fill('2027-05-02');
+          await page.locator('#end').fill('2027-05-01');
+          await Promise.all([
+            page.waitForResponse((r) => r.request().method() === 'POST'),
+            page.locator('form[action$="/activities"] button[type="submit"]').click(),
+          ]);
+          await page.waitForLoadState('load');
+        },
+        alert: true,
+      },
+      { name: 'history of the plan', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
+      { name: 'the plan for printing', visit: (page) => page.goto(`${kariPath}/print`), status: 200 },
       {
         name: 'change password with errors',
         visit: async (page) => {
@@ -109,6 +148,8 @@ function pagesByRole() {
     counselor: [
       { name: 'caseload', visit: go('/caseload'), status: 200 },
       { name: 'client page', visit: (page) => page.goto(kariPath), status: 200 },
+      { name: 'a client\'s activity with an agreed condition', visit: (page) => page.goto(agreedConditionPath), status: 200 },
+      { name: 'a client\'s history', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
       { name: 'change password', visit: go('/account/password'), status: 200 },
     ],
     protectedCounselor: [
@@ -155,6 +196,20 @@ function pagesByRole() {
       },
       { name: 'offices', visit: go('/admin/offices'), status: 200 },
       { name: 'teams', visit: go('/admin/teams'), status: 200 },
+      { name: 'catalogue of measures', visit: go('/admin/measures'), status: 200 },
+      {
+        name: 'catalogue with form errors',
+        visit: async (page) => {
+          await page.goto('/admin/measures');
+          await page.locator('#capacity').fill('many');
+          await Promise.all([
+            page.waitForResponse((r) => r.request().method() === 'POST'),
+            page.locator('form[action="/admin/measures"][method="post"] button[type="submit"]').click(),
+          ]);
+          await page.waitForLoadState('load');
+        },
+        alert: true,
+      },
       { name: 'change password', visit: go('/account/password'), status: 200 },
     ],
   };
@@ -229,11 +284,18 @@ test('the login page speaks each language', { timeout: 60_000 }, async () => {
 test('nothing scrolls sideways at 320 px', { timeout: 300_000 }, async (t) => {
   const narrow = [
     { role: 'anonymous', paths: () => ['/login'] },
-    { role: 'client', paths: () => ['/me', '/me/access-log', '/account/password'] },
-    { role: 'counselor', paths: () => ['/caseload', kariPath] },
+    {
+      role: 'client',
+      paths: () => [
+        '/me', '/me/access-log', '/account/password', `${kariPath}/catalogue`, measurePath,
+        suggestedMeasurePath, agreedConditionPath, `${kariPath}/activities/new?kind=job-application`,
+        `${kariPath}/history`, `${kariPath}/print`,
+      ],
+    },
+    { role: 'counselor', paths: () => ['/caseload', kariPath, agreedConditionPath] },
     { role: 'protectedCounselor', paths: () => [protectedPath] },
     { role: 'leader', paths: () => ['/insights'] },
-    { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams'] },
+    { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams', '/admin/measures'] },
   ];
   for (const { role, paths } of narrow) {
     const context = await newContext(browser, server, {

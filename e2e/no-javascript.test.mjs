@@ -91,3 +91,50 @@ test('a counselor opens a client from the caseload without JavaScript', { timeou
     await context.close();
   }
 });
+
+test('a client works on the plan without JavaScript', { timeout: 180_000 }, async () => {
+  const context = await newContext(browser, server, { javaScriptEnabled: false, locale: 'en-GB' });
+  const page = await context.newPage();
+  const send = async (button) => {
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), button.click()]);
+    await page.waitForLoadState('load');
+  };
+  try {
+    await login(page, DEMO.client.username, '/me');
+    // A goal, with a date out of range first: the error is shown and the text kept.
+    await page.locator('#text').fill('Drive a forklift');
+    await page.locator('#target_date').fill('2207-01-01');
+    await send(page.getByRole('button', { name: 'Add goal' }));
+    assert.match(await page.locator('[role="alert"]').innerText(), /between the years 2000 and 2100/);
+    assert.equal(await page.locator('#text').inputValue(), 'Drive a forklift');
+    await page.locator('#target_date').fill('2027-06-01');
+    await send(page.getByRole('button', { name: 'Add goal' }));
+    await page.getByText('Drive a forklift', { exact: true }).waitFor();
+
+    // The kind of activity is chosen by links, so the form fits the kind without scripts.
+    await page.getByRole('link', { name: 'Propose a new activity' }).click();
+    await page.getByRole('link', { name: 'Job application', exact: true }).click();
+    assert.equal(await page.locator('#employer').count(), 1, 'a job application asks for the employer');
+    await page.locator('#title').fill('Forklift driver at Demo Lager');
+    await page.locator('#employer').fill('Demo Lager (invented)');
+    await page.locator('#goal_id').selectOption({ label: 'Drive a forklift' });
+    await send(page.getByRole('button', { name: 'Propose activity' }));
+    assert.match(pathOf(page), /\/activities\//);
+    assert.match(await page.locator('main').innerText(), /Waiting for the counselor/);
+
+    // Say no to the measure the counselor suggested, with a reason.
+    await page.goto('/me');
+    await page.locator('section[aria-labelledby="waiting-heading"] a', { hasText: 'Jobbklubb' }).click();
+    assert.match(await page.locator('main').innerText(), /What saying no means/);
+    await page.locator('#decline-reason').fill('I would rather try the bakery first.');
+    await send(page.getByRole('button', { name: 'Say no to this' }));
+    const after = await page.locator('main').innerText();
+    assert.match(after, /Cancelled/);
+    assert.match(after, /I would rather try the bakery first\./);
+  } catch (e) {
+    await screenshot(page, 'no-javascript-plan-failure');
+    throw e;
+  } finally {
+    await context.close();
+  }
+});
