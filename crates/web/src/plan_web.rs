@@ -950,6 +950,9 @@ pub struct ActivityPage {
     pub stages: Vec<(String, String)>,
     pub errors: Errors,
     pub conflict: bool,
+    /// The client's practical preferences, shown to the counselor where they matter.
+    pub preferences: Preferences,
+    pub channel: String,
 }
 
 /// Forms of the activity page to show again with the user's input.
@@ -1093,6 +1096,17 @@ async fn activity_view(
         pending,
         pending_by_me,
         conflict: status == StatusCode::CONFLICT,
+        channel: v
+            .preferences
+            .as_ref()
+            .and_then(|p| p.data.contact_channel)
+            .map(|c| ctx.tr.get(&format!("channel-{}", c.as_str())))
+            .unwrap_or_default(),
+        preferences: v
+            .preferences
+            .as_ref()
+            .map(|p| p.data.clone())
+            .unwrap_or_default(),
         measure,
         alternatives,
         created_by: ctx.tr.get(&format!("side-{}", a.created_by.as_str())),
