@@ -8,6 +8,7 @@ fn main() {
         "@digdir/designsystemet-css/dist/src/index.css",
         "@digdir/designsystemet-theme/brand/digdir.css",
         "htmx.org/dist/htmx.min.js",
+        "htmx-ext-sse/dist/sse.min.js",
     ];
     for n in needed {
         let p = root.join(n);

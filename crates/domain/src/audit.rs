@@ -27,6 +27,8 @@ pub enum DataKind {
     Plan,
     /// The plan's history (every earlier version).
     PlanHistory,
+    /// Conversation threads and messages.
+    Messages,
 }
 
 impl DataKind {
@@ -37,6 +39,7 @@ impl DataKind {
             DataKind::Assignment => "assignment",
             DataKind::Plan => "plan",
             DataKind::PlanHistory => "plan-history",
+            DataKind::Messages => "messages",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -46,6 +49,7 @@ impl DataKind {
             Self::Assignment,
             Self::Plan,
             Self::PlanHistory,
+            Self::Messages,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

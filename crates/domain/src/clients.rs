@@ -5,7 +5,7 @@ use crate::DomainError;
 use crate::audit::{AccessLogEntry, AuditAction, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, RequestId};
 use crate::policy::{Action, Resource, authorize, caseload_scope};
-use crate::ports::{ClientRecord, ClientSummary, Clock, Store};
+use crate::ports::{ClientRecord, ClientSummary, Clock, LiveEvent, Notifier, Store};
 use crate::roles::Actor;
 use crate::types::AccessReason;
 
@@ -14,7 +14,31 @@ use crate::types::AccessReason;
 pub struct Ctx<'a> {
     pub store: &'a dyn Store,
     pub clock: &'a dyn Clock,
+    /// Tells open pages that something happened (after the change is committed).
+    pub notifier: &'a dyn Notifier,
     pub request_id: RequestId,
+}
+
+impl Ctx<'_> {
+    /// Announces stored live events to open pages. The events are already committed, so a
+    /// failure here only delays them until the page reconnects or reloads.
+    pub async fn announce(&self, events: Vec<LiveEvent>) {
+        for event in events {
+            if let Err(e) = self.notifier.publish(event).await {
+                tracing::warn!(error = %e, "live event not announced");
+            }
+        }
+    }
+}
+
+/// A notifier that tells nobody (command-line tools, demo seeding).
+pub struct Silent;
+
+#[async_trait::async_trait]
+impl Notifier for Silent {
+    async fn publish(&self, _event: LiveEvent) -> crate::ports::PortResult<()> {
+        Ok(())
+    }
 }
 
 /// Opens a client's case for `actor`. Staff views write their audit row in the same

@@ -90,3 +90,11 @@ id_type!(
     /// One version in a plan's history.
     PlanHistoryId
 );
+id_type!(
+    /// A conversation thread between a client and the service.
+    ThreadId
+);
+id_type!(
+    /// One message in a thread.
+    MessageId
+);

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod clients;
+pub mod conversation;
 pub mod demo;
 pub mod error;
 pub mod ids;

@@ -7,8 +7,10 @@
 
 use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use crate::ids::{
-    ClientId, MeasureId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId, UserId,
+    ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId,
+    ThreadId, UserId,
 };
+use crate::plan::Side;
 use crate::policy::{CaseloadScope, ClientScope};
 use crate::roles::{Actor, Role, RoleGrant};
 use crate::types::{PersonName, Secret, UnitName, Username};
@@ -330,6 +332,62 @@ pub trait Store: Send + Sync {
     async fn measure(&self, id: MeasureId) -> PortResult<Option<MeasureRow>>;
     /// The office's catalogue, in name order of insertion (oldest first).
     async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>>;
+
+    // conversation
+    /// The client's own account, if they have one.
+    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>>;
+    /// Creates a thread with its first message, the audit row and the live events, in one
+    /// transaction.
+    async fn create_thread(
+        &self,
+        thread: NewThread,
+        first: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    /// Adds a message (a client's message clears "no answer needed"), with its audit row and
+    /// live events, in one transaction.
+    async fn add_message(
+        &self,
+        message: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>>;
+    /// The client's threads, most recent first, writing `audit` (when given) in the same
+    /// transaction.
+    async fn list_threads(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<ThreadSummary>>;
+    /// One thread of `client` with its messages. With `reader`, the other side's unread
+    /// messages are marked read at `now` and, if any were, `events` are stored (a read
+    /// receipt). `audit` is written in the same transaction.
+    async fn read_thread(
+        &self,
+        thread: ThreadId,
+        client: ClientId,
+        reader: Option<Side>,
+        now: OffsetDateTime,
+        audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<Option<ThreadRecord>>;
+    async fn set_no_answer_needed(
+        &self,
+        thread: ThreadId,
+        no_answer_needed: bool,
+        audit: NewAuditEvent,
+    ) -> PortResult<()>;
+    /// A recipient's live events after `after`, oldest first.
+    async fn live_events_after(
+        &self,
+        recipient: UserId,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<StoredLiveEvent>>;
+    /// The sequence number of the recipient's latest live event (0 if none).
+    async fn last_live_event(&self, recipient: UserId) -> PortResult<i64>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns
@@ -397,6 +455,72 @@ pub struct MeasureRow {
     pub version: i64,
     pub updated_at: OffsetDateTime,
     pub data: String,
+}
+
+/// A new conversation thread (its first message comes with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewThread {
+    pub id: ThreadId,
+    pub client_id: ClientId,
+    pub subject: String,
+    /// The plan item (goal or activity) the thread is about, if any.
+    pub about: Option<PlanItemId>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub id: MessageId,
+    pub thread_id: ThreadId,
+    pub client_id: ClientId,
+    pub author_id: UserId,
+    pub author_side: Side,
+    pub body: String,
+    pub sent_at: OffsetDateTime,
+}
+
+/// A thread as listed: enough to tell who waits for whom and what is unread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadSummary {
+    pub id: ThreadId,
+    pub client_id: ClientId,
+    pub subject: String,
+    pub about: Option<PlanItemId>,
+    pub created_at: OffsetDateTime,
+    pub last_message_at: Option<OffsetDateTime>,
+    pub last_author_side: Option<Side>,
+    pub no_answer_needed: bool,
+    pub messages: i64,
+    /// Messages from the counselor the client has not opened, and the other way round.
+    pub unread_for_client: i64,
+    pub unread_for_counselor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub author_id: UserId,
+    pub author_name: String,
+    pub author_side: Side,
+    pub body: String,
+    pub sent_at: OffsetDateTime,
+    /// When the other party opened the thread after this message arrived.
+    pub read_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadRecord {
+    pub summary: ThreadSummary,
+    pub messages: Vec<MessageRow>,
+}
+
+/// A live event as stored: `seq` orders a recipient's events and is the SSE event id, so a
+/// page that reconnects with `Last-Event-ID` gets what it missed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLiveEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub at: OffsetDateTime,
 }
 
 /// Marker for a stale write (see [`PlanWrite`]).

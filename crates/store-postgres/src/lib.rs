@@ -7,13 +7,14 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
-use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, UserId};
+use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
+use domain::plan::Side;
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
-    ClientRecord, ClientSummary, Credentials, FailedLogin, MeasureRow, NewClient, NewOffice,
-    NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow, PlanItemRow,
-    PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, Team,
-    UserSummary,
+    ClientRecord, ClientSummary, Credentials, FailedLogin, LiveEvent, MeasureRow, NewClient,
+    NewMessage, NewOffice, NewOrganisation, NewPlanHistory, NewTeam, NewThread, NewUser, Office,
+    PlanHistoryRow, PlanItemRow, PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE,
+    SessionRecord, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::{AccessReason, Username};
@@ -22,6 +23,8 @@ use sqlx::{PgPool, Row};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+mod conversation;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -1133,5 +1136,76 @@ impl Store for PgStore {
         .iter()
         .map(measure_row)
         .collect()
+    }
+
+    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
+        self.conv_client_user(client).await
+    }
+
+    async fn create_thread(
+        &self,
+        thread: NewThread,
+        first: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.conv_create_thread(thread, first, audit, events).await
+    }
+
+    async fn add_message(
+        &self,
+        message: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.conv_add_message(message, audit, events).await
+    }
+
+    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>> {
+        self.conv_thread_summary(thread).await
+    }
+
+    async fn list_threads(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<ThreadSummary>> {
+        self.conv_list_threads(client, audit).await
+    }
+
+    async fn read_thread(
+        &self,
+        thread: ThreadId,
+        client: ClientId,
+        reader: Option<Side>,
+        now: OffsetDateTime,
+        audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<Option<ThreadRecord>> {
+        self.conv_read_thread(thread, client, reader, now, audit, events)
+            .await
+    }
+
+    async fn set_no_answer_needed(
+        &self,
+        thread: ThreadId,
+        no_answer_needed: bool,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        self.conv_set_no_answer_needed(thread, no_answer_needed, audit)
+            .await
+    }
+
+    async fn live_events_after(
+        &self,
+        recipient: UserId,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<StoredLiveEvent>> {
+        self.conv_live_events_after(recipient, after, limit).await
+    }
+
+    async fn last_live_event(&self, recipient: UserId) -> PortResult<i64> {
+        self.conv_last_live_event(recipient).await
     }
 }

@@ -4,13 +4,15 @@
 
 use domain::audit::{AuditAction, ChainVerifier, DataKind, NewAuditEvent};
 use domain::ids::{
-    AuditId, ClientId, MeasureId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, RequestId,
-    TeamId, UserId,
+    AuditId, ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId,
+    RequestId, TeamId, ThreadId, UserId,
 };
+use domain::plan::Side;
 use domain::policy::{CaseloadScope, OfficeScope};
 use domain::ports::{
-    FailedLogin, MeasureRow, NewClient, NewOffice, NewOrganisation, NewPlanHistory, NewTeam,
-    NewUser, PlanItemRow, PlanWrite, PortError, STALE, SessionRecord, Store,
+    FailedLogin, LiveEvent, MeasureRow, NewClient, NewMessage, NewOffice, NewOrganisation,
+    NewPlanHistory, NewTeam, NewThread, NewUser, PlanItemRow, PlanWrite, PortError, STALE,
+    SessionRecord, Store,
 };
 use domain::roles::{Role, RoleGrant};
 use domain::types::{AccessReason, PersonName, UnitName, Username};
@@ -983,6 +985,243 @@ pub async fn concurrent_plan_edits_exactly_one_wins(store: Arc<dyn Store>) {
     verify_chain(store.as_ref()).await.unwrap();
 }
 
+fn message(
+    thread: ThreadId,
+    client: ClientId,
+    author: UserId,
+    side: Side,
+    body: &str,
+    minute: i64,
+) -> NewMessage {
+    NewMessage {
+        id: MessageId::new(),
+        thread_id: thread,
+        client_id: client,
+        author_id: author,
+        author_side: side,
+        body: body.into(),
+        sent_at: t0() + Duration::minutes(minute),
+    }
+}
+
+/// Threads and messages: who wrote last, unread counts, read receipts that happen once, live
+/// events in order per recipient, and threads that belong to one client only.
+pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
+    let f = fixture(store).await;
+    let client_user = user(f.org, "client-talk", vec![]);
+    let client_user_id = client_user.id;
+    store.create_user(client_user).await.unwrap();
+    let client = new_client(
+        store,
+        &f,
+        f.office_a,
+        "Kari Talk",
+        false,
+        Some(client_user_id),
+    )
+    .await;
+    let other = new_client(store, &f, f.office_a, "Ola Talk", false, None).await;
+    assert_eq!(
+        store.client_user(client).await.unwrap(),
+        Some(client_user_id)
+    );
+    assert_eq!(store.client_user(other).await.unwrap(), None);
+
+    let thread = ThreadId::new();
+    let to_counselor = || {
+        vec![LiveEvent {
+            recipient: f.counselor_a,
+            kind: "message".into(),
+        }]
+    };
+    let audit = || {
+        event(
+            client_user_id,
+            Role::Client,
+            client,
+            DataKind::Messages,
+            AuditAction::Created,
+        )
+    };
+    store
+        .create_thread(
+            NewThread {
+                id: thread,
+                client_id: client,
+                subject: "Moving the meeting".into(),
+                about: None,
+                created_at: t0(),
+            },
+            message(
+                thread,
+                client,
+                client_user_id,
+                Side::Client,
+                "Can we move it?",
+                0,
+            ),
+            audit(),
+            to_counselor(),
+        )
+        .await
+        .unwrap();
+    store
+        .add_message(
+            message(
+                thread,
+                client,
+                client_user_id,
+                Side::Client,
+                "To Friday?",
+                1,
+            ),
+            audit(),
+            to_counselor(),
+        )
+        .await
+        .unwrap();
+    let t = store.thread_summary(thread).await.unwrap().unwrap();
+    assert_eq!(
+        (t.messages, t.last_author_side, t.unread_for_counselor),
+        (2, Some(Side::Client), 2)
+    );
+    assert_eq!(t.last_message_at, Some(t0() + Duration::minutes(1)));
+
+    // A message cannot be added to another client's thread.
+    assert!(
+        store
+            .add_message(
+                message(thread, other, f.counselor_a, Side::Counselor, "x", 2),
+                audit(),
+                vec![]
+            )
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .read_thread(thread, other, None, t0(), None, vec![])
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The counselor opens it: the client's messages become read, once, with one receipt event.
+    let receipt = || {
+        vec![LiveEvent {
+            recipient: client_user_id,
+            kind: "read".into(),
+        }]
+    };
+    let read_at = t0() + Duration::minutes(5);
+    let r = store
+        .read_thread(
+            thread,
+            client,
+            Some(Side::Counselor),
+            read_at,
+            None,
+            receipt(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.messages.len(), 2);
+    assert_eq!(r.messages[0].body, "Can we move it?");
+    assert!(r.messages.iter().all(|m| m.read_at == Some(read_at)));
+    assert_eq!(r.messages[0].author_name, "Person client-talk");
+    store
+        .read_thread(
+            thread,
+            client,
+            Some(Side::Counselor),
+            read_at + Duration::minutes(1),
+            None,
+            receipt(),
+        )
+        .await
+        .unwrap();
+    let client_events = store
+        .live_events_after(client_user_id, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        client_events
+            .iter()
+            .map(|e| e.kind.as_str())
+            .collect::<Vec<_>>(),
+        vec!["read"],
+        "one receipt, not two"
+    );
+
+    // Events per recipient, in order, resumable after any seq.
+    let events = store.live_events_after(f.counselor_a, 0, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events[0].seq < events[1].seq);
+    assert_eq!(
+        store
+            .live_events_after(f.counselor_a, events[0].seq, 10)
+            .await
+            .unwrap(),
+        vec![events[1].clone()]
+    );
+    assert_eq!(
+        store.last_live_event(f.counselor_a).await.unwrap(),
+        events[1].seq
+    );
+    assert_eq!(store.last_live_event(f.admin).await.unwrap(), 0);
+
+    // "No answer needed" holds until the client writes again.
+    let mark = event(
+        f.counselor_a,
+        Role::Counselor,
+        client,
+        DataKind::Messages,
+        AuditAction::Changed,
+    );
+    store
+        .set_no_answer_needed(thread, true, mark)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .thread_summary(thread)
+            .await
+            .unwrap()
+            .unwrap()
+            .no_answer_needed
+    );
+    store
+        .add_message(
+            message(
+                thread,
+                client,
+                client_user_id,
+                Side::Client,
+                "Still there?",
+                9,
+            ),
+            audit(),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .thread_summary(thread)
+            .await
+            .unwrap()
+            .unwrap()
+            .no_answer_needed
+    );
+
+    let list = store.list_threads(client, None).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].unread_for_counselor, 1);
+    assert!(store.list_threads(other, None).await.unwrap().is_empty());
+    verify_chain(store).await.unwrap();
+}
+
 /// Runs the whole suite, each function on a fresh store from `fresh` (the functions count
 /// rows, so they cannot share one). `fresh` returns a guard that keeps the database alive
 /// (a temp dir) with the store. The [`conformance_tests!`] macro gives one test per function
@@ -996,7 +1235,7 @@ where
         &'a dyn Store,
     )
         -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
-    let cases: [(&str, Case); 14] = [
+    let cases: [(&str, Case); 15] = [
         ("organisation_offices_and_teams_round_trip", |s| {
             Box::pin(organisation_offices_and_teams_round_trip(s))
         }),
@@ -1039,6 +1278,9 @@ where
         ("plan_items_are_versioned_with_history_and_audit", |s| {
             Box::pin(plan_items_are_versioned_with_history_and_audit(s))
         }),
+        ("conversations_keep_order_receipts_and_events", |s| {
+            Box::pin(conversations_keep_order_receipts_and_events(s))
+        }),
     ];
     for (name, case) in cases {
         eprintln!("conformance: {name}");
@@ -1073,6 +1315,7 @@ macro_rules! conformance_tests {
             the_access_log_shows_staff_newest_first,
             without_an_audit_row_there_is_no_data,
             plan_items_are_versioned_with_history_and_audit,
+            conversations_keep_order_receipts_and_events,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_plan_edits_exactly_one_wins() {

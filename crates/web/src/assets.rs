@@ -22,6 +22,11 @@ struct DesignsystemetTheme;
 struct Htmx;
 
 #[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/../../node_modules/htmx-ext-sse/dist/"]
+#[include = "sse.min.js"]
+struct HtmxSse;
+
+#[derive(RustEmbed)]
 #[folder = "$CARGO_MANIFEST_DIR/assets/"]
 struct Own;
 
@@ -66,6 +71,7 @@ impl Assets {
             load("designsystemet.css", DesignsystemetCss::get("index.css")),
             load("theme.css", DesignsystemetTheme::get("digdir.css")),
             load("htmx.min.js", Htmx::get("htmx.min.js")),
+            load("htmx-sse.min.js", HtmxSse::get("sse.min.js")),
             load("app.css", Own::get("app.css")),
             load("app.js", Own::get("app.js")),
         ]

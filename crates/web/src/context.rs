@@ -97,6 +97,8 @@ pub struct PageCtx {
     pub demo: bool,
     pub css: Vec<String>,
     pub js: String,
+    /// The htmx extension for Server-Sent Events (live updates).
+    pub sse_js: String,
 }
 
 impl PageCtx {
@@ -134,6 +136,7 @@ impl PageCtx {
                 state.assets.url("app.css"),
             ],
             js: state.assets.url("htmx.min.js"),
+            sse_js: state.assets.url("htmx-sse.min.js"),
         }
     }
 }

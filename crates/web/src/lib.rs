@@ -10,6 +10,8 @@ pub mod clock;
 pub mod context;
 pub mod hasher;
 pub mod i18n;
+pub mod live;
+pub mod messages_web;
 pub mod middleware;
 pub mod pages;
 pub mod plan_web;
@@ -48,6 +50,8 @@ pub struct AppState {
     pub settings: WebSettings,
     pub i18n: Arc<i18n::I18n>,
     pub assets: Arc<assets::Assets>,
+    /// Wakes the live-update streams of open pages.
+    pub live: Arc<live::LiveHub>,
 }
 
 impl AppState {
@@ -66,6 +70,7 @@ impl AppState {
             settings,
             i18n: Arc::new(i18n::I18n::load()),
             assets: Arc::new(assets::Assets::load()),
+            live: Arc::new(live::LiveHub::default()),
         }
     }
 }

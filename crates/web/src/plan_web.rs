@@ -27,6 +27,7 @@ fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
     Ctx {
         store: state.store.as_ref(),
         clock: state.clock.as_ref(),
+        notifier: state.live.as_ref(),
         request_id: page.request_id,
     }
 }

@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
 use crate::i18n::Lang;
+use crate::messages_web;
 use crate::middleware;
 use crate::pages::*;
 use crate::plan_web;
@@ -81,6 +82,27 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/clients/{id}/open",
             Object(Action::ViewClientCase),
             post(plan_web::client_plan_with_reason),
+        ),
+        spec("/events", SignedIn, get(crate::live::events)),
+        spec(
+            "/clients/{id}/messages",
+            Object(Action::ViewClientCase),
+            get(messages_web::threads).post(messages_web::thread_start),
+        ),
+        spec(
+            "/clients/{id}/messages/{thread}",
+            Object(Action::ViewClientCase),
+            get(messages_web::thread).post(messages_web::thread_reply),
+        ),
+        spec(
+            "/clients/{id}/messages/{thread}/list",
+            Object(Action::ViewClientCase),
+            get(messages_web::thread_messages),
+        ),
+        spec(
+            "/clients/{id}/messages/{thread}/no-answer",
+            Object(Action::ChangeClientCase),
+            post(messages_web::thread_no_answer),
         ),
         spec(
             "/clients/{id}/history",
@@ -287,6 +309,7 @@ fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
     Ctx {
         store: state.store.as_ref(),
         clock: state.clock.as_ref(),
+        notifier: state.live.as_ref(),
         request_id: page.request_id,
     }
 }

@@ -224,6 +224,9 @@ fn every_plan_value_has_a_message() {
         (AuditAction::Created, DataKind::Plan),
         (AuditAction::Changed, DataKind::Plan),
         (AuditAction::Viewed, DataKind::PlanHistory),
+        (AuditAction::Viewed, DataKind::Messages),
+        (AuditAction::Created, DataKind::Messages),
+        (AuditAction::Changed, DataKind::Messages),
     ] {
         assert_exists(
             &format!("audit-{}-{}", action.as_str(), kind.as_str()),

@@ -106,6 +106,7 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
     let ctx = Ctx {
         store,
         clock,
+        notifier: &crate::clients::Silent,
         request_id: RequestId::new(),
     };
     let admin = actor(store, p.admin).await?;

@@ -1,0 +1,366 @@
+//! Conversation between a client and their counselor: threads with a subject (optionally about
+//! a plan item), plain-text messages, read receipts, and who is waiting for whom — worked out
+//! from the messages themselves, not set by hand.
+//!
+//! Access: the same as the case (`ViewClientCase` to read, `ChangeClientCase` to write). Staff
+//! reading a thread write an audit row; every message writes one. Every message and read
+//! receipt also writes a live event for the other party, in the same transaction, so open
+//! pages learn of it (and can resume after a dropped connection from the event's sequence).
+
+use crate::DomainError;
+use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::clients::Ctx;
+use crate::ids::{AuditId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
+use crate::plan::Side;
+use crate::policy::{Action, Permit, Resource, authorize};
+use crate::ports::{LiveEvent, NewMessage, NewThread, ThreadRecord, ThreadSummary};
+use crate::roles::Actor;
+use crate::types::{AccessReason, FieldError, clean_text};
+use time::{Duration, OffsetDateTime};
+
+/// Longest subject.
+pub const SUBJECT_MAX: usize = 120;
+/// Longest message body.
+pub const BODY_MAX: usize = 5000;
+/// How long the service has to answer before a thread is overdue, unless the counselor has
+/// agreed another response time with the client (the availability agreement).
+pub const DEFAULT_RESPONSE_TIME: Duration = Duration::days(2);
+
+/// Who a thread waits for, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Nobody: no messages, or the counselor marked that no answer is needed.
+    Nobody,
+    /// The client wrote last: the service owes an answer, due at `due`.
+    ForService {
+        since: OffsetDateTime,
+        due: OffsetDateTime,
+    },
+    /// The counselor wrote last: the client may answer (no deadline for the client).
+    ForClient { since: OffsetDateTime },
+}
+
+impl Waiting {
+    /// Worked out from the last message and the "no answer needed" mark.
+    pub fn of(t: &ThreadSummary, response_time: Duration) -> Waiting {
+        match (t.last_author_side, t.last_message_at) {
+            (_, None) | (None, _) => Waiting::Nobody,
+            (Some(Side::Client), Some(at)) if !t.no_answer_needed => Waiting::ForService {
+                since: at,
+                due: at + response_time,
+            },
+            (Some(Side::Client), Some(_)) => Waiting::Nobody,
+            (Some(Side::Counselor), Some(at)) => Waiting::ForClient { since: at },
+        }
+    }
+    pub fn overdue(&self, now: OffsetDateTime) -> bool {
+        matches!(self, Waiting::ForService { due, .. } if *due < now)
+    }
+}
+
+fn permit_for(
+    actor: &Actor,
+    action: Action,
+    scope: &crate::policy::ClientScope,
+) -> Result<(Permit, Option<Side>), DomainError> {
+    let permit = authorize(actor, action, Resource::Client(scope))?;
+    Ok((permit, Side::of_role(permit.role)))
+}
+
+fn audit(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    permit: &Permit,
+    client: ClientId,
+    action: AuditAction,
+    reason: Option<AccessReason>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        id: AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        data_kind: DataKind::Messages,
+        action,
+        request_id: ctx.request_id,
+        reason,
+    }
+}
+
+async fn scope(ctx: Ctx<'_>, client: ClientId) -> Result<crate::policy::ClientScope, DomainError> {
+    ctx.store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The people who should hear of a message by `author`: the client's account (if any) and
+/// the assigned counselor, except the author.
+fn recipients(
+    scope: &crate::policy::ClientScope,
+    client_user: Option<UserId>,
+    author: UserId,
+) -> Vec<UserId> {
+    [client_user, scope.assigned_counselor]
+        .into_iter()
+        .flatten()
+        .filter(|u| *u != author)
+        .collect()
+}
+
+fn parse_body(raw: &str) -> Result<String, FieldError> {
+    clean_text(raw, BODY_MAX, true)
+}
+
+/// Starts a thread with its first message.
+pub async fn start_thread(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    subject: &str,
+    body: &str,
+    about: Option<PlanItemId>,
+) -> Result<ThreadId, DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
+    let side = side.ok_or(DomainError::NotFound)?;
+    let mut errors = vec![];
+    let subject = clean_text(subject, SUBJECT_MAX, false).map_err(|e| errors.push(("subject", e)));
+    let body = parse_body(body).map_err(|e| errors.push(("body", e)));
+    let (Ok(subject), Ok(body)) = (subject, body) else {
+        return Err(DomainError::Invalid(errors));
+    };
+    let now = ctx.clock.now();
+    let thread = ThreadId::new();
+    let client_user = ctx.store.client_user(client).await?;
+    let events: Vec<LiveEvent> = recipients(&scope, client_user, actor.user_id)
+        .into_iter()
+        .map(|r| LiveEvent {
+            recipient: r,
+            kind: "message".into(),
+        })
+        .collect();
+    ctx.store
+        .create_thread(
+            NewThread {
+                id: thread,
+                client_id: client,
+                subject,
+                about,
+                created_at: now,
+            },
+            NewMessage {
+                id: MessageId::new(),
+                thread_id: thread,
+                client_id: client,
+                author_id: actor.user_id,
+                author_side: side,
+                body,
+                sent_at: now,
+            },
+            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            events.clone(),
+        )
+        .await?;
+    ctx.announce(events).await;
+    Ok(thread)
+}
+
+/// Answers in a thread.
+pub async fn send_message(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+    body: &str,
+) -> Result<MessageId, DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
+    let side = side.ok_or(DomainError::NotFound)?;
+    let body = parse_body(body).map_err(|e| DomainError::invalid("body", e))?;
+    let existing = ctx
+        .store
+        .thread_summary(thread)
+        .await?
+        .filter(|t| t.client_id == client)
+        .ok_or(DomainError::NotFound)?;
+    let id = MessageId::new();
+    let client_user = ctx.store.client_user(client).await?;
+    let events: Vec<LiveEvent> = recipients(&scope, client_user, actor.user_id)
+        .into_iter()
+        .map(|r| LiveEvent {
+            recipient: r,
+            kind: "message".into(),
+        })
+        .collect();
+    ctx.store
+        .add_message(
+            NewMessage {
+                id,
+                thread_id: existing.id,
+                client_id: client,
+                author_id: actor.user_id,
+                author_side: side,
+                body,
+                sent_at: ctx.clock.now(),
+            },
+            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            events.clone(),
+        )
+        .await?;
+    ctx.announce(events).await;
+    Ok(id)
+}
+
+/// The client's threads, newest activity first (staff views are audited).
+pub async fn threads(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<Vec<ThreadSummary>, DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
+    let reason = checked_reason(&permit, reason)?;
+    let audit = permit
+        .audited
+        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
+    Ok(ctx.store.list_threads(client, audit).await?)
+}
+
+fn checked_reason(
+    permit: &Permit,
+    reason: Option<&str>,
+) -> Result<Option<AccessReason>, DomainError> {
+    if !permit.reason_required {
+        return Ok(None);
+    }
+    match reason.map(AccessReason::parse) {
+        None => Err(DomainError::ReasonRequired),
+        Some(Err(e)) => Err(DomainError::invalid("reason", e)),
+        Some(Ok(r)) => Ok(Some(r)),
+    }
+}
+
+/// One thread with its messages. Opening it as one of the two parties marks the other
+/// party's messages as read (a read receipt, announced to them live).
+pub async fn open_thread(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+    reason: Option<&str>,
+) -> Result<(ThreadRecord, Option<Side>), DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
+    let reason = checked_reason(&permit, reason)?;
+    // Only a party to the conversation gives read receipts (not a colleague reading along).
+    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
+        Ok(p) => Side::of_role(p.role),
+        Err(_) => None,
+    };
+    let client_user = ctx.store.client_user(client).await?;
+    let events: Vec<LiveEvent> = match side {
+        Some(_) => recipients(&scope, client_user, actor.user_id)
+            .into_iter()
+            .map(|r| LiveEvent {
+                recipient: r,
+                kind: "read".into(),
+            })
+            .collect(),
+        None => vec![],
+    };
+    let audit = permit
+        .audited
+        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
+    let now = ctx.clock.now();
+    let record = ctx
+        .store
+        .read_thread(thread, client, side, now, audit, events.clone())
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    // Announce the read receipt only if this opening marked something read.
+    let newly_read = record
+        .messages
+        .iter()
+        .any(|m| Some(m.author_side) != side && m.read_at == Some(now));
+    if newly_read {
+        ctx.announce(events).await;
+    }
+    Ok((record, side))
+}
+
+/// The counselor marks (or unmarks) that a thread needs no answer.
+pub async fn set_no_answer_needed(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+    no_answer_needed: bool,
+) -> Result<(), DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
+    if side != Some(Side::Counselor) {
+        return Err(DomainError::Refused("plan-not-yours-to-change"));
+    }
+    ctx.store
+        .thread_summary(thread)
+        .await?
+        .filter(|t| t.client_id == client)
+        .ok_or(DomainError::NotFound)?;
+    ctx.store
+        .set_no_answer_needed(
+            thread,
+            no_answer_needed,
+            audit(ctx, actor, &permit, client, AuditAction::Changed, None),
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(side: Option<Side>, at: Option<OffsetDateTime>, no_answer: bool) -> ThreadSummary {
+        ThreadSummary {
+            id: ThreadId::new(),
+            client_id: ClientId::new(),
+            subject: "s".into(),
+            about: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            last_message_at: at,
+            last_author_side: side,
+            no_answer_needed: no_answer,
+            messages: 1,
+            unread_for_client: 0,
+            unread_for_counselor: 0,
+        }
+    }
+
+    #[test]
+    fn waiting_is_worked_out_from_the_last_message() {
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let day = Duration::days(1);
+        let w = Waiting::of(&summary(Some(Side::Client), Some(t0), false), 2 * day);
+        assert_eq!(
+            w,
+            Waiting::ForService {
+                since: t0,
+                due: t0 + 2 * day
+            }
+        );
+        assert!(!w.overdue(t0 + day));
+        assert!(w.overdue(t0 + 3 * day));
+        assert_eq!(
+            Waiting::of(&summary(Some(Side::Counselor), Some(t0), false), day),
+            Waiting::ForClient { since: t0 }
+        );
+        assert_eq!(
+            Waiting::of(&summary(Some(Side::Client), Some(t0), true), day),
+            Waiting::Nobody,
+            "a thread marked as needing no answer waits for nobody"
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! Threads, messages, read receipts and live events on PostgreSQL.
+
+use super::{PgStore, append_audit_rows, fail, id, opt_id};
+use domain::audit::NewAuditEvent;
+use domain::ids::{ClientId, ThreadId, UserId};
+use domain::plan::Side;
+use domain::ports::{
+    LiveEvent, MessageRow, NewMessage, NewThread, PortError, PortResult, StoredLiveEvent,
+    ThreadRecord, ThreadSummary,
+};
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+fn side(s: &str) -> PortResult<Side> {
+    match s {
+        "client" => Ok(Side::Client),
+        "counselor" => Ok(Side::Counselor),
+        other => Err(PortError::Failure(format!("unknown side {other}"))),
+    }
+}
+
+const SUMMARY: &str = "SELECT t.id, t.client_id, t.subject, t.about, t.created_at, t.last_message_at,
+        t.last_author_side, t.no_answer_needed, t.messages,
+        (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.author_side = 'counselor' AND m.read_at IS NULL) AS unread_for_client,
+        (SELECT COUNT(*) FROM messages m WHERE m.thread_id = t.id AND m.author_side = 'client' AND m.read_at IS NULL) AS unread_for_counselor
+    FROM threads t";
+
+fn summary(r: &sqlx::postgres::PgRow) -> PortResult<ThreadSummary> {
+    Ok(ThreadSummary {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+        subject: r.get("subject"),
+        about: opt_id(r.get::<Option<Uuid>, _>("about"))?,
+        created_at: r.get("created_at"),
+        last_message_at: r.get("last_message_at"),
+        last_author_side: r
+            .get::<Option<String>, _>("last_author_side")
+            .as_deref()
+            .map(side)
+            .transpose()?,
+        no_answer_needed: r.get("no_answer_needed"),
+        messages: r.get("messages"),
+        unread_for_client: r.get("unread_for_client"),
+        unread_for_counselor: r.get("unread_for_counselor"),
+    })
+}
+
+async fn insert_message(conn: &mut PgConnection, m: &NewMessage) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, thread_id, client_id, author_id, author_side, body, sent_at, read_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+    )
+    .bind(m.id.as_uuid())
+    .bind(m.thread_id.as_uuid())
+    .bind(m.client_id.as_uuid())
+    .bind(m.author_id.as_uuid())
+    .bind(m.author_side.as_str())
+    .bind(&m.body)
+    .bind(m.sent_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    // A new message from the client needs an answer again, whatever was marked before.
+    let done = sqlx::query(
+        "UPDATE threads SET last_message_at = $1, last_author_side = $2, messages = messages + 1,
+                no_answer_needed = CASE WHEN $3::text = 'client' THEN FALSE ELSE no_answer_needed END
+         WHERE id = $4 AND client_id = $5",
+    )
+    .bind(m.sent_at)
+    .bind(m.author_side.as_str())
+    .bind(m.author_side.as_str())
+    .bind(m.thread_id.as_uuid())
+    .bind(m.client_id.as_uuid())
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    if done.rows_affected() != 1 {
+        return Err(PortError::Failure(
+            "message for a thread of another client".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn insert_events(
+    conn: &mut PgConnection,
+    events: &[LiveEvent],
+    at: OffsetDateTime,
+) -> PortResult<()> {
+    for e in events {
+        sqlx::query("INSERT INTO live_events (recipient, kind, at) VALUES ($1, $2, $3)")
+            .bind(e.recipient.as_uuid())
+            .bind(&e.kind)
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+impl PgStore {
+    pub(crate) async fn conv_client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
+        let row: Option<Option<Uuid>> =
+            sqlx::query_scalar("SELECT user_id FROM clients WHERE id = $1")
+                .bind(client.as_uuid())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(fail)?;
+        opt_id(row.flatten())
+    }
+
+    pub(crate) async fn conv_create_thread(
+        &self,
+        t: NewThread,
+        first: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO threads (id, client_id, subject, about, created_at, last_message_at, last_author_side, no_answer_needed, messages)
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, FALSE, 0)",
+        )
+        .bind(t.id.as_uuid())
+        .bind(t.client_id.as_uuid())
+        .bind(&t.subject)
+        .bind(t.about.map(|a| a.as_uuid()))
+        .bind(t.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        insert_message(&mut tx, &first).await?;
+        insert_events(&mut tx, &events, first.sent_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn conv_add_message(
+        &self,
+        m: NewMessage,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        insert_message(&mut tx, &m).await?;
+        insert_events(&mut tx, &events, m.sent_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn conv_thread_summary(
+        &self,
+        thread: ThreadId,
+    ) -> PortResult<Option<ThreadSummary>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE t.id = $1")))
+            .bind(thread.as_uuid())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(fail)?
+            .as_ref()
+            .map(summary)
+            .transpose()
+    }
+
+    pub(crate) async fn conv_list_threads(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<ThreadSummary>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SUMMARY} WHERE t.client_id = $1 ORDER BY t.last_message_at DESC, t.id DESC LIMIT 500"
+        )))
+        .bind(client.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(summary)
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(rows)
+    }
+
+    pub(crate) async fn conv_read_thread(
+        &self,
+        thread: ThreadId,
+        client: ClientId,
+        reader: Option<Side>,
+        now: OffsetDateTime,
+        audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<Option<ThreadRecord>> {
+        let writes = audit.is_some() || reader.is_some();
+        let mut tx = if writes {
+            self.write().await?
+        } else {
+            self.pool().begin().await.map_err(fail)?
+        };
+        let Some(s) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SUMMARY} WHERE t.id = $1 AND t.client_id = $2"
+        )))
+        .bind(thread.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(summary)
+        .transpose()?
+        else {
+            return Ok(None);
+        };
+        if let Some(reader) = reader {
+            let marked = sqlx::query(
+                "UPDATE messages SET read_at = $1 WHERE thread_id = $2 AND author_side = $3 AND read_at IS NULL",
+            )
+            .bind(now)
+            .bind(thread.as_uuid())
+            .bind(reader.other().as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+            if marked.rows_affected() > 0 {
+                insert_events(&mut tx, &events, now).await?;
+            }
+        }
+        let messages = sqlx::query(
+            "SELECT m.id, m.author_id, u.display_name, m.author_side, m.body, m.sent_at, m.read_at
+             FROM messages m JOIN users u ON u.id = m.author_id
+             WHERE m.thread_id = $1 ORDER BY m.sent_at, m.id",
+        )
+        .bind(thread.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(MessageRow {
+                id: id(&r.get::<Uuid, _>("id"))?,
+                author_id: id(&r.get::<Uuid, _>("author_id"))?,
+                author_name: r.get("display_name"),
+                author_side: side(&r.get::<String, _>("author_side"))?,
+                body: r.get("body"),
+                sent_at: r.get("sent_at"),
+                read_at: r.get("read_at"),
+            })
+        })
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(ThreadRecord {
+            summary: s,
+            messages,
+        }))
+    }
+
+    pub(crate) async fn conv_set_no_answer_needed(
+        &self,
+        thread: ThreadId,
+        flag: bool,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE threads SET no_answer_needed = $1 WHERE id = $2")
+            .bind(flag)
+            .bind(thread.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn conv_live_events_after(
+        &self,
+        recipient: UserId,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<StoredLiveEvent>> {
+        sqlx::query(
+            "SELECT seq, kind, at FROM live_events WHERE recipient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(recipient.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(StoredLiveEvent {
+                seq: r.get("seq"),
+                kind: r.get("kind"),
+                at: r.get("at"),
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn conv_last_live_event(&self, recipient: UserId) -> PortResult<i64> {
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM live_events WHERE recipient = $1")
+                .bind(recipient.as_uuid())
+                .fetch_one(self.pool())
+                .await
+                .map_err(fail)?;
+        Ok(seq.unwrap_or(0))
+    }
+}

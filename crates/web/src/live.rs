@@ -1,0 +1,143 @@
+//! Live updates for open pages: a hub that wakes the Server-Sent-Events streams of a user when
+//! a live event for them has been stored, and the `/events` stream itself.
+//!
+//! The events live in the database (`live_events`, written in the same transaction as the
+//! change), so the stream only needs a wake-up: it then reads what is new after the last id it
+//! sent. A page that reconnects sends `Last-Event-ID` and gets everything it missed. With
+//! several instances (PostgreSQL), the wake-up travels by LISTEN/NOTIFY (`Relay`); with one
+//! instance it stays in this process.
+
+use crate::AppState;
+use crate::context::PageCtx;
+use async_trait::async_trait;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use domain::ids::UserId;
+use domain::ports::{LiveEvent, Notifier, PortResult, Store};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// Wake-ups carry only the recipient; the stream reads the events from the store.
+#[derive(Clone)]
+pub struct LiveHub {
+    tx: broadcast::Sender<UserId>,
+}
+
+impl Default for LiveHub {
+    fn default() -> Self {
+        // Lagging receivers lose wake-ups, not events: they re-read from the store.
+        let (tx, _) = broadcast::channel(1024);
+        Self { tx }
+    }
+}
+
+impl LiveHub {
+    pub fn subscribe(&self) -> broadcast::Receiver<UserId> {
+        self.tx.subscribe()
+    }
+    /// Wakes the streams of `recipient` in this process.
+    pub fn wake(&self, recipient: UserId) {
+        // No receivers is not an error: nobody has a page open.
+        let _ = self.tx.send(recipient);
+    }
+    /// Open streams in this process (for `/metrics` and the benchmark).
+    pub fn streams(&self) -> usize {
+        self.tx.receiver_count()
+    }
+}
+
+#[async_trait]
+impl Notifier for LiveHub {
+    async fn publish(&self, event: LiveEvent) -> PortResult<()> {
+        self.wake(event.recipient);
+        Ok(())
+    }
+}
+
+/// Events read per wake-up; more follow on the next round.
+const BATCH: i64 = 100;
+
+struct Stream {
+    store: Arc<dyn Store>,
+    rx: broadcast::Receiver<UserId>,
+    user: UserId,
+    last: i64,
+    pending: std::collections::VecDeque<Event>,
+}
+
+async fn next(mut s: Stream) -> Option<(Result<Event, Infallible>, Stream)> {
+    loop {
+        if let Some(e) = s.pending.pop_front() {
+            return Some((Ok(e), s));
+        }
+        match s.store.live_events_after(s.user, s.last, BATCH).await {
+            Ok(events) if !events.is_empty() => {
+                for e in events {
+                    s.last = e.seq;
+                    s.pending.push_back(
+                        Event::default()
+                            .id(e.seq.to_string())
+                            .event(e.kind.clone())
+                            .data(e.kind),
+                    );
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "live events unreadable; the page will reconnect");
+                return None;
+            }
+        }
+        // Nothing new: wait for a wake-up for this user.
+        loop {
+            match s.rx.recv().await {
+                Ok(u) if u == s.user => break,
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+/// `GET /events`: the signed-in person's live events as Server-Sent Events. Carries no
+/// content, only what kind of thing happened; the page fetches what it may see.
+pub async fn events(State(state): State<AppState>, ctx: PageCtx, headers: HeaderMap) -> Response {
+    let Some(actor) = ctx.actor else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Subscribe before reading, so nothing stored in between is missed.
+    let rx = state.live.subscribe();
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let last = match resume {
+        Some(n) => n,
+        None => match state.store.last_live_event(actor.user_id).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "live events unreadable");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+    };
+    let stream = futures_util::stream::unfold(
+        Stream {
+            store: state.store.clone(),
+            rx,
+            user: actor.user_id,
+            last,
+            pending: Default::default(),
+        },
+        next,
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
+}

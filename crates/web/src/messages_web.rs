@@ -1,0 +1,485 @@
+//! Conversation pages: the client's threads, one thread with its messages, and the fragment
+//! the thread page reloads when a live event arrives (htmx SSE extension). Without JavaScript
+//! the pages work by reloading.
+
+use crate::AppState;
+use crate::context::PageCtx;
+use crate::pages::{ReasonPage, domain_error, error_page, render};
+use crate::plan_web::Errors;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::DomainError;
+use domain::clients::Ctx;
+use domain::conversation::{self, DEFAULT_RESPONSE_TIME, Waiting};
+use domain::ids::{ClientId, ThreadId};
+use domain::plan::Side;
+use domain::ports::{MessageRow, ThreadSummary};
+use domain::roles::Actor;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
+    Ctx {
+        store: state.store.as_ref(),
+        clock: state.clock.as_ref(),
+        notifier: state.live.as_ref(),
+        request_id: page.request_id,
+    }
+}
+
+fn when(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), Response> {
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+    let client = id
+        .parse()
+        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+    Ok((actor, client))
+}
+
+/// Who a thread waits for, in words for `viewer`.
+fn waiting_text(
+    ctx: &PageCtx,
+    t: &ThreadSummary,
+    is_client: bool,
+    now: OffsetDateTime,
+) -> (String, bool) {
+    let w = Waiting::of(t, DEFAULT_RESPONSE_TIME);
+    let overdue = w.overdue(now);
+    let text = match w {
+        Waiting::Nobody => ctx.tr.get("thread-waiting-nobody"),
+        Waiting::ForService { since, due } if is_client => ctx.tr.args(
+            "thread-answer-expected",
+            &[("since", when(since)), ("due", when(due))],
+        ),
+        Waiting::ForService { since, .. } if overdue => {
+            ctx.tr.arg("thread-overdue-since", "since", when(since))
+        }
+        Waiting::ForService { since, .. } => {
+            ctx.tr.arg("thread-waits-for-service", "since", when(since))
+        }
+        Waiting::ForClient { since } if is_client => {
+            ctx.tr.arg("thread-your-turn", "since", when(since))
+        }
+        Waiting::ForClient { since } => ctx.tr.arg("thread-waits-for-client", "since", when(since)),
+    };
+    (text, overdue)
+}
+
+pub struct ThreadLine {
+    pub id: String,
+    pub subject: String,
+    pub waiting: String,
+    pub overdue: bool,
+    pub unread: i64,
+    pub last: String,
+}
+
+#[derive(Template)]
+#[template(path = "threads.html")]
+pub struct ThreadsPage {
+    pub ctx: PageCtx,
+    pub cid: String,
+    pub home: String,
+    pub is_client: bool,
+    pub may_write: bool,
+    pub threads: Vec<ThreadLine>,
+    pub subject: String,
+    pub body: String,
+    pub errors: Errors,
+}
+
+fn home_for(actor: &Actor, client: ClientId) -> String {
+    if actor.own_client == Some(client) {
+        "/me".to_string()
+    } else {
+        format!("/clients/{client}")
+    }
+}
+
+async fn threads_view(
+    state: &AppState,
+    ctx: PageCtx,
+    actor: &Actor,
+    client: ClientId,
+    form: (String, String),
+    errors: Errors,
+) -> Response {
+    let list = match conversation::threads(ctx_of(state, &ctx), actor, client, None).await {
+        Ok(l) => l,
+        Err(DomainError::ReasonRequired) => {
+            return render(
+                StatusCode::OK,
+                &ReasonPage {
+                    ctx,
+                    client_id: client.to_string(),
+                    reason: String::new(),
+                    error: None,
+                },
+            );
+        }
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let is_client = actor.own_client == Some(client);
+    let now = state.clock.now();
+    let mut threads: Vec<(bool, ThreadLine)> = list
+        .iter()
+        .map(|t| {
+            let (waiting, overdue) = waiting_text(&ctx, t, is_client, now);
+            (
+                overdue,
+                ThreadLine {
+                    id: t.id.to_string(),
+                    subject: t.subject.clone(),
+                    waiting,
+                    overdue,
+                    unread: if is_client {
+                        t.unread_for_client
+                    } else {
+                        t.unread_for_counselor
+                    },
+                    last: t.last_message_at.map(when).unwrap_or_default(),
+                },
+            )
+        })
+        .collect();
+    // Staff see overdue threads first.
+    if !is_client {
+        threads.sort_by_key(|(overdue, _)| !*overdue);
+    }
+    let may_write = is_client
+        || domain::policy::authorize(
+            actor,
+            domain::policy::Action::ChangeClientCase,
+            domain::policy::Resource::Client(&match state.store.client_scope(client).await {
+                Ok(Some(s)) => s,
+                _ => return error_page(ctx, StatusCode::NOT_FOUND),
+            }),
+        )
+        .is_ok();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ThreadsPage {
+        cid: client.to_string(),
+        home: home_for(actor, client),
+        is_client,
+        may_write,
+        threads: threads.into_iter().map(|(_, t)| t).collect(),
+        subject: form.0,
+        body: form.1,
+        errors,
+        ctx,
+    };
+    render(status, &page)
+}
+
+pub async fn threads(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    threads_view(
+        &state,
+        ctx,
+        &actor,
+        client,
+        Default::default(),
+        Errors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewThreadForm {
+    subject: String,
+    body: String,
+}
+
+pub async fn thread_start(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<NewThreadForm>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    match conversation::start_thread(
+        ctx_of(&state, &ctx),
+        &actor,
+        client,
+        &f.subject,
+        &f.body,
+        None,
+    )
+    .await
+    {
+        Ok(t) => Redirect::to(&format!("/clients/{client}/messages/{t}#latest")).into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = Errors::of(&ctx, &e);
+            threads_view(&state, ctx, &actor, client, (f.subject, f.body), errors).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+pub struct MessageLine {
+    pub mine: bool,
+    pub author: String,
+    pub body: String,
+    pub sent: String,
+    pub read: String,
+}
+
+#[derive(Template)]
+#[template(path = "thread.html")]
+pub struct ThreadPage {
+    pub ctx: PageCtx,
+    pub cid: String,
+    pub tid: String,
+    pub subject: String,
+    /// The rendered [`MessagesFragment`] (escaped by its own template).
+    pub list_html: String,
+    pub may_write: bool,
+    pub is_counselor: bool,
+    pub no_answer_needed: bool,
+    pub body: String,
+    pub errors: Errors,
+}
+
+/// The part of the thread page that live events reload.
+#[derive(Template)]
+#[template(path = "_messages.html")]
+pub struct MessagesFragment {
+    pub ctx: PageCtx,
+    pub cid: String,
+    pub tid: String,
+    pub waiting: String,
+    pub overdue: bool,
+    pub messages: Vec<MessageLine>,
+}
+
+fn message_lines(ctx: &PageCtx, actor: &Actor, messages: &[MessageRow]) -> Vec<MessageLine> {
+    messages
+        .iter()
+        .map(|m| MessageLine {
+            mine: m.author_id == actor.user_id,
+            author: m.author_name.clone(),
+            body: m.body.clone(),
+            sent: when(m.sent_at),
+            read: m
+                .read_at
+                .map(|r| ctx.tr.arg("message-read-at", "when", when(r)))
+                .unwrap_or_else(|| ctx.tr.get("message-not-read")),
+        })
+        .collect()
+}
+
+async fn fragment(
+    state: &AppState,
+    ctx: &PageCtx,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+) -> Result<(MessagesFragment, Option<Side>, bool, String), DomainError> {
+    let (record, side) =
+        conversation::open_thread(ctx_of(state, ctx), actor, client, thread, None).await?;
+    let is_client = side == Some(Side::Client);
+    let (waiting, overdue) = waiting_text(ctx, &record.summary, is_client, state.clock.now());
+    Ok((
+        MessagesFragment {
+            ctx: ctx.clone(),
+            cid: client.to_string(),
+            tid: thread.to_string(),
+            waiting,
+            overdue,
+            messages: message_lines(ctx, actor, &record.messages),
+        },
+        side,
+        record.summary.no_answer_needed,
+        record.summary.subject,
+    ))
+}
+
+async fn thread_view(
+    state: &AppState,
+    ctx: PageCtx,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+    body: String,
+    errors: Errors,
+) -> Response {
+    let (list, side, no_answer_needed, subject) =
+        match fragment(state, &ctx, actor, client, thread).await {
+            Ok(f) => f,
+            Err(DomainError::ReasonRequired) => {
+                return render(
+                    StatusCode::OK,
+                    &ReasonPage {
+                        ctx,
+                        client_id: client.to_string(),
+                        reason: String::new(),
+                        error: None,
+                    },
+                );
+            }
+            Err(e) => return domain_error(ctx, &e),
+        };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let list_html = match list.render() {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "template rendering failed");
+            return error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    };
+    let page = ThreadPage {
+        cid: client.to_string(),
+        tid: thread.to_string(),
+        subject,
+        list_html,
+        may_write: side.is_some(),
+        is_counselor: side == Some(Side::Counselor),
+        no_answer_needed,
+        body,
+        errors,
+        ctx,
+    };
+    render(status, &page)
+}
+
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+fn parse_thread(ctx: &PageCtx, raw: &str) -> Result<ThreadId, Response> {
+    raw.parse()
+        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
+}
+
+pub async fn thread(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, t)): Path<(String, String)>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let thread = match parse_thread(&ctx, &t) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    thread_view(
+        &state,
+        ctx,
+        &actor,
+        client,
+        thread,
+        String::new(),
+        Errors::default(),
+    )
+    .await
+}
+
+/// The messages only (what the live update swaps in).
+pub async fn thread_messages(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, t)): Path<(String, String)>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let thread = match parse_thread(&ctx, &t) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match fragment(&state, &ctx, &actor, client, thread).await {
+        Ok((f, ..)) => render(StatusCode::OK, &f),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReplyForm {
+    body: String,
+    no_answer_needed: String,
+}
+
+pub async fn thread_reply(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, t)): Path<(String, String)>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let thread = match parse_thread(&ctx, &t) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match conversation::send_message(ctx_of(&state, &ctx), &actor, client, thread, &f.body).await {
+        Ok(_) => {
+            Redirect::to(&format!("/clients/{client}/messages/{thread}#latest")).into_response()
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = Errors::of(&ctx, &e);
+            thread_view(&state, ctx, &actor, client, thread, f.body, errors).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+pub async fn thread_no_answer(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, t)): Path<(String, String)>,
+    Form(f): Form<ReplyForm>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let thread = match parse_thread(&ctx, &t) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let flag = f.no_answer_needed == "on" || f.no_answer_needed == "true";
+    match conversation::set_no_answer_needed(ctx_of(&state, &ctx), &actor, client, thread, flag)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/clients/{client}/messages/{thread}")).into_response(),
+        Err(e) => domain_error(ctx, &e),
+    }
+}

@@ -1,0 +1,84 @@
+// Conversation as the two people meet it, in two browser contexts: a message sent by one
+// appears on the other's open page without a reload (Server-Sent Events), the thread says who
+// waits for whom, and opening it is a read receipt the writer sees live. axe on every page.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DEMO, startServer, launchBrowser, newContext, login, pathOf, expectNoAxeViolations, screenshot,
+} from './helpers.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer('messages');
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function submit(page, button) {
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    button.click(),
+  ]);
+  await page.waitForLoadState('load');
+}
+
+test('a message appears on the other person\'s open page without a reload', { timeout: 300_000 }, async () => {
+  const contexts = [];
+  const open = async () => {
+    const c = await newContext(browser, server, { locale: 'en-GB' });
+    contexts.push(c);
+    return c.newPage();
+  };
+  try {
+    const client = await open();
+    await login(client, DEMO.client.username, '/me');
+    await client.getByRole('link', { name: 'Messages', exact: true }).click();
+    await client.waitForLoadState('load');
+    await expectNoAxeViolations(client, 'client: messages');
+    await client.locator('#subject').fill('Moving our meeting');
+    await client.locator('#body').fill('Can we meet on Friday instead?');
+    await submit(client, client.getByRole('button', { name: 'Send' }));
+    const threadPath = pathOf(client);
+    assert.match(threadPath, /^\/clients\/[^/]+\/messages\/[^/]+$/);
+    assert.match(await client.locator('main').innerText(), /You can expect an answer by/);
+    assert.match(await client.locator('#messages').innerText(), /Not read yet/);
+    await expectNoAxeViolations(client, 'client: thread');
+
+    // The counselor opens the thread: the client's page shows it as read, live.
+    const counselor = await open();
+    await login(counselor, DEMO.counselor.username, '/caseload');
+    await counselor.goto(threadPath.split('/messages/')[0] + '/messages');
+    assert.match(await counselor.locator('main').innerText(), /Waiting for an answer from the service since/);
+    await expectNoAxeViolations(counselor, 'counselor: messages');
+    await counselor.goto(threadPath);
+    await counselor.locator('#messages').getByText('Can we meet on Friday instead?').waitFor();
+    await client.locator('#messages').getByText(/Read \d{4}-/).waitFor({ timeout: 15_000 });
+
+    // The counselor answers; it appears on the client's open page without a reload.
+    const clientUrlBefore = client.url();
+    let reloaded = false;
+    client.on('framenavigated', (f) => { if (f === client.mainFrame()) reloaded = true; });
+    await counselor.locator('#body').fill('Friday at ten works. See you then.');
+    await submit(counselor, counselor.getByRole('button', { name: 'Send' }));
+    await client.locator('#messages').getByText('Friday at ten works. See you then.').waitFor({ timeout: 15_000 });
+    assert.equal(reloaded, false, 'the client\'s page was not reloaded');
+    assert.equal(client.url(), clientUrlBefore);
+    assert.match(await client.locator('#messages').innerText(), /You can answer when it suits you/);
+    await expectNoAxeViolations(client, 'client: thread after a live update');
+    await expectNoAxeViolations(counselor, 'counselor: thread');
+  } catch (e) {
+    for (const [i, c] of contexts.entries()) {
+      for (const p of c.pages()) await screenshot(p, `messages-failure-${i}`);
+    }
+    throw e;
+  } finally {
+    for (const c of contexts) await c.close();
+  }
+});
