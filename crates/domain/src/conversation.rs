@@ -139,6 +139,7 @@ pub async fn start_thread(
         .map(|r| LiveEvent {
             recipient: r,
             kind: "message".into(),
+            about: Some(thread.to_string()),
         })
         .collect();
     ctx.store
@@ -192,6 +193,7 @@ pub async fn send_message(
         .map(|r| LiveEvent {
             recipient: r,
             kind: "message".into(),
+            about: Some(thread.to_string()),
         })
         .collect();
     ctx.store
@@ -267,6 +269,7 @@ pub async fn open_thread(
             .map(|r| LiveEvent {
                 recipient: r,
                 kind: "read".into(),
+                about: Some(thread.to_string()),
             })
             .collect(),
         None => vec![],

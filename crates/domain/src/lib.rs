@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod ids;
 pub mod org;
+pub mod oslo;
 pub mod password;
 pub mod plan;
 pub mod policy;

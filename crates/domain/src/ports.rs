@@ -59,6 +59,9 @@ pub trait PasswordHasher: Send + Sync {
 pub struct LiveEvent {
     pub recipient: UserId,
     pub kind: String,
+    /// What it is about (a thread id, a meeting id, ...), for throttling notices per thing.
+    /// Never content.
+    pub about: Option<String>,
 }
 
 /// Delivers live events to open pages (in-process broadcast with SQLite; LISTEN/NOTIFY with
@@ -520,6 +523,7 @@ pub struct ThreadRecord {
 pub struct StoredLiveEvent {
     pub seq: i64,
     pub kind: String,
+    pub about: Option<String>,
     pub at: OffsetDateTime,
 }
 

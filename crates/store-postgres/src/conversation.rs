@@ -89,9 +89,10 @@ async fn insert_events(
     at: OffsetDateTime,
 ) -> PortResult<()> {
     for e in events {
-        sqlx::query("INSERT INTO live_events (recipient, kind, at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO live_events (recipient, kind, about, at) VALUES ($1, $2, $3, $4)")
             .bind(e.recipient.as_uuid())
             .bind(&e.kind)
+            .bind(&e.about)
             .bind(at)
             .execute(&mut *conn)
             .await
@@ -289,7 +290,7 @@ impl PgStore {
         limit: i64,
     ) -> PortResult<Vec<StoredLiveEvent>> {
         sqlx::query(
-            "SELECT seq, kind, at FROM live_events WHERE recipient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+            "SELECT seq, kind, about, at FROM live_events WHERE recipient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(recipient.as_uuid())
         .bind(after)
@@ -302,6 +303,7 @@ impl PgStore {
             Ok(StoredLiveEvent {
                 seq: r.get("seq"),
                 kind: r.get("kind"),
+                about: r.get("about"),
                 at: r.get("at"),
             })
         })

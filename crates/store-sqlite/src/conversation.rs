@@ -91,9 +91,10 @@ async fn insert_events(
     at: OffsetDateTime,
 ) -> PortResult<()> {
     for e in events {
-        sqlx::query("INSERT INTO live_events (recipient, kind, at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO live_events (recipient, kind, about, at) VALUES (?, ?, ?, ?)")
             .bind(e.recipient.to_string())
             .bind(&e.kind)
+            .bind(&e.about)
             .bind(ts(at))
             .execute(&mut *conn)
             .await
@@ -294,7 +295,7 @@ impl SqliteStore {
         limit: i64,
     ) -> PortResult<Vec<StoredLiveEvent>> {
         sqlx::query(
-            "SELECT seq, kind, at FROM live_events WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, kind, about, at FROM live_events WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(recipient.to_string())
         .bind(after)
@@ -307,6 +308,7 @@ impl SqliteStore {
             Ok(StoredLiveEvent {
                 seq: r.get("seq"),
                 kind: r.get("kind"),
+                about: r.get("about"),
                 at: from_ts(r.get("at"))?,
             })
         })

@@ -1032,6 +1032,7 @@ pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
         vec![LiveEvent {
             recipient: f.counselor_a,
             kind: "message".into(),
+            about: Some(thread.to_string()),
         }]
     };
     let audit = || {
@@ -1111,6 +1112,7 @@ pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
         vec![LiveEvent {
             recipient: client_user_id,
             kind: "read".into(),
+            about: Some(thread.to_string()),
         }]
     };
     let read_at = t0() + Duration::minutes(5);
@@ -1158,6 +1160,11 @@ pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
     let events = store.live_events_after(f.counselor_a, 0, 10).await.unwrap();
     assert_eq!(events.len(), 2);
     assert!(events[0].seq < events[1].seq);
+    assert_eq!(
+        events[0].about,
+        Some(thread.to_string()),
+        "what the event is about"
+    );
     assert_eq!(
         store
             .live_events_after(f.counselor_a, events[0].seq, 10)
