@@ -73,6 +73,27 @@ test('a message appears on the other person\'s open page without a reload', { ti
     assert.match(await client.locator('#messages').innerText(), /You can answer when it suits you/);
     await expectNoAxeViolations(client, 'client: thread after a live update');
     await expectNoAxeViolations(counselor, 'counselor: thread');
+
+    // An attachment round-trips: the client sends a PDF, the counselor downloads the same bytes.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await client.locator('#body').fill('Here is the letter from the landlord.');
+    await client.locator('#attachment').setInputFiles({ name: 'letter.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await submit(client, client.getByRole('button', { name: 'Send' }));
+    const link = counselor.locator('#messages a', { hasText: 'letter.pdf' });
+    await link.waitFor({ timeout: 15_000 });
+    const download = await counselor.context().request.get(await link.getAttribute('href'));
+    assert.equal(download.status(), 200);
+    assert.equal(download.headers()['content-type'], 'application/pdf');
+    assert.match(download.headers()['content-disposition'], /^attachment;/);
+    assert.deepEqual(Buffer.from(await download.body()), pdf, 'the same bytes come back');
+
+    // A disguised file is refused with a message, and the text is kept.
+    await client.locator('#body').fill('And my ID card.');
+    await client.locator('#attachment').setInputFiles({ name: 'id.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00 not a pdf') });
+    await submit(client, client.getByRole('button', { name: 'Send' }));
+    assert.match(await client.locator('[role="alert"]').innerText(), /Only PDF, PNG and JPEG files/);
+    assert.equal(await client.locator('#body').inputValue(), 'And my ID card.');
+    await expectNoAxeViolations(client, 'client: refused attachment');
   } catch (e) {
     for (const [i, c] of contexts.entries()) {
       for (const p of c.pages()) await screenshot(p, `messages-failure-${i}`);

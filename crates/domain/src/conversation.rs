@@ -10,10 +10,12 @@
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::clients::Ctx;
-use crate::ids::{AuditId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
+use crate::ids::{AttachmentId, AuditId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
 use crate::plan::Side;
 use crate::policy::{Action, Permit, Resource, authorize};
-use crate::ports::{LiveEvent, NewMessage, NewThread, ThreadRecord, ThreadSummary};
+use crate::ports::{
+    AttachmentFile, LiveEvent, NewAttachment, NewMessage, NewThread, ThreadRecord, ThreadSummary,
+};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, clean_text};
 use time::{Duration, OffsetDateTime};
@@ -113,6 +115,35 @@ fn parse_body(raw: &str) -> Result<String, FieldError> {
     clean_text(raw, BODY_MAX, true)
 }
 
+/// A file as uploaded, before any check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Most files on one message.
+pub const MAX_FILES: usize = 3;
+
+/// Checks every upload (see [`crate::attachments::inspect`]); any refusal refuses them all.
+fn check_files(files: &[Upload]) -> Result<Vec<NewAttachment>, FieldError> {
+    if files.len() > MAX_FILES {
+        return Err(FieldError::AttachmentTooLarge);
+    }
+    files
+        .iter()
+        .map(|f| {
+            let clean = crate::attachments::inspect(&f.name, &f.bytes)?;
+            Ok(NewAttachment {
+                id: AttachmentId::new(),
+                name: clean.name,
+                content_type: clean.kind.content_type().to_string(),
+                bytes: clean.bytes,
+            })
+        })
+        .collect()
+}
+
 /// Starts a thread with its first message.
 pub async fn start_thread(
     ctx: Ctx<'_>,
@@ -121,6 +152,7 @@ pub async fn start_thread(
     subject: &str,
     body: &str,
     about: Option<PlanItemId>,
+    files: &[Upload],
 ) -> Result<ThreadId, DomainError> {
     let scope = scope(ctx, client).await?;
     let (permit, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
@@ -128,7 +160,8 @@ pub async fn start_thread(
     let mut errors = vec![];
     let subject = clean_text(subject, SUBJECT_MAX, false).map_err(|e| errors.push(("subject", e)));
     let body = parse_body(body).map_err(|e| errors.push(("body", e)));
-    let (Ok(subject), Ok(body)) = (subject, body) else {
+    let attachments = check_files(files).map_err(|e| errors.push(("attachment", e)));
+    let (Ok(subject), Ok(body), Ok(attachments)) = (subject, body, attachments) else {
         return Err(DomainError::Invalid(errors));
     };
     let now = ctx.clock.now();
@@ -159,6 +192,7 @@ pub async fn start_thread(
                 author_side: side,
                 body,
                 sent_at: now,
+                attachments,
             },
             audit(ctx, actor, &permit, client, AuditAction::Created, None),
             events.clone(),
@@ -175,11 +209,17 @@ pub async fn send_message(
     client: ClientId,
     thread: ThreadId,
     body: &str,
+    files: &[Upload],
 ) -> Result<MessageId, DomainError> {
     let scope = scope(ctx, client).await?;
     let (permit, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
     let side = side.ok_or(DomainError::NotFound)?;
-    let body = parse_body(body).map_err(|e| DomainError::invalid("body", e))?;
+    let mut errors = vec![];
+    let body = parse_body(body).map_err(|e| errors.push(("body", e)));
+    let attachments = check_files(files).map_err(|e| errors.push(("attachment", e)));
+    let (Ok(body), Ok(attachments)) = (body, attachments) else {
+        return Err(DomainError::Invalid(errors));
+    };
     let existing = ctx
         .store
         .thread_summary(thread)
@@ -206,6 +246,7 @@ pub async fn send_message(
                 author_side: side,
                 body,
                 sent_at: ctx.clock.now(),
+                attachments,
             },
             audit(ctx, actor, &permit, client, AuditAction::Created, None),
             events.clone(),
@@ -320,6 +361,28 @@ pub async fn set_no_answer_needed(
         )
         .await?;
     Ok(())
+}
+
+/// An attachment for download (staff downloads are audited like any view).
+pub async fn attachment(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    id: AttachmentId,
+) -> Result<AttachmentFile, DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
+    if permit.reason_required {
+        // Opening a protected client's files needs the case opened with a reason first.
+        return Err(DomainError::ReasonRequired);
+    }
+    let audit = permit
+        .audited
+        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, None));
+    ctx.store
+        .attachment(id, client, audit)
+        .await?
+        .ok_or(DomainError::NotFound)
 }
 
 #[cfg(test)]

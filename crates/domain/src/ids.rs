@@ -98,3 +98,7 @@ id_type!(
     /// One message in a thread.
     MessageId
 );
+id_type!(
+    /// A file attached to a message.
+    AttachmentId
+);

@@ -7,8 +7,8 @@
 
 use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use crate::ids::{
-    ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId,
-    ThreadId, UserId,
+    AttachmentId, ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId,
+    PlanItemId, TeamId, ThreadId, UserId,
 };
 use crate::plan::Side;
 use crate::policy::{CaseloadScope, ClientScope};
@@ -391,6 +391,13 @@ pub trait Store: Send + Sync {
     ) -> PortResult<Vec<StoredLiveEvent>>;
     /// The sequence number of the recipient's latest live event (0 if none).
     async fn last_live_event(&self, recipient: UserId) -> PortResult<i64>;
+    /// An attachment of `client`, writing `audit` (when given) in the same transaction.
+    async fn attachment(
+        &self,
+        id: AttachmentId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<AttachmentFile>>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns
@@ -480,6 +487,34 @@ pub struct NewMessage {
     pub author_side: Side,
     pub body: String,
     pub sent_at: OffsetDateTime,
+    /// Files that passed `domain::attachments::inspect` (stored in the database, never under
+    /// the web root).
+    pub attachments: Vec<NewAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub id: AttachmentId,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a message shows about an attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub id: AttachmentId,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// An attachment for download, with what the access check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentFile {
+    pub meta: AttachmentMeta,
+    pub client_id: ClientId,
+    pub bytes: Vec<u8>,
 }
 
 /// A thread as listed: enough to tell who waits for whom and what is unread.
@@ -509,6 +544,7 @@ pub struct MessageRow {
     pub sent_at: OffsetDateTime,
     /// When the other party opened the thread after this message arrived.
     pub read_at: Option<OffsetDateTime>,
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

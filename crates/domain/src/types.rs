@@ -38,6 +38,12 @@ pub enum FieldError {
     NumberInvalid,
     #[error("field-must-confirm")]
     MustConfirm,
+    #[error("field-attachment-too-large")]
+    AttachmentTooLarge,
+    #[error("field-attachment-type")]
+    AttachmentType,
+    #[error("field-attachment-name")]
+    AttachmentName,
 }
 
 impl FieldError {
@@ -58,6 +64,9 @@ impl FieldError {
             Self::NotAChoice => "field-not-a-choice",
             Self::NumberInvalid => "field-number-invalid",
             Self::MustConfirm => "field-must-confirm",
+            Self::AttachmentTooLarge => "field-attachment-too-large",
+            Self::AttachmentType => "field-attachment-type",
+            Self::AttachmentName => "field-attachment-name",
         }
     }
 }

@@ -2,11 +2,11 @@
 
 use super::{PgStore, append_audit_rows, fail, id, opt_id};
 use domain::audit::NewAuditEvent;
-use domain::ids::{ClientId, ThreadId, UserId};
+use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    LiveEvent, MessageRow, NewMessage, NewThread, PortError, PortResult, StoredLiveEvent,
-    ThreadRecord, ThreadSummary,
+    AttachmentFile, AttachmentMeta, LiveEvent, MessageRow, NewMessage, NewThread, PortError,
+    PortResult, StoredLiveEvent, ThreadRecord, ThreadSummary,
 };
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
@@ -61,6 +61,23 @@ async fn insert_message(conn: &mut PgConnection, m: &NewMessage) -> PortResult<(
     .execute(&mut *conn)
     .await
     .map_err(fail)?;
+    for a in &m.attachments {
+        sqlx::query(
+            "INSERT INTO attachments (id, message_id, client_id, name, content_type, size, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(a.id.as_uuid())
+        .bind(m.id.as_uuid())
+        .bind(m.client_id.as_uuid())
+        .bind(&a.name)
+        .bind(&a.content_type)
+        .bind(a.bytes.len() as i64)
+        .bind(&a.bytes)
+        .bind(m.sent_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    }
     // A new message from the client needs an answer again, whatever was marked before.
     let done = sqlx::query(
         "UPDATE threads SET last_message_at = $1, last_author_side = $2, messages = messages + 1,
@@ -253,9 +270,31 @@ impl PgStore {
                 body: r.get("body"),
                 sent_at: r.get("sent_at"),
                 read_at: r.get("read_at"),
+                attachments: vec![],
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
+        let mut messages = messages;
+        let files = sqlx::query(
+            "SELECT a.id, a.message_id, a.name, a.content_type, a.size FROM attachments a
+             JOIN messages m ON m.id = a.message_id WHERE m.thread_id = $1 ORDER BY a.id",
+        )
+        .bind(thread.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        for r in &files {
+            let message: MessageId = id(&r.get::<Uuid, _>("message_id"))?;
+            let meta = AttachmentMeta {
+                id: id(&r.get::<Uuid, _>("id"))?,
+                name: r.get("name"),
+                content_type: r.get("content_type"),
+                size: r.get("size"),
+            };
+            if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
+                m.attachments.push(meta);
+            }
+        }
         if let Some(a) = audit {
             append_audit_rows(&mut tx, vec![a]).await?;
         }
@@ -318,5 +357,43 @@ impl PgStore {
                 .await
                 .map_err(fail)?;
         Ok(seq.unwrap_or(0))
+    }
+
+    pub(crate) async fn conv_attachment(
+        &self,
+        attachment: AttachmentId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<AttachmentFile>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let Some(r) = sqlx::query(
+            "SELECT id, client_id, name, content_type, size, data FROM attachments WHERE id = $1 AND client_id = $2",
+        )
+        .bind(attachment.as_uuid())
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let file = AttachmentFile {
+            meta: AttachmentMeta {
+                id: id(&r.get::<Uuid, _>("id"))?,
+                name: r.get("name"),
+                content_type: r.get("content_type"),
+                size: r.get("size"),
+            },
+            client_id: id(&r.get::<Uuid, _>("client_id"))?,
+            bytes: r.get("data"),
+        };
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(file))
     }
 }

@@ -1208,4 +1208,13 @@ impl Store for PgStore {
     async fn last_live_event(&self, recipient: UserId) -> PortResult<i64> {
         self.conv_last_live_event(recipient).await
     }
+
+    async fn attachment(
+        &self,
+        id: domain::ids::AttachmentId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<domain::ports::AttachmentFile>> {
+        self.conv_attachment(id, client, audit).await
+    }
 }

@@ -2,11 +2,11 @@
 
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, opt_id, ts};
 use domain::audit::NewAuditEvent;
-use domain::ids::{ClientId, ThreadId, UserId};
+use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    LiveEvent, MessageRow, NewMessage, NewThread, PortError, PortResult, StoredLiveEvent,
-    ThreadRecord, ThreadSummary,
+    AttachmentFile, AttachmentMeta, LiveEvent, MessageRow, NewMessage, NewThread, PortError,
+    PortResult, StoredLiveEvent, ThreadRecord, ThreadSummary,
 };
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
@@ -63,6 +63,23 @@ async fn insert_message(conn: &mut SqliteConnection, m: &NewMessage) -> PortResu
     .execute(&mut *conn)
     .await
     .map_err(fail)?;
+    for a in &m.attachments {
+        sqlx::query(
+            "INSERT INTO attachments (id, message_id, client_id, name, content_type, size, data, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.id.to_string())
+        .bind(m.id.to_string())
+        .bind(m.client_id.to_string())
+        .bind(&a.name)
+        .bind(&a.content_type)
+        .bind(a.bytes.len() as i64)
+        .bind(&a.bytes)
+        .bind(ts(m.sent_at))
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    }
     // A new message from the client needs an answer again, whatever was marked before.
     let done = sqlx::query(
         "UPDATE threads SET last_message_at = ?, last_author_side = ?, messages = messages + 1,
@@ -258,9 +275,31 @@ impl SqliteStore {
                     .get::<Option<i64>, _>("read_at")
                     .map(from_ts)
                     .transpose()?,
+                attachments: vec![],
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
+        let mut messages = messages;
+        let files = sqlx::query(
+            "SELECT a.id, a.message_id, a.name, a.content_type, a.size FROM attachments a
+             JOIN messages m ON m.id = a.message_id WHERE m.thread_id = ? ORDER BY a.id",
+        )
+        .bind(thread.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        for r in &files {
+            let message: MessageId = id(&r.get::<String, _>("message_id"))?;
+            let meta = AttachmentMeta {
+                id: id(&r.get::<String, _>("id"))?,
+                name: r.get("name"),
+                content_type: r.get("content_type"),
+                size: r.get("size"),
+            };
+            if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
+                m.attachments.push(meta);
+            }
+        }
         if let Some(a) = audit {
             append_audit_rows(&mut tx, vec![a]).await?;
         }
@@ -323,5 +362,43 @@ impl SqliteStore {
                 .await
                 .map_err(fail)?;
         Ok(seq.unwrap_or(0))
+    }
+
+    pub(crate) async fn conv_attachment(
+        &self,
+        attachment: AttachmentId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<AttachmentFile>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let Some(r) = sqlx::query(
+            "SELECT id, client_id, name, content_type, size, data FROM attachments WHERE id = ? AND client_id = ?",
+        )
+        .bind(attachment.to_string())
+        .bind(client.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let file = AttachmentFile {
+            meta: AttachmentMeta {
+                id: id(&r.get::<String, _>("id"))?,
+                name: r.get("name"),
+                content_type: r.get("content_type"),
+                size: r.get("size"),
+            },
+            client_id: id(&r.get::<String, _>("client_id"))?,
+            bytes: r.get("data"),
+        };
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(file))
     }
 }

@@ -4,15 +4,15 @@
 
 use domain::audit::{AuditAction, ChainVerifier, DataKind, NewAuditEvent};
 use domain::ids::{
-    AuditId, ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId,
-    RequestId, TeamId, ThreadId, UserId,
+    AttachmentId, AuditId, ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId,
+    PlanItemId, RequestId, TeamId, ThreadId, UserId,
 };
 use domain::plan::Side;
 use domain::policy::{CaseloadScope, OfficeScope};
 use domain::ports::{
-    FailedLogin, LiveEvent, MeasureRow, NewClient, NewMessage, NewOffice, NewOrganisation,
-    NewPlanHistory, NewTeam, NewThread, NewUser, PlanItemRow, PlanWrite, PortError, STALE,
-    SessionRecord, Store,
+    FailedLogin, LiveEvent, MeasureRow, NewAttachment, NewClient, NewMessage, NewOffice,
+    NewOrganisation, NewPlanHistory, NewTeam, NewThread, NewUser, PlanItemRow, PlanWrite,
+    PortError, STALE, SessionRecord, Store,
 };
 use domain::roles::{Role, RoleGrant};
 use domain::types::{AccessReason, PersonName, UnitName, Username};
@@ -1001,6 +1001,7 @@ fn message(
         author_side: side,
         body: body.into(),
         sent_at: t0() + Duration::minutes(minute),
+        attachments: vec![],
     }
 }
 
@@ -1222,9 +1223,54 @@ pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
             .no_answer_needed
     );
 
+    // An attachment is stored with its message and read back byte for byte, for its client only.
+    let mut with_file = message(
+        thread,
+        client,
+        client_user_id,
+        Side::Client,
+        "The letter",
+        10,
+    );
+    let file = NewAttachment {
+        id: AttachmentId::new(),
+        name: "letter.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4 \x00\xff binary %%EOF".to_vec(),
+    };
+    with_file.attachments = vec![file.clone()];
+    store.add_message(with_file, audit(), vec![]).await.unwrap();
+    let r = store
+        .read_thread(thread, client, None, read_at, None, vec![])
+        .await
+        .unwrap()
+        .unwrap();
+    let meta = &r.messages.last().unwrap().attachments;
+    assert_eq!(meta.len(), 1);
+    assert_eq!(
+        (meta[0].id, meta[0].name.as_str(), meta[0].size),
+        (file.id, "letter.pdf", file.bytes.len() as i64)
+    );
+    let got = store
+        .attachment(file.id, client, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.bytes, file.bytes);
+    assert!(
+        store
+            .attachment(file.id, other, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
     let list = store.list_threads(client, None).await.unwrap();
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0].unread_for_counselor, 1);
+    assert_eq!(
+        list[0].unread_for_counselor, 2,
+        "two client messages since the counselor read"
+    );
     assert!(store.list_threads(other, None).await.unwrap().is_empty());
     verify_chain(store).await.unwrap();
 }

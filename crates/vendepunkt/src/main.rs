@@ -818,6 +818,9 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         NotAChoice => "is not one of the choices",
         NumberInvalid => "is not a valid number",
         MustConfirm => "must be confirmed",
+        AttachmentTooLarge => "is too large",
+        AttachmentType => "is not a PDF, PNG or JPEG file",
+        AttachmentName => "has a file name that is not allowed",
     }
 }
 

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::clients::Ctx;
-use domain::conversation::{self, DEFAULT_RESPONSE_TIME, Waiting};
+use domain::conversation::{self, DEFAULT_RESPONSE_TIME, Upload, Waiting};
 use domain::ids::{ClientId, ThreadId};
 use domain::plan::Side;
 use domain::ports::{MessageRow, ThreadSummary};
@@ -211,43 +211,115 @@ pub async fn threads(
     .await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct NewThreadForm {
-    subject: String,
-    body: String,
+/// A message form: plain (`application/x-www-form-urlencoded`) or with files
+/// (`multipart/form-data`). The CSRF layer has already checked the token in either.
+#[derive(Default)]
+pub struct MessageForm {
+    fields: std::collections::HashMap<String, String>,
+    files: Vec<Upload>,
+}
+
+impl MessageForm {
+    fn text(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+impl axum::extract::FromRequest<AppState> for MessageForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(fields) =
+                Form::<std::collections::HashMap<String, String>>::from_request(req, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+            return Ok(Self {
+                fields,
+                files: vec![],
+            });
+        }
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut out = MessageForm::default();
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|_| StatusCode::BAD_REQUEST.into_response())?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+                    // An empty file input sends an empty part with no name.
+                    if !(file_name.is_empty() && bytes.is_empty()) {
+                        out.files.push(Upload {
+                            name: file_name,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                }
+                None => {
+                    let text = field
+                        .text()
+                        .await
+                        .map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+                    out.fields.insert(name, text);
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 pub async fn thread_start(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-    Form(f): Form<NewThreadForm>,
+    f: MessageForm,
 ) -> Response {
     let (actor, client) = match who(&ctx, &id) {
         Ok(w) => w,
         Err(r) => return r,
     };
+    let (subject, body) = (f.text("subject"), f.text("body"));
     match conversation::start_thread(
         ctx_of(&state, &ctx),
         &actor,
         client,
-        &f.subject,
-        &f.body,
+        &subject,
+        &body,
         None,
+        &f.files,
     )
     .await
     {
         Ok(t) => Redirect::to(&format!("/clients/{client}/messages/{t}#latest")).into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            threads_view(&state, ctx, &actor, client, (f.subject, f.body), errors).await
+            threads_view(&state, ctx, &actor, client, (subject, body), errors).await
         }
         Err(e) => domain_error(ctx, &e),
     }
 }
 
+pub struct FileLine {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+}
+
 pub struct MessageLine {
+    pub files: Vec<FileLine>,
     pub mine: bool,
     pub author: String,
     pub body: String,
@@ -287,6 +359,15 @@ fn message_lines(ctx: &PageCtx, actor: &Actor, messages: &[MessageRow]) -> Vec<M
     messages
         .iter()
         .map(|m| MessageLine {
+            files: m
+                .attachments
+                .iter()
+                .map(|a| FileLine {
+                    id: a.id.to_string(),
+                    name: a.name.clone(),
+                    size: format!("{} kB", (a.size + 1023) / 1024),
+                })
+                .collect(),
             mine: m.author_id == actor.user_id,
             author: m.author_name.clone(),
             body: m.body.clone(),
@@ -431,7 +512,6 @@ pub async fn thread_messages(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ReplyForm {
-    body: String,
     no_answer_needed: String,
 }
 
@@ -439,7 +519,7 @@ pub async fn thread_reply(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
-    Form(f): Form<ReplyForm>,
+    f: MessageForm,
 ) -> Response {
     let (actor, client) = match who(&ctx, &id) {
         Ok(w) => w,
@@ -449,13 +529,23 @@ pub async fn thread_reply(
         Ok(t) => t,
         Err(r) => return r,
     };
-    match conversation::send_message(ctx_of(&state, &ctx), &actor, client, thread, &f.body).await {
+    let body = f.text("body");
+    match conversation::send_message(
+        ctx_of(&state, &ctx),
+        &actor,
+        client,
+        thread,
+        &body,
+        &f.files,
+    )
+    .await
+    {
         Ok(_) => {
             Redirect::to(&format!("/clients/{client}/messages/{thread}#latest")).into_response()
         }
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            thread_view(&state, ctx, &actor, client, thread, f.body, errors).await
+            thread_view(&state, ctx, &actor, client, thread, body, errors).await
         }
         Err(e) => domain_error(ctx, &e),
     }
@@ -480,6 +570,66 @@ pub async fn thread_no_answer(
         .await
     {
         Ok(()) => Redirect::to(&format!("/clients/{client}/messages/{thread}")).into_response(),
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+/// `GET /clients/{id}/attachments/{attachment}`: the file as a download, never shown inline,
+/// with a sandboxing policy in case a browser tries anyway.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, a)): Path<(String, String)>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Ok(attachment) = a.parse() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match conversation::attachment(ctx_of(&state, &ctx), &actor, client, attachment).await {
+        Ok(file) => {
+            use axum::http::header;
+            // Only the three checked types are ever stored; anything else is served as bytes.
+            let content_type =
+                domain::attachments::FileKind::from_content_type(&file.meta.content_type)
+                    .map(|k| k.content_type())
+                    .unwrap_or("application/octet-stream");
+            // The stored name is plain (checked on upload); quote it and give an ASCII fallback.
+            let ascii: String = file
+                .meta
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let encoded: String = form_urlencoded::byte_serialize(file.meta.name.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20");
+            (
+                [
+                    (header::CONTENT_TYPE, content_type.to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+                    ),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'".to_string(),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                ],
+                file.bytes,
+            )
+                .into_response()
+        }
         Err(e) => domain_error(ctx, &e),
     }
 }

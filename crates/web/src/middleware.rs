@@ -108,10 +108,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may set a stricter policy (downloads are sandboxed); otherwise the site's.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -222,13 +225,30 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             return refuse(&parts, StatusCode::FORBIDDEN);
         }
     }
-    let bytes = match axum::body::to_bytes(body, crate::routes::BODY_LIMIT_BYTES).await {
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let multipart = content_type.starts_with("multipart/form-data");
+    // File uploads may be larger; everything else is a few form fields.
+    let limit = if multipart {
+        crate::routes::UPLOAD_LIMIT_BYTES
+    } else {
+        crate::routes::BODY_LIMIT_BYTES
+    };
+    let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return refuse(&parts, StatusCode::PAYLOAD_TOO_LARGE),
     };
-    let sent = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.to_string());
+    let sent = if multipart {
+        multipart_token(&content_type, bytes.clone()).await
+    } else {
+        form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.to_string())
+    };
     let ok = matches!((&existing, &sent), (Some(c), Some(s)) if constant_time_eq(c, s));
     if !ok {
         return refuse(&parts, StatusCode::FORBIDDEN);
@@ -237,6 +257,27 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     req.extensions_mut()
         .insert(CsrfToken(existing.unwrap_or_default()));
     next.run(req).await
+}
+
+/// The `csrf_token` field of a multipart form (forms put it first, so this stops early).
+async fn multipart_token(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    // Only the beginning: the token field comes first, and the extractor's default size limit
+    // must not see the files.
+    let head = bytes.slice(..bytes.len().min(64 * 1024));
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(head))
+        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf_token") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Request counts and latency by route pattern.

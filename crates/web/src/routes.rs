@@ -100,6 +100,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             get(messages_web::thread_messages),
         ),
         spec(
+            "/clients/{id}/attachments/{attachment}",
+            Object(Action::ViewClientCase),
+            get(messages_web::attachment),
+        ),
+        spec(
             "/clients/{id}/messages/{thread}/no-answer",
             Object(Action::ChangeClientCase),
             post(messages_web::thread_no_answer),
@@ -275,6 +280,11 @@ pub fn router(state: AppState) -> Router {
 /// Most bodies are a few hundred bytes of form fields; nothing legitimate comes near this.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
+/// Messages with attachments: the files (at most three of `domain::attachments::MAX_BYTES`)
+/// and the form fields.
+pub const UPLOAD_LIMIT_BYTES: usize =
+    domain::conversation::MAX_FILES * domain::attachments::MAX_BYTES + 64 * 1024;
+
 /// The layers every request passes through, outermost last: request id and request log,
 /// security headers, the friendly page for a panic, the panic catcher, the body limit, the
 /// session lookup and CSRF. Separate from the route table so that a test can check the panic
@@ -291,7 +301,7 @@ pub(crate) fn with_layers(router: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             middleware::session,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

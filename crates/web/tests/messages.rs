@@ -242,3 +242,198 @@ async fn the_event_stream_resumes_after_the_last_event_id_and_carries_no_content
         .unwrap();
     assert_ne!(res.status(), StatusCode::OK);
 }
+
+/// Posts a multipart form (the CSRF token first, as the page's forms do).
+async fn post_files(
+    app: &TestApp,
+    b: &mut Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> common::Reply {
+    if !b.cookies.contains_key("vp_csrf") {
+        app.get(b, "/login").await;
+    }
+    let token = b.cookies.get("vp_csrf").cloned().unwrap();
+    let boundary = "----vendepunkt-test-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    let mut text = |name: &str, value: &str| {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    };
+    text("csrf_token", &token);
+    for (k, v) in fields {
+        text(k, v);
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let cookies = b
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let req = Request::post(path)
+        .header(header::COOKIE, cookies)
+        .header(header::HOST, "localhost")
+        .header(header::ACCEPT_LANGUAGE, "en")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    app.send(b, req).await
+}
+
+/// A tiny PNG with a text chunk that says where the photo was taken.
+fn png_with_location() -> Vec<u8> {
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    }
+    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+    p.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]));
+    p.extend(chunk(b"tEXt", b"Location\x0059.91N 10.75E"));
+    p.extend(chunk(b"IDAT", &[1, 2, 3]));
+    p.extend(chunk(b"IEND", &[]));
+    p
+}
+
+#[tokio::test]
+async fn attachments_round_trip_cleaned_and_bad_files_are_refused() {
+    let app = TestApp::new().await;
+    let owner = app.world.owner_client;
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let start_path = format!("/clients/{owner}/messages");
+
+    // Refused, with a clear message, and nothing stored.
+    let before = app.audit_count().await;
+    for (name, bytes, message) in [
+        (
+            "invoice.pdf",
+            b"MZ\x90\x00 an executable".to_vec(),
+            "Only PDF, PNG and JPEG files",
+        ),
+        (
+            "drawing.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec(),
+            "Only PDF, PNG and JPEG files",
+        ),
+        (
+            "archive.pdf",
+            b"PK\x03\x04 zipped".to_vec(),
+            "Only PDF, PNG and JPEG files",
+        ),
+        (
+            "../../etc/passwd.pdf",
+            b"%PDF-1.4 %%EOF".to_vec(),
+            "The file name is not allowed",
+        ),
+        (
+            "big.pdf",
+            [b"%PDF-1.4 ".as_slice(), &vec![b'x'; 5 * 1024 * 1024 + 1]].concat(),
+            "The file is too large",
+        ),
+    ] {
+        let r = post_files(
+            &app,
+            &mut client,
+            &start_path,
+            &[("subject", "Papers"), ("body", "Here are my papers.")],
+            &[(name, &bytes)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(r.body.contains(message), "{name}: {}", r.body);
+        assert!(
+            r.body.contains("Here are my papers."),
+            "{name}: the text is kept"
+        );
+    }
+    assert_eq!(app.audit_count().await, before, "nothing was stored");
+    let r = app.get(&mut client, &start_path).await;
+    assert!(r.body.contains("No messages yet"));
+
+    // A picture goes through without its location.
+    let r = post_files(
+        &app,
+        &mut client,
+        &start_path,
+        &[
+            ("subject", "Photo of the letter"),
+            ("body", "See the photo."),
+        ],
+        &[("letter.png", &png_with_location())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let thread = r.location().unwrap().split('#').next().unwrap().to_string();
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let page = app.get(&mut counselor, &thread).await;
+    let link = page
+        .body
+        .split(&format!("/clients/{owner}/attachments/"))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(page.body.contains("letter.png"));
+    let download = format!("/clients/{owner}/attachments/{link}");
+    let before = app.audit_count().await;
+    let r = app.get(&mut counselor, &download).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        app.audit_count().await,
+        before + 1,
+        "a staff download is audited"
+    );
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/png");
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(
+        r.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert!(r.body.starts_with("\u{FFFD}PNG"), "the picture itself");
+    assert!(!r.body.contains("59.91N"), "the location was removed");
+
+    // Out of reach for others.
+    for who in [
+        users::OTHER_CLIENT,
+        users::OTHER_OFFICE_COUNSELOR,
+        users::LEADER,
+    ] {
+        let mut b = english(&app, who).await;
+        assert_eq!(
+            app.get(&mut b, &download).await.status,
+            StatusCode::NOT_FOUND,
+            "{who}"
+        );
+    }
+}
