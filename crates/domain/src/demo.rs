@@ -230,10 +230,11 @@ pub async fn seed(
             client_user: me_id,
             client_case: my_case,
             counselor: counselor_id,
-            others,
+            others: others.clone(),
             offices: vec![north, south],
         },
     )
     .await?;
+    crate::conversation_demo::fill(store, clock, me_id, my_case, counselor_id, &others).await?;
     Ok(true)
 }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod clients;
 pub mod conversation;
+pub mod conversation_demo;
 pub mod demo;
 pub mod error;
 pub mod ids;
