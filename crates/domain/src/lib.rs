@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod checkins;
 pub mod clients;
 pub mod conversation;
 pub mod conversation_demo;

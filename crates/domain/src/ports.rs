@@ -391,6 +391,15 @@ pub trait Store: Send + Sync {
     ) -> PortResult<Vec<StoredLiveEvent>>;
     /// The sequence number of the recipient's latest live event (0 if none).
     async fn last_live_event(&self, recipient: UserId) -> PortResult<i64>;
+    /// Sets or clears a client's check-in frequency, with its audit row.
+    async fn set_checkin_frequency(
+        &self,
+        client: ClientId,
+        every_days: Option<i64>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()>;
+    /// Check-in frequency and last contact for each of `clients` (no personal data).
+    async fn contact_status(&self, clients: &[ClientId]) -> PortResult<Vec<ContactStatus>>;
     /// An attachment of `client`, writing `audit` (when given) in the same transaction.
     async fn attachment(
         &self,
@@ -561,6 +570,15 @@ pub struct StoredLiveEvent {
     pub kind: String,
     pub about: Option<String>,
     pub at: OffsetDateTime,
+}
+
+/// How often a counselor wants to be in touch with a client, and when they last were (the
+/// latest message or plan change, either way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactStatus {
+    pub client_id: ClientId,
+    pub every_days: Option<i64>,
+    pub last_contact: Option<OffsetDateTime>,
 }
 
 /// Marker for a stale write (see [`PlanWrite`]).

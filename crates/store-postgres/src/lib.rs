@@ -1209,6 +1209,60 @@ impl Store for PgStore {
         self.conv_last_live_event(recipient).await
     }
 
+    async fn set_checkin_frequency(
+        &self,
+        client: ClientId,
+        every_days: Option<i64>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        match every_days {
+            Some(days) => sqlx::query(
+                "INSERT INTO checkins (client_id, every_days) VALUES ($1, $2)
+                 ON CONFLICT (client_id) DO UPDATE SET every_days = excluded.every_days",
+            )
+            .bind(client.as_uuid())
+            .bind(days)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            None => sqlx::query("DELETE FROM checkins WHERE client_id = $1")
+                .bind(client.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?,
+        };
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn contact_status(
+        &self,
+        clients: &[ClientId],
+    ) -> PortResult<Vec<domain::ports::ContactStatus>> {
+        let ids: Vec<Uuid> = clients.iter().map(|c| c.as_uuid()).collect();
+        let rows = sqlx::query(
+            "SELECT c.id,
+                    (SELECT every_days FROM checkins k WHERE k.client_id = c.id) AS every_days,
+                    GREATEST((SELECT MAX(last_message_at) FROM threads t WHERE t.client_id = c.id),
+                             (SELECT MAX(updated_at) FROM plan_items p WHERE p.client_id = c.id)) AS last_contact
+             FROM clients c WHERE c.id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?;
+        rows.iter()
+            .map(|r| {
+                Ok(domain::ports::ContactStatus {
+                    client_id: id(&r.get::<Uuid, _>("id"))?,
+                    every_days: r.get("every_days"),
+                    last_contact: r.get("last_contact"),
+                })
+            })
+            .collect()
+    }
+
     async fn attachment(
         &self,
         id: domain::ids::AttachmentId,

@@ -1373,6 +1373,61 @@ impl Store for SqliteStore {
         self.conv_last_live_event(recipient).await
     }
 
+    async fn set_checkin_frequency(
+        &self,
+        client: ClientId,
+        every_days: Option<i64>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        match every_days {
+            Some(days) => sqlx::query(
+                "INSERT INTO checkins (client_id, every_days) VALUES (?, ?)
+                 ON CONFLICT (client_id) DO UPDATE SET every_days = excluded.every_days",
+            )
+            .bind(client.to_string())
+            .bind(days)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            None => sqlx::query("DELETE FROM checkins WHERE client_id = ?")
+                .bind(client.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?,
+        };
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn contact_status(
+        &self,
+        clients: &[ClientId],
+    ) -> PortResult<Vec<domain::ports::ContactStatus>> {
+        let mut conn = self.pool.acquire().await.map_err(fail)?;
+        let mut out = Vec::with_capacity(clients.len());
+        for client in clients {
+            let r = sqlx::query(
+                "SELECT (SELECT every_days FROM checkins WHERE client_id = ?1) AS every_days,
+                        NULLIF(MAX(COALESCE((SELECT MAX(last_message_at) FROM threads WHERE client_id = ?1), 0),
+                                   COALESCE((SELECT MAX(updated_at) FROM plan_items WHERE client_id = ?1), 0)), 0) AS last_contact",
+            )
+            .bind(client.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(fail)?;
+            out.push(domain::ports::ContactStatus {
+                client_id: *client,
+                every_days: r.get("every_days"),
+                last_contact: r
+                    .get::<Option<i64>, _>("last_contact")
+                    .map(from_ts)
+                    .transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
     async fn attachment(
         &self,
         id: domain::ids::AttachmentId,

@@ -1272,6 +1272,38 @@ pub async fn conversations_keep_order_receipts_and_events(store: &dyn Store) {
         "two client messages since the counselor read"
     );
     assert!(store.list_threads(other, None).await.unwrap().is_empty());
+
+    // Check-ins: frequency per client, last contact from messages (and plan changes).
+    let set = |c| {
+        event(
+            f.counselor_a,
+            Role::Counselor,
+            c,
+            DataKind::Messages,
+            AuditAction::Changed,
+        )
+    };
+    store
+        .set_checkin_frequency(client, Some(14), set(client))
+        .await
+        .unwrap();
+    store
+        .set_checkin_frequency(other, Some(7), set(other))
+        .await
+        .unwrap();
+    store
+        .set_checkin_frequency(other, None, set(other))
+        .await
+        .unwrap();
+    let status = store.contact_status(&[client, other]).await.unwrap();
+    let of = |c: ClientId| status.iter().find(|s| s.client_id == c).unwrap().clone();
+    assert_eq!(of(client).every_days, Some(14));
+    assert_eq!(
+        of(client).last_contact,
+        Some(t0() + Duration::minutes(10)),
+        "the latest message"
+    );
+    assert_eq!((of(other).every_days, of(other).last_contact), (None, None));
     verify_chain(store).await.unwrap();
 }
 

@@ -102,6 +102,9 @@ pub struct ThreadsPage {
     pub subject: String,
     pub body: String,
     pub errors: Errors,
+    /// For the counselor: the check-in frequency and the choices (days, label).
+    pub checkin_every: String,
+    pub checkin_choices: Vec<(String, String)>,
 }
 
 fn home_for(actor: &Actor, client: ClientId) -> String {
@@ -177,7 +180,18 @@ async fn threads_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let checkin_every = match domain::checkins::frequency(ctx_of(state, &ctx), actor, client).await
+    {
+        Ok(f) => f.map(|d| d.to_string()).unwrap_or_default(),
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let checkin_choices = domain::checkins::CHOICES
+        .iter()
+        .map(|d| (d.to_string(), ctx.tr.arg("checkin-every-days", "days", d)))
+        .collect();
     let page = ThreadsPage {
+        checkin_every,
+        checkin_choices,
         cid: client.to_string(),
         home: home_for(actor, client),
         is_client,
@@ -191,24 +205,68 @@ async fn threads_view(
     render(status, &page)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ThreadsQuery {
+    checkin: String,
+}
+
 pub async fn threads(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ThreadsQuery>,
 ) -> Response {
     let (actor, client) = match who(&ctx, &id) {
         Ok(w) => w,
         Err(r) => return r,
     };
-    threads_view(
-        &state,
-        ctx,
-        &actor,
-        client,
-        Default::default(),
-        Errors::default(),
-    )
-    .await
+    // A check-in: a short message in the client's language, ready to edit and send.
+    let form = if q.checkin == "1" {
+        match domain::checkins::client_language(ctx_of(&state, &ctx), &actor, client).await {
+            Ok(code) => {
+                let lang = crate::i18n::Lang::parse(code).unwrap_or(crate::i18n::Lang::Nb);
+                (
+                    state.i18n.format(lang, "checkin-subject", &[]),
+                    state.i18n.format(lang, "checkin-body", &[]),
+                )
+            }
+            Err(e) => return domain_error(ctx, &e),
+        }
+    } else {
+        Default::default()
+    };
+    threads_view(&state, ctx, &actor, client, form, Errors::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CheckinForm {
+    every_days: String,
+}
+
+pub async fn set_checkins(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<CheckinForm>,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let every = if f.every_days.is_empty() {
+        None
+    } else {
+        match f.every_days.parse() {
+            Ok(d) => Some(d),
+            Err(_) => return error_page(ctx, StatusCode::UNPROCESSABLE_ENTITY),
+        }
+    };
+    match domain::checkins::set_frequency(ctx_of(&state, &ctx), &actor, client, every).await {
+        Ok(()) => Redirect::to(&format!("/clients/{client}/messages#checkins")).into_response(),
+        Err(e) => domain_error(ctx, &e),
+    }
 }
 
 /// A message form: plain (`application/x-www-form-urlencoded`) or with files

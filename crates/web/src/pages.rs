@@ -138,6 +138,8 @@ pub struct AccessLogPage {
 pub struct CaseloadPage {
     pub ctx: PageCtx,
     pub clients: Vec<ClientSummary>,
+    /// Clients nobody has been in touch with for longer than agreed: (id, name, text).
+    pub quiet: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]

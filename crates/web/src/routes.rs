@@ -105,6 +105,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             get(messages_web::attachment),
         ),
         spec(
+            "/clients/{id}/checkins",
+            Object(Action::ChangeClientCase),
+            post(messages_web::set_checkins),
+        ),
+        spec(
             "/clients/{id}/messages/{thread}/no-answer",
             Object(Action::ChangeClientCase),
             post(messages_web::thread_no_answer),
@@ -625,10 +630,38 @@ async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
-    match domain::clients::my_caseload(ctx_of(&state, &ctx), &actor).await {
-        Ok(clients) => render(StatusCode::OK, &CaseloadPage { ctx, clients }),
-        Err(e) => domain_error(ctx, &e),
-    }
+    let clients = match domain::clients::my_caseload(ctx_of(&state, &ctx), &actor).await {
+        Ok(c) => c,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let quiet = match domain::checkins::gone_quiet(ctx_of(&state, &ctx), &clients).await {
+        Ok(q) => q,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let quiet = quiet
+        .into_iter()
+        .map(|q| {
+            let text = match q.days_quiet {
+                Some(days) => ctx.tr.args(
+                    "checkin-quiet-days",
+                    &[
+                        ("days", days.to_string()),
+                        ("every", q.every_days.to_string()),
+                    ],
+                ),
+                None => ctx.tr.arg("checkin-quiet-never", "every", q.every_days),
+            };
+            (q.client.id.to_string(), q.client.name, text)
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &CaseloadPage {
+            ctx,
+            clients,
+            quiet,
+        },
+    )
 }
 
 async fn insights(ctx: PageCtx) -> Response {

@@ -437,3 +437,69 @@ async fn attachments_round_trip_cleaned_and_bad_files_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn clients_who_go_quiet_are_listed_with_a_check_in_in_their_language() {
+    let app = TestApp::new().await;
+    let owner = app.world.owner_client;
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let r = app
+        .post(
+            &mut counselor,
+            &format!("/clients/{owner}/checkins"),
+            &[("every_days", "7")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The client prefers English.
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let r = app
+        .post(
+            &mut client,
+            &format!("/clients/{owner}/preferences"),
+            &[("language", "English")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app.get(&mut counselor, "/caseload").await;
+    assert!(
+        !r.body.contains("Not in touch for a while"),
+        "in touch today"
+    );
+
+    // Eight days later, with nothing either way, the client is listed.
+    app.clock.advance(time::Duration::days(8));
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let r = app.get(&mut counselor, "/caseload").await;
+    assert!(r.body.contains("Not in touch for a while"));
+    assert!(r.body.contains("no contact for 8 days"), "{}", r.body);
+    let r = app
+        .get(
+            &mut counselor,
+            &format!("/clients/{owner}/messages?checkin=1"),
+        )
+        .await;
+    assert!(r.body.contains("value=\"How are things going?\""));
+
+    // A message clears it.
+    start(
+        &app,
+        &mut counselor,
+        "How are things going?",
+        "Hi! Just checking in.",
+    )
+    .await;
+    let r = app.get(&mut counselor, "/caseload").await;
+    assert!(!r.body.contains("Not in touch for a while"));
+
+    // Only the assigned counselor sets the frequency.
+    let mut colleague = english(&app, users::SAME_OFFICE_COUNSELOR).await;
+    let r = app
+        .post(
+            &mut colleague,
+            &format!("/clients/{owner}/checkins"),
+            &[("every_days", "7")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
