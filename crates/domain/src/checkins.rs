@@ -98,7 +98,6 @@ fn quiet(s: &ContactStatus, now: OffsetDateTime) -> Option<Option<i64>> {
     }
 }
 
-
 /// The client's check-in frequency, for the counselor's form.
 pub async fn frequency(
     ctx: Ctx<'_>,

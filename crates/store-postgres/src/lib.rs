@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+pub mod live;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

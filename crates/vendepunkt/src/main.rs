@@ -398,7 +398,18 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
             "cookies are marked Secure (behind_tls_proxy), so logging in over plain http will not work"
         );
     }
-    let state = web::AppState::new(store.clone(), clock.clone(), hasher, settings);
+    let mut state = web::AppState::new(store.clone(), clock.clone(), hasher, settings);
+    // Several instances may share a PostgreSQL database: live wake-ups go through it.
+    if let Backend::Postgres(pg) = &backend {
+        let hub = Arc::new(web::live::LiveHub::with_relay(Arc::new(
+            store_postgres::live::PgNotifier::new(pg.clone()),
+        )));
+        let waker = hub.clone();
+        tokio::spawn(store_postgres::live::listen(pg.clone(), move |u| {
+            waker.wake(u)
+        }));
+        state.live = hub;
+    }
     let app = web::app(state);
     let sweeper = tokio::spawn(sweep_expired_sessions(
         store.clone(),

@@ -863,3 +863,63 @@ async fn admin_create_user_refuses_bad_input_with_the_flag_named() {
     assert_eq!(code, 2);
     assert!(err.contains("already taken"), "{err}");
 }
+
+/// Two instances share one PostgreSQL database: a message sent through one reaches a page
+/// with an open event stream on the other (LISTEN/NOTIFY wakes it).
+#[tokio::test]
+async fn postgres_live_events_reach_pages_open_on_another_instance() {
+    let Some(url) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    let a = Server::start(&url);
+    let b = Server::start(&url);
+    let (counselor, _) = login(&b.base, "demo-counselor").await;
+    let mut stream = counselor
+        .get(format!("{}/events", b.base))
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+
+    let (client, csrf) = login(&a.base, "demo-client").await;
+    let home = client
+        .get(format!("{}/me", a.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let messages = home
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.ends_with("/messages"))
+        .unwrap()
+        .to_string();
+    let sent = client
+        .post(format!("{}{messages}", a.base))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("subject", "Across instances"),
+            ("body", "Sent through instance A."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !seen.contains("event: message") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "no event reached instance B: {seen:?}");
+        if let Ok(Ok(Some(chunk))) = tokio::time::timeout(left, stream.chunk()).await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(
+        !seen.contains("Across instances"),
+        "events carry no content"
+    );
+}

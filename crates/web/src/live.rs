@@ -25,17 +25,27 @@ use tokio::sync::broadcast;
 #[derive(Clone)]
 pub struct LiveHub {
     tx: broadcast::Sender<UserId>,
+    /// With several instances: publishes wake-ups to all of them (PostgreSQL NOTIFY); each
+    /// instance's listener then calls [`LiveHub::wake`].
+    relay: Option<Arc<dyn Notifier>>,
 }
 
 impl Default for LiveHub {
     fn default() -> Self {
         // Lagging receivers lose wake-ups, not events: they re-read from the store.
         let (tx, _) = broadcast::channel(1024);
-        Self { tx }
+        Self { tx, relay: None }
     }
 }
 
 impl LiveHub {
+    /// A hub whose wake-ups travel through `relay` to every instance.
+    pub fn with_relay(relay: Arc<dyn Notifier>) -> Self {
+        Self {
+            relay: Some(relay),
+            ..Self::default()
+        }
+    }
     pub fn subscribe(&self) -> broadcast::Receiver<UserId> {
         self.tx.subscribe()
     }
@@ -53,8 +63,13 @@ impl LiveHub {
 #[async_trait]
 impl Notifier for LiveHub {
     async fn publish(&self, event: LiveEvent) -> PortResult<()> {
-        self.wake(event.recipient);
-        Ok(())
+        match &self.relay {
+            Some(relay) => relay.publish(event).await,
+            None => {
+                self.wake(event.recipient);
+                Ok(())
+            }
+        }
     }
 }
 
