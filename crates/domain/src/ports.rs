@@ -455,6 +455,8 @@ pub struct PlanWrite {
     pub expected_version: Option<i64>,
     pub history: NewPlanHistory,
     pub audit: NewAuditEvent,
+    /// Live events for the other party (stored in the same transaction).
+    pub events: Vec<LiveEvent>,
 }
 
 /// A client's plan as stored: the case header, every plan item (archived ones included) and

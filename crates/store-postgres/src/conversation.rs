@@ -100,7 +100,7 @@ async fn insert_message(conn: &mut PgConnection, m: &NewMessage) -> PortResult<(
     Ok(())
 }
 
-async fn insert_events(
+pub(crate) async fn insert_events(
     conn: &mut PgConnection,
     events: &[LiveEvent],
     at: OffsetDateTime,

@@ -102,7 +102,7 @@ async fn insert_message(conn: &mut SqliteConnection, m: &NewMessage) -> PortResu
     Ok(())
 }
 
-async fn insert_events(
+pub(crate) async fn insert_events(
     conn: &mut SqliteConnection,
     events: &[LiveEvent],
     at: OffsetDateTime,

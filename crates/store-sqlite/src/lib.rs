@@ -1188,6 +1188,7 @@ impl Store for SqliteStore {
             PortError::Conflict(_) => PortError::Conflict(STALE),
             other => other,
         })?;
+        conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
         append_audit_rows(&mut tx, vec![w.audit]).await?;
         tx.commit().await.map_err(fail)
     }

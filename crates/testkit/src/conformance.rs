@@ -819,6 +819,11 @@ fn plan_write(
                 AuditAction::Changed
             },
         ),
+        events: vec![LiveEvent {
+            recipient: actor,
+            kind: "plan".into(),
+            about: Some(item.to_string()),
+        }],
     }
 }
 
@@ -866,6 +871,15 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
         store.audit_head().await.unwrap().0,
         audit_before,
         "a refused write wrote audit rows"
+    );
+    assert_eq!(
+        store
+            .live_events_after(f.counselor_a, 0, 10)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "each accepted write stored its live event, a refused one none"
     );
 
     let measure = MeasureRow {

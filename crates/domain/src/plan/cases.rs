@@ -298,6 +298,24 @@ async fn save<T: Serialize>(
 ) -> Result<PlanItemId, DomainError> {
     let now = ctx.clock.now();
     let after = encode(c.data)?;
+    // The other party hears of the change (their open page, and a notice if agreed).
+    let other = match Side::of_role(permit.role) {
+        Some(Side::Client) => ctx
+            .store
+            .client_scope(c.client)
+            .await?
+            .and_then(|s| s.assigned_counselor),
+        _ => ctx.store.client_user(c.client).await?,
+    };
+    let events: Vec<crate::ports::LiveEvent> = other
+        .filter(|u| *u != actor.user_id)
+        .map(|recipient| crate::ports::LiveEvent {
+            recipient,
+            kind: "plan".into(),
+            about: Some(c.id.to_string()),
+        })
+        .into_iter()
+        .collect();
     let (version, created_at, before, action) = match c.before {
         Some(b) => (
             b.version + 1,
@@ -332,9 +350,13 @@ async fn save<T: Serialize>(
             after,
         },
         audit: audit_event(ctx, actor, permit, c.client, DataKind::Plan, action, None),
+        events: events.clone(),
     };
     match ctx.store.write_plan_item(write).await {
-        Ok(()) => Ok(c.id),
+        Ok(()) => {
+            ctx.announce(events).await;
+            Ok(c.id)
+        }
         Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
         Err(e) => Err(e.into()),
     }
