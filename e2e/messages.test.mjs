@@ -94,6 +94,17 @@ test('a message appears on the other person\'s open page without a reload', { ti
     assert.match(await client.locator('[role="alert"]').innerText(), /Only PDF, PNG and JPEG files/);
     assert.equal(await client.locator('#body').inputValue(), 'And my ID card.');
     await expectNoAxeViolations(client, 'client: refused attachment');
+
+    // A draft survives a reload, and is gone once sent.
+    await client.goto(threadPath);
+    const saved = client.waitForResponse((r) => r.url().endsWith('/draft') && r.request().method() === 'POST');
+    await client.locator('#body').fill('Half an answer, to be continued');
+    assert.equal((await saved).status(), 204);
+    await client.reload();
+    assert.equal(await client.locator('#body').inputValue(), 'Half an answer, to be continued');
+    await submit(client, client.getByRole('button', { name: 'Send' }));
+    await client.goto(threadPath);
+    assert.equal(await client.locator('#body').inputValue(), '', 'the draft went with the message');
   } catch (e) {
     for (const [i, c] of contexts.entries()) {
       for (const p of c.pages()) await screenshot(p, `messages-failure-${i}`);

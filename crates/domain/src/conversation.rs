@@ -363,6 +363,41 @@ pub async fn set_no_answer_needed(
     Ok(())
 }
 
+/// Keeps the actor's unsent answer in a thread (an empty one removes it). Only the parties
+/// to the conversation have drafts; a draft is theirs alone and is removed when they send.
+pub async fn save_draft(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    thread: ThreadId,
+    body: &str,
+) -> Result<(), DomainError> {
+    let scope = scope(ctx, client).await?;
+    let (_, side) = permit_for(actor, Action::ChangeClientCase, &scope)?;
+    side.ok_or(DomainError::NotFound)?;
+    if body.chars().count() > BODY_MAX {
+        return Err(DomainError::invalid("body", FieldError::TooLong));
+    }
+    ctx.store
+        .thread_summary(thread)
+        .await?
+        .filter(|t| t.client_id == client)
+        .ok_or(DomainError::NotFound)?;
+    Ok(ctx
+        .store
+        .save_draft(actor.user_id, thread, body, ctx.clock.now())
+        .await?)
+}
+
+/// The actor's own draft in a thread, if any.
+pub async fn draft(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    thread: ThreadId,
+) -> Result<Option<String>, DomainError> {
+    Ok(ctx.store.draft(actor.user_id, thread).await?)
+}
+
 /// An attachment for download (staff downloads are audited like any view).
 pub async fn attachment(
     ctx: Ctx<'_>,

@@ -391,6 +391,15 @@ pub trait Store: Send + Sync {
     ) -> PortResult<Vec<StoredLiveEvent>>;
     /// The sequence number of the recipient's latest live event (0 if none).
     async fn last_live_event(&self, recipient: UserId) -> PortResult<i64>;
+    /// Saves (or with an empty body removes) a person's unsent answer in a thread.
+    async fn save_draft(
+        &self,
+        user: UserId,
+        thread: ThreadId,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()>;
+    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>>;
     /// Sets or clears a client's check-in frequency, with its audit row.
     async fn set_checkin_frequency(
         &self,

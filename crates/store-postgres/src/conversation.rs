@@ -78,6 +78,12 @@ async fn insert_message(conn: &mut PgConnection, m: &NewMessage) -> PortResult<(
         .await
         .map_err(fail)?;
     }
+    sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND thread_id = $2")
+        .bind(m.author_id.as_uuid())
+        .bind(m.thread_id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
     // A new message from the client needs an answer again, whatever was marked before.
     let done = sqlx::query(
         "UPDATE threads SET last_message_at = $1, last_author_side = $2, messages = messages + 1,

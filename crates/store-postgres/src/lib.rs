@@ -1211,6 +1211,45 @@ impl Store for PgStore {
         self.conv_last_live_event(recipient).await
     }
 
+    async fn save_draft(
+        &self,
+        user: UserId,
+        thread: ThreadId,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        if body.trim().is_empty() {
+            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND thread_id = $2")
+                .bind(user.as_uuid())
+                .bind(thread.as_uuid())
+                .execute(&self.pool)
+                .await
+                .map_err(fail)?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO drafts (user_id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id, thread_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(user.as_uuid())
+        .bind(thread.as_uuid())
+        .bind(body)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(())
+    }
+
+    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>> {
+        sqlx::query_scalar("SELECT body FROM drafts WHERE user_id = $1 AND thread_id = $2")
+            .bind(user.as_uuid())
+            .bind(thread.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
     async fn set_checkin_frequency(
         &self,
         client: ClientId,

@@ -80,6 +80,12 @@ async fn insert_message(conn: &mut SqliteConnection, m: &NewMessage) -> PortResu
         .await
         .map_err(fail)?;
     }
+    sqlx::query("DELETE FROM drafts WHERE user_id = ? AND thread_id = ?")
+        .bind(m.author_id.to_string())
+        .bind(m.thread_id.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
     // A new message from the client needs an answer again, whatever was marked before.
     let done = sqlx::query(
         "UPDATE threads SET last_message_at = ?, last_author_side = ?, messages = messages + 1,

@@ -494,6 +494,16 @@ async fn thread_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // An unsent answer from before a reload comes back.
+    let body = if body.is_empty() {
+        conversation::draft(ctx_of(state, &ctx), actor, thread)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    } else {
+        body
+    };
     let list_html = match list.render() {
         Ok(h) => h,
         Err(e) => {
@@ -688,6 +698,29 @@ pub async fn attachment(
             )
                 .into_response()
         }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+/// `POST …/draft`: keeps the unsent answer (sent by the page while typing, with JavaScript).
+pub async fn save_draft(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((id, t)): Path<(String, String)>,
+    f: MessageForm,
+) -> Response {
+    let (actor, client) = match who(&ctx, &id) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let thread = match parse_thread(&ctx, &t) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match conversation::save_draft(ctx_of(&state, &ctx), &actor, client, thread, &f.text("body"))
+        .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => domain_error(ctx, &e),
     }
 }

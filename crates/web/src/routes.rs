@@ -105,6 +105,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             get(messages_web::attachment),
         ),
         spec(
+            "/clients/{id}/messages/{thread}/draft",
+            Object(Action::ChangeClientCase),
+            post(messages_web::save_draft),
+        ),
+        spec(
             "/clients/{id}/checkins",
             Object(Action::ChangeClientCase),
             post(messages_web::set_checkins),
