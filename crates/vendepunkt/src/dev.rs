@@ -6,6 +6,7 @@
 //! * `dev bench` measures page latency against a running server on such a dataset.
 
 mod bench;
+mod sse;
 mod data;
 mod generate;
 mod texts;
@@ -57,6 +58,26 @@ pub enum DevCommand {
         #[arg(long)]
         no_header: bool,
     },
+    /// Measure live updates of a running server: open event streams, send messages, time
+    /// their arrival, and read the server's memory.
+    BenchSse {
+        /// The server's address, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        base_url: String,
+        /// Open event streams (one per sampled client).
+        #[arg(long, default_value_t = 10_000)]
+        connections: usize,
+        /// Messages sent, one at a time.
+        #[arg(long, default_value_t = 500)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The server's process id, to read its memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
 }
 
 pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
@@ -97,6 +118,27 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
                     seed,
                     label,
                     header: !no_header,
+                },
+            )
+            .await
+        }
+        DevCommand::BenchSse {
+            base_url,
+            connections,
+            messages,
+            seed,
+            server_pid,
+            label,
+        } => {
+            sse::run(
+                &config,
+                sse::Options {
+                    base_url,
+                    connections: connections.max(1),
+                    messages: messages.max(1),
+                    seed,
+                    server_pid,
+                    label,
                 },
             )
             .await

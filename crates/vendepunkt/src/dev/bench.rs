@@ -27,10 +27,10 @@ pub struct Options {
     pub header: bool,
 }
 
-struct Sampled {
-    client: ClientId,
-    client_user: UserId,
-    counselor: UserId,
+pub(super) struct Sampled {
+    pub(super) client: ClientId,
+    pub(super) client_user: UserId,
+    pub(super) counselor: UserId,
 }
 
 struct Visitor {
@@ -46,7 +46,7 @@ fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
 /// Unprotected clients with an account and an assigned counselor, chosen at random (the
 /// same ones for the same seed and data). Protected clients are left out: their page asks
 /// the counselor for a reason first.
-async fn sample(backend: &Backend, n: usize, seed: u64) -> Result<(i64, Vec<Sampled>), Failure> {
+pub(super) async fn sample(backend: &Backend, n: usize, seed: u64) -> Result<(i64, Vec<Sampled>), Failure> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut rows: Vec<(String, String, String)> = vec![];
     let total: i64;
@@ -123,14 +123,14 @@ async fn sample(backend: &Backend, n: usize, seed: u64) -> Result<(i64, Vec<Samp
 }
 
 #[derive(Default)]
-struct Series {
-    latencies: Vec<Duration>,
-    bytes: u64,
-    errors: Vec<String>,
+pub(super) struct Series {
+    pub(super) latencies: Vec<Duration>,
+    pub(super) bytes: u64,
+    pub(super) errors: Vec<String>,
 }
 
 impl Series {
-    fn percentile(&self, p: f64) -> f64 {
+    pub(super) fn percentile(&self, p: f64) -> f64 {
         let mut v = self.latencies.clone();
         v.sort();
         if v.is_empty() {
