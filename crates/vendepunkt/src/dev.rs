@@ -6,9 +6,9 @@
 //! * `dev bench` measures page latency against a running server on such a dataset.
 
 mod bench;
-mod sse;
 mod data;
 mod generate;
+mod sse;
 mod texts;
 
 use crate::Failure;

@@ -46,7 +46,11 @@ fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
 /// Unprotected clients with an account and an assigned counselor, chosen at random (the
 /// same ones for the same seed and data). Protected clients are left out: their page asks
 /// the counselor for a reason first.
-pub(super) async fn sample(backend: &Backend, n: usize, seed: u64) -> Result<(i64, Vec<Sampled>), Failure> {
+pub(super) async fn sample(
+    backend: &Backend,
+    n: usize,
+    seed: u64,
+) -> Result<(i64, Vec<Sampled>), Failure> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut rows: Vec<(String, String, String)> = vec![];
     let total: i64;
