@@ -19,22 +19,36 @@ use domain::ports::{LiveEvent, Notifier, PortResult, Store};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 
-/// Wake-ups carry only the recipient; the stream reads the events from the store.
-#[derive(Clone)]
+/// Wake-ups carry only the recipient; the stream reads the events from the store. Each user
+/// with an open page has one watch channel, so a wake-up reaches that user's streams only
+/// (not every open stream), and a stream that was busy reading still sees that something
+/// happened (the watch keeps a version).
+#[derive(Clone, Default)]
 pub struct LiveHub {
-    tx: broadcast::Sender<UserId>,
+    users: Arc<std::sync::Mutex<std::collections::HashMap<UserId, watch::Sender<u64>>>>,
     /// With several instances: publishes wake-ups to all of them (PostgreSQL NOTIFY); each
     /// instance's listener then calls [`LiveHub::wake`].
     relay: Option<Arc<dyn Notifier>>,
 }
 
-impl Default for LiveHub {
-    fn default() -> Self {
-        // Lagging receivers lose wake-ups, not events: they re-read from the store.
-        let (tx, _) = broadcast::channel(1024);
-        Self { tx, relay: None }
+/// A stream's subscription; when the last one of a user goes, the user's channel goes too.
+pub struct Subscription {
+    hub: LiveHub,
+    user: UserId,
+    rx: watch::Receiver<u64>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Ok(mut users) = self.hub.users.lock()
+            && users
+                .get(&self.user)
+                .is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            users.remove(&self.user);
+        }
     }
 }
 
@@ -46,17 +60,32 @@ impl LiveHub {
             ..Self::default()
         }
     }
-    pub fn subscribe(&self) -> broadcast::Receiver<UserId> {
-        self.tx.subscribe()
+    pub fn subscribe(&self, user: UserId) -> Subscription {
+        let rx = match self.users.lock() {
+            Ok(mut users) => users
+                .entry(user)
+                .or_insert_with(|| watch::channel(0).0)
+                .subscribe(),
+            // A poisoned lock only loses wake-ups; the page still gets its events on reconnect.
+            Err(_) => watch::channel(0).1,
+        };
+        Subscription {
+            hub: self.clone(),
+            user,
+            rx,
+        }
     }
     /// Wakes the streams of `recipient` in this process.
     pub fn wake(&self, recipient: UserId) {
-        // No receivers is not an error: nobody has a page open.
-        let _ = self.tx.send(recipient);
+        if let Ok(users) = self.users.lock()
+            && let Some(tx) = users.get(&recipient)
+        {
+            tx.send_modify(|v| *v = v.wrapping_add(1));
+        }
     }
-    /// Open streams in this process (for `/metrics` and the benchmark).
+    /// Users with an open stream in this process (for `/metrics` and the benchmark).
     pub fn streams(&self) -> usize {
-        self.tx.receiver_count()
+        self.users.lock().map(|u| u.len()).unwrap_or(0)
     }
 }
 
@@ -78,7 +107,7 @@ const BATCH: i64 = 100;
 
 struct Stream {
     store: Arc<dyn Store>,
-    rx: broadcast::Receiver<UserId>,
+    sub: Subscription,
     user: UserId,
     last: i64,
     pending: std::collections::VecDeque<Event>,
@@ -109,13 +138,8 @@ async fn next(mut s: Stream) -> Option<(Result<Event, Infallible>, Stream)> {
             }
         }
         // Nothing new: wait for a wake-up for this user.
-        loop {
-            match s.rx.recv().await {
-                Ok(u) if u == s.user => break,
-                Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => break,
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
+        if s.sub.rx.changed().await.is_err() {
+            return None;
         }
     }
 }
@@ -127,7 +151,7 @@ pub async fn events(State(state): State<AppState>, ctx: PageCtx, headers: Header
         return StatusCode::NOT_FOUND.into_response();
     };
     // Subscribe before reading, so nothing stored in between is missed.
-    let rx = state.live.subscribe();
+    let sub = state.live.subscribe(actor.user_id);
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -145,7 +169,7 @@ pub async fn events(State(state): State<AppState>, ctx: PageCtx, headers: Header
     let stream = futures_util::stream::unfold(
         Stream {
             store: state.store.clone(),
-            rx,
+            sub,
             user: actor.user_id,
             last,
             pending: Default::default(),

@@ -125,7 +125,12 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         if (i + 1) % 1000 == 0 || i + 1 == client_cookies.len() {
             eprintln!(
                 "{}",
-                progress_line("streams open", i as u64 + 1, client_cookies.len() as u64, started.elapsed())
+                progress_line(
+                    "streams open",
+                    i as u64 + 1,
+                    client_cookies.len() as u64,
+                    started.elapsed()
+                )
             );
         }
     }
@@ -136,6 +141,8 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
 
     let mut rng = StdRng::seed_from_u64(o.seed);
     let mut series = Series::default();
+    // The send itself: the POST until its answer (message, audit, live-event rows committed).
+    let mut sends = Series::default();
     let sending = Instant::now();
     for n in 0..o.messages {
         let i = rng.random_range(0..sampled.len());
@@ -152,7 +159,9 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
             .send()
             .await;
         match sent {
-            Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER => {}
+            Ok(r) if r.status() == reqwest::StatusCode::SEE_OTHER => {
+                sends.latencies.push(t0.elapsed());
+            }
             Ok(r) => {
                 series.errors.push(format!("send: HTTP {}", r.status()));
                 continue;
@@ -173,7 +182,9 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
                 }
                 Ok(Some(_)) => {}
                 _ => {
-                    series.errors.push(format!("message {n}: no event within 5 s"));
+                    series
+                        .errors
+                        .push(format!("message {n}: no event within 5 s"));
                     break;
                 }
             }
@@ -181,13 +192,28 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         if (n + 1) % 100 == 0 || n + 1 == o.messages {
             eprintln!(
                 "{}",
-                progress_line("messages", n as u64 + 1, o.messages as u64, sending.elapsed())
+                progress_line(
+                    "messages",
+                    n as u64 + 1,
+                    o.messages as u64,
+                    sending.elapsed()
+                )
             );
         }
     }
     for s in &streams {
         s.abort();
     }
+    let messages_in_db: i64 = match &backend {
+        crate::Backend::Sqlite(s) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+            .fetch_one(s.pool())
+            .await
+            .unwrap_or(-1),
+        crate::Backend::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+            .fetch_one(p.pool())
+            .await
+            .unwrap_or(-1),
+    };
     for cookie in client_cookies.iter().chain(counselor_cookies.iter()) {
         if let Some(token) = cookie
             .strip_prefix("vp_session=")
@@ -201,19 +227,25 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     backend.close().await;
 
     let label = if o.label.is_empty() {
-        if config.is_postgres() { "postgres" } else { "sqlite" }
+        if config.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     } else {
         &o.label
     };
     let mib = |v: Option<f64>| v.map(|m| format!("{m:.0}")).unwrap_or_else(|| "–".into());
     println!(
-        "| database | clients | open streams | failed to open | messages | p50 ms | p95 ms | p99 ms | max ms | server RSS before MiB | with streams MiB | errors |"
+        "| database | clients | messages in db | open streams | failed to open | messages | send p50 ms | send p99 ms | arrival p50 ms | arrival p95 ms | arrival p99 ms | arrival max ms | server RSS before MiB | with streams MiB | errors |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     println!(
-        "| {label} | {total_clients} | {} | {failed_streams} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
+        "| {label} | {total_clients} | {messages_in_db} | {} | {failed_streams} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
         o.connections - failed_streams,
         series.latencies.len(),
+        sends.percentile(0.50),
+        sends.percentile(0.99),
         series.percentile(0.50),
         series.percentile(0.95),
         series.percentile(0.99),
