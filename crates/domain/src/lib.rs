@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod availability;
 pub mod clients;
 pub mod conversation;
 pub mod demo;

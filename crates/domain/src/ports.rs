@@ -445,6 +445,30 @@ pub trait Store: Send + Sync {
     -> PortResult<Option<(NoticeRow, Vec<NoticeAttempt>)>>;
     /// A recipient's notices, oldest first.
     async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<NoticeRow>>;
+    /// Publishes (inserts or replaces) a counselor's contact hours.
+    async fn put_availability(
+        &self,
+        availability: crate::availability::CounselorAvailability,
+    ) -> PortResult<()>;
+    async fn availability(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<crate::availability::CounselorAvailability>>;
+    /// Writes a client's contact agreement: new when `expected_version` is `None`, otherwise
+    /// only if the stored version is still that one ([`PortError::Conflict`] `"stale"`).
+    /// `audit` (when given) is written in the same transaction.
+    async fn put_contact_agreement(
+        &self,
+        agreement: crate::availability::ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<()>;
+    /// A client's contact agreement, writing `audit` (when given) in the same transaction.
+    async fn contact_agreement(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<crate::availability::ContactAgreement>>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns

@@ -1442,4 +1442,31 @@ impl Store for SqliteStore {
     async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<domain::ports::NoticeRow>> {
         self.notify_for(recipient).await
     }
+    async fn put_availability(
+        &self,
+        availability: domain::availability::CounselorAvailability,
+    ) -> PortResult<()> {
+        self.avail_put(availability).await
+    }
+    async fn availability(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<domain::availability::CounselorAvailability>> {
+        self.avail_get(counselor).await
+    }
+    async fn put_contact_agreement(
+        &self,
+        agreement: domain::availability::ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<()> {
+        self.agreement_put(agreement, expected_version, audit).await
+    }
+    async fn contact_agreement(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<domain::availability::ContactAgreement>> {
+        self.agreement_get(client, audit).await
+    }
 }

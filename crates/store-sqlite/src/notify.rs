@@ -1,8 +1,12 @@
 //! Availability agreements and the notice outbox on SQLite.
 
-use super::{SqliteStore, fail, from_ts, id, ts};
+use super::{SqliteStore, append_audit_rows, fail, from_ts, id, ts};
+use domain::audit::NewAuditEvent;
+use domain::availability::{ContactAgreement, CounselorAvailability};
+use domain::ids::ClientId;
 use domain::ids::UserId;
 use domain::notify::{Channel, NewNotice, NoticeContact, NoticeEvent, NoticeState, QuietHours};
+use domain::ports::STALE;
 use domain::ports::{NoticeAttempt, NoticeRow, PortError, PortResult};
 use sqlx::Row;
 use time::OffsetDateTime;
@@ -303,5 +307,167 @@ impl SqliteStore {
         .iter()
         .map(notice)
         .collect()
+    }
+}
+
+fn side_of(s: &str) -> PortResult<domain::plan::Side> {
+    match s {
+        "client" => Ok(domain::plan::Side::Client),
+        "counselor" => Ok(domain::plan::Side::Counselor),
+        other => Err(PortError::Failure(format!("unknown side {other}"))),
+    }
+}
+
+fn hhmm(t: time::Time) -> String {
+    domain::availability::format_time(t)
+}
+
+impl SqliteStore {
+    pub(crate) async fn avail_put(&self, a: CounselorAvailability) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO counselor_availability (counselor_id, contact_hours, channels, notice_email, updated_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (counselor_id) DO UPDATE SET contact_hours = excluded.contact_hours,
+                channels = excluded.channels, notice_email = excluded.notice_email,
+                updated_at = excluded.updated_at",
+        )
+        .bind(a.counselor_id.to_string())
+        .bind(&a.contact_hours)
+        .bind(a.channels.join(","))
+        .bind(&a.notice_email)
+        .bind(ts(a.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn avail_get(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<CounselorAvailability>> {
+        let Some(r) = sqlx::query(
+            "SELECT contact_hours, channels, notice_email, updated_at FROM counselor_availability WHERE counselor_id = ?",
+        )
+        .bind(counselor.to_string())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(CounselorAvailability {
+            counselor_id: counselor,
+            contact_hours: r.get("contact_hours"),
+            channels: r
+                .get::<String, _>("channels")
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+            notice_email: r.get("notice_email"),
+            updated_at: from_ts(r.get("updated_at"))?,
+        }))
+    }
+
+    pub(crate) async fn agreement_put(
+        &self,
+        a: ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM contact_agreements WHERE client_id = ?")
+                .bind(a.client_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(fail)?;
+        if current != expected_version {
+            return Err(PortError::Conflict(STALE));
+        }
+        sqlx::query(
+            "INSERT INTO contact_agreements (client_id, in_app, email_notices, sms_notices, phone_calls,
+                email, phone, quiet_start, quiet_end, response_hours, language, proposed_by,
+                confirmed_at, version, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (client_id) DO UPDATE SET in_app = excluded.in_app,
+                email_notices = excluded.email_notices, sms_notices = excluded.sms_notices,
+                phone_calls = excluded.phone_calls, email = excluded.email, phone = excluded.phone,
+                quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
+                response_hours = excluded.response_hours, language = excluded.language,
+                proposed_by = excluded.proposed_by, confirmed_at = excluded.confirmed_at,
+                version = excluded.version, updated_at = excluded.updated_at",
+        )
+        .bind(a.client_id.to_string())
+        .bind(i64::from(a.in_app))
+        .bind(i64::from(a.email_notices))
+        .bind(i64::from(a.sms_notices))
+        .bind(i64::from(a.phone_calls))
+        .bind(&a.email)
+        .bind(&a.phone)
+        .bind(a.quiet.map(|q| hhmm(q.start)))
+        .bind(a.quiet.map(|q| hhmm(q.end)))
+        .bind(a.response_hours)
+        .bind(&a.language)
+        .bind(a.proposed_by.as_str())
+        .bind(a.confirmed_at.map(ts))
+        .bind(a.version)
+        .bind(ts(a.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if let Some(e) = audit {
+            append_audit_rows(&mut tx, vec![e]).await?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn agreement_get(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<ContactAgreement>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let row = sqlx::query(
+            "SELECT in_app, email_notices, sms_notices, phone_calls, email, phone, quiet_start, quiet_end,
+                response_hours, language, proposed_by, confirmed_at, version, updated_at
+             FROM contact_agreements WHERE client_id = ?",
+        )
+        .bind(client.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let agreement = ContactAgreement {
+            client_id: client,
+            in_app: r.get::<i64, _>("in_app") != 0,
+            email_notices: r.get::<i64, _>("email_notices") != 0,
+            sms_notices: r.get::<i64, _>("sms_notices") != 0,
+            phone_calls: r.get::<i64, _>("phone_calls") != 0,
+            email: r.get("email"),
+            phone: r.get("phone"),
+            quiet: quiet(r.get("quiet_start"), r.get("quiet_end")),
+            response_hours: r.get("response_hours"),
+            language: r.get("language"),
+            proposed_by: side_of(&r.get::<String, _>("proposed_by"))?,
+            confirmed_at: r
+                .get::<Option<i64>, _>("confirmed_at")
+                .map(from_ts)
+                .transpose()?,
+            version: r.get("version"),
+            updated_at: from_ts(r.get("updated_at"))?,
+        };
+        if let Some(e) = audit {
+            append_audit_rows(&mut tx, vec![e]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(agreement))
     }
 }

@@ -1,0 +1,186 @@
+//! The availability agreement: the counselor's published contact hours and channels, and how
+//! a client and their counselor agree to keep in touch (channels for notices, e-mail address
+//! and phone number, quiet hours in Oslo time, the agreed response time). Either side may
+//! propose; the other confirms. Notices (`crate::notify`) follow the current agreement.
+//!
+//! This module parses the input (field errors named by field); the store keeps the rows.
+
+use crate::ids::{ClientId, UserId};
+use crate::notify::QuietHours;
+use crate::plan::Side;
+use crate::types::{FieldError, clean_text};
+use time::{OffsetDateTime, Time};
+
+/// Longest contact-hours text.
+pub const CONTACT_HOURS_MAX: usize = 500;
+
+/// Ways of keeping in touch a counselor can offer or a client can choose.
+pub const CHANNELS: [&str; 4] = ["messages", "email", "sms", "phone"];
+
+/// A counselor's published contact hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounselorAvailability {
+    pub counselor_id: UserId,
+    /// Plain text, e.g. "Mondays to Thursdays 9–15".
+    pub contact_hours: String,
+    /// A subset of [`CHANNELS`].
+    pub channels: Vec<String>,
+    /// Where the counselor wants their own notices (none: no e-mail notices).
+    pub notice_email: Option<String>,
+    pub updated_at: OffsetDateTime,
+}
+
+/// How one client and their counselor keep in touch. `version` grows with every change; a
+/// proposal by one side is confirmed by the other (`confirmed_at`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactAgreement {
+    pub client_id: ClientId,
+    pub in_app: bool,
+    pub email_notices: bool,
+    pub sms_notices: bool,
+    pub phone_calls: bool,
+    /// Personal data: shown only to the two parties (staff views are audited).
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub quiet: Option<QuietHours>,
+    /// The agreed response time in hours (none: the service default).
+    pub response_hours: Option<i64>,
+    /// Language of notices: `nb`, `nn` or `en`.
+    pub language: String,
+    pub proposed_by: Side,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub version: i64,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A plausible e-mail address (something@domain.tld, no spaces), trimmed.
+pub fn parse_email(raw: &str) -> Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if s.len() > 254 {
+        return Err(FieldError::TooLong);
+    }
+    let ok = s.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !s.contains(char::is_whitespace)
+            && !domain.contains('@')
+    });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(FieldError::InvalidCharacters)
+    }
+}
+
+/// A phone number: digits, optionally a leading `+` (Norwegian numbers without one get +47).
+/// Spaces are allowed and removed.
+pub fn parse_phone(raw: &str) -> Result<String, FieldError> {
+    let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    let digits = s.strip_prefix('+').unwrap_or(&s);
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(FieldError::InvalidCharacters);
+    }
+    match (s.starts_with('+'), digits.len()) {
+        (false, 8) => Ok(format!("+47{digits}")),
+        (true, 8..=15) => Ok(s),
+        (_, n) if n < 8 => Err(FieldError::TooShort),
+        _ => Err(FieldError::TooLong),
+    }
+}
+
+/// `HH:MM` (24-hour clock).
+pub fn parse_time(raw: &str) -> Result<Time, FieldError> {
+    let s = raw.trim();
+    let (h, m) = s.split_once(':').ok_or(FieldError::InvalidCharacters)?;
+    let h: u8 = h.parse().map_err(|_| FieldError::InvalidCharacters)?;
+    let m: u8 = m.parse().map_err(|_| FieldError::InvalidCharacters)?;
+    Time::from_hms(h, m, 0).map_err(|_| FieldError::InvalidCharacters)
+}
+
+/// Formats a time as `HH:MM`, as stored and shown.
+pub fn format_time(t: Time) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// Quiet hours from two optional fields: both empty means none; one alone is an error on the
+/// missing one.
+pub fn parse_quiet(
+    start: &str,
+    end: &str,
+) -> Result<Option<QuietHours>, (&'static str, FieldError)> {
+    match (start.trim().is_empty(), end.trim().is_empty()) {
+        (true, true) => Ok(None),
+        (false, true) => Err(("quiet_end", FieldError::Required)),
+        (true, false) => Err(("quiet_start", FieldError::Required)),
+        (false, false) => Ok(Some(QuietHours {
+            start: parse_time(start).map_err(|e| ("quiet_start", e))?,
+            end: parse_time(end).map_err(|e| ("quiet_end", e))?,
+        })),
+    }
+}
+
+/// Contact hours as published: plain text, required.
+pub fn parse_contact_hours(raw: &str) -> Result<String, FieldError> {
+    clean_text(raw, CONTACT_HOURS_MAX, true)
+}
+
+/// An agreed response time: 1 to 168 hours.
+pub fn parse_response_hours(raw: &str) -> Result<Option<i64>, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let h: i64 = s.parse().map_err(|_| FieldError::InvalidCharacters)?;
+    if h < 1 {
+        Err(FieldError::TooShort)
+    } else if h > 168 {
+        Err(FieldError::TooLong)
+    } else {
+        Ok(Some(h))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::time;
+
+    #[test]
+    fn addresses_and_numbers_are_parsed_with_field_errors() {
+        assert_eq!(parse_email(" kari@example.no ").unwrap(), "kari@example.no");
+        assert!(parse_email("kari@").is_err());
+        assert!(parse_email("kari example.no").is_err());
+        assert_eq!(parse_email(""), Err(FieldError::Required));
+        assert_eq!(parse_phone("999 99 999").unwrap(), "+4799999999");
+        assert_eq!(parse_phone("+46701234567").unwrap(), "+46701234567");
+        assert_eq!(parse_phone("12345"), Err(FieldError::TooShort));
+        assert_eq!(parse_phone("99x99999"), Err(FieldError::InvalidCharacters));
+    }
+
+    #[test]
+    fn quiet_hours_need_both_ends() {
+        assert_eq!(parse_quiet("", "").unwrap(), None);
+        assert_eq!(
+            parse_quiet("22:00", "07:00").unwrap(),
+            Some(QuietHours {
+                start: time!(22:00),
+                end: time!(07:00)
+            })
+        );
+        assert_eq!(parse_quiet("22:00", "").unwrap_err().0, "quiet_end");
+        assert_eq!(parse_quiet("25:00", "07:00").unwrap_err().0, "quiet_start");
+        assert_eq!(format_time(time!(07:05)), "07:05");
+        assert_eq!(parse_response_hours("48").unwrap(), Some(48));
+        assert!(parse_response_hours("0").is_err());
+        assert!(parse_response_hours("500").is_err());
+    }
+}
