@@ -5,9 +5,14 @@
 //!
 //! This module parses the input (field errors named by field); the store keeps the rows.
 
-use crate::ids::{ClientId, UserId};
+use crate::DomainError;
+use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::clients::Ctx;
+use crate::ids::{AuditId, ClientId, UserId};
 use crate::notify::QuietHours;
 use crate::plan::Side;
+use crate::policy::{Action, Permit, Resource, authorize};
+use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
 use time::{OffsetDateTime, Time};
 
@@ -146,6 +151,254 @@ pub fn parse_response_hours(raw: &str) -> Result<Option<i64>, FieldError> {
     } else {
         Ok(Some(h))
     }
+}
+
+// ----- use cases -----
+
+/// What the contact page shows: the agreement (if any), the assigned counselor's published
+/// contact hours (if any), and from which side the viewer sees it (`None`: read only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactView {
+    pub agreement: Option<ContactAgreement>,
+    pub hours: Option<CounselorAvailability>,
+    pub side: Option<Side>,
+}
+
+/// The form a side fills in to propose how to keep in touch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgreementInput {
+    pub email_notices: bool,
+    pub sms_notices: bool,
+    pub phone_calls: bool,
+    pub email: String,
+    pub phone: String,
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub response_hours: String,
+    pub language: String,
+    /// The version the form was based on (0: none yet).
+    pub version: i64,
+}
+
+fn audit_event(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    permit: &Permit,
+    client: ClientId,
+    action: AuditAction,
+    reason: Option<crate::types::AccessReason>,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        id: AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        // The agreement holds contact details, part of the case's personal data.
+        data_kind: DataKind::CaseOverview,
+        action,
+        request_id: ctx.request_id,
+        reason,
+    }
+}
+
+async fn scope_of(
+    ctx: Ctx<'_>,
+    client: ClientId,
+) -> Result<crate::policy::ClientScope, DomainError> {
+    ctx.store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// The agreement and the counselor's hours, for the client and staff who may see the case
+/// (staff views are audited; a protected client needs a reason).
+pub async fn view(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+) -> Result<ContactView, DomainError> {
+    let scope = scope_of(ctx, client).await?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let reason = if permit.reason_required {
+        match reason.map(crate::types::AccessReason::parse) {
+            None => return Err(DomainError::ReasonRequired),
+            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
+            Some(Ok(r)) => Some(r),
+        }
+    } else {
+        None
+    };
+    let audit = permit
+        .audited
+        .then(|| audit_event(ctx, actor, &permit, client, AuditAction::Viewed, reason));
+    let agreement = ctx.store.contact_agreement(client, audit).await?;
+    let hours = match scope.assigned_counselor {
+        Some(c) => ctx.store.availability(c).await?,
+        None => None,
+    };
+    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
+        Ok(p) => Side::of_role(p.role),
+        Err(_) => None,
+    };
+    Ok(ContactView {
+        agreement,
+        hours,
+        side,
+    })
+}
+
+/// Either side proposes how to keep in touch; the other side then confirms. A change by
+/// either side needs the other's confirmation again.
+pub async fn propose(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    input: &AgreementInput,
+) -> Result<(), DomainError> {
+    let scope = scope_of(ctx, client).await?;
+    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    let side = Side::of_role(permit.role).ok_or(DomainError::NotFound)?;
+    let mut errors: Vec<(&'static str, FieldError)> = vec![];
+    let email = if input.email.trim().is_empty() && !input.email_notices {
+        None
+    } else {
+        parse_email(&input.email)
+            .map_err(|e| errors.push(("email", e)))
+            .ok()
+    };
+    let phone = if input.phone.trim().is_empty() && !(input.sms_notices || input.phone_calls) {
+        None
+    } else {
+        parse_phone(&input.phone)
+            .map_err(|e| errors.push(("phone", e)))
+            .ok()
+    };
+    let quiet = parse_quiet(&input.quiet_start, &input.quiet_end)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let response_hours = parse_response_hours(&input.response_hours)
+        .map_err(|e| errors.push(("response_hours", e)))
+        .ok()
+        .flatten();
+    if !errors.is_empty() {
+        return Err(DomainError::Invalid(errors));
+    }
+    let language = match input.language.as_str() {
+        l @ ("nb" | "nn" | "en") => l.to_string(),
+        _ => "nb".to_string(),
+    };
+    let expected = (input.version > 0).then_some(input.version);
+    let now = ctx.clock.now();
+    let agreement = ContactAgreement {
+        client_id: client,
+        in_app: true,
+        email_notices: input.email_notices,
+        sms_notices: input.sms_notices,
+        phone_calls: input.phone_calls,
+        email,
+        phone,
+        quiet,
+        response_hours,
+        language,
+        proposed_by: side,
+        confirmed_at: None,
+        version: input.version + 1,
+        updated_at: now,
+    };
+    let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
+    match ctx
+        .store
+        .put_contact_agreement(agreement, expected, Some(audit))
+        .await
+    {
+        Err(crate::ports::PortError::Conflict(_)) => Err(DomainError::StaleVersion),
+        other => Ok(other?),
+    }
+}
+
+/// The other side confirms the current proposal (`version` is the one they saw).
+pub async fn confirm(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    version: i64,
+) -> Result<(), DomainError> {
+    let scope = scope_of(ctx, client).await?;
+    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    let side = Side::of_role(permit.role).ok_or(DomainError::NotFound)?;
+    let current = ctx
+        .store
+        .contact_agreement(client, None)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    if current.version != version {
+        return Err(DomainError::StaleVersion);
+    }
+    if current.proposed_by == side || current.confirmed_at.is_some() {
+        return Err(DomainError::NotFound);
+    }
+    let now = ctx.clock.now();
+    let confirmed = ContactAgreement {
+        confirmed_at: Some(now),
+        version: version + 1,
+        updated_at: now,
+        ..current
+    };
+    let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
+    match ctx
+        .store
+        .put_contact_agreement(confirmed, Some(version), Some(audit))
+        .await
+    {
+        Err(crate::ports::PortError::Conflict(_)) => Err(DomainError::StaleVersion),
+        other => Ok(other?),
+    }
+}
+
+/// A counselor publishes their contact hours and channels (and where their own notices go).
+pub async fn publish_hours(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    contact_hours: &str,
+    channels: &[String],
+    notice_email: &str,
+) -> Result<(), DomainError> {
+    if !actor.has_role(crate::roles::Role::Counselor) {
+        return Err(DomainError::NotFound);
+    }
+    let mut errors: Vec<(&'static str, FieldError)> = vec![];
+    let hours = parse_contact_hours(contact_hours)
+        .map_err(|e| errors.push(("contact_hours", e)))
+        .ok();
+    let notice_email = if notice_email.trim().is_empty() {
+        None
+    } else {
+        parse_email(notice_email)
+            .map_err(|e| errors.push(("notice_email", e)))
+            .ok()
+    };
+    let (Some(contact_hours), true) = (hours, errors.is_empty()) else {
+        return Err(DomainError::Invalid(errors));
+    };
+    let channels = CHANNELS
+        .iter()
+        .filter(|c| channels.iter().any(|x| x == *c))
+        .map(|c| c.to_string())
+        .collect();
+    ctx.store
+        .put_availability(CounselorAvailability {
+            counselor_id: actor.user_id,
+            contact_hours,
+            channels,
+            notice_email,
+            updated_at: ctx.clock.now(),
+        })
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
