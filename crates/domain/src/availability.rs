@@ -250,6 +250,27 @@ pub async fn view(
     })
 }
 
+/// A live event of kind `agreement` for the other party (the client's account or the assigned
+/// counselor, whoever is not `author`).
+async fn other_party(
+    ctx: Ctx<'_>,
+    scope: &crate::policy::ClientScope,
+    client: ClientId,
+    author: UserId,
+) -> Result<Vec<crate::ports::LiveEvent>, DomainError> {
+    let client_user = ctx.store.client_user(client).await?;
+    Ok([client_user, scope.assigned_counselor]
+        .into_iter()
+        .flatten()
+        .filter(|u| *u != author)
+        .map(|recipient| crate::ports::LiveEvent {
+            recipient,
+            kind: "agreement".into(),
+            about: Some(format!("agreement-{client}")),
+        })
+        .collect())
+}
+
 /// Either side proposes how to keep in touch; the other side then confirms. A change by
 /// either side needs the other's confirmation again.
 pub async fn propose(
@@ -310,13 +331,19 @@ pub async fn propose(
         updated_at: now,
     };
     let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
+    // The other party has an agreement to confirm: a live event, and so a notice.
+    let events = other_party(ctx, &scope, client, actor.user_id).await?;
     match ctx
         .store
-        .put_contact_agreement(agreement, expected, Some(audit))
+        .put_contact_agreement(agreement, expected, Some(audit), events.clone())
         .await
     {
         Err(crate::ports::PortError::Conflict(_)) => Err(DomainError::StaleVersion),
-        other => Ok(other?),
+        other => {
+            other?;
+            ctx.announce(events).await;
+            Ok(())
+        }
     }
 }
 
@@ -351,7 +378,7 @@ pub async fn confirm(
     let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
     match ctx
         .store
-        .put_contact_agreement(confirmed, Some(version), Some(audit))
+        .put_contact_agreement(confirmed, Some(version), Some(audit), vec![])
         .await
     {
         Err(crate::ports::PortError::Conflict(_)) => Err(DomainError::StaleVersion),

@@ -456,12 +456,14 @@ pub trait Store: Send + Sync {
     ) -> PortResult<Option<crate::availability::CounselorAvailability>>;
     /// Writes a client's contact agreement: new when `expected_version` is `None`, otherwise
     /// only if the stored version is still that one ([`PortError::Conflict`] `"stale"`).
-    /// `audit` (when given) is written in the same transaction.
+    /// `audit` (when given) and `events` (live events for the other party, the outbox of
+    /// notices) are written in the same transaction.
     async fn put_contact_agreement(
         &self,
         agreement: crate::availability::ContactAgreement,
         expected_version: Option<i64>,
         audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
     ) -> PortResult<()>;
     /// A client's contact agreement, writing `audit` (when given) in the same transaction.
     async fn contact_agreement(

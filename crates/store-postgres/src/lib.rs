@@ -1295,8 +1295,10 @@ impl Store for PgStore {
         agreement: domain::availability::ContactAgreement,
         expected_version: Option<i64>,
         audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
     ) -> PortResult<()> {
-        self.agreement_put(agreement, expected_version, audit).await
+        self.agreement_put(agreement, expected_version, audit, events)
+            .await
     }
     async fn contact_agreement(
         &self,

@@ -374,6 +374,7 @@ impl PgStore {
         a: ContactAgreement,
         expected_version: Option<i64>,
         audit: Option<NewAuditEvent>,
+        events: Vec<domain::ports::LiveEvent>,
     ) -> PortResult<()> {
         let mut tx = self.pool().begin().await.map_err(fail)?;
         let current: Option<i64> = sqlx::query_scalar(
@@ -417,6 +418,18 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
+        for e in &events {
+            sqlx::query(
+                "INSERT INTO live_events (recipient, kind, about, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(e.recipient.as_uuid())
+            .bind(&e.kind)
+            .bind(&e.about)
+            .bind(a.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        }
         if let Some(e) = audit {
             append_audit_rows(&mut tx, vec![e]).await?;
         }

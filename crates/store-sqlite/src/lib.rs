@@ -1459,8 +1459,10 @@ impl Store for SqliteStore {
         agreement: domain::availability::ContactAgreement,
         expected_version: Option<i64>,
         audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
     ) -> PortResult<()> {
-        self.agreement_put(agreement, expected_version, audit).await
+        self.agreement_put(agreement, expected_version, audit, events)
+            .await
     }
     async fn contact_agreement(
         &self,

@@ -376,6 +376,7 @@ impl SqliteStore {
         a: ContactAgreement,
         expected_version: Option<i64>,
         audit: Option<NewAuditEvent>,
+        events: Vec<domain::ports::LiveEvent>,
     ) -> PortResult<()> {
         let mut tx = self.write().await?;
         let current: Option<i64> =
@@ -418,6 +419,16 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(fail)?;
+        for e in &events {
+            sqlx::query("INSERT INTO live_events (recipient, kind, about, at) VALUES (?, ?, ?, ?)")
+                .bind(e.recipient.to_string())
+                .bind(&e.kind)
+                .bind(&e.about)
+                .bind(ts(a.updated_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+        }
         if let Some(e) = audit {
             append_audit_rows(&mut tx, vec![e]).await?;
         }

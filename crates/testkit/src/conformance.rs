@@ -1391,12 +1391,12 @@ pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store)
         updated_at: t0(),
     };
     store
-        .put_contact_agreement(agreement.clone(), None, None)
+        .put_contact_agreement(agreement.clone(), None, None, vec![])
         .await
         .unwrap();
     assert!(matches!(
         store
-            .put_contact_agreement(agreement.clone(), None, None)
+            .put_contact_agreement(agreement.clone(), None, None, vec![])
             .await,
         Err(PortError::Conflict(_))
     ));
@@ -1406,7 +1406,7 @@ pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store)
         ..agreement.clone()
     };
     store
-        .put_contact_agreement(confirmed.clone(), Some(1), None)
+        .put_contact_agreement(confirmed.clone(), Some(1), None, vec![])
         .await
         .unwrap();
     assert_eq!(
