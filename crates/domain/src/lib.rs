@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod availability;
 pub mod checkins;
 pub mod clients;
 pub mod conversation;
@@ -15,6 +16,7 @@ pub mod conversation_demo;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod notify;
 pub mod org;
 pub mod oslo;
 pub mod password;

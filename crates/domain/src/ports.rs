@@ -416,6 +416,86 @@ pub trait Store: Send + Sync {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<AttachmentFile>>;
+
+    // availability and notices
+    /// How far the notice worker has read `live_events`.
+    async fn notice_cursor(&self) -> PortResult<i64>;
+    /// Live events of every recipient after `after`, oldest first.
+    async fn notice_events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<crate::notify::NoticeEvent>>;
+    /// Where and when a person wants notices: the client's contact agreement, or the
+    /// counselor's notice e-mail. `None` if nothing is agreed.
+    async fn notice_contact(
+        &self,
+        user: UserId,
+    ) -> PortResult<Option<crate::notify::NoticeContact>>;
+    /// Whether a notice (not a suppressed one) to `recipient` by `channel` about `about` was
+    /// created at or after `since`.
+    async fn notice_recently(
+        &self,
+        recipient: UserId,
+        channel: crate::notify::Channel,
+        about: Option<&str>,
+        since: OffsetDateTime,
+    ) -> PortResult<bool>;
+    /// Stores the notices for the event `seq` (a notice whose idempotency key exists is
+    /// skipped) and moves the cursor to `seq`, in one transaction.
+    async fn enqueue_notices(
+        &self,
+        seq: i64,
+        notices: Vec<crate::notify::NewNotice>,
+    ) -> PortResult<()>;
+    /// Pending or sending notices due at `now`, oldest first.
+    async fn due_notices(&self, now: OffsetDateTime, limit: i64) -> PortResult<Vec<NoticeRow>>;
+    /// After a restart: notices left `sending` become due at `now` (same idempotency key).
+    async fn resume_sending_notices(&self, now: OffsetDateTime) -> PortResult<u64>;
+    /// Marks a notice `sending`; if the worker dies, it is due again at `lease_until`.
+    async fn mark_notice_sending(&self, id: i64, lease_until: OffsetDateTime) -> PortResult<()>;
+    /// Puts a notice back to `pending`, due at `until` (quiet hours began), without an attempt.
+    async fn defer_notice(&self, id: i64, until: OffsetDateTime) -> PortResult<()>;
+    /// Records one attempt and moves the notice to `state` (`sent`, `pending` with
+    /// `next_attempt_at`, or `failed`), in one transaction.
+    async fn record_notice_attempt(
+        &self,
+        id: i64,
+        attempt: NoticeAttempt,
+        state: crate::notify::NoticeState,
+        next_attempt_at: OffsetDateTime,
+    ) -> PortResult<()>;
+    /// One notice by idempotency key, with its attempts (oldest first).
+    async fn notice_by_key(&self, key: &str)
+    -> PortResult<Option<(NoticeRow, Vec<NoticeAttempt>)>>;
+    /// A recipient's notices, oldest first.
+    async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<NoticeRow>>;
+    /// Publishes (inserts or replaces) a counselor's contact hours.
+    async fn put_availability(
+        &self,
+        availability: crate::availability::CounselorAvailability,
+    ) -> PortResult<()>;
+    async fn availability(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<crate::availability::CounselorAvailability>>;
+    /// Writes a client's contact agreement: new when `expected_version` is `None`, otherwise
+    /// only if the stored version is still that one ([`PortError::Conflict`] `"stale"`).
+    /// `audit` (when given) and `events` (live events for the other party, the outbox of
+    /// notices) are written in the same transaction.
+    async fn put_contact_agreement(
+        &self,
+        agreement: crate::availability::ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    /// A client's contact agreement, writing `audit` (when given) in the same transaction.
+    async fn contact_agreement(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<crate::availability::ContactAgreement>>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns
@@ -600,4 +680,46 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+}
+
+/// A notice in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRow {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub recipient: UserId,
+    pub channel: crate::notify::Channel,
+    pub about: Option<String>,
+    pub language: String,
+    pub state: crate::notify::NoticeState,
+    pub reason: Option<String>,
+    pub attempts: i64,
+    pub created_at: OffsetDateTime,
+    pub next_attempt_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// One attempt to send a notice: `sent` or `failed`, with a short detail (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeAttempt {
+    pub at: OffsetDateTime,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+/// A notice ready to send: the address is personal data (never logged); subject and body
+/// carry no content (see `domain::notify::text`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingNotice {
+    pub idempotency_key: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Sends notices by one channel (e-mail through SMTP or a file; SMS through an HTTP gateway).
+/// A gateway that honours the idempotency key delivers a retried notice once.
+#[async_trait]
+pub trait NoticeSender: Send + Sync {
+    async fn send(&self, notice: &OutgoingNotice) -> PortResult<()>;
 }

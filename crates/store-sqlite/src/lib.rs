@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod notify;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -1475,5 +1476,103 @@ impl Store for SqliteStore {
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<domain::ports::AttachmentFile>> {
         self.conv_attachment(id, client, audit).await
+    }
+
+    // availability and notices
+    async fn notice_cursor(&self) -> PortResult<i64> {
+        self.notify_cursor().await
+    }
+    async fn notice_events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<domain::notify::NoticeEvent>> {
+        self.notify_events_after(after, limit).await
+    }
+    async fn notice_contact(
+        &self,
+        user: UserId,
+    ) -> PortResult<Option<domain::notify::NoticeContact>> {
+        self.notify_contact(user).await
+    }
+    async fn notice_recently(
+        &self,
+        recipient: UserId,
+        channel: domain::notify::Channel,
+        about: Option<&str>,
+        since: OffsetDateTime,
+    ) -> PortResult<bool> {
+        self.notify_recently(recipient, channel, about, since).await
+    }
+    async fn enqueue_notices(
+        &self,
+        seq: i64,
+        notices: Vec<domain::notify::NewNotice>,
+    ) -> PortResult<()> {
+        self.notify_enqueue(seq, notices).await
+    }
+    async fn due_notices(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> PortResult<Vec<domain::ports::NoticeRow>> {
+        self.notify_due(now, limit).await
+    }
+    async fn resume_sending_notices(&self, now: OffsetDateTime) -> PortResult<u64> {
+        self.notify_resume(now).await
+    }
+    async fn mark_notice_sending(&self, id: i64, lease_until: OffsetDateTime) -> PortResult<()> {
+        self.notify_mark_sending(id, lease_until).await
+    }
+    async fn defer_notice(&self, id: i64, until: OffsetDateTime) -> PortResult<()> {
+        self.notify_defer(id, until).await
+    }
+    async fn record_notice_attempt(
+        &self,
+        id: i64,
+        attempt: domain::ports::NoticeAttempt,
+        state: domain::notify::NoticeState,
+        next_attempt_at: OffsetDateTime,
+    ) -> PortResult<()> {
+        self.notify_record_attempt(id, attempt, state, next_attempt_at)
+            .await
+    }
+    async fn notice_by_key(
+        &self,
+        key: &str,
+    ) -> PortResult<Option<(domain::ports::NoticeRow, Vec<domain::ports::NoticeAttempt>)>> {
+        self.notify_by_key(key).await
+    }
+    async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<domain::ports::NoticeRow>> {
+        self.notify_for(recipient).await
+    }
+    async fn put_availability(
+        &self,
+        availability: domain::availability::CounselorAvailability,
+    ) -> PortResult<()> {
+        self.avail_put(availability).await
+    }
+    async fn availability(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<domain::availability::CounselorAvailability>> {
+        self.avail_get(counselor).await
+    }
+    async fn put_contact_agreement(
+        &self,
+        agreement: domain::availability::ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.agreement_put(agreement, expected_version, audit, events)
+            .await
+    }
+    async fn contact_agreement(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<domain::availability::ContactAgreement>> {
+        self.agreement_get(client, audit).await
     }
 }

@@ -1415,6 +1415,7 @@ macro_rules! conformance_tests {
             without_an_audit_row_there_is_no_data,
             plan_items_are_versioned_with_history_and_audit,
             conversations_keep_order_receipts_and_events,
+            notices_are_stored_once_with_cursor_and_attempts,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_plan_edits_exactly_one_wins() {
@@ -1436,4 +1437,257 @@ macro_rules! conformance_tests {
             }
         )+
     };
+}
+
+/// The notice outbox: the worker's cursor over live events, notices stored once per
+/// idempotency key, due notices, attempts recorded, `sending` resumed after a crash; and the
+/// contact agreement and counselor availability that decide where notices go.
+pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store) {
+    use domain::availability::{ContactAgreement, CounselorAvailability};
+    use domain::notify::{Channel, NewNotice, NoticeState, QuietHours};
+    use domain::ports::NoticeAttempt;
+    let f = fixture(store).await;
+    let client_user = user(f.org, "client-notice", vec![]);
+    let client_user_id = client_user.id;
+    store.create_user(client_user).await.unwrap();
+    let client = new_client(
+        store,
+        &f,
+        f.office_a,
+        "Kari Notice",
+        false,
+        Some(client_user_id),
+    )
+    .await;
+
+    // Nothing agreed yet: no contact, the cursor at zero.
+    assert_eq!(store.notice_contact(client_user_id).await.unwrap(), None);
+    assert_eq!(store.notice_cursor().await.unwrap(), 0);
+    let agreement = ContactAgreement {
+        client_id: client,
+        in_app: true,
+        email_notices: false,
+        sms_notices: true,
+        phone_calls: false,
+        email: None,
+        phone: Some("+4799999999".into()),
+        quiet: Some(QuietHours {
+            start: time::macros::time!(22:00),
+            end: time::macros::time!(07:30),
+        }),
+        response_hours: Some(48),
+        language: "nn".into(),
+        proposed_by: Side::Client,
+        confirmed_at: None,
+        version: 1,
+        updated_at: t0(),
+    };
+    store
+        .put_contact_agreement(agreement.clone(), None, None, vec![])
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .put_contact_agreement(agreement.clone(), None, None, vec![])
+            .await,
+        Err(PortError::Conflict(_))
+    ));
+    let confirmed = ContactAgreement {
+        confirmed_at: Some(t0() + Duration::minutes(5)),
+        version: 2,
+        ..agreement.clone()
+    };
+    store
+        .put_contact_agreement(confirmed.clone(), Some(1), None, vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.contact_agreement(client, None).await.unwrap(),
+        Some(confirmed)
+    );
+    let contact = store.notice_contact(client_user_id).await.unwrap().unwrap();
+    assert_eq!(contact.channels(), [Channel::Sms]);
+    assert_eq!(contact.language, "nn");
+    assert_eq!(contact.quiet.unwrap().end, time::macros::time!(07:30));
+
+    let availability = CounselorAvailability {
+        counselor_id: f.counselor_a,
+        contact_hours: "Monday to Thursday 9–15".into(),
+        channels: vec!["messages".into(), "phone".into()],
+        notice_email: Some("counselor@example.org".into()),
+        updated_at: t0(),
+    };
+    store.put_availability(availability.clone()).await.unwrap();
+    assert_eq!(
+        store.availability(f.counselor_a).await.unwrap(),
+        Some(availability)
+    );
+    assert_eq!(
+        store
+            .notice_contact(f.counselor_a)
+            .await
+            .unwrap()
+            .unwrap()
+            .channels(),
+        [Channel::Email]
+    );
+
+    // Live events from a message are what the worker reads, across recipients, in order.
+    let thread = ThreadId::new();
+    store
+        .create_thread(
+            NewThread {
+                id: thread,
+                client_id: client,
+                subject: "Hello".into(),
+                about: None,
+                created_at: t0(),
+            },
+            message(thread, client, f.counselor_a, Side::Counselor, "Hi", 0),
+            event(
+                f.counselor_a,
+                Role::Counselor,
+                client,
+                DataKind::Messages,
+                AuditAction::Created,
+            ),
+            vec![LiveEvent {
+                recipient: client_user_id,
+                kind: "message".into(),
+                about: Some(thread.to_string()),
+            }],
+        )
+        .await
+        .unwrap();
+    let events = store.notice_events_after(0, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].recipient, client_user_id);
+    assert_eq!(
+        events[0].about.as_deref(),
+        Some(thread.to_string().as_str())
+    );
+    let seq = events[0].seq;
+
+    let notice = NewNotice {
+        idempotency_key: format!("k-{seq}-sms"),
+        recipient: client_user_id,
+        channel: Channel::Sms,
+        about: Some(thread.to_string()),
+        language: "nn".into(),
+        state: NoticeState::Pending,
+        reason: None,
+        created_at: t0(),
+        next_attempt_at: t0(),
+    };
+    store
+        .enqueue_notices(seq, vec![notice.clone()])
+        .await
+        .unwrap();
+    // Reading the same event again (after a crash) stores nothing new.
+    store
+        .enqueue_notices(seq, vec![notice.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.notice_cursor().await.unwrap(), seq);
+    assert!(store.notice_events_after(seq, 10).await.unwrap().is_empty());
+    assert_eq!(store.notices_for(client_user_id).await.unwrap().len(), 1);
+    let about = thread.to_string();
+    assert!(
+        store
+            .notice_recently(
+                client_user_id,
+                Channel::Sms,
+                Some(&about),
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .notice_recently(
+                client_user_id,
+                Channel::Email,
+                Some(&about),
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .notice_recently(
+                client_user_id,
+                Channel::Sms,
+                None,
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+
+    // Due, then sending (a crash leaves it so), resumed, failed once, then sent.
+    let due = store.due_notices(t0(), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let id = due[0].id;
+    store
+        .mark_notice_sending(id, t0() + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert!(store.due_notices(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(store.resume_sending_notices(t0()).await.unwrap(), 1);
+    assert_eq!(
+        store.due_notices(t0(), 10).await.unwrap()[0].state,
+        NoticeState::Pending
+    );
+    store
+        .record_notice_attempt(
+            id,
+            NoticeAttempt {
+                at: t0(),
+                outcome: "failed".into(),
+                detail: Some("timeout".into()),
+            },
+            NoticeState::Pending,
+            t0() + Duration::seconds(30),
+        )
+        .await
+        .unwrap();
+    assert!(store.due_notices(t0(), 10).await.unwrap().is_empty());
+    store
+        .defer_notice(id, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    let later = t0() + Duration::minutes(2);
+    assert_eq!(store.due_notices(later, 10).await.unwrap().len(), 1);
+    store
+        .record_notice_attempt(
+            id,
+            NoticeAttempt {
+                at: later,
+                outcome: "sent".into(),
+                detail: None,
+            },
+            NoticeState::Sent,
+            later,
+        )
+        .await
+        .unwrap();
+    let (row, attempts) = store
+        .notice_by_key(&notice.idempotency_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.state, NoticeState::Sent);
+    assert_eq!(row.attempts, 2);
+    assert_eq!(row.sent_at, Some(later));
+    assert_eq!(
+        attempts
+            .iter()
+            .map(|a| a.outcome.as_str())
+            .collect::<Vec<_>>(),
+        ["failed", "sent"]
+    );
+    assert!(store.due_notices(later, 10).await.unwrap().is_empty());
+    assert_eq!(store.notice_by_key("nope").await.unwrap(), None);
 }

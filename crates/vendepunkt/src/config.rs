@@ -25,6 +25,34 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Log filter, e.g. `info` or `vendepunkt=debug,info`.
     pub log: String,
+    /// Notices without content (`[notify]` in the file).
+    pub notify: NotifyConfig,
+}
+
+/// Where notices go. Nothing set: no notices are sent (they stay queued in the outbox).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// `smtp://user:password@host:587` (STARTTLS), `smtps://…` (TLS), or `file:/dir` (each
+    /// e-mail written to a file, for development and tests).
+    pub email: Option<String>,
+    /// The sender of notice e-mails.
+    pub mail_from: String,
+    /// The SMS gateway's URL (HTTP POST, JSON; see docs/NOTIFICATIONS.md).
+    pub sms_url: Option<String>,
+    /// How long one send may take before it counts as failed (1–120 seconds).
+    pub send_timeout_seconds: i64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            email: None,
+            mail_from: "Vendepunkt <noreply@localhost>".into(),
+            sms_url: None,
+            send_timeout_seconds: 10,
+        }
+    }
 }
 
 impl Default for Config {
@@ -38,6 +66,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             log: "info".into(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -155,6 +184,19 @@ impl Config {
         if let Some(v) = env_value(env, "VENDEPUNKT_LOG")? {
             c.log = v;
         }
+        if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_EMAIL")? {
+            c.notify.email = Some(v);
+        }
+        if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_MAIL_FROM")? {
+            c.notify.mail_from = v;
+        }
+        if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_SMS_URL")? {
+            c.notify.sms_url = Some(v);
+        }
+        if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_SEND_TIMEOUT_SECONDS")? {
+            c.notify.send_timeout_seconds =
+                parse_int("VENDEPUNKT_NOTIFY_SEND_TIMEOUT_SECONDS", &v)?;
+        }
         Ok(c)
     }
 
@@ -204,6 +246,26 @@ impl Config {
                 )));
             }
         }
+        if let Some(e) = &self.notify.email
+            && !(e.starts_with("smtp://") || e.starts_with("smtps://") || e.starts_with("file:"))
+        {
+            return Err(ConfigError(
+                "notify.email: expected smtp://HOST, smtps://HOST or file:/DIR".into(),
+            ));
+        }
+        if let Some(u) = &self.notify.sms_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(ConfigError(
+                "notify.sms_url: expected an https:// (or http:// for testing) URL".into(),
+            ));
+        }
+        if !(1..=120).contains(&self.notify.send_timeout_seconds) {
+            return Err(ConfigError(format!(
+                "notify.send_timeout_seconds: must be between 1 and 120, got {}",
+                self.notify.send_timeout_seconds
+            )));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
             return Err(ConfigError(format!(
                 "log: not a valid filter such as \"info\" or \"vendepunkt=debug,info\" ({e})"
@@ -230,6 +292,8 @@ impl Config {
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&self.database_url);
+        shown.notify.email = self.notify.email.as_deref().map(redact_url);
+        shown.notify.sms_url = self.notify.sms_url.as_deref().map(redact_url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }
@@ -458,5 +522,36 @@ mod tests {
         c.public_url = None;
         c.behind_tls_proxy = true;
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn notify_settings_come_from_the_file_and_environment_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.toml");
+        std::fs::write(
+            &file,
+            "[notify]\nemail = \"smtp://u:pw@mail.example:587\"\nsms_url = \"https://sms.example/send\"\n",
+        )
+        .unwrap();
+        let c = Config::resolve(Some(&file), &env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(
+            c.notify.sms_url.as_deref(),
+            Some("https://sms.example/send")
+        );
+        assert!(!c.redacted_toml().contains("pw@"), "{}", c.redacted_toml());
+        let c = Config::resolve(
+            Some(&file),
+            &env(&[("VENDEPUNKT_NOTIFY_EMAIL", "file:/tmp/mail")]),
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert_eq!(c.notify.email.as_deref(), Some("file:/tmp/mail"));
+        let e = Config::resolve(
+            None,
+            &env(&[("VENDEPUNKT_NOTIFY_EMAIL", "mailto:x")]),
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("notify.email"), "{e}");
     }
 }

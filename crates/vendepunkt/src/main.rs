@@ -6,6 +6,7 @@
 
 mod config;
 mod dev;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
@@ -416,6 +417,11 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         clock.clone(),
         settings.session,
     ));
+    // Notices without content: a background task over the outbox (never inside a request).
+    let notices =
+        worker::Worker::from_config(store.clone(), clock.clone(), &config.notify, base.clone())
+            .map_err(|e| fail(2, e))?;
+    let notices = tokio::spawn(notices.run());
 
     tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
     println!("Vendepunkt is listening on http://{local}");
@@ -442,6 +448,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         }
     };
     sweeper.abort();
+    notices.abort();
     drop(store);
     backend.close().await;
     outcome?;

@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod clock;
+pub mod contact_web;
 pub mod context;
 pub mod hasher;
 pub mod i18n;

@@ -717,8 +717,14 @@ pub async fn save_draft(
         Ok(t) => t,
         Err(r) => return r,
     };
-    match conversation::save_draft(ctx_of(&state, &ctx), &actor, client, thread, &f.text("body"))
-        .await
+    match conversation::save_draft(
+        ctx_of(&state, &ctx),
+        &actor,
+        client,
+        thread,
+        &f.text("body"),
+    )
+    .await
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => domain_error(ctx, &e),

@@ -269,6 +269,21 @@ pub fn route_table() -> Vec<RouteSpec> {
             SignedIn,
             get(password_form).post(password_submit),
         ),
+        spec(
+            "/clients/{id}/contact",
+            Object(Action::ViewClientCase),
+            get(crate::contact_web::contact).post(crate::contact_web::contact_save),
+        ),
+        spec(
+            "/clients/{id}/contact/confirm",
+            Object(Action::ChangeClientCase),
+            post(crate::contact_web::contact_confirm),
+        ),
+        spec(
+            "/account/availability",
+            SignedIn,
+            get(crate::contact_web::my_availability).post(crate::contact_web::my_availability_save),
+        ),
     ]
 }
 

@@ -1,0 +1,482 @@
+//! Availability agreements and the notice outbox on PostgreSQL.
+
+use super::{PgStore, append_audit_rows, fail, id};
+use domain::audit::NewAuditEvent;
+use domain::availability::{ContactAgreement, CounselorAvailability};
+use domain::ids::ClientId;
+use domain::ids::UserId;
+use domain::notify::{Channel, NewNotice, NoticeContact, NoticeEvent, NoticeState, QuietHours};
+use domain::ports::STALE;
+use domain::ports::{NoticeAttempt, NoticeRow, PortError, PortResult};
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// `HH:MM` as stored for quiet hours.
+fn parse_hhmm(s: &str) -> Option<time::Time> {
+    let (h, m) = s.split_once(':')?;
+    time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+}
+
+fn quiet(start: Option<String>, end: Option<String>) -> Option<QuietHours> {
+    Some(QuietHours {
+        start: parse_hhmm(&start?)?,
+        end: parse_hhmm(&end?)?,
+    })
+}
+
+const NOTICE: &str =
+    "SELECT id, idempotency_key, recipient, channel, about, language, state, reason,
+        attempts, created_at, next_attempt_at, sent_at FROM notices";
+
+fn notice(r: &sqlx::postgres::PgRow) -> PortResult<NoticeRow> {
+    let bad = |what: &str| PortError::Failure(format!("bad notice {what}"));
+    Ok(NoticeRow {
+        id: r.get("id"),
+        idempotency_key: r.get("idempotency_key"),
+        recipient: id(&r.get::<Uuid, _>("recipient"))?,
+        channel: Channel::parse(&r.get::<String, _>("channel")).ok_or_else(|| bad("channel"))?,
+        about: r.get("about"),
+        language: r.get("language"),
+        state: NoticeState::parse(&r.get::<String, _>("state")).ok_or_else(|| bad("state"))?,
+        reason: r.get("reason"),
+        attempts: r.get("attempts"),
+        created_at: r.get("created_at"),
+        next_attempt_at: r.get("next_attempt_at"),
+        sent_at: r.get("sent_at"),
+    })
+}
+
+impl PgStore {
+    pub(crate) async fn notify_cursor(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT last_seq FROM notice_cursor WHERE id = 1")
+            .fetch_one(self.pool())
+            .await
+            .map_err(fail)
+    }
+
+    pub(crate) async fn notify_events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<NoticeEvent>> {
+        sqlx::query(
+            "SELECT seq, recipient, kind, about, at FROM live_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(NoticeEvent {
+                seq: r.get("seq"),
+                recipient: id(&r.get::<Uuid, _>("recipient"))?,
+                kind: r.get("kind"),
+                about: r.get("about"),
+                at: r.get("at"),
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn notify_contact(&self, user: UserId) -> PortResult<Option<NoticeContact>> {
+        let row = sqlx::query(
+            "SELECT a.email_notices, a.sms_notices, a.email, a.phone, a.quiet_start, a.quiet_end, a.language
+             FROM contact_agreements a JOIN clients c ON c.id = a.client_id WHERE c.user_id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?;
+        if let Some(r) = row {
+            return Ok(Some(NoticeContact {
+                email: r.get("email"),
+                phone: r.get("phone"),
+                email_notices: r.get("email_notices"),
+                sms_notices: r.get("sms_notices"),
+                quiet: quiet(r.get("quiet_start"), r.get("quiet_end")),
+                language: r.get("language"),
+            }));
+        }
+        let email: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT notice_email FROM counselor_availability WHERE counselor_id = $1",
+        )
+        .bind(user.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?;
+        Ok(email.flatten().map(|e| NoticeContact {
+            email: Some(e),
+            phone: None,
+            email_notices: true,
+            sms_notices: false,
+            quiet: None,
+            language: "nb".into(),
+        }))
+    }
+
+    pub(crate) async fn notify_recently(
+        &self,
+        recipient: UserId,
+        channel: Channel,
+        about: Option<&str>,
+        since: OffsetDateTime,
+    ) -> PortResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notices WHERE recipient = $1 AND channel = $2 AND about IS NOT DISTINCT FROM $3
+             AND created_at >= $4 AND state <> 'suppressed'",
+        )
+        .bind(recipient.as_uuid())
+        .bind(channel.as_str())
+        .bind(about)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await
+        .map_err(fail)?;
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn notify_enqueue(&self, seq: i64, notices: Vec<NewNotice>) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        for n in &notices {
+            sqlx::query(
+                "INSERT INTO notices (idempotency_key, recipient, channel, about, language, state, reason,
+                    attempts, created_at, next_attempt_at, sent_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, NULL)
+                 ON CONFLICT (idempotency_key) DO NOTHING",
+            )
+            .bind(&n.idempotency_key)
+            .bind(n.recipient.as_uuid())
+            .bind(n.channel.as_str())
+            .bind(&n.about)
+            .bind(&n.language)
+            .bind(n.state.as_str())
+            .bind(&n.reason)
+            .bind(n.created_at)
+            .bind(n.next_attempt_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        }
+        sqlx::query("UPDATE notice_cursor SET last_seq = GREATEST(last_seq, $1) WHERE id = 1")
+            .bind(seq)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn notify_due(
+        &self,
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> PortResult<Vec<NoticeRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE} WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(notice)
+        .collect()
+    }
+
+    pub(crate) async fn notify_resume(&self, now: OffsetDateTime) -> PortResult<u64> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        let done = sqlx::query(
+            "UPDATE notices SET state = 'pending', next_attempt_at = $1 WHERE state = 'sending'",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn notify_mark_sending(
+        &self,
+        notice: i64,
+        lease_until: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        sqlx::query("UPDATE notices SET state = 'sending', next_attempt_at = $1 WHERE id = $2")
+            .bind(lease_until)
+            .bind(notice)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn notify_defer(&self, notice: i64, until: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        sqlx::query("UPDATE notices SET state = 'pending', next_attempt_at = $1 WHERE id = $2")
+            .bind(until)
+            .bind(notice)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn notify_record_attempt(
+        &self,
+        notice: i64,
+        attempt: NoticeAttempt,
+        state: NoticeState,
+        next_attempt_at: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        sqlx::query(
+            "INSERT INTO notice_attempts (notice_id, at, outcome, detail) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(notice)
+        .bind(attempt.at)
+        .bind(&attempt.outcome)
+        .bind(&attempt.detail)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let sent_at = (state == NoticeState::Sent).then_some(attempt.at);
+        sqlx::query(
+            "UPDATE notices SET state = $1, attempts = attempts + 1, next_attempt_at = $2,
+                sent_at = COALESCE($3, sent_at) WHERE id = $4",
+        )
+        .bind(state.as_str())
+        .bind(next_attempt_at)
+        .bind(sent_at)
+        .bind(notice)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn notify_by_key(
+        &self,
+        key: &str,
+    ) -> PortResult<Option<(NoticeRow, Vec<NoticeAttempt>)>> {
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE} WHERE idempotency_key = $1"
+        )))
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(notice)
+        .transpose()?
+        else {
+            return Ok(None);
+        };
+        let attempts = sqlx::query(
+            "SELECT at, outcome, detail FROM notice_attempts WHERE notice_id = $1 ORDER BY id",
+        )
+        .bind(row.id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(NoticeAttempt {
+                at: r.get("at"),
+                outcome: r.get("outcome"),
+                detail: r.get("detail"),
+            })
+        })
+        .collect::<PortResult<Vec<_>>>()?;
+        Ok(Some((row, attempts)))
+    }
+
+    pub(crate) async fn notify_for(&self, recipient: UserId) -> PortResult<Vec<NoticeRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{NOTICE} WHERE recipient = $1 ORDER BY id"
+        )))
+        .bind(recipient.as_uuid())
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(notice)
+        .collect()
+    }
+}
+
+fn side_of(s: &str) -> PortResult<domain::plan::Side> {
+    match s {
+        "client" => Ok(domain::plan::Side::Client),
+        "counselor" => Ok(domain::plan::Side::Counselor),
+        other => Err(PortError::Failure(format!("unknown side {other}"))),
+    }
+}
+
+fn hhmm(t: time::Time) -> String {
+    domain::availability::format_time(t)
+}
+
+impl PgStore {
+    pub(crate) async fn avail_put(&self, a: CounselorAvailability) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        sqlx::query(
+            "INSERT INTO counselor_availability (counselor_id, contact_hours, channels, notice_email, updated_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (counselor_id) DO UPDATE SET contact_hours = excluded.contact_hours,
+                channels = excluded.channels, notice_email = excluded.notice_email,
+                updated_at = excluded.updated_at",
+        )
+        .bind(a.counselor_id.as_uuid())
+        .bind(&a.contact_hours)
+        .bind(a.channels.join(","))
+        .bind(&a.notice_email)
+        .bind(a.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn avail_get(
+        &self,
+        counselor: UserId,
+    ) -> PortResult<Option<CounselorAvailability>> {
+        let Some(r) = sqlx::query(
+            "SELECT contact_hours, channels, notice_email, updated_at FROM counselor_availability WHERE counselor_id = $1",
+        )
+        .bind(counselor.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(CounselorAvailability {
+            counselor_id: counselor,
+            contact_hours: r.get("contact_hours"),
+            channels: r
+                .get::<String, _>("channels")
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+            notice_email: r.get("notice_email"),
+            updated_at: r.get("updated_at"),
+        }))
+    }
+
+    pub(crate) async fn agreement_put(
+        &self,
+        a: ContactAgreement,
+        expected_version: Option<i64>,
+        audit: Option<NewAuditEvent>,
+        events: Vec<domain::ports::LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.pool().begin().await.map_err(fail)?;
+        let current: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM contact_agreements WHERE client_id = $1 FOR UPDATE",
+        )
+        .bind(a.client_id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if current != expected_version {
+            return Err(PortError::Conflict(STALE));
+        }
+        sqlx::query(
+            "INSERT INTO contact_agreements (client_id, in_app, email_notices, sms_notices, phone_calls,
+                email, phone, quiet_start, quiet_end, response_hours, language, proposed_by,
+                confirmed_at, version, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             ON CONFLICT (client_id) DO UPDATE SET in_app = excluded.in_app,
+                email_notices = excluded.email_notices, sms_notices = excluded.sms_notices,
+                phone_calls = excluded.phone_calls, email = excluded.email, phone = excluded.phone,
+                quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end,
+                response_hours = excluded.response_hours, language = excluded.language,
+                proposed_by = excluded.proposed_by, confirmed_at = excluded.confirmed_at,
+                version = excluded.version, updated_at = excluded.updated_at",
+        )
+        .bind(a.client_id.as_uuid())
+        .bind(a.in_app)
+        .bind(a.email_notices)
+        .bind(a.sms_notices)
+        .bind(a.phone_calls)
+        .bind(&a.email)
+        .bind(&a.phone)
+        .bind(a.quiet.map(|q| hhmm(q.start)))
+        .bind(a.quiet.map(|q| hhmm(q.end)))
+        .bind(a.response_hours)
+        .bind(&a.language)
+        .bind(a.proposed_by.as_str())
+        .bind(a.confirmed_at)
+        .bind(a.version)
+        .bind(a.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        for e in &events {
+            sqlx::query(
+                "INSERT INTO live_events (recipient, kind, about, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(e.recipient.as_uuid())
+            .bind(&e.kind)
+            .bind(&e.about)
+            .bind(a.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        }
+        if let Some(e) = audit {
+            append_audit_rows(&mut tx, vec![e]).await?;
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn agreement_get(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<ContactAgreement>> {
+        let mut tx = match audit {
+            Some(_) => self.pool().begin().await.map_err(fail)?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let row = sqlx::query(
+            "SELECT in_app, email_notices, sms_notices, phone_calls, email, phone, quiet_start, quiet_end,
+                response_hours, language, proposed_by, confirmed_at, version, updated_at
+             FROM contact_agreements WHERE client_id = $1",
+        )
+        .bind(client.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let agreement = ContactAgreement {
+            client_id: client,
+            in_app: r.get("in_app"),
+            email_notices: r.get("email_notices"),
+            sms_notices: r.get("sms_notices"),
+            phone_calls: r.get("phone_calls"),
+            email: r.get("email"),
+            phone: r.get("phone"),
+            quiet: quiet(r.get("quiet_start"), r.get("quiet_end")),
+            response_hours: r.get("response_hours"),
+            language: r.get("language"),
+            proposed_by: side_of(&r.get::<String, _>("proposed_by"))?,
+            confirmed_at: r.get("confirmed_at"),
+            version: r.get("version"),
+            updated_at: r.get("updated_at"),
+        };
+        if let Some(e) = audit {
+            append_audit_rows(&mut tx, vec![e]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(agreement))
+    }
+}

@@ -1,0 +1,306 @@
+//! The notice worker: a background task of `serve` that turns live events (the outbox written
+//! in the same transaction as every message) into notices, and sends them without content.
+//!
+//! * Reading: events after the stored cursor; the notices for one event and the new cursor
+//!   are written in one transaction, and each notice's idempotency key comes from the event's
+//!   sequence number and the channel, so reading again after a crash creates no duplicates.
+//! * Sending: due notices one at a time, each with a timeout; every attempt is recorded; a
+//!   failure is retried after `domain::notify::backoff`. On start, notices left `sending` by a
+//!   crash are sent again with the same key (the SMS gateway dedupes; e-mail keeps its
+//!   Message-ID). Nothing here runs inside a request, so a slow gateway never slows a page.
+
+use crate::config::NotifyConfig;
+use async_trait::async_trait;
+use domain::notify::{self, Channel, NoticeState};
+use domain::ports::{
+    Clock, NoticeAttempt, NoticeRow, NoticeSender, OutgoingNotice, PortError, PortResult, Store,
+};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the worker looks for new events and due notices.
+const POLL: Duration = Duration::from_millis(500);
+
+/// E-mail notices through SMTP, or into files (development and tests).
+pub enum MailSender {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Mailbox),
+    File(AsyncFileTransport<Tokio1Executor>, Mailbox),
+}
+
+impl MailSender {
+    pub fn from_config(url: &str, from: &str) -> Result<MailSender, String> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| format!("notify.mail_from: not an e-mail address ({e})"))?;
+        if let Some(dir) = url.strip_prefix("file:") {
+            let dir = dir.strip_prefix("//").unwrap_or(dir);
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("notify.email: cannot create {dir}: {e}"))?;
+            return Ok(MailSender::File(AsyncFileTransport::new(dir), from));
+        }
+        let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("notify.email: {e}"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Ok(MailSender::Smtp(smtp, from))
+    }
+
+    fn from(&self) -> &Mailbox {
+        match self {
+            MailSender::Smtp(_, f) | MailSender::File(_, f) => f,
+        }
+    }
+}
+
+#[async_trait]
+impl NoticeSender for MailSender {
+    async fn send(&self, n: &OutgoingNotice) -> PortResult<()> {
+        let to: Mailbox =
+            n.to.parse()
+                .map_err(|_| PortError::Failure("not an e-mail address".into()))?;
+        let host = self.from().email.domain().to_string();
+        let message = Message::builder()
+            .from(self.from().clone())
+            .to(to)
+            .subject(&n.subject)
+            .message_id(Some(notify::message_id(&n.idempotency_key, &host)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(n.body.clone())
+            .map_err(|e| PortError::Failure(format!("cannot build the e-mail: {e}")))?;
+        let result = match self {
+            MailSender::Smtp(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            MailSender::File(t, _) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        };
+        result.map_err(|e| PortError::Failure(format!("e-mail: {e}")))
+    }
+}
+
+/// SMS notices through an HTTP gateway: `POST` JSON `{"to", "text", "idempotency_key"}` with
+/// the header `Idempotency-Key` (see docs/NOTIFICATIONS.md).
+pub struct SmsSender {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl SmsSender {
+    pub fn new(url: &str, timeout: Duration) -> Result<SmsSender, String> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("notify.sms_url: {e}"))?;
+        Ok(SmsSender {
+            http,
+            url: url.to_string(),
+        })
+    }
+}
+
+#[async_trait]
+impl NoticeSender for SmsSender {
+    async fn send(&self, n: &OutgoingNotice) -> PortResult<()> {
+        let body = serde_json::json!({
+            "to": n.to,
+            "text": n.body,
+            "idempotency_key": n.idempotency_key,
+        });
+        let r = self
+            .http
+            .post(&self.url)
+            .header("Idempotency-Key", &n.idempotency_key)
+            .json(&body)
+            .send()
+            .await
+            // No URL or address in the message: only what kind of failure it was.
+            .map_err(|e| {
+                let kind = if e.is_timeout() {
+                    "timeout"
+                } else if e.is_connect() {
+                    "cannot connect"
+                } else {
+                    "request failed"
+                };
+                PortError::Failure(format!("sms gateway: {kind}"))
+            })?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(PortError::Failure(format!(
+                "sms gateway answered {}",
+                r.status().as_u16()
+            )))
+        }
+    }
+}
+
+pub struct Worker {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub senders: HashMap<Channel, Arc<dyn NoticeSender>>,
+    pub base_url: String,
+    pub timeout: Duration,
+}
+
+impl Worker {
+    /// Builds the worker from the configuration (no channel configured: notices stay queued).
+    pub fn from_config(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: &NotifyConfig,
+        base_url: String,
+    ) -> Result<Worker, String> {
+        let timeout = Duration::from_secs(config.send_timeout_seconds.clamp(1, 120) as u64);
+        let mut senders: HashMap<Channel, Arc<dyn NoticeSender>> = HashMap::new();
+        if let Some(url) = &config.email {
+            senders.insert(
+                Channel::Email,
+                Arc::new(MailSender::from_config(url, &config.mail_from)?),
+            );
+        }
+        if let Some(url) = &config.sms_url {
+            senders.insert(Channel::Sms, Arc::new(SmsSender::new(url, timeout)?));
+        }
+        Ok(Worker {
+            store,
+            clock,
+            senders,
+            base_url,
+            timeout,
+        })
+    }
+
+    /// Runs until the task is aborted. Errors are logged and retried on the next round.
+    pub async fn run(self) {
+        if let Err(e) = self.store.resume_sending_notices(self.clock.now()).await {
+            tracing::warn!(error = %e, "notices: cannot resume interrupted sends");
+        }
+        loop {
+            if let Err(e) = self.round().await {
+                tracing::warn!(error = %e, "notices: round failed; retrying");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// One round: queue notices for new events, then send what is due.
+    pub async fn round(&self) -> PortResult<()> {
+        self.queue_new_events().await?;
+        let due = self.store.due_notices(self.clock.now(), 50).await?;
+        for n in due {
+            if self.senders.contains_key(&n.channel) {
+                self.send_one(n).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn queue_new_events(&self) -> PortResult<()> {
+        loop {
+            let cursor = self.store.notice_cursor().await?;
+            let events = self.store.notice_events_after(cursor, 200).await?;
+            if events.is_empty() {
+                return Ok(());
+            }
+            for e in events {
+                let contact = if notify::needs_notice(&e.kind) {
+                    self.store.notice_contact(e.recipient).await?
+                } else {
+                    None
+                };
+                let now = self.clock.now();
+                let mut recent = HashMap::new();
+                for ch in contact.iter().flat_map(|c| c.channels()) {
+                    let hit = self
+                        .store
+                        .notice_recently(
+                            e.recipient,
+                            ch,
+                            e.about.as_deref(),
+                            now - notify::THROTTLE,
+                        )
+                        .await?;
+                    recent.insert(ch, hit);
+                }
+                let notices = notify::decide(&e, contact.as_ref(), now, |ch| {
+                    recent.get(&ch).copied().unwrap_or(false)
+                });
+                self.store.enqueue_notices(e.seq, notices).await?;
+            }
+        }
+    }
+
+    async fn send_one(&self, n: NoticeRow) -> PortResult<()> {
+        let now = self.clock.now();
+        let contact = self.store.notice_contact(n.recipient).await?;
+        let Some(sender) = self.senders.get(&n.channel) else {
+            return Ok(());
+        };
+        // The agreement may have changed since the notice was queued.
+        let address = contact
+            .as_ref()
+            .filter(|c| c.channels().contains(&n.channel))
+            .and_then(|c| c.address(n.channel));
+        let (Some(contact), Some(address)) = (contact.as_ref(), address) else {
+            let attempt = NoticeAttempt {
+                at: now,
+                outcome: "failed".into(),
+                detail: Some("channel no longer agreed".into()),
+            };
+            return self
+                .store
+                .record_notice_attempt(n.id, attempt, NoticeState::Suppressed, now)
+                .await;
+        };
+        if let Some(until) = notify::defer_for_quiet_hours(contact, now) {
+            return self.store.defer_notice(n.id, until).await;
+        }
+        let lease = now + time::Duration::seconds(self.timeout.as_secs() as i64 + 60);
+        self.store.mark_notice_sending(n.id, lease).await?;
+        let (subject, body) = notify::text(&n.language, &self.base_url);
+        let out = OutgoingNotice {
+            idempotency_key: n.idempotency_key.clone(),
+            to: address.to_string(),
+            subject,
+            body,
+        };
+        let result = match tokio::time::timeout(self.timeout, sender.send(&out)).await {
+            Ok(r) => r,
+            Err(_) => Err(PortError::Failure("timeout".into())),
+        };
+        let at = self.clock.now();
+        let (attempt, state, next) = match result {
+            Ok(()) => (
+                NoticeAttempt {
+                    at,
+                    outcome: "sent".into(),
+                    detail: None,
+                },
+                NoticeState::Sent,
+                at,
+            ),
+            Err(e) => {
+                let detail = match e {
+                    PortError::Failure(m) => m,
+                    PortError::Conflict(m) => m.to_string(),
+                };
+                tracing::warn!(notice = n.id, channel = n.channel.as_str(), %detail, "notice not sent");
+                let attempt = NoticeAttempt {
+                    at,
+                    outcome: "failed".into(),
+                    detail: Some(detail),
+                };
+                match notify::backoff(n.attempts + 1) {
+                    Some(wait) => (attempt, NoticeState::Pending, at + wait),
+                    None => (attempt, NoticeState::Failed, at),
+                }
+            }
+        };
+        self.store
+            .record_notice_attempt(n.id, attempt, state, next)
+            .await
+    }
+}

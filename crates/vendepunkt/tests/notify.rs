@@ -1,0 +1,489 @@
+//! Notices without content, through the real binary on SQLite and PostgreSQL: e-mail into the
+//! development file transport and SMS to a loopback gateway fake; none with message content,
+//! none during quiet hours, and each SMS delivered once even when the server is killed
+//! (SIGKILL) while sending and restarted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
+const SECRET_SUBJECT: &str = "SECRET-SUBJECT-4711";
+const SECRET_BODY: &str = "SECRET-BODY-about-my-debts";
+
+// ----- the loopback SMS gateway fake -----
+
+#[derive(Default)]
+struct Fake {
+    /// Requests per idempotency key (duplicates included).
+    requests: HashMap<String, usize>,
+    /// Delivered messages: (idempotency key, JSON body), one per key.
+    delivered: Vec<(String, serde_json::Value)>,
+    /// How long to wait before answering.
+    slow: Duration,
+}
+
+#[derive(Clone, Default)]
+struct SmsFake(Arc<Mutex<Fake>>);
+
+impl SmsFake {
+    /// Starts the fake on a free loopback port; returns its URL.
+    async fn start(&self) -> String {
+        let app = axum::Router::new()
+            .route("/sms", post(receive))
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        format!("http://{addr}/sms")
+    }
+    fn set_slow(&self, d: Duration) {
+        self.0.lock().unwrap().slow = d;
+    }
+    fn delivered(&self) -> Vec<(String, serde_json::Value)> {
+        self.0.lock().unwrap().delivered.clone()
+    }
+    fn requests_for(&self, key: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .requests
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+    }
+    fn total_requests(&self) -> usize {
+        self.0.lock().unwrap().requests.values().sum()
+    }
+}
+
+/// Records the message on receipt (a gateway that accepted it), then answers, slowly if told
+/// to. A repeated Idempotency-Key answers 200 without a second delivery.
+async fn receive(State(fake): State<SmsFake>, headers: HeaderMap, body: String) -> StatusCode {
+    let Some(key) = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    let slow = {
+        let mut f = fake.0.lock().unwrap();
+        *f.requests.entry(key.clone()).or_default() += 1;
+        if !f.delivered.iter().any(|(k, _)| *k == key) {
+            f.delivered.push((key, json));
+        }
+        f.slow
+    };
+    tokio::time::sleep(slow).await;
+    StatusCode::OK
+}
+
+// ----- the server -----
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(database: &str, mail_dir: &Path, sms_url: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--demo",
+                "--addr",
+                "127.0.0.1:0",
+                "--database",
+                database,
+            ])
+            .env("VENDEPUNKT_LOG", "warn")
+            .env(
+                "VENDEPUNKT_NOTIFY_EMAIL",
+                format!("file:{}", mail_dir.display()),
+            )
+            .env("VENDEPUNKT_NOTIFY_SMS_URL", sms_url)
+            .env("VENDEPUNKT_NOTIFY_SEND_TIMEOUT_SECONDS", "60")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let started = Instant::now();
+        let base = loop {
+            let left = Duration::from_secs(60).saturating_sub(started.elapsed());
+            let line = rx
+                .recv_timeout(left)
+                .expect("the server did not say where it listens");
+            if let Some(addr) = line.strip_prefix("Vendepunkt is listening on ") {
+                break addr.to_string();
+            }
+        };
+        Server { child, base }
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap(); // SIGKILL on Unix
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn field(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn login(base: &str, username: &str) -> (reqwest::Client, String) {
+    let c = http();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = field(&page, "csrf_token");
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("username", username),
+            ("password", "vendepunkt-demo"),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login as {username}");
+    (c, csrf)
+}
+
+// ----- the database, from the test's side -----
+
+enum Db {
+    Lite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl Db {
+    async fn open(url: &str) -> Db {
+        if url.starts_with("postgres") {
+            Db::Pg(sqlx::PgPool::connect(url).await.unwrap())
+        } else {
+            Db::Lite(sqlx::SqlitePool::connect(url).await.unwrap())
+        }
+    }
+    fn pg(&self) -> bool {
+        matches!(self, Db::Pg(_))
+    }
+    async fn exec(&self, q: String) {
+        match self {
+            Db::Lite(p) => {
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+            Db::Pg(p) => {
+                sqlx::query(sqlx::AssertSqlSafe(q))
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    async fn text(&self, q: String) -> String {
+        match self {
+            Db::Lite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            Db::Pg(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        }
+    }
+    async fn count(&self, q: String) -> i64 {
+        match self {
+            Db::Lite(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            Db::Pg(p) => sqlx::query_scalar(sqlx::AssertSqlSafe(q))
+                .fetch_one(p)
+                .await
+                .unwrap(),
+        }
+    }
+}
+
+/// The demo client's case id, and sets up how they keep in touch (SMS and e-mail notices, no
+/// quiet hours) and the counselor's own notice e-mail.
+async fn agree(db: &Db) -> String {
+    let client: String = db
+        .text(format!(
+            "SELECT c.id{} FROM clients c JOIN users u ON u.id = c.user_id WHERE u.username = 'demo-client'",
+            if db.pg() { "::text" } else { "" }
+        ))
+        .await;
+    let counselor: String = db
+        .text(format!(
+            "SELECT id{} FROM users WHERE username = 'demo-counselor'",
+            if db.pg() { "::text" } else { "" }
+        ))
+        .await;
+    let (t, yes, no, cast) = if db.pg() {
+        ("now()", "TRUE", "FALSE", "::uuid")
+    } else {
+        ("0", "1", "0", "")
+    };
+    db.exec(format!(
+        "INSERT INTO contact_agreements (client_id, in_app, email_notices, sms_notices, phone_calls,
+            email, phone, quiet_start, quiet_end, response_hours, language, proposed_by, confirmed_at,
+            version, updated_at)
+         VALUES ('{client}'{cast}, {yes}, {yes}, {yes}, {no}, 'kari@example.org', '+4799999999',
+            NULL, NULL, 48, 'en', 'client', {t}, 1, {t})"
+    ))
+    .await;
+    db.exec(format!(
+        "INSERT INTO counselor_availability (counselor_id, contact_hours, channels, notice_email, updated_at)
+         VALUES ('{counselor}'{cast}, 'Mon-Thu 9-15', 'messages,phone', 'counselor@example.org', {t})"
+    ))
+    .await;
+    client
+}
+
+async fn set_quiet(db: &Db, client: &str, quiet: Option<(String, String)>) {
+    let (s, e) = match quiet {
+        Some((s, e)) => (format!("'{s}'"), format!("'{e}'")),
+        None => ("NULL".into(), "NULL".into()),
+    };
+    let cast = if db.pg() { "::uuid" } else { "" };
+    db.exec(format!(
+        "UPDATE contact_agreements SET quiet_start = {s}, quiet_end = {e} WHERE client_id = '{client}'{cast}"
+    ))
+    .await;
+}
+
+/// Mail files addressed to `to`.
+fn mails_to(dir: &Path, to: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .filter(|m| m.contains(&format!("To: {to}")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn start_thread(base: &str, c: &reqwest::Client, csrf: &str, client: &str, n: u32) -> String {
+    let r = c
+        .post(format!("{base}/clients/{client}/messages"))
+        .form(&[
+            ("subject", format!("{SECRET_SUBJECT} {n}").as_str()),
+            ("body", SECRET_BODY),
+            ("csrf_token", csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "thread started");
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    location
+        .split("/messages/")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn assert_no_content(text: &str) {
+    assert!(
+        !text.contains("SECRET"),
+        "content leaked into a notice: {text}"
+    );
+    assert!(text.contains("Vendepunkt"), "{text}");
+}
+
+/// Quiet hours in Oslo time covering now: from the hour before to two hours after.
+fn quiet_hours_covering_now() -> (String, String) {
+    let now = domain::oslo::to_local(time::OffsetDateTime::now_utc());
+    let h = i32::from(now.hour());
+    (
+        format!("{:02}:00", (h + 23) % 24),
+        format!("{:02}:00", (h + 2) % 24),
+    )
+}
+
+async fn notices_reach_the_file_mail_and_the_sms_fake_once(db_url: &str) {
+    let mail = tempfile::tempdir().unwrap();
+    let fake = SmsFake::default();
+    let sms_url = fake.start().await;
+    let server = Server::start(db_url, mail.path(), &sms_url);
+    let base = server.base.clone();
+    let db = Db::open(db_url).await;
+    let client = agree(&db).await;
+
+    // 1. The client writes: the counselor gets an e-mail notice, without content.
+    let (kari, kari_csrf) = login(&base, "demo-client").await;
+    let (counselor, counselor_csrf) = login(&base, "demo-counselor").await;
+    let thread = start_thread(&base, &kari, &kari_csrf, &client, 1).await;
+    wait_for("the counselor's e-mail notice", || {
+        !mails_to(mail.path(), "counselor@example.org").is_empty()
+    })
+    .await;
+    for m in mails_to(mail.path(), "counselor@example.org") {
+        assert_no_content(&m);
+        assert!(m.contains("Message-ID: <vp-notice-"), "{m}");
+    }
+
+    // 2. The counselor answers: the client gets an SMS and an e-mail, without content.
+    let r = counselor
+        .post(format!("{base}/clients/{client}/messages/{thread}"))
+        .form(&[("body", SECRET_BODY), ("csrf_token", &counselor_csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    wait_for("the client's SMS", || fake.delivered().len() == 1).await;
+    wait_for("the client's e-mail", || {
+        !mails_to(mail.path(), "kari@example.org").is_empty()
+    })
+    .await;
+    let (_, sms) = &fake.delivered()[0];
+    assert_eq!(sms["to"], "+4799999999");
+    assert_no_content(sms["text"].as_str().unwrap());
+    assert!(sms["text"].as_str().unwrap().contains(&base), "{sms}");
+    for m in mails_to(mail.path(), "kari@example.org") {
+        assert_no_content(&m);
+    }
+
+    // 3. Quiet hours cover now: a new message gives no notice now (it waits for the morning).
+    set_quiet(&db, &client, Some(quiet_hours_covering_now())).await;
+    start_thread(&base, &counselor, &counselor_csrf, &client, 2).await;
+    let deferred = "SELECT COUNT(*) FROM notices WHERE channel = 'sms' AND state = 'pending' AND reason = 'quiet-hours'";
+    let started = Instant::now();
+    while db.count(deferred.into()).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no deferred notice"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fake.delivered().len(), 1, "nothing during quiet hours");
+    assert_eq!(mails_to(mail.path(), "kari@example.org").len(), 1);
+
+    // 4. Killed while sending: the gateway is slow, the server dies mid-request, and after a
+    //    restart the same notice is sent again with the same key: delivered once.
+    set_quiet(&db, &client, None).await;
+    fake.set_slow(Duration::from_secs(30));
+    let before = fake.total_requests();
+    start_thread(&base, &counselor, &counselor_csrf, &client, 3).await;
+    wait_for("the SMS request in flight", || {
+        fake.total_requests() > before
+    })
+    .await;
+    let (key, _) = fake.delivered().last().unwrap().clone();
+    assert_eq!(fake.delivered().len(), 2);
+    server.kill9();
+    fake.set_slow(Duration::ZERO);
+    let server = Server::start(db_url, mail.path(), &sms_url);
+    wait_for("the retry after the restart", || {
+        fake.requests_for(&key) >= 2
+    })
+    .await;
+    let sent =
+        format!("SELECT COUNT(*) FROM notices WHERE idempotency_key = '{key}' AND state = 'sent'");
+    let started = Instant::now();
+    while db.count(sent.clone()).await == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        fake.delivered().iter().filter(|(k, _)| *k == key).count(),
+        1,
+        "delivered once"
+    );
+    assert_eq!(fake.delivered().len(), 2, "and nothing else came through");
+    let attempts = db
+        .count(format!(
+            "SELECT COUNT(*) FROM notice_attempts a JOIN notices n ON n.id = a.notice_id WHERE n.idempotency_key = '{key}'"
+        ))
+        .await;
+    assert!(attempts >= 1, "every finished attempt is recorded");
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_notices_without_content_quiet_hours_and_once_after_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("vp.sqlite").display());
+    notices_reach_the_file_mail_and_the_sms_fake_once(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_notices_without_content_quiet_hours_and_once_after_sigkill() {
+    let Some(url) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    notices_reach_the_file_mail_and_the_sms_fake_once(&url).await;
+}

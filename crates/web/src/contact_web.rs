@@ -1,0 +1,382 @@
+//! How we keep in touch: the contact agreement of one client (`/clients/{id}/contact`), seen
+//! by both parties, proposed by either and confirmed by the other; and a counselor's own
+//! published contact hours (`/account/availability`). Plain forms; no JavaScript needed.
+
+use crate::AppState;
+use crate::context::PageCtx;
+use crate::pages::{domain_error, error_page, render};
+use crate::plan_web::Errors;
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::DomainError;
+use domain::availability::{self, AgreementInput, CHANNELS, format_time};
+use domain::clients::Ctx;
+use domain::ids::ClientId;
+use domain::plan::Side;
+use serde::Deserialize;
+
+fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
+    Ctx {
+        store: state.store.as_ref(),
+        clock: state.clock.as_ref(),
+        notifier: state.live.as_ref(),
+        request_id: page.request_id,
+    }
+}
+
+/// The form's values (also what is shown when nothing is agreed yet).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AgreementForm {
+    pub email_notices: String,
+    pub sms_notices: String,
+    pub phone_calls: String,
+    pub email: String,
+    pub phone: String,
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub response_hours: String,
+    pub language: String,
+    pub version: i64,
+}
+
+impl AgreementForm {
+    fn input(&self) -> AgreementInput {
+        AgreementInput {
+            email_notices: !self.email_notices.is_empty(),
+            sms_notices: !self.sms_notices.is_empty(),
+            phone_calls: !self.phone_calls.is_empty(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            quiet_start: self.quiet_start.clone(),
+            quiet_end: self.quiet_end.clone(),
+            response_hours: self.response_hours.clone(),
+            language: self.language.clone(),
+            version: self.version,
+        }
+    }
+    fn of(a: &availability::ContactAgreement) -> AgreementForm {
+        let on = |b: bool| if b { "on".to_string() } else { String::new() };
+        AgreementForm {
+            email_notices: on(a.email_notices),
+            sms_notices: on(a.sms_notices),
+            phone_calls: on(a.phone_calls),
+            email: a.email.clone().unwrap_or_default(),
+            phone: a.phone.clone().unwrap_or_default(),
+            quiet_start: a.quiet.map(|q| format_time(q.start)).unwrap_or_default(),
+            quiet_end: a.quiet.map(|q| format_time(q.end)).unwrap_or_default(),
+            response_hours: a.response_hours.map(|h| h.to_string()).unwrap_or_default(),
+            language: a.language.clone(),
+            version: a.version,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+pub struct ContactPage {
+    pub ctx: PageCtx,
+    pub cid: String,
+    pub home: String,
+    pub has_agreement: bool,
+    /// The agreement in words, one line per row: (label, value).
+    pub rows: Vec<(String, String)>,
+    /// "Proposed by …, waiting for …" or "Agreed".
+    pub status: String,
+    pub may_confirm: bool,
+    pub may_write: bool,
+    pub version: i64,
+    pub hours: Option<String>,
+    pub hours_channels: String,
+    pub form: AgreementForm,
+    pub errors: Errors,
+}
+
+fn channel_names(ctx: &PageCtx, channels: &[String]) -> String {
+    channels
+        .iter()
+        .map(|c| ctx.tr.get(&format!("contact-channel-{c}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn contact_view(
+    state: &AppState,
+    ctx: PageCtx,
+    client: ClientId,
+    form: Option<AgreementForm>,
+    errors: Errors,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    let view = match availability::view(ctx_of(state, &ctx), &actor, client, None).await {
+        Ok(v) => v,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let yes = ctx.tr.get("contact-yes");
+    let no = ctx.tr.get("contact-no");
+    let yn = |b: bool| if b { yes.clone() } else { no.clone() };
+    let mut rows = vec![];
+    let mut status = String::new();
+    let mut may_confirm = false;
+    let mut version = 0;
+    if let Some(a) = &view.agreement {
+        rows.push((ctx.tr.get("label-email-notices"), yn(a.email_notices)));
+        rows.push((ctx.tr.get("label-sms-notices"), yn(a.sms_notices)));
+        rows.push((ctx.tr.get("label-phone-calls"), yn(a.phone_calls)));
+        rows.push((
+            ctx.tr.get("label-email"),
+            a.email.clone().unwrap_or_default(),
+        ));
+        rows.push((
+            ctx.tr.get("label-phone"),
+            a.phone.clone().unwrap_or_default(),
+        ));
+        rows.push((
+            ctx.tr.get("contact-quiet-hours"),
+            a.quiet
+                .map(|q| format!("{}–{}", format_time(q.start), format_time(q.end)))
+                .unwrap_or_else(|| ctx.tr.get("contact-none")),
+        ));
+        rows.push((
+            ctx.tr.get("label-response-hours"),
+            a.response_hours
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| ctx.tr.get("contact-default")),
+        ));
+        status = match (a.confirmed_at, a.proposed_by) {
+            (Some(_), _) => ctx.tr.get("contact-status-agreed"),
+            (None, Side::Client) => ctx.tr.get("contact-status-by-client"),
+            (None, Side::Counselor) => ctx.tr.get("contact-status-by-counselor"),
+        };
+        may_confirm = a.confirmed_at.is_none() && view.side.is_some_and(|s| s != a.proposed_by);
+        version = a.version;
+    }
+    let home = if actor.own_client == Some(client) {
+        "/me".to_string()
+    } else {
+        format!("/clients/{client}")
+    };
+    let form = form.unwrap_or_else(|| {
+        view.agreement
+            .as_ref()
+            .map(AgreementForm::of)
+            .unwrap_or_default()
+    });
+    let page = ContactPage {
+        hours: view.hours.as_ref().map(|h| h.contact_hours.clone()),
+        hours_channels: view
+            .hours
+            .as_ref()
+            .map(|h| channel_names(&ctx, &h.channels))
+            .unwrap_or_default(),
+        cid: client.to_string(),
+        home,
+        has_agreement: view.agreement.is_some(),
+        rows,
+        status,
+        may_confirm,
+        may_write: view.side.is_some(),
+        version,
+        form,
+        errors,
+        ctx,
+    };
+    let code = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(code, &page)
+}
+
+fn client_id(ctx: &PageCtx, id: &str) -> Result<ClientId, Box<Response>> {
+    id.parse()
+        .map_err(|_| Box::new(error_page(ctx.clone(), StatusCode::NOT_FOUND)))
+}
+
+pub async fn contact(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Response {
+    match client_id(&ctx, &id) {
+        Ok(c) => contact_view(&state, ctx, c, None, Errors::default()).await,
+        Err(r) => *r,
+    }
+}
+
+pub async fn contact_save(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<AgreementForm>,
+) -> Response {
+    let client = match client_id(&ctx, &id) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match availability::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
+        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
+            let errors = Errors::of(&ctx, &e);
+            contact_view(&state, ctx, client, Some(f), errors).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    pub version: i64,
+}
+
+pub async fn contact_confirm(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let client = match client_id(&ctx, &id) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match availability::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
+        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Err(e @ DomainError::StaleVersion) => {
+            let errors = Errors::of(&ctx, &e);
+            contact_view(&state, ctx, client, None, errors).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "availability.html")]
+pub struct AvailabilityPage {
+    pub ctx: PageCtx,
+    pub contact_hours: String,
+    pub notice_email: String,
+    /// (channel code, label, checked)
+    pub channels: Vec<(String, String, bool)>,
+    pub errors: Errors,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AvailabilityForm {
+    pub contact_hours: String,
+    pub notice_email: String,
+    pub messages: String,
+    pub email: String,
+    pub sms: String,
+    pub phone: String,
+}
+
+impl AvailabilityForm {
+    fn channels(&self) -> Vec<String> {
+        [
+            ("messages", &self.messages),
+            ("email", &self.email),
+            ("sms", &self.sms),
+            ("phone", &self.phone),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, _)| c.to_string())
+        .collect()
+    }
+}
+
+fn availability_page(ctx: PageCtx, f: &AvailabilityForm, errors: Errors) -> Response {
+    let chosen = f.channels();
+    let channels = CHANNELS
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                ctx.tr.get(&format!("contact-channel-{c}")),
+                chosen.iter().any(|x| x == c),
+            )
+        })
+        .collect();
+    let code = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        code,
+        &AvailabilityPage {
+            contact_hours: f.contact_hours.clone(),
+            notice_email: f.notice_email.clone(),
+            channels,
+            errors,
+            ctx,
+        },
+    )
+}
+
+pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    if !actor.has_role(domain::roles::Role::Counselor) {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    }
+    let current = match state.store.availability(actor.user_id).await {
+        Ok(c) => c,
+        Err(e) => return domain_error(ctx, &DomainError::Port(e)),
+    };
+    let mut f = AvailabilityForm::default();
+    if let Some(a) = current {
+        f.contact_hours = a.contact_hours;
+        f.notice_email = a.notice_email.unwrap_or_default();
+        for c in a.channels {
+            match c.as_str() {
+                "messages" => f.messages = "on".into(),
+                "email" => f.email = "on".into(),
+                "sms" => f.sms = "on".into(),
+                "phone" => f.phone = "on".into(),
+                _ => {}
+            }
+        }
+    }
+    availability_page(ctx, &f, Errors::default())
+}
+
+pub async fn my_availability_save(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(f): Form<AvailabilityForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    match availability::publish_hours(
+        ctx_of(&state, &ctx),
+        &actor,
+        &f.contact_hours,
+        &f.channels(),
+        &f.notice_email,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account/availability").into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = Errors::of(&ctx, &e);
+            availability_page(ctx, &f, errors)
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
