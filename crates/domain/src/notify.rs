@@ -176,7 +176,7 @@ pub struct NewNotice {
 pub fn needs_notice(kind: &str) -> bool {
     matches!(
         kind,
-        "message" | "meeting" | "meeting-soon" | "activity-due" | "agreement"
+        "message" | "meeting" | "meeting-soon" | "activity-due" | "agreement" | "plan-waiting"
     )
 }
 
@@ -441,5 +441,12 @@ mod tests {
         assert_eq!(backoff(1), Some(Duration::seconds(30)));
         assert!(backoff(2) < backoff(3));
         assert_eq!(backoff(MAX_ATTEMPTS), None);
+    }
+
+    #[test]
+    fn proposals_in_the_plan_get_a_notice_other_plan_changes_do_not() {
+        assert!(needs_notice("plan-waiting"));
+        assert!(!needs_notice("plan"));
+        assert!(!needs_notice("read"));
     }
 }

@@ -289,6 +289,13 @@ struct Change<'a, T> {
     change: &'static str,
 }
 
+/// Whether a change asks something of the other party: a new goal or activity to approve, or
+/// terms to confirm.
+fn waits_for_other<T>(c: &Change<'_, T>) -> bool {
+    matches!(c.change, "agreement-proposed" | "terms-proposed")
+        || (c.change == "created" && matches!(c.kind, ItemKind::Goal | ItemKind::Activity))
+}
+
 /// Writes one item with its history row and audit row; a stale version is refused.
 async fn save<T: Serialize>(
     ctx: Ctx<'_>,
@@ -311,7 +318,13 @@ async fn save<T: Serialize>(
         .filter(|u| *u != actor.user_id)
         .map(|recipient| crate::ports::LiveEvent {
             recipient,
-            kind: "plan".into(),
+            // Proposals wait for the other party (and so get a notice); other changes only
+            // refresh open pages.
+            kind: if waits_for_other(&c) {
+                "plan-waiting".into()
+            } else {
+                "plan".into()
+            },
             about: Some(c.id.to_string()),
         })
         .into_iter()
