@@ -55,15 +55,7 @@ pub async fn open_case(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = if permit.reason_required {
-        match reason.map(AccessReason::parse) {
-            None => return Err(DomainError::ReasonRequired),
-            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
-            Some(Ok(r)) => Some(r),
-        }
-    } else {
-        None
-    };
+    let reason = checked_reason(&permit, reason)?;
     let audit = permit.audited.then(|| NewAuditEvent {
         id: AuditId::new(),
         at: ctx.clock.now(),
@@ -79,6 +71,22 @@ pub async fn open_case(
         .read_client(client, audit)
         .await?
         .ok_or(DomainError::NotFound)
+}
+
+/// A protected client's case opens only with a stated reason (10–500 characters), which goes
+/// into the audit row.
+pub(crate) fn checked_reason(
+    permit: &crate::policy::Permit,
+    reason: Option<&str>,
+) -> Result<Option<AccessReason>, DomainError> {
+    if !permit.reason_required {
+        return Ok(None);
+    }
+    match reason.map(AccessReason::parse) {
+        None => Err(DomainError::ReasonRequired),
+        Some(Err(e)) => Err(DomainError::invalid("reason", e)),
+        Some(Ok(r)) => Ok(Some(r)),
+    }
 }
 
 /// The client's own case, for their home page.

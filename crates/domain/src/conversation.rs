@@ -265,25 +265,11 @@ pub async fn threads(
 ) -> Result<Vec<ThreadSummary>, DomainError> {
     let scope = scope(ctx, client).await?;
     let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
-    let reason = checked_reason(&permit, reason)?;
+    let reason = crate::clients::checked_reason(&permit, reason)?;
     let audit = permit
         .audited
         .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
     Ok(ctx.store.list_threads(client, audit).await?)
-}
-
-fn checked_reason(
-    permit: &Permit,
-    reason: Option<&str>,
-) -> Result<Option<AccessReason>, DomainError> {
-    if !permit.reason_required {
-        return Ok(None);
-    }
-    match reason.map(AccessReason::parse) {
-        None => Err(DomainError::ReasonRequired),
-        Some(Err(e)) => Err(DomainError::invalid("reason", e)),
-        Some(Ok(r)) => Ok(Some(r)),
-    }
 }
 
 /// One thread with its messages. Opening it as one of the two parties marks the other
@@ -297,7 +283,7 @@ pub async fn open_thread(
 ) -> Result<(ThreadRecord, Option<Side>), DomainError> {
     let scope = scope(ctx, client).await?;
     let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
-    let reason = checked_reason(&permit, reason)?;
+    let reason = crate::clients::checked_reason(&permit, reason)?;
     // Only a party to the conversation gives read receipts (not a colleague reading along).
     let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
         Ok(p) => Side::of_role(p.role),

@@ -175,15 +175,7 @@ async fn view_permit(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = if permit.reason_required {
-        match reason.map(AccessReason::parse) {
-            None => return Err(DomainError::ReasonRequired),
-            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
-            Some(Ok(r)) => Some(r),
-        }
-    } else {
-        None
-    };
+    let reason = crate::clients::checked_reason(&permit, reason)?;
     Ok((permit, reason))
 }
 
@@ -211,7 +203,18 @@ pub async fn view_plan(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<PlanView, DomainError> {
-    let (permit, reason) = view_permit(ctx, actor, client, reason).await?;
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let reason = crate::clients::checked_reason(&permit, reason)?;
+    // Whether this viewer may also change it (same-office colleagues read only), decided on
+    // the same scope (one lookup less per page).
+    let side = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
+        .ok()
+        .and_then(|p| Side::of_role(p.role));
     let audit = permit.audited.then(|| {
         audit_event(
             ctx,
@@ -228,12 +231,6 @@ pub async fn view_plan(
         .read_plan(client, audit)
         .await?
         .ok_or(DomainError::NotFound)?;
-    // Whether this viewer may also change it (same-office colleagues read only).
-    let side = match change_permit(ctx, actor, client).await {
-        Ok((_, side)) => Some(side),
-        Err(DomainError::NotFound) => None,
-        Err(e) => return Err(e),
-    };
     assemble(record, side)
 }
 
