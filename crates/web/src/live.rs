@@ -93,7 +93,16 @@ impl LiveHub {
 impl Notifier for LiveHub {
     async fn publish(&self, event: LiveEvent) -> PortResult<()> {
         match &self.relay {
-            Some(relay) => relay.publish(event).await,
+            // The event is already stored; the wake-up need not hold up the response.
+            Some(relay) => {
+                let relay = relay.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = relay.publish(event).await {
+                        tracing::warn!(error = %e, "live wake-up not relayed");
+                    }
+                });
+                Ok(())
+            }
             None => {
                 self.wake(event.recipient);
                 Ok(())
