@@ -98,3 +98,15 @@ id_type!(
     /// One message in a thread.
     MessageId
 );
+id_type!(
+    /// A meeting between a client and their counselor (proposed, accepted or cancelled).
+    MeetingId
+);
+id_type!(
+    /// One point on a meeting's agenda.
+    AgendaPointId
+);
+id_type!(
+    /// A comment on shared meeting notes (or a request to correct them).
+    NotesCommentId
+);

@@ -12,6 +12,7 @@ pub mod conversation;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod meetings;
 pub mod org;
 pub mod oslo;
 pub mod password;

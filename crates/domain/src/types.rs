@@ -38,6 +38,10 @@ pub enum FieldError {
     NumberInvalid,
     #[error("field-must-confirm")]
     MustConfirm,
+    #[error("field-time-invalid")]
+    TimeInvalid,
+    #[error("field-time-in-past")]
+    TimeInPast,
 }
 
 impl FieldError {
@@ -58,6 +62,8 @@ impl FieldError {
             Self::NotAChoice => "field-not-a-choice",
             Self::NumberInvalid => "field-number-invalid",
             Self::MustConfirm => "field-must-confirm",
+            Self::TimeInvalid => "field-time-invalid",
+            Self::TimeInPast => "field-time-in-past",
         }
     }
 }

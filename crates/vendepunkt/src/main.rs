@@ -818,6 +818,8 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         NotAChoice => "is not one of the choices",
         NumberInvalid => "is not a valid number",
         MustConfirm => "must be confirmed",
+        TimeInvalid => "is not a date and time",
+        TimeInPast => "is in the past",
     }
 }
 
