@@ -29,6 +29,8 @@ pub enum DataKind {
     PlanHistory,
     /// Conversation threads and messages.
     Messages,
+    /// Meetings: proposals, agendas, notes and comments on them.
+    Meetings,
 }
 
 impl DataKind {
@@ -40,6 +42,7 @@ impl DataKind {
             DataKind::Plan => "plan",
             DataKind::PlanHistory => "plan-history",
             DataKind::Messages => "messages",
+            DataKind::Meetings => "meetings",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -50,6 +53,7 @@ impl DataKind {
             Self::Plan,
             Self::PlanHistory,
             Self::Messages,
+            Self::Meetings,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -236,5 +236,15 @@ pub async fn seed(
     )
     .await?;
     crate::conversation_demo::fill(store, clock, me_id, my_case, counselor_id, &others).await?;
+    // The demo's invented past is history, not news: it sends no notices.
+    let mut last = store.notice_cursor().await?;
+    loop {
+        let batch = store.notice_events_after(last, 500).await?;
+        match batch.last() {
+            Some(e) => last = e.seq,
+            None => break,
+        }
+    }
+    store.enqueue_notices(last, vec![]).await?;
     Ok(true)
 }

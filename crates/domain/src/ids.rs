@@ -102,3 +102,15 @@ id_type!(
     /// A file attached to a message.
     AttachmentId
 );
+id_type!(
+    /// A meeting between a client and their counselor (proposed, accepted or cancelled).
+    MeetingId
+);
+id_type!(
+    /// One point on a meeting's agenda.
+    AgendaPointId
+);
+id_type!(
+    /// A comment on shared meeting notes (or a request to correct them).
+    NotesCommentId
+);

@@ -16,6 +16,7 @@ pub mod conversation_demo;
 pub mod demo;
 pub mod error;
 pub mod ids;
+pub mod meetings;
 pub mod notify;
 pub mod org;
 pub mod oslo;

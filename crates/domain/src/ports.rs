@@ -7,9 +7,10 @@
 
 use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use crate::ids::{
-    AttachmentId, ClientId, MeasureId, MessageId, OfficeId, OrganisationId, PlanHistoryId,
-    PlanItemId, TeamId, ThreadId, UserId,
+    AgendaPointId, AttachmentId, ClientId, MeasureId, MeetingId, MessageId, NotesCommentId,
+    OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId, ThreadId, UserId,
 };
+use crate::meetings::{MeetingMode, MeetingStatus};
 use crate::plan::Side;
 use crate::policy::{CaseloadScope, ClientScope};
 use crate::roles::{Actor, Role, RoleGrant};
@@ -496,6 +497,60 @@ pub trait Store: Send + Sync {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<crate::availability::ContactAgreement>>;
+
+    // meetings
+    /// Stores a new meeting (a proposal) with its audit row and live events, in one
+    /// transaction.
+    async fn create_meeting(
+        &self,
+        meeting: MeetingRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    /// Replaces a meeting's time, status and who must answer, only if the stored version is
+    /// still `expected_version` (otherwise [`PortError::Conflict`] with [`STALE`]); with its
+    /// audit row and live events, in one transaction.
+    async fn update_meeting(
+        &self,
+        meeting: MeetingRow,
+        expected_version: i64,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    /// The client's meetings (soonest first), writing `audit` (when given) in the same
+    /// transaction.
+    async fn list_meetings(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<MeetingRow>>;
+    /// One meeting of `client` with its agenda, notes (shared or not: the domain decides who
+    /// sees them) and comments, writing `audit` (when given) in the same transaction.
+    async fn read_meeting(
+        &self,
+        meeting: MeetingId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<MeetingRecord>>;
+    async fn add_agenda_point(
+        &self,
+        point: AgendaPointRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    /// Writes (or rewrites) a meeting's notes; refused with [`STALE`] once they are shared.
+    async fn put_meeting_notes(
+        &self,
+        notes: MeetingNotesRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
+    async fn add_notes_comment(
+        &self,
+        comment: NotesCommentRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns
@@ -722,4 +777,74 @@ pub struct OutgoingNotice {
 #[async_trait]
 pub trait NoticeSender: Send + Sync {
     async fn send(&self, notice: &OutgoingNotice) -> PortResult<()>;
+}
+
+/// A meeting as stored. Times are UTC; `version` starts at 1 and grows with every change of
+/// time or status (optimistic locking).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingRow {
+    pub id: MeetingId,
+    pub client_id: ClientId,
+    /// The side that first proposed the meeting, and the person.
+    pub proposed_by: Side,
+    pub proposed_by_user: UserId,
+    pub starts_at: OffsetDateTime,
+    pub duration_minutes: i64,
+    pub mode: MeetingMode,
+    pub place: String,
+    pub purpose: String,
+    pub status: MeetingStatus,
+    /// The side that must accept or suggest another time (only while proposed).
+    pub answer_by: Option<Side>,
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaPointRow {
+    pub id: AgendaPointId,
+    pub meeting_id: MeetingId,
+    pub client_id: ClientId,
+    pub author_id: UserId,
+    pub author_side: Side,
+    pub text: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// The counselor's notes of a meeting (one per meeting). Unshared notes are never shown to
+/// the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingNotesRow {
+    pub meeting_id: MeetingId,
+    pub client_id: ClientId,
+    pub author_id: UserId,
+    pub text: String,
+    pub written_at: OffsetDateTime,
+    pub shared_at: Option<OffsetDateTime>,
+}
+
+/// A comment kept with shared notes: the client's comment or request for a correction, or
+/// the counselor's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotesCommentRow {
+    pub id: NotesCommentId,
+    pub meeting_id: MeetingId,
+    pub client_id: ClientId,
+    pub author_id: UserId,
+    pub author_side: Side,
+    pub correction: bool,
+    pub text: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A meeting with everything attached to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingRecord {
+    pub meeting: MeetingRow,
+    /// In the order written.
+    pub agenda: Vec<AgendaPointRow>,
+    pub notes: Option<MeetingNotesRow>,
+    /// In the order written.
+    pub comments: Vec<NotesCommentRow>,
 }

@@ -44,6 +44,10 @@ pub enum FieldError {
     AttachmentType,
     #[error("field-attachment-name")]
     AttachmentName,
+    #[error("field-time-invalid")]
+    TimeInvalid,
+    #[error("field-time-in-past")]
+    TimeInPast,
 }
 
 impl FieldError {
@@ -67,6 +71,8 @@ impl FieldError {
             Self::AttachmentTooLarge => "field-attachment-too-large",
             Self::AttachmentType => "field-attachment-type",
             Self::AttachmentName => "field-attachment-name",
+            Self::TimeInvalid => "field-time-invalid",
+            Self::TimeInPast => "field-time-in-past",
         }
     }
 }

@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod meetings;
 mod notify;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -1574,5 +1575,70 @@ impl Store for SqliteStore {
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<domain::availability::ContactAgreement>> {
         self.agreement_get(client, audit).await
+    }
+
+    // meetings
+    async fn create_meeting(
+        &self,
+        meeting: domain::ports::MeetingRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.meet_create(meeting, audit, events).await
+    }
+
+    async fn update_meeting(
+        &self,
+        meeting: domain::ports::MeetingRow,
+        expected_version: i64,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.meet_update(meeting, expected_version, audit, events)
+            .await
+    }
+
+    async fn list_meetings(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<domain::ports::MeetingRow>> {
+        self.meet_list(client, audit).await
+    }
+
+    async fn read_meeting(
+        &self,
+        meeting: domain::ids::MeetingId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<domain::ports::MeetingRecord>> {
+        self.meet_read(meeting, client, audit).await
+    }
+
+    async fn add_agenda_point(
+        &self,
+        point: domain::ports::AgendaPointRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.meet_add_agenda_point(point, audit, events).await
+    }
+
+    async fn put_meeting_notes(
+        &self,
+        notes: domain::ports::MeetingNotesRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.meet_put_notes(notes, audit, events).await
+    }
+
+    async fn add_notes_comment(
+        &self,
+        comment: domain::ports::NotesCommentRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        self.meet_add_comment(comment, audit, events).await
     }
 }

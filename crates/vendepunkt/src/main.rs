@@ -839,6 +839,8 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         AttachmentTooLarge => "is too large",
         AttachmentType => "is not a PDF, PNG or JPEG file",
         AttachmentName => "has a file name that is not allowed",
+        TimeInvalid => "is not a date and time",
+        TimeInPast => "is in the past",
     }
 }
 

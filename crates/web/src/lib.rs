@@ -12,6 +12,7 @@ pub mod context;
 pub mod hasher;
 pub mod i18n;
 pub mod live;
+pub mod meetings_web;
 pub mod messages_web;
 pub mod middleware;
 pub mod pages;

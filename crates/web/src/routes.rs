@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
 use crate::i18n::Lang;
+use crate::meetings_web;
 use crate::messages_web;
 use crate::middleware;
 use crate::pages::*;
@@ -283,6 +284,51 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/account/availability",
             SignedIn,
             get(crate::contact_web::my_availability).post(crate::contact_web::my_availability_save),
+        ),
+        spec(
+            "/clients/{id}/meetings",
+            Object(Action::ViewClientCase),
+            get(meetings_web::list).post(meetings_web::propose),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}",
+            Object(Action::ViewClientCase),
+            get(meetings_web::page),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/calendar.ics",
+            Object(Action::ViewClientCase),
+            get(meetings_web::calendar),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/accept",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::accept),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/other-time",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::other_time),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/cancel",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::cancel),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/agenda",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::agenda_add),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/notes",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::notes_save),
+        ),
+        spec(
+            "/clients/{id}/meetings/{meeting}/comments",
+            Object(Action::ChangeClientCase),
+            post(meetings_web::comment_add),
         ),
     ]
 }

@@ -364,5 +364,138 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
             }
         }
     }
+    meetings_for_kari(store, ctx.request_id, clock.now(), &kari, &vera, c).await?;
+    Ok(())
+}
+
+/// A clock standing at a fixed instant (the demo's earlier meeting is played at its own time).
+struct At(time::OffsetDateTime);
+
+impl Clock for At {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+/// Kari's meetings with Vera: one that took place two weeks ago (agenda from both, notes
+/// shared, Kari's comment asking for a correction), one agreed for next week with points from
+/// both, and one proposal waiting for Kari. All through the use cases, with their rules and
+/// audit rows; the earlier meeting is played with the clock set to the days it happened, so
+/// its rows carry those times.
+async fn meetings_for_kari(
+    store: &dyn Store,
+    request_id: RequestId,
+    now: time::OffsetDateTime,
+    kari: &Actor,
+    vera: &Actor,
+    c: ClientId,
+) -> Result<(), DomainError> {
+    use crate::meetings::{self, Answer, ProposalInput};
+    use crate::oslo;
+    let at = |t| At(crate::ports::truncate_to_micros(t));
+    let local = |days: i64, hour: u8, minute: u8| {
+        let day = oslo::to_local(now).date() + Duration::days(days);
+        let t = time::Time::from_hms(hour, minute, 0).unwrap_or(time::Time::MIDNIGHT);
+        (
+            format!("{}T{:02}:{:02}", day, hour, minute),
+            oslo::from_local(time::PrimitiveDateTime::new(day, t)),
+        )
+    };
+    let proposal =
+        |starts_at: String, minutes: &str, mode: &str, place: &str, purpose: &str| ProposalInput {
+            starts_at,
+            duration_minutes: minutes.into(),
+            mode: mode.into(),
+            place: place.into(),
+            purpose: purpose.into(),
+        };
+
+    // Two weeks ago, proposed the day before.
+    let (when, start) = local(-14, 10, 0);
+    let before = at(start - Duration::days(1));
+    let ctx = Ctx {
+        store,
+        clock: &before,
+        notifier: &crate::clients::Silent,
+        request_id,
+    };
+    let past = meetings::propose(
+        ctx,
+        vera,
+        c,
+        &proposal(
+            when,
+            "60",
+            "in-person",
+            "Kontoret, Storgata 1 (oppdiktet adresse)",
+            "Oppfølging: jobbsøking og arbeidstid",
+        ),
+    )
+    .await?;
+    meetings::answer(ctx, kari, c, past, 1, Answer::Accept).await?;
+    meetings::add_agenda_point(ctx, vera, c, past, "Hvordan det går med søknadene").await?;
+    meetings::add_agenda_point(ctx, kari, c, past, "Arbeidstid som passer med barnehagen").await?;
+    let after = at(start + Duration::hours(1));
+    let ctx = Ctx {
+        clock: &after,
+        ..ctx
+    };
+    meetings::write_notes(
+        ctx,
+        vera,
+        c,
+        past,
+        "Kari har sendt fem søknader siden sist. Hun ønsker arbeid fire dager i uka, mellom 9 og 15, så hun rekker barnehagen.\nVi avtalte at Vera sjekker om Demo Mat kan tilby deltid, og at Kari øver på intervju før neste møte.",
+        true,
+    )
+    .await?;
+    let next_day = at(start + Duration::days(1));
+    let ctx = Ctx {
+        clock: &next_day,
+        ..ctx
+    };
+    meetings::comment_on_notes(
+        ctx,
+        kari,
+        c,
+        past,
+        "Takk for referatet. Jeg sa tre dager i uka, ikke fire. Kan du rette det?",
+        true,
+    )
+    .await?;
+
+    // Next week, agreed, with points from both.
+    let today = at(now);
+    let ctx = Ctx {
+        clock: &today,
+        ..ctx
+    };
+    let (when, _) = local(6, 13, 0);
+    let next = meetings::propose(
+        ctx,
+        kari,
+        c,
+        &proposal(when, "45", "video", "", "Forberede intervjuet hos Demo Mat"),
+    )
+    .await?;
+    meetings::answer(ctx, vera, c, next, 1, Answer::Accept).await?;
+    meetings::add_agenda_point(ctx, vera, c, next, "Øve på vanlige spørsmål i intervju").await?;
+    meetings::add_agenda_point(ctx, kari, c, next, "Hva jeg skal si om ryggen min").await?;
+
+    // A proposal from Vera that waits for Kari's answer.
+    let (when, _) = local(10, 9, 30);
+    meetings::propose(
+        ctx,
+        vera,
+        c,
+        &proposal(
+            when,
+            "30",
+            "phone",
+            "Vera ringer deg",
+            "Kort prat om jobbklubben",
+        ),
+    )
+    .await?;
     Ok(())
 }

@@ -1,0 +1,385 @@
+//! Meetings, agenda points, notes and comments on SQLite. Every write takes its audit row and
+//! live events in the same (immediate) transaction.
+
+use super::{SqliteStore, append_audit_rows, fail, from_ts, id, ts};
+use domain::audit::NewAuditEvent;
+use domain::ids::{ClientId, MeetingId};
+use domain::meetings::{MeetingMode, MeetingStatus};
+use domain::plan::Side;
+use domain::ports::{
+    AgendaPointRow, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow, NotesCommentRow,
+    PortError, PortResult, STALE,
+};
+use sqlx::{Row, SqliteConnection};
+use time::OffsetDateTime;
+
+fn side(s: &str) -> PortResult<Side> {
+    match s {
+        "client" => Ok(Side::Client),
+        "counselor" => Ok(Side::Counselor),
+        other => Err(PortError::Failure(format!("unknown side {other}"))),
+    }
+}
+
+fn bad(what: &str) -> PortError {
+    PortError::Failure(format!("unknown meeting {what}"))
+}
+
+const MEETING: &str =
+    "SELECT id, client_id, proposed_by, proposed_by_user, starts_at, duration_minutes,
+        mode, place, purpose, status, answer_by, version, created_at, updated_at
+    FROM meetings";
+
+fn meeting(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeetingRow> {
+    Ok(MeetingRow {
+        id: id(&r.get::<String, _>("id"))?,
+        client_id: id(&r.get::<String, _>("client_id"))?,
+        proposed_by: side(&r.get::<String, _>("proposed_by"))?,
+        proposed_by_user: id(&r.get::<String, _>("proposed_by_user"))?,
+        starts_at: from_ts(r.get("starts_at"))?,
+        duration_minutes: r.get("duration_minutes"),
+        mode: MeetingMode::parse(&r.get::<String, _>("mode")).ok_or_else(|| bad("mode"))?,
+        place: r.get("place"),
+        purpose: r.get("purpose"),
+        status: MeetingStatus::parse(&r.get::<String, _>("status")).ok_or_else(|| bad("status"))?,
+        answer_by: r
+            .get::<Option<String>, _>("answer_by")
+            .as_deref()
+            .map(side)
+            .transpose()?,
+        version: r.get("version"),
+        created_at: from_ts(r.get("created_at"))?,
+        updated_at: from_ts(r.get("updated_at"))?,
+    })
+}
+
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[LiveEvent],
+    at: OffsetDateTime,
+) -> PortResult<()> {
+    for e in events {
+        sqlx::query("INSERT INTO live_events (recipient, kind, about, at) VALUES (?, ?, ?, ?)")
+            .bind(e.recipient.to_string())
+            .bind(&e.kind)
+            .bind(&e.about)
+            .bind(ts(at))
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Fails unless the meeting exists and belongs to the client (inside the transaction).
+async fn belongs(
+    conn: &mut SqliteConnection,
+    meeting: MeetingId,
+    client: ClientId,
+) -> PortResult<()> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings WHERE id = ? AND client_id = ?")
+        .bind(meeting.to_string())
+        .bind(client.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(fail)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(PortError::Failure("meeting of another client".into()))
+    }
+}
+
+impl SqliteStore {
+    pub(crate) async fn meet_create(
+        &self,
+        m: MeetingRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO meetings (id, client_id, proposed_by, proposed_by_user, starts_at, duration_minutes,
+                mode, place, purpose, status, answer_by, version, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(m.id.to_string())
+        .bind(m.client_id.to_string())
+        .bind(m.proposed_by.as_str())
+        .bind(m.proposed_by_user.to_string())
+        .bind(ts(m.starts_at))
+        .bind(m.duration_minutes)
+        .bind(m.mode.as_str())
+        .bind(&m.place)
+        .bind(&m.purpose)
+        .bind(m.status.as_str())
+        .bind(m.answer_by.map(|s| s.as_str()))
+        .bind(m.version)
+        .bind(ts(m.created_at))
+        .bind(ts(m.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        insert_events(&mut tx, &events, m.updated_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn meet_update(
+        &self,
+        m: MeetingRow,
+        expected_version: i64,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE meetings SET starts_at = ?, duration_minutes = ?, status = ?, answer_by = ?,
+                version = ?, updated_at = ?
+             WHERE id = ? AND client_id = ? AND version = ?",
+        )
+        .bind(ts(m.starts_at))
+        .bind(m.duration_minutes)
+        .bind(m.status.as_str())
+        .bind(m.answer_by.map(|s| s.as_str()))
+        .bind(m.version)
+        .bind(ts(m.updated_at))
+        .bind(m.id.to_string())
+        .bind(m.client_id.to_string())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        insert_events(&mut tx, &events, m.updated_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn meet_list(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<MeetingRow>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEETING} WHERE client_id = ? ORDER BY starts_at, id LIMIT 500"
+        )))
+        .bind(client.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(meeting)
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(rows)
+    }
+
+    pub(crate) async fn meet_read(
+        &self,
+        meeting_id: MeetingId,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<MeetingRecord>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let Some(m) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEETING} WHERE id = ? AND client_id = ?"
+        )))
+        .bind(meeting_id.to_string())
+        .bind(client.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(meeting)
+        .transpose()?
+        else {
+            return Ok(None);
+        };
+        let agenda = sqlx::query(
+            "SELECT id, meeting_id, client_id, author_id, author_side, text, created_at
+             FROM meeting_agenda_points WHERE meeting_id = ? ORDER BY created_at, id",
+        )
+        .bind(meeting_id.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(AgendaPointRow {
+                id: id(&r.get::<String, _>("id"))?,
+                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
+                client_id: id(&r.get::<String, _>("client_id"))?,
+                author_id: id(&r.get::<String, _>("author_id"))?,
+                author_side: side(&r.get::<String, _>("author_side"))?,
+                text: r.get("text"),
+                created_at: from_ts(r.get("created_at"))?,
+            })
+        })
+        .collect::<PortResult<Vec<_>>>()?;
+        let notes = sqlx::query(
+            "SELECT meeting_id, client_id, author_id, text, written_at, shared_at
+             FROM meeting_notes WHERE meeting_id = ?",
+        )
+        .bind(meeting_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?
+        .map(|r| {
+            Ok::<_, PortError>(MeetingNotesRow {
+                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
+                client_id: id(&r.get::<String, _>("client_id"))?,
+                author_id: id(&r.get::<String, _>("author_id"))?,
+                text: r.get("text"),
+                written_at: from_ts(r.get("written_at"))?,
+                shared_at: r
+                    .get::<Option<i64>, _>("shared_at")
+                    .map(from_ts)
+                    .transpose()?,
+            })
+        })
+        .transpose()?;
+        let comments = sqlx::query(
+            "SELECT id, meeting_id, client_id, author_id, author_side, correction, text, created_at
+             FROM meeting_note_comments WHERE meeting_id = ? ORDER BY created_at, id",
+        )
+        .bind(meeting_id.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(NotesCommentRow {
+                id: id(&r.get::<String, _>("id"))?,
+                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
+                client_id: id(&r.get::<String, _>("client_id"))?,
+                author_id: id(&r.get::<String, _>("author_id"))?,
+                author_side: side(&r.get::<String, _>("author_side"))?,
+                correction: r.get::<i64, _>("correction") != 0,
+                text: r.get("text"),
+                created_at: from_ts(r.get("created_at"))?,
+            })
+        })
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(MeetingRecord {
+            meeting: m,
+            agenda,
+            notes,
+            comments,
+        }))
+    }
+
+    pub(crate) async fn meet_add_agenda_point(
+        &self,
+        p: AgendaPointRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        belongs(&mut tx, p.meeting_id, p.client_id).await?;
+        sqlx::query(
+            "INSERT INTO meeting_agenda_points (id, meeting_id, client_id, author_id, author_side, text, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(p.id.to_string())
+        .bind(p.meeting_id.to_string())
+        .bind(p.client_id.to_string())
+        .bind(p.author_id.to_string())
+        .bind(p.author_side.as_str())
+        .bind(&p.text)
+        .bind(ts(p.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        insert_events(&mut tx, &events, p.created_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn meet_put_notes(
+        &self,
+        n: MeetingNotesRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        belongs(&mut tx, n.meeting_id, n.client_id).await?;
+        // Shared notes stay as they were shared.
+        let done = sqlx::query(
+            "INSERT INTO meeting_notes (meeting_id, client_id, author_id, text, written_at, shared_at)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (meeting_id) DO UPDATE SET author_id = excluded.author_id,
+                text = excluded.text, written_at = excluded.written_at, shared_at = excluded.shared_at
+             WHERE meeting_notes.shared_at IS NULL",
+        )
+        .bind(n.meeting_id.to_string())
+        .bind(n.client_id.to_string())
+        .bind(n.author_id.to_string())
+        .bind(&n.text)
+        .bind(ts(n.written_at))
+        .bind(n.shared_at.map(ts))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        insert_events(&mut tx, &events, n.written_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    pub(crate) async fn meet_add_comment(
+        &self,
+        c: NotesCommentRow,
+        audit: NewAuditEvent,
+        events: Vec<LiveEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let shared: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT shared_at FROM meeting_notes WHERE meeting_id = ? AND client_id = ?",
+        )
+        .bind(c.meeting_id.to_string())
+        .bind(c.client_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if shared.flatten().is_none() {
+            return Err(PortError::Failure("comment on notes not shared".into()));
+        }
+        sqlx::query(
+            "INSERT INTO meeting_note_comments (id, meeting_id, client_id, author_id, author_side, correction, text, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(c.id.to_string())
+        .bind(c.meeting_id.to_string())
+        .bind(c.client_id.to_string())
+        .bind(c.author_id.to_string())
+        .bind(c.author_side.as_str())
+        .bind(i64::from(c.correction))
+        .bind(&c.text)
+        .bind(ts(c.created_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        insert_events(&mut tx, &events, c.created_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+}
