@@ -22,6 +22,7 @@ use domain::plan::Side;
 use domain::ports::MeetingRow;
 use domain::roles::Actor;
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
     Ctx {
@@ -85,8 +86,17 @@ fn mode_text(ctx: &PageCtx, mode: MeetingMode) -> String {
     ctx.tr.get(&format!("meeting-mode-{}", mode.as_str()))
 }
 
-/// Who the meeting waits for, in words for the viewer (empty when it waits for nobody).
-fn waiting_text(ctx: &PageCtx, m: &MeetingRow, viewer: Option<Side>) -> String {
+/// Who the meeting waits for, in words for the viewer (empty when it waits for nobody, or
+/// when the proposed time has passed without an answer).
+fn waiting_text(
+    ctx: &PageCtx,
+    m: &MeetingRow,
+    viewer: Option<Side>,
+    now: OffsetDateTime,
+) -> String {
+    if m.starts_at <= now {
+        return String::new();
+    }
     match m.answer_by {
         Some(s) if m.status == MeetingStatus::Proposed && Some(s) == viewer => {
             ctx.tr.get("meeting-waiting-for-you")
@@ -140,7 +150,7 @@ pub struct MeetingsPage {
     pub errors: Errors,
 }
 
-fn line(ctx: &PageCtx, m: &MeetingRow, viewer: Option<Side>) -> MeetingLine {
+fn line(ctx: &PageCtx, m: &MeetingRow, viewer: Option<Side>, now: OffsetDateTime) -> MeetingLine {
     MeetingLine {
         id: m.id.to_string(),
         purpose: m.purpose.clone(),
@@ -150,7 +160,7 @@ fn line(ctx: &PageCtx, m: &MeetingRow, viewer: Option<Side>) -> MeetingLine {
         how: mode_text(ctx, m.mode),
         status: ctx.tr.get(&format!("meeting-status-{}", m.status.as_str())),
         cancelled: m.status == MeetingStatus::Cancelled,
-        waiting: waiting_text(ctx, m, viewer),
+        waiting: waiting_text(ctx, m, viewer, now),
     }
 }
 
@@ -179,6 +189,7 @@ async fn list_view(
         Err(e) => return domain_error(ctx, &e),
     };
     let side = viewer_side(state, actor, client).await;
+    let now = state.clock.now();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -189,8 +200,8 @@ async fn list_view(
         home: home_for(actor, client),
         is_client: side == Some(Side::Client),
         may_write: side.is_some(),
-        upcoming: upcoming.iter().map(|m| line(&ctx, m, side)).collect(),
-        past: past.iter().map(|m| line(&ctx, m, side)).collect(),
+        upcoming: upcoming.iter().map(|m| line(&ctx, m, side, now)).collect(),
+        past: past.iter().map(|m| line(&ctx, m, side, now)).collect(),
         form: ProposalInput {
             duration_minutes: if form.duration_minutes.is_empty() {
                 "60".into()
@@ -361,7 +372,7 @@ fn meeting_page(
         place: m.place.clone(),
         status: ctx.tr.get(&format!("meeting-status-{}", m.status.as_str())),
         cancelled: m.status == MeetingStatus::Cancelled,
-        waiting: waiting_text(&ctx, m, side),
+        waiting: waiting_text(&ctx, m, side, now),
         proposed_by: ctx.tr.arg(
             "meeting-proposed-by",
             "side",

@@ -188,6 +188,27 @@ async fn only_the_other_side_answers_and_another_time_turns_the_question_round()
         r.body
             .contains(&format!("href=\"/clients/{owner}/meetings\""))
     );
+
+    // A proposal whose time passes without an answer no longer waits for anyone, and
+    // cannot be accepted any more.
+    let late = propose(&app, &mut client, "Never answered", "Storgata 1").await;
+    app.clock.advance(Duration::days(3) + Duration::hours(1));
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let r = app.get(&mut counselor, &late).await;
+    assert!(!r.body.contains("Waiting for your answer"));
+    assert!(!r.body.contains("Accept the time"));
+    let r = app
+        .post(
+            &mut counselor,
+            &format!("{late}/accept"),
+            &[("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The time has already passed"));
+    let r = app.get(&mut client, &late).await;
+    assert!(!r.body.contains("Waiting for an answer"));
 }
 
 #[tokio::test]
