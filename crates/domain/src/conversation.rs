@@ -384,6 +384,18 @@ pub async fn draft(
     Ok(ctx.store.draft(actor.user_id, thread).await?)
 }
 
+/// How long the service has to answer this client: the response time agreed in the
+/// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. Call after an access check.
+pub async fn response_time(ctx: Ctx<'_>, client: ClientId) -> Result<Duration, DomainError> {
+    let agreement = ctx.store.contact_agreement(client, None).await?;
+    Ok(agreement
+        .filter(|a| a.confirmed_at.is_some())
+        .and_then(|a| a.response_hours)
+        .filter(|h| *h > 0)
+        .map(Duration::hours)
+        .unwrap_or(DEFAULT_RESPONSE_TIME))
+}
+
 /// An attachment for download (staff downloads are audited like any view).
 pub async fn attachment(
     ctx: Ctx<'_>,

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::clients::Ctx;
-use domain::conversation::{self, DEFAULT_RESPONSE_TIME, Upload, Waiting};
+use domain::conversation::{self, Upload, Waiting};
 use domain::ids::{ClientId, ThreadId};
 use domain::plan::Side;
 use domain::ports::{MessageRow, ThreadSummary};
@@ -58,8 +58,9 @@ fn waiting_text(
     t: &ThreadSummary,
     is_client: bool,
     now: OffsetDateTime,
+    response_time: time::Duration,
 ) -> (String, bool) {
-    let w = Waiting::of(t, DEFAULT_RESPONSE_TIME);
+    let w = Waiting::of(t, response_time);
     let overdue = w.overdue(now);
     let text = match w {
         Waiting::Nobody => ctx.tr.get("thread-waiting-nobody"),
@@ -140,10 +141,14 @@ async fn threads_view(
     };
     let is_client = actor.own_client == Some(client);
     let now = state.clock.now();
+    let response_time = match conversation::response_time(ctx_of(state, &ctx), client).await {
+        Ok(r) => r,
+        Err(e) => return domain_error(ctx, &e),
+    };
     let mut threads: Vec<(bool, ThreadLine)> = list
         .iter()
         .map(|t| {
-            let (waiting, overdue) = waiting_text(&ctx, t, is_client, now);
+            let (waiting, overdue) = waiting_text(&ctx, t, is_client, now, response_time);
             (
                 overdue,
                 ThreadLine {
@@ -448,7 +453,14 @@ async fn fragment(
     let (record, side) =
         conversation::open_thread(ctx_of(state, ctx), actor, client, thread, None).await?;
     let is_client = side == Some(Side::Client);
-    let (waiting, overdue) = waiting_text(ctx, &record.summary, is_client, state.clock.now());
+    let response_time = conversation::response_time(ctx_of(state, ctx), client).await?;
+    let (waiting, overdue) = waiting_text(
+        ctx,
+        &record.summary,
+        is_client,
+        state.clock.now(),
+        response_time,
+    );
     Ok((
         MessagesFragment {
             ctx: ctx.clone(),

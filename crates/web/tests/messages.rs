@@ -7,6 +7,7 @@ mod common;
 
 use axum::body::Body;
 use common::{Browser, TestApp};
+use domain::ports::Clock;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use testkit::world::users;
@@ -502,4 +503,66 @@ async fn clients_who_go_quiet_are_listed_with_a_check_in_in_their_language() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_agreed_response_time_decides_when_an_answer_is_due() {
+    use domain::availability::ContactAgreement;
+    use domain::plan::Side;
+    let app = TestApp::new().await;
+    let owner = app.world.owner_client;
+    let agreement = |confirmed: bool| ContactAgreement {
+        client_id: owner,
+        in_app: true,
+        email_notices: false,
+        sms_notices: false,
+        phone_calls: false,
+        email: None,
+        phone: None,
+        quiet: None,
+        response_hours: Some(4),
+        language: "en".into(),
+        proposed_by: Side::Counselor,
+        confirmed_at: confirmed.then(|| app.clock.now()),
+        version: 1,
+        updated_at: app.clock.now(),
+    };
+    // Proposed but not confirmed: the default (two days) still holds.
+    domain::ports::Store::put_contact_agreement(
+        app.store.as_ref(),
+        agreement(false),
+        None,
+        None,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let thread = start(&app, &mut client, "A question", "When is the course?").await;
+    app.clock.advance(time::Duration::hours(5));
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let r = app
+        .get(&mut counselor, &format!("/clients/{owner}/messages"))
+        .await;
+    assert!(!r.body.contains("Overdue"), "two days have not passed");
+
+    // Confirmed with four hours: five hours later the answer is overdue.
+    let mut confirmed = agreement(true);
+    confirmed.version = 2;
+    domain::ports::Store::put_contact_agreement(
+        app.store.as_ref(),
+        confirmed,
+        Some(1),
+        None,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let r = app
+        .get(&mut counselor, &format!("/clients/{owner}/messages"))
+        .await;
+    assert!(r.body.contains("Overdue"), "{}", r.body);
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let r = app.get(&mut client, &thread).await;
+    assert!(r.body.contains("You can expect an answer by"));
 }
