@@ -45,6 +45,37 @@ pub async fn fill(
     }
     let none: &[Upload] = &[];
 
+    // How Vera and Kari keep in touch: her published hours, and their confirmed agreement.
+    let c = at(Duration::days(20));
+    crate::availability::publish_hours(
+        ctx(store, &c),
+        &vera,
+        "Mandag til torsdag 9–15. Ring gjerne før 11.",
+        &["messages".into(), "phone".into()],
+        "",
+    )
+    .await?;
+    crate::availability::propose(
+        ctx(store, &c),
+        &kari,
+        client,
+        &crate::availability::AgreementInput {
+            email_notices: true,
+            sms_notices: false,
+            phone_calls: true,
+            email: "kari.demo@example.invalid".into(),
+            phone: "+4790000000".into(),
+            quiet_start: "21:00".into(),
+            quiet_end: "08:00".into(),
+            response_hours: "48".into(),
+            language: "nb".into(),
+            version: 0,
+        },
+    )
+    .await?;
+    let c = at(Duration::days(19));
+    crate::availability::confirm(ctx(store, &c), &vera, client, 1).await?;
+
     // Waiting for the service for three days: overdue.
     let c = at(Duration::days(3));
     conversation::start_thread(

@@ -277,6 +277,15 @@ async fn agree(db: &Db) -> String {
     } else {
         ("0", "1", "0", "")
     };
+    // The demo has its own agreement and hours; this test sets its own.
+    db.exec(format!(
+        "DELETE FROM contact_agreements WHERE client_id = '{client}'{cast}"
+    ))
+    .await;
+    db.exec(format!(
+        "DELETE FROM counselor_availability WHERE counselor_id = '{counselor}'{cast}"
+    ))
+    .await;
     db.exec(format!(
         "INSERT INTO contact_agreements (client_id, in_app, email_notices, sms_notices, phone_calls,
             email, phone, quiet_start, quiet_end, response_hours, language, proposed_by, confirmed_at,
