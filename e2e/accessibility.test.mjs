@@ -128,6 +128,15 @@ function pagesByRole() {
         alert: true,
       },
       { name: 'history of the plan', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
+      {
+        name: 'change the wording of a goal',
+        visit: async (page) => {
+          await page.goto('/me');
+          const href = await page.locator('a[href*="/goals/"]').first().getAttribute('href');
+          return page.goto(href);
+        },
+        status: 200,
+      },
       { name: 'the plan for printing', visit: (page) => page.goto(`${kariPath}/print`), status: 200 },
       {
         name: 'change password with errors',

@@ -89,6 +89,24 @@ pub(crate) fn checked_reason(
     }
 }
 
+/// The side (client or counselor) `actor` may change this client's case as, or `None` when
+/// they may only read it (a colleague at the same office) or not reach it at all. For pages
+/// that show or hide their forms; every change still asks the policy itself.
+pub async fn change_side(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+) -> Result<Option<crate::plan::Side>, DomainError> {
+    let Some(scope) = ctx.store.client_scope(client).await? else {
+        return Ok(None);
+    };
+    Ok(
+        authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
+            .ok()
+            .and_then(|p| crate::plan::Side::of_role(p.role)),
+    )
+}
+
 /// The client's own case, for their home page.
 pub async fn own_case(ctx: Ctx<'_>, actor: &Actor) -> Result<ClientRecord, DomainError> {
     let client = actor.own_client.ok_or(DomainError::NotFound)?;

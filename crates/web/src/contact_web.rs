@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::handler::ctx_of;
 use crate::pages::{domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
@@ -12,19 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::availability::{self, AgreementInput, CHANNELS, format_time};
-use domain::clients::Ctx;
 use domain::ids::ClientId;
 use domain::plan::Side;
 use serde::Deserialize;
-
-fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx {
-        store: state.store.as_ref(),
-        clock: state.clock.as_ref(),
-        notifier: state.live.as_ref(),
-        request_id: page.request_id,
-    }
-}
 
 /// The form's values (also what is shown when nothing is agreed yet).
 #[derive(Debug, Clone, Default, Deserialize)]

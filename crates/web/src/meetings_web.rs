@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::handler::{ctx_of, home_for, who};
 use crate::pages::{ReasonPage, domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
@@ -12,7 +13,6 @@ use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
-use domain::clients::Ctx;
 use domain::ids::{ClientId, MeetingId};
 use domain::meetings::{
     self, Answer, MeetingMode, MeetingStatus, MeetingView, ProposalInput, local_input_value,
@@ -23,27 +23,6 @@ use domain::ports::MeetingRow;
 use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
-
-fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx {
-        store: state.store.as_ref(),
-        clock: state.clock.as_ref(),
-        notifier: state.live.as_ref(),
-        request_id: page.request_id,
-    }
-}
-
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), Response> {
-    let actor = ctx
-        .actor
-        .clone()
-        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
-    let client = id
-        .parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
-    Ok((actor, client))
-}
 
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn who_and_meeting(
@@ -56,14 +35,6 @@ fn who_and_meeting(
         .parse()
         .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
     Ok((actor, client, meeting))
-}
-
-fn home_for(actor: &Actor, client: ClientId) -> String {
-    if actor.own_client == Some(client) {
-        "/me".to_string()
-    } else {
-        format!("/clients/{client}")
-    }
 }
 
 fn reason_page(ctx: PageCtx, client: ClientId) -> Response {
@@ -164,15 +135,16 @@ fn line(ctx: &PageCtx, m: &MeetingRow, viewer: Option<Side>, now: OffsetDateTime
     }
 }
 
-async fn viewer_side(state: &AppState, actor: &Actor, client: ClientId) -> Option<Side> {
-    let scope = state.store.client_scope(client).await.ok().flatten()?;
-    domain::policy::authorize(
-        actor,
-        domain::policy::Action::ChangeClientCase,
-        domain::policy::Resource::Client(&scope),
-    )
-    .ok()
-    .and_then(|p| Side::of_role(p.role))
+async fn viewer_side(
+    state: &AppState,
+    ctx: &PageCtx,
+    actor: &Actor,
+    client: ClientId,
+) -> Option<Side> {
+    domain::clients::change_side(ctx_of(state, ctx), actor, client)
+        .await
+        .ok()
+        .flatten()
 }
 
 async fn list_view(
@@ -188,7 +160,7 @@ async fn list_view(
         Err(DomainError::ReasonRequired) => return reason_page(ctx, client),
         Err(e) => return domain_error(ctx, &e),
     };
-    let side = viewer_side(state, actor, client).await;
+    let side = viewer_side(state, &ctx, actor, client).await;
     let now = state.clock.now();
     let status = if errors.is_empty() {
         StatusCode::OK

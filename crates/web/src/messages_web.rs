@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::handler::{ctx_of, home_for, utc_text, who};
 use crate::pages::{ReasonPage, domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
@@ -11,7 +12,6 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
-use domain::clients::Ctx;
 use domain::conversation::{self, Upload, Waiting};
 use domain::ids::{ClientId, ThreadId};
 use domain::plan::Side;
@@ -19,38 +19,6 @@ use domain::ports::{MessageRow, ThreadSummary};
 use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
-
-fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx {
-        store: state.store.as_ref(),
-        clock: state.clock.as_ref(),
-        notifier: state.live.as_ref(),
-        request_id: page.request_id,
-    }
-}
-
-fn when(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), Response> {
-    let actor = ctx
-        .actor
-        .clone()
-        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
-    let client = id
-        .parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
-    Ok((actor, client))
-}
 
 /// Who a thread waits for, in words for `viewer`.
 fn waiting_text(
@@ -66,18 +34,22 @@ fn waiting_text(
         Waiting::Nobody => ctx.tr.get("thread-waiting-nobody"),
         Waiting::ForService { since, due } if is_client => ctx.tr.args(
             "thread-answer-expected",
-            &[("since", when(since)), ("due", when(due))],
+            &[("since", utc_text(since)), ("due", utc_text(due))],
         ),
         Waiting::ForService { since, .. } if overdue => {
-            ctx.tr.arg("thread-overdue-since", "since", when(since))
+            ctx.tr.arg("thread-overdue-since", "since", utc_text(since))
         }
         Waiting::ForService { since, .. } => {
-            ctx.tr.arg("thread-waits-for-service", "since", when(since))
+            ctx.tr
+                .arg("thread-waits-for-service", "since", utc_text(since))
         }
         Waiting::ForClient { since } if is_client => {
-            ctx.tr.arg("thread-your-turn", "since", when(since))
+            ctx.tr.arg("thread-your-turn", "since", utc_text(since))
         }
-        Waiting::ForClient { since } => ctx.tr.arg("thread-waits-for-client", "since", when(since)),
+        Waiting::ForClient { since } => {
+            ctx.tr
+                .arg("thread-waits-for-client", "since", utc_text(since))
+        }
     };
     (text, overdue)
 }
@@ -106,14 +78,6 @@ pub struct ThreadsPage {
     /// For the counselor: the check-in frequency and the choices (days, label).
     pub checkin_every: String,
     pub checkin_choices: Vec<(String, String)>,
-}
-
-fn home_for(actor: &Actor, client: ClientId) -> String {
-    if actor.own_client == Some(client) {
-        "/me".to_string()
-    } else {
-        format!("/clients/{client}")
-    }
 }
 
 async fn threads_view(
@@ -161,7 +125,7 @@ async fn threads_view(
                     } else {
                         t.unread_for_counselor
                     },
-                    last: t.last_message_at.map(when).unwrap_or_default(),
+                    last: t.last_message_at.map(utc_text).unwrap_or_default(),
                 },
             )
         })
@@ -170,16 +134,10 @@ async fn threads_view(
     if !is_client {
         threads.sort_by_key(|(overdue, _)| !*overdue);
     }
-    let may_write = is_client
-        || domain::policy::authorize(
-            actor,
-            domain::policy::Action::ChangeClientCase,
-            domain::policy::Resource::Client(&match state.store.client_scope(client).await {
-                Ok(Some(s)) => s,
-                _ => return error_page(ctx, StatusCode::NOT_FOUND),
-            }),
-        )
-        .is_ok();
+    let may_write = match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
+        Ok(side) => side.is_some(),
+        Err(e) => return domain_error(ctx, &e),
+    };
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -434,10 +392,10 @@ fn message_lines(ctx: &PageCtx, actor: &Actor, messages: &[MessageRow]) -> Vec<M
             mine: m.author_id == actor.user_id,
             author: m.author_name.clone(),
             body: m.body.clone(),
-            sent: when(m.sent_at),
+            sent: utc_text(m.sent_at),
             read: m
                 .read_at
-                .map(|r| ctx.tr.arg("message-read-at", "when", when(r)))
+                .map(|r| ctx.tr.arg("message-read-at", "when", utc_text(r)))
                 .unwrap_or_else(|| ctx.tr.get("message-not-read")),
         })
         .collect()

@@ -7,13 +7,13 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::handler::{ctx_of, home_for, utc_text, who};
 use crate::pages::{ReasonPage, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
-use domain::clients::Ctx;
 use domain::ids::{ClientId, MeasureId, OfficeId, PlanItemId};
 use domain::plan::cases::{self, PlanView};
 use domain::plan::input::{
@@ -22,15 +22,6 @@ use domain::plan::input::{
 use domain::plan::*;
 use domain::roles::Actor;
 use serde::Deserialize;
-
-fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx {
-        store: state.store.as_ref(),
-        clock: state.clock.as_ref(),
-        notifier: state.live.as_ref(),
-        request_id: page.request_id,
-    }
-}
 
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn actor(ctx: &PageCtx) -> Result<Actor, Response> {
@@ -63,28 +54,8 @@ impl Errors {
     }
 }
 
-/// Where a person sees the plan: the client at home, staff on the client's page.
-fn home_for(actor: &Actor, client: ClientId) -> String {
-    if actor.own_client == Some(client) {
-        "/me".to_string()
-    } else {
-        format!("/clients/{client}")
-    }
-}
-
 fn date(d: Option<PlanDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
-}
-
-fn when(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
 }
 
 // ----- display rows -----
@@ -509,15 +480,10 @@ fn version_of(raw: &str) -> Option<i64> {
 
 macro_rules! who {
     ($ctx:expr, $id:expr) => {{
-        let actor = match actor(&$ctx) {
-            Ok(a) => a,
+        match who(&$ctx, &$id) {
+            Ok(w) => w,
             Err(r) => return r,
-        };
-        let client = match parse_client(&$ctx, &$id) {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
-        (actor, client)
+        }
     }};
 }
 
@@ -1577,7 +1543,7 @@ pub async fn history(
                 &[("who", who), ("what", what), ("title", e.title.clone())],
             );
             HistoryLine {
-                when: when(e.at),
+                when: utc_text(e.at),
                 sentence,
                 fields: e
                     .fields
@@ -1605,29 +1571,23 @@ fn label_of(ctx: &PageCtx, field: &str) -> String {
 
 /// A stored value in words (statuses and kinds translated, flags as yes).
 fn value_of(ctx: &PageCtx, field: &str, raw: &str) -> String {
-    let key = match field {
-        "status" => format!("activity-status-{raw}"),
-        "kind" => format!("activity-kind-{raw}"),
-        "stage" => format!("stage-{raw}"),
-        "contact_channel" => format!("channel-{raw}"),
-        _ if raw == "true" => "yes".to_string(),
-        _ => return raw.to_string(),
+    // Goals and activities share the field name `status`: try the activity's word first.
+    let keys = match field {
+        "status" => vec![
+            format!("activity-status-{raw}"),
+            format!("goal-status-{raw}"),
+        ],
+        "kind" => vec![format!("activity-kind-{raw}")],
+        "stage" => vec![format!("stage-{raw}")],
+        "contact_channel" => vec![format!("channel-{raw}")],
+        _ if raw == "true" => vec!["value-yes".to_string()],
+        _ => vec![],
     };
-    if key == "yes" {
-        return ctx.tr.get("value-yes");
-    }
-    let text = ctx.tr.get(&key);
-    if text == key {
-        // Goal statuses share the field name with activity statuses.
-        let goal = ctx.tr.get(&format!("goal-status-{raw}"));
-        if goal.starts_with("goal-status-") {
-            raw.to_string()
-        } else {
-            goal
-        }
-    } else {
-        text
-    }
+    keys.iter()
+        .map(|k| (k, ctx.tr.get(k)))
+        .find(|(k, text)| text != *k)
+        .map(|(_, text)| text)
+        .unwrap_or_else(|| raw.to_string())
 }
 
 #[derive(Template)]
@@ -1661,7 +1621,7 @@ pub async fn print(
             .filter(|a| a.data.status != ActivityStatus::Cancelled)
             .map(|a| (activity_card(&ctx, &v, a), a.data.agreement.agreed.clone()))
             .collect(),
-        printed: when(state.clock.now()),
+        printed: utc_text(state.clock.now()),
         ctx,
     };
     render(StatusCode::OK, &page)

@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
+use crate::handler::{ctx_of, utc_text};
 use crate::i18n::Lang;
 use crate::meetings_web;
 use crate::messages_web;
@@ -17,7 +18,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use domain::DomainError;
-use domain::clients::Ctx;
 use domain::ids::{OfficeId, UserId};
 use domain::policy::Action;
 use domain::roles::{Role, RoleGrant};
@@ -386,15 +386,6 @@ pub(crate) fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
-    Ctx {
-        store: state.store.as_ref(),
-        clock: state.clock.as_ref(),
-        notifier: state.live.as_ref(),
-        request_id: page.request_id,
-    }
-}
-
 /// The actor; routes behind a non-public policy always have one (the gate redirects otherwise).
 #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn actor_or_404(ctx: &PageCtx) -> Result<domain::roles::Actor, Response> {
@@ -653,17 +644,6 @@ async fn set_language(
     res
 }
 
-fn utc(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 async fn access_log(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let actor = match actor_or_404(&ctx) {
         Ok(a) => a,
@@ -674,7 +654,7 @@ async fn access_log(State(state): State<AppState>, ctx: PageCtx) -> Response {
             let rows = entries
                 .into_iter()
                 .map(|e| AccessRow {
-                    when: utc(e.at),
+                    when: utc_text(e.at),
                     who: e.actor_name,
                     role: ctx.tr.get(&format!("role-{}", e.actor_role.as_str())),
                     office: e.actor_offices,

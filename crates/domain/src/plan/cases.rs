@@ -9,7 +9,7 @@ use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::clients::Ctx;
 use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
-use crate::policy::{Action, Permit, Resource, authorize};
+use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{
     ClientRecord, MeasureRow, NewPlanHistory, PlanItemRow, PlanRecord, PlanWrite, PortError, STALE,
 };
@@ -184,7 +184,7 @@ async fn change_permit(
     ctx: Ctx<'_>,
     actor: &Actor,
     client: ClientId,
-) -> Result<(Permit, Side), DomainError> {
+) -> Result<(Permit, Side, ClientScope), DomainError> {
     let scope = ctx
         .store
         .client_scope(client)
@@ -192,7 +192,7 @@ async fn change_permit(
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
     let side = Side::of_role(permit.role).ok_or(DomainError::NotFound)?;
-    Ok((permit, side))
+    Ok((permit, side, scope))
 }
 
 /// The client's plan as `actor` may see it. Staff views write their audit row in the same
@@ -298,17 +298,14 @@ async fn save<T: Serialize>(
     ctx: Ctx<'_>,
     actor: &Actor,
     permit: &Permit,
+    scope: &ClientScope,
     c: Change<'_, T>,
 ) -> Result<PlanItemId, DomainError> {
     let now = ctx.clock.now();
     let after = encode(c.data)?;
     // The other party hears of the change (their open page, and a notice if agreed).
     let other = match Side::of_role(permit.role) {
-        Some(Side::Client) => ctx
-            .store
-            .client_scope(c.client)
-            .await?
-            .and_then(|s| s.assigned_counselor),
+        Some(Side::Client) => scope.assigned_counselor,
         _ => ctx.store.client_user(c.client).await?,
     };
     let events: Vec<crate::ports::LiveEvent> = other
@@ -408,7 +405,7 @@ pub async fn save_presentation(
     version: Option<i64>,
     data: Presentation,
 ) -> Result<PlanItemId, DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::WritePresentation)?;
     let plan = load(ctx, client, side).await?;
     let before = match (&plan.presentation, version) {
@@ -431,7 +428,7 @@ pub async fn save_presentation(
         data: &data,
         change,
     };
-    save(ctx, actor, &permit, c).await
+    save(ctx, actor, &permit, &scope, c).await
 }
 
 /// Archives the current self-presentation so the client can start afresh.
@@ -441,7 +438,7 @@ pub async fn start_afresh(
     client: ClientId,
     version: i64,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::StartAfresh)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.presentation.as_ref(), version)?;
@@ -457,7 +454,7 @@ pub async fn start_afresh(
         data: &data,
         change: "archived",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 pub async fn save_preferences(
@@ -467,7 +464,7 @@ pub async fn save_preferences(
     version: Option<i64>,
     data: Preferences,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditPreferences)?;
     let plan = load(ctx, client, side).await?;
     let before = match (&plan.preferences, version) {
@@ -487,7 +484,7 @@ pub async fn save_preferences(
             "created"
         },
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 pub async fn add_goal(
@@ -497,7 +494,7 @@ pub async fn add_goal(
     text: String,
     target_date: Option<PlanDate>,
 ) -> Result<PlanItemId, DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::AddGoal)?;
     let data = Goal {
         text,
@@ -514,7 +511,7 @@ pub async fn add_goal(
         data: &data,
         change: "created",
     };
-    save(ctx, actor, &permit, c).await
+    save(ctx, actor, &permit, &scope, c).await
 }
 
 /// The client rewords a goal (which makes the wording theirs).
@@ -527,7 +524,7 @@ pub async fn edit_goal(
     text: String,
     target_date: Option<PlanDate>,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditGoalWording)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.goal(goal), version)?;
@@ -545,7 +542,7 @@ pub async fn edit_goal(
         data: &data,
         change: "edited",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The client approves a wording the counselor suggested.
@@ -556,7 +553,7 @@ pub async fn approve_goal(
     goal: PlanItemId,
     version: i64,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ApproveGoalWording)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.goal(goal), version)?;
@@ -575,7 +572,7 @@ pub async fn approve_goal(
         data: &data,
         change: "approved",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 pub async fn set_goal_status(
@@ -586,7 +583,7 @@ pub async fn set_goal_status(
     version: i64,
     status: GoalStatus,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::SetGoalStatus)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.goal(goal), version)?;
@@ -605,7 +602,7 @@ pub async fn set_goal_status(
         data: &data,
         change: "status",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// Checks references of an activity's fields against the plan (the goal must be this
@@ -631,7 +628,7 @@ pub async fn add_activity(
     client: ClientId,
     fields: ActivityFields,
 ) -> Result<PlanItemId, DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::AddActivity)?;
     if fields.kind == ActivityKind::Measure {
         require(
@@ -666,7 +663,7 @@ pub async fn add_activity(
         data: &data,
         change: "created",
     };
-    save(ctx, actor, &permit, c).await
+    save(ctx, actor, &permit, &scope, c).await
 }
 
 fn not_read_only(a: &Activity) -> Result<(), DomainError> {
@@ -687,7 +684,7 @@ pub async fn edit_activity(
     version: i64,
     fields: ActivityFields,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditActivity)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
@@ -737,7 +734,7 @@ pub async fn edit_activity(
         data: &data,
         change: "edited",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The form fields of a stored activity (to prefill an edit form).
@@ -765,7 +762,7 @@ pub async fn change_status(
     to: ActivityStatus,
     reason: &str,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ChangeActivityStatus)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
@@ -804,7 +801,7 @@ pub async fn change_status(
         data: &data,
         change,
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The side that did not propose an activity says no to it, with a reason (a client
@@ -817,7 +814,7 @@ pub async fn decline(
     version: i64,
     reason: &str,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
@@ -843,7 +840,7 @@ pub async fn decline(
         data: &data,
         change: "declined",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// Proposes terms: a first agreement or a change to agreed terms. The old terms hold until
@@ -856,7 +853,7 @@ pub async fn propose_terms(
     version: i64,
     terms: Terms,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
@@ -904,7 +901,7 @@ pub async fn propose_terms(
         data: &data,
         change,
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The other side confirms proposed terms. A client confirming a condition must confirm
@@ -917,7 +914,7 @@ pub async fn confirm_terms(
     version: i64,
     consequence_seen: bool,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
@@ -974,7 +971,7 @@ pub async fn confirm_terms(
         data: &data,
         change,
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The other side turns proposed terms down (a proposer may also withdraw their own); agreed
@@ -986,7 +983,7 @@ pub async fn reject_terms(
     activity: PlanItemId,
     version: i64,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ConfirmTermsChange)?;
     let plan = load(ctx, client, side).await?;
     let before = at_version(plan.activity(activity), version)?;
@@ -1017,7 +1014,7 @@ pub async fn reject_terms(
         data: &data,
         change,
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 /// The client asks a question about a measure in their office's catalogue.
@@ -1028,7 +1025,7 @@ pub async fn ask_question(
     measure: MeasureId,
     text: &str,
 ) -> Result<PlanItemId, DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::AskAboutMeasure)?;
     let mut check = super::input::Check::default();
     let text = check.required("question", text, super::input::LONG_MAX);
@@ -1050,7 +1047,7 @@ pub async fn ask_question(
         data: &data,
         change: "created",
     };
-    save(ctx, actor, &permit, c).await
+    save(ctx, actor, &permit, &scope, c).await
 }
 
 pub async fn answer_question(
@@ -1061,7 +1058,7 @@ pub async fn answer_question(
     version: i64,
     answer: &str,
 ) -> Result<(), DomainError> {
-    let (permit, side) = change_permit(ctx, actor, client).await?;
+    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::AnswerQuestion)?;
     let mut check = super::input::Check::default();
     let answer = check.required("answer", answer, super::input::LONG_MAX);
@@ -1080,7 +1077,7 @@ pub async fn answer_question(
         data: &data,
         change: "answered",
     };
-    save(ctx, actor, &permit, c).await.map(|_| ())
+    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
 // ----- the catalogue -----

@@ -1,0 +1,56 @@
+//! Small pieces every handler needs: the use-case context, the signed-in actor with the
+//! client id from the path, where a person sees a client's plan, and how times are written.
+
+use crate::AppState;
+use crate::context::PageCtx;
+use crate::pages::error_page;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::clients::Ctx;
+use domain::ids::ClientId;
+use domain::roles::Actor;
+use time::OffsetDateTime;
+
+/// The context a use case needs (ports and the request id).
+pub fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
+    Ctx {
+        store: state.store.as_ref(),
+        clock: state.clock.as_ref(),
+        notifier: state.live.as_ref(),
+        request_id: page.request_id,
+    }
+}
+
+/// The signed-in actor and the client id of the path; a malformed id is a 404 like any other.
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+pub fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), Response> {
+    let actor = ctx
+        .actor
+        .clone()
+        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+    let client = id
+        .parse()
+        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+    Ok((actor, client))
+}
+
+/// Where a person sees the plan: the client at home, staff on the client's page.
+pub fn home_for(actor: &Actor, client: ClientId) -> String {
+    if actor.own_client == Some(client) {
+        "/me".to_string()
+    } else {
+        format!("/clients/{client}")
+    }
+}
+
+/// A time as `2026-11-24 14:05 UTC`.
+pub fn utc_text(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
