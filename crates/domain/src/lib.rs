@@ -15,6 +15,7 @@ pub mod conversation;
 pub mod conversation_demo;
 pub mod demo;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod meetings;
 pub mod notify;
