@@ -11,6 +11,7 @@
 //! | view access log | yes | no | no | no | no |
 //! | list caseload / office clients | — | own caseload | office, read only | no | no |
 //! | office insights (aggregates only) | no | no | no | own office | no |
+//! | own feedback aggregate (aggregates only) | no | own clients | own clients | no | no |
 //! | manage people, offices, teams | no | no | no | no | own organisation |
 //!
 //! Protected clients (strengthened confidentiality) are out of reach — in lists and counts
@@ -43,6 +44,8 @@ pub enum Action {
     ListClients,
     /// See anonymous aggregates of an office.
     ViewOfficeInsights,
+    /// See the anonymous aggregate of one's own clients' feedback against the office.
+    ViewOwnFeedback,
     /// Manage people, offices and teams of an organisation.
     ManageOrganisation,
 }
@@ -134,6 +137,17 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Resul
             if actor.has_role_at(Role::Leader, office) {
                 Ok(Permit {
                     role: Role::Leader,
+                    audited: false,
+                    reason_required: false,
+                })
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        (Action::ViewOwnFeedback, Resource::Office(office)) => {
+            if actor.has_role_at(Role::Counselor, office) {
+                Ok(Permit {
+                    role: Role::Counselor,
                     audited: false,
                     reason_required: false,
                 })

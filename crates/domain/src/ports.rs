@@ -87,6 +87,36 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &OutgoingMail) -> PortResult<()>;
 }
 
+// ----- feedback insights (issue 5): aggregate queries only -----
+
+/// The handle for anonymous feedback figures: aggregate queries only, so no client id and no
+/// single answer can leave it. The rows it returns are raw (their numbers are readable only
+/// inside the domain); `domain::feedback::insights` applies the suppression rule before
+/// anything is shown. Every [`Store`] is one.
+#[async_trait]
+pub trait FeedbackAggregates: Send + Sync {
+    /// The office's name and its teams; `None` when there is no such office.
+    async fn feedback_units(
+        &self,
+        office: OfficeId,
+    ) -> PortResult<Option<crate::feedback::insights::OfficeUnits>>;
+    /// Per quarter: the office group and one group per team (and one for clients in no
+    /// team), each client-quarter counted once (see `GroupScope`).
+    async fn office_feedback(
+        &self,
+        office: OfficeId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+    /// Per quarter: the group of the clients of `counselor` at `office`, with how many of
+    /// them did not share an answer.
+    async fn counselor_feedback(
+        &self,
+        office: OfficeId,
+        counselor: UserId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+}
+
 // ----- records passed through the Store port -----
 
 #[derive(Debug, Clone)]
@@ -214,7 +244,7 @@ pub struct FailedLogin {
 /// the same transaction as the read or write ("no audit, no data"): if the audit row cannot be
 /// written, the data is not returned and the change is not made.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + FeedbackAggregates {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
     /// Connection-pool figures for `/metrics`.

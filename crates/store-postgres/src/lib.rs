@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod insights;
 pub mod live;
 mod meetings;
 mod notify;

@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod insights;
 mod meetings;
 mod notify;
 

@@ -4,6 +4,9 @@
 //!
 //! The storage contract is migration `0011_feedback.sql` in both store crates.
 
+pub mod grouping;
+pub mod insights;
 pub mod period;
+pub mod suppression;
 
 pub use period::{Quarter, Theme};

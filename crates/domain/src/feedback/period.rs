@@ -132,6 +132,7 @@ impl fmt::Display for Quarter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::datetime;
