@@ -156,6 +156,7 @@ function pagesByRole() {
     ],
     counselor: [
       { name: 'caseload', visit: go('/caseload'), status: 200 },
+      { name: 'feedback from own clients, in total', visit: go('/caseload/feedback'), status: 200 },
       { name: 'client page', visit: (page) => page.goto(kariPath), status: 200 },
       { name: 'a client\'s activity with an agreed condition', visit: (page) => page.goto(agreedConditionPath), status: 200 },
       { name: 'a client\'s history', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
@@ -182,6 +183,7 @@ function pagesByRole() {
     ],
     leader: [
       { name: 'insights', visit: go('/insights'), status: 200 },
+      { name: 'insights for an earlier quarter', visit: go('/insights?quarter=2025-Q1'), status: 200 },
       { name: 'change password', visit: go('/account/password'), status: 200 },
       { name: 'a client out of reach (404)', visit: (page) => page.goto(kariPath), status: 404 },
     ],
@@ -301,7 +303,7 @@ test('nothing scrolls sideways at 320 px', { timeout: 300_000 }, async (t) => {
         `${kariPath}/history`, `${kariPath}/print`,
       ],
     },
-    { role: 'counselor', paths: () => ['/caseload', kariPath, agreedConditionPath] },
+    { role: 'counselor', paths: () => ['/caseload', '/caseload/feedback', kariPath, agreedConditionPath] },
     { role: 'protectedCounselor', paths: () => [protectedPath] },
     { role: 'leader', paths: () => ['/insights'] },
     { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams', '/admin/measures'] },

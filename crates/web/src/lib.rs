@@ -12,6 +12,7 @@ pub mod context;
 pub mod handler;
 pub mod hasher;
 pub mod i18n;
+pub mod insights_web;
 pub mod live;
 pub mod meetings_web;
 pub mod messages_web;

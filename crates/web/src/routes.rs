@@ -225,10 +225,21 @@ pub fn route_table() -> Vec<RouteSpec> {
             Object(Action::ChangeClientCase),
             post(plan_web::question_answer),
         ),
+        // ----- feedback insights (issue 5): leaders' dashboard, CSV, the counselor's own -----
         spec(
             "/insights",
             Object(Action::ViewOfficeInsights),
-            get(insights),
+            get(crate::insights_web::dashboard),
+        ),
+        spec(
+            "/insights/export.csv",
+            Object(Action::ViewOfficeInsights),
+            get(crate::insights_web::export_csv),
+        ),
+        spec(
+            "/caseload/feedback",
+            Object(Action::ViewOwnFeedback),
+            get(crate::insights_web::own),
         ),
         spec(
             "/admin",
@@ -708,17 +719,6 @@ async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
             quiet,
         },
     )
-}
-
-async fn insights(ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::org::insight_offices(&actor) {
-        Ok(_) => render(StatusCode::OK, &InsightsPage { ctx }),
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
