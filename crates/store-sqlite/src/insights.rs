@@ -31,7 +31,7 @@ fn client_quarters(quarters: usize) -> String {
                    NULL, NULL, NULL, NULL, NULL, NULL
             FROM feedback_invitations WHERE office_id = ?1 AND quarter IN ({list})
         ),
-        cq AS (
+        cq AS MATERIALIZED (
             SELECT quarter, client_id, MAX(team_id) AS team_id, MAX(counselor_id) AS counselor_id,
                    MAX(responded) AS answered, MAX(unshared) AS unshared,
                    AVG(t0) AS m0, AVG(t1) AS m1, AVG(t2) AS m2,
