@@ -19,6 +19,12 @@ use domain::types::{AccessReason, PersonName, UnitName, Username};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
+// ----- reminders, claiming notices, the staff's language (notices-reminders) -----
+mod reminders;
+pub use reminders::{
+    due_notices_are_claimed_once, reminders_are_made_once_per_meeting_start_and_due_date,
+};
+
 fn t0() -> OffsetDateTime {
     time::macros::datetime!(2026-03-02 09:15:00.123456 UTC)
 }
@@ -1420,7 +1426,15 @@ macro_rules! conformance_tests {
             conversations_keep_order_receipts_and_events,
             notices_are_stored_once_with_cursor_and_attempts,
             meetings_keep_versions_notes_and_audit,
+            // notices-reminders
+            reminders_are_made_once_per_meeting_start_and_due_date,
         );
+        // notices-reminders
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn due_notices_are_claimed_once() {
+            let Some((_guard, store)) = $make.await else { return };
+            $crate::conformance::due_notices_are_claimed_once(store).await;
+        }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_plan_edits_exactly_one_wins() {
             let Some((_guard, store)) = $make.await else { return };

@@ -418,9 +418,10 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         settings.session,
     ));
     // Notices without content: a background task over the outbox (never inside a request).
-    let notices =
+    let mut notices =
         worker::Worker::from_config(store.clone(), clock.clone(), &config.notify, base.clone())
             .map_err(|e| fail(2, e))?;
+    notices.sole_instance = !config.is_postgres();
     let notices = tokio::spawn(notices.run());
 
     tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
