@@ -539,6 +539,13 @@ async fn login_submit(
     .await
     {
         Ok(ok) => {
+            // Notices to this person come in the language they logged in with (notices-reminders).
+            if let Err(e) =
+                domain::notify::remember_language(state.store.as_ref(), ok.user_id, ctx.tr.code())
+                    .await
+            {
+                tracing::warn!(error = %e, "language not remembered");
+            }
             let names = cookie_names(state.settings.secure_cookies);
             let secure = state.settings.secure_cookies;
             let mut res = Redirect::to("/").into_response();
@@ -617,10 +624,19 @@ struct LanguageForm {
 
 async fn set_language(
     State(state): State<AppState>,
+    ctx: PageCtx,
     headers: HeaderMap,
     Form(form): Form<LanguageForm>,
 ) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::Nb);
+    // A signed-in person's choice is remembered for their notices (notices-reminders).
+    if let Some(actor) = &ctx.actor
+        && let Err(e) =
+            domain::notify::remember_language(state.store.as_ref(), actor.user_id, lang.code())
+                .await
+    {
+        tracing::warn!(error = %e, "language not remembered");
+    }
     // Back to the page the user came from, but only a local path (no open redirect).
     let back = headers
         .get(header::REFERER)
