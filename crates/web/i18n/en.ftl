@@ -573,3 +573,7 @@ label-correction = I ask for the notes to be corrected
 audit-viewed-meetings = Looked at your meetings
 audit-created-meetings = Added to a meeting
 audit-changed-meetings = Changed a meeting
+
+## Live meeting pages (notices-reminders)
+meeting-reload-hint = Changes from the other side appear here by themselves. Without JavaScript, reload the page to see them.
+meetings-reload-hint = New and changed meetings appear here by themselves. Without JavaScript, reload the page to see them.

@@ -573,3 +573,7 @@ label-correction = Jeg ber om at referatet blir rettet
 audit-viewed-meetings = Så møtene dine
 audit-created-meetings = La til noe i et møte
 audit-changed-meetings = Endret et møte
+
+## Live meeting pages (notices-reminders)
+meeting-reload-hint = Endringer fra den andre siden kommer opp her av seg selv. Uten JavaScript må du laste siden på nytt.
+meetings-reload-hint = Nye og endrede møter kommer opp her av seg selv. Uten JavaScript må du laste siden på nytt.

@@ -573,3 +573,7 @@ label-correction = Eg ber om at referatet blir retta
 audit-viewed-meetings = Såg møta dine
 audit-created-meetings = La til noko i eit møte
 audit-changed-meetings = Endra eit møte
+
+## Live meeting pages (notices-reminders)
+meeting-reload-hint = Endringar frå den andre sida kjem opp her av seg sjølv. Utan JavaScript må du laste sida på nytt.
+meetings-reload-hint = Nye og endra møte kjem opp her av seg sjølv. Utan JavaScript må du laste sida på nytt.
