@@ -207,13 +207,17 @@ impl Worker {
 
     /// One round: reminders, then notices for new events, then send what is due.
     pub async fn round(&self) -> PortResult<()> {
-        let reminded = domain::reminders::scan(self.store.as_ref(), self.clock.now()).await?;
-        if reminded.events > 0 {
-            tracing::info!(
-                meetings = reminded.meetings,
-                activities = reminded.activities,
-                "reminders stored"
-            );
+        // A failed scan does not hold up the notices already queued; it runs again next round.
+        match domain::reminders::scan(self.store.as_ref(), self.clock.now()).await {
+            Ok(r) if r.events > 0 => {
+                tracing::info!(
+                    meetings = r.meetings,
+                    activities = r.activities,
+                    "reminders stored"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminders: scan failed; retrying"),
         }
         self.queue_new_events().await?;
         // Only channels this instance can send by: the others' notices stay queued.
