@@ -257,6 +257,44 @@ mod tests {
     }
 
     #[test]
+    fn reminders_take_the_path_of_every_notice() {
+        use crate::notify::{self, Channel, NoticeContact, NoticeEvent, NoticeState, QuietHours};
+        use time::macros::time;
+        let sms_only = |quiet| NoticeContact {
+            email: None,
+            phone: Some("+4799999999".into()),
+            email_notices: false,
+            sms_notices: true,
+            quiet,
+            language: "en".into(),
+        };
+        for kind in [MEETING_SOON, ACTIVITY_DUE] {
+            let e = NoticeEvent {
+                seq: 3,
+                recipient: UserId::new(),
+                kind: kind.into(),
+                about: Some("m".into()),
+                at: datetime!(2026-01-15 23:00 UTC),
+            };
+            let night = datetime!(2026-01-15 23:00 UTC);
+            // Quiet hours: deferred to 07:00 Oslo, not dropped.
+            let quiet = QuietHours {
+                start: time!(22:00),
+                end: time!(07:00),
+            };
+            let n = notify::decide(&e, Some(&sms_only(Some(quiet))), night, |_| false);
+            assert_eq!(n.len(), 1, "{kind}");
+            assert_eq!(n[0].channel, Channel::Sms);
+            assert_eq!(n[0].state, NoticeState::Pending);
+            assert_eq!(n[0].next_attempt_at, datetime!(2026-01-16 06:00 UTC));
+            // No digital notices: none.
+            let mut none = sms_only(None);
+            none.sms_notices = false;
+            assert!(notify::decide(&e, Some(&none), night, |_| false).is_empty());
+        }
+    }
+
+    #[test]
     fn a_meeting_reminds_each_party_with_an_account() {
         let m = MeetingToRemind {
             meeting: MeetingId::new(),
