@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod clock;
 pub mod contact_web;
+pub mod feedback_web;
 pub mod context;
 pub mod handler;
 pub mod hasher;
