@@ -11,7 +11,7 @@ use domain::feedback::store::{
 };
 use domain::ids::{ClientId, FeedbackInvitationId, OrganisationId};
 use domain::ports::{PortError, PortResult, STALE};
-use sqlx::{Row, PgConnection};
+use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -67,8 +67,7 @@ fn invitation(r: &sqlx::postgres::PgRow) -> PortResult<InvitationRow> {
         meeting_id: opt_id(r.get::<Option<Uuid>, _>("meeting_id"))?,
         invited_at: r.get("invited_at"),
         state: InviteState::parse(&r.get::<String, _>("state")).ok_or_else(|| bad("state"))?,
-        closed_at: r
-            .get::<Option<OffsetDateTime>, _>("closed_at"),
+        closed_at: r.get::<Option<OffsetDateTime>, _>("closed_at"),
     })
 }
 
@@ -362,8 +361,7 @@ impl FeedbackStore for PgStore {
         .bind(client.as_uuid())
         .fetch_optional(self.pool())
         .await
-        .map_err(fail)?
-        )
+        .map_err(fail)?)
     }
 
     async fn add_talk_note(&self, n: TalkNoteRow, audit: NewAuditEvent) -> PortResult<()> {

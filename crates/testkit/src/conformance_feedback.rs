@@ -31,8 +31,10 @@ fn response(
 ) -> ResponseRow {
     let mut a = Answers::default();
     a.items.insert("relation".into(), themes[0].unwrap_or(0));
-    a.texts
-        .insert("helped-most".into(), "<b>Being believed</b> – «takk»".into());
+    a.texts.insert(
+        "helped-most".into(),
+        "<b>Being believed</b> – «takk»".into(),
+    );
     ResponseRow {
         id: FeedbackResponseId::new(),
         client_id: client,
@@ -76,16 +78,34 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         Err(PortError::Conflict(_))
     ));
     store.put_instrument(row(2)).await.unwrap();
-    assert_eq!(store.instrument(BUILTIN_ID, None).await.unwrap().unwrap().version, 2);
-    let v1 = store.instrument(BUILTIN_ID, Some(1)).await.unwrap().unwrap();
+    assert_eq!(
+        store
+            .instrument(BUILTIN_ID, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    let v1 = store
+        .instrument(BUILTIN_ID, Some(1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         domain::feedback::instrument::Instrument::from_json(&v1.definition).unwrap(),
         builtin()
     );
     assert!(store.instrument("nothing", None).await.unwrap().is_none());
     assert_eq!(store.chosen_instrument(f.org).await.unwrap(), None);
-    store.choose_instrument(f.org, BUILTIN_ID, t0()).await.unwrap();
-    store.choose_instrument(f.org, BUILTIN_ID, t0()).await.unwrap();
+    store
+        .choose_instrument(f.org, BUILTIN_ID, t0())
+        .await
+        .unwrap();
+    store
+        .choose_instrument(f.org, BUILTIN_ID, t0())
+        .await
+        .unwrap();
     assert_eq!(
         store.chosen_instrument(f.org).await.unwrap().as_deref(),
         Some(BUILTIN_ID)
@@ -106,16 +126,19 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         closed_at: None,
     };
     store.create_invitation(inv.clone()).await.unwrap();
-    assert_eq!(store.feedback_invitations(client, 10).await.unwrap(), [inv.clone()]);
+    assert_eq!(
+        store.feedback_invitations(client, 10).await.unwrap(),
+        [inv.clone()]
+    );
     let audit = |actor, role, action| event(actor, role, client, DataKind::Feedback, action);
-    let private = response(client, kari_id, &f, t0() + Duration::minutes(5), false, [
-        Some(2),
-        None,
-        Some(10),
-        Some(0),
-        None,
-        Some(7),
-    ]);
+    let private = response(
+        client,
+        kari_id,
+        &f,
+        t0() + Duration::minutes(5),
+        false,
+        [Some(2), None, Some(10), Some(0), None, Some(7)],
+    );
     let head = store.audit_head().await.unwrap().0;
     store
         .insert_response(
@@ -129,7 +152,10 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     let got = store.feedback_invitations(client, 10).await.unwrap();
     assert_eq!(got[0].state, InviteState::Answered);
     assert_eq!(got[0].closed_at, Some(private.answered_at));
-    assert_eq!(store.feedback_preference(client).await.unwrap(), Some(false));
+    assert_eq!(
+        store.feedback_preference(client).await.unwrap(),
+        Some(false)
+    );
     assert!(
         !store
             .close_invitation(inv.id, client, InviteState::Dismissed, t0())
@@ -139,14 +165,14 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     );
 
     // A shared response; the staff read returns only that one, with one audit row.
-    let shared = response(client, kari_id, &f, t0() + Duration::days(20), true, [
-        Some(8),
-        Some(8),
-        Some(8),
-        Some(8),
-        Some(8),
-        Some(8),
-    ]);
+    let shared = response(
+        client,
+        kari_id,
+        &f,
+        t0() + Duration::days(20),
+        true,
+        [Some(8), Some(8), Some(8), Some(8), Some(8), Some(8)],
+    );
     store
         .insert_response(
             shared.clone(),
@@ -178,7 +204,13 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         Answers::from_json(&own[0].answers),
         Answers::from_json(&private.answers)
     );
-    assert!(store.feedback_responses(other, false, None).await.unwrap().is_empty());
+    assert!(
+        store
+            .feedback_responses(other, false, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Only the author, only inside the window.
     let changed = ResponseRow {
@@ -260,7 +292,13 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         .insert_response(
             response(other, ola_id, &f, t0(), true, [Some(5); 6]),
             None,
-            event(ola_id, Role::Client, other, DataKind::Feedback, AuditAction::Created),
+            event(
+                ola_id,
+                Role::Client,
+                other,
+                DataKind::Feedback,
+                AuditAction::Created,
+            ),
         )
         .await
         .unwrap();
@@ -271,12 +309,34 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         (d.responses, d.invitations, d.preferences, d.talk_notes),
         (2, 1, 1, 1)
     );
-    assert!(store.feedback_responses(client, false, None).await.unwrap().is_empty());
-    assert!(store.feedback_invitations(client, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .feedback_responses(client, false, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .feedback_invitations(client, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.feedback_preference(client).await.unwrap(), None);
     assert!(store.talk_notes(client).await.unwrap().is_empty());
-    assert_eq!(store.feedback_responses(other, false, None).await.unwrap().len(), 1);
-    assert_eq!(store.feedback_invitations(other, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .feedback_responses(other, false, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.feedback_invitations(other, 10).await.unwrap().len(),
+        1
+    );
     assert_eq!(store.feedback_preference(other).await.unwrap(), Some(true));
     // The audit trail is untouched and still verifies.
     verify_chain(store).await.unwrap();

@@ -584,6 +584,7 @@ feedback-invite-meeting = You had a meeting with your counselor. We would like t
 feedback-invite-monthly = We would like to know how the help is working for you.
 feedback-invite-short = It takes about a minute. You can skip any question.
 feedback-answer-now = Answer now
+feedback-invite-open = Give feedback or say not now
 feedback-not-now = Not now
 feedback-give = Give feedback
 feedback-who-sees = Leaders never see your answers one by one. If you do not share them with your counselor, they only count in totals for at least five people.

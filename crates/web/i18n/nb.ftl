@@ -584,6 +584,7 @@ feedback-invite-meeting = Du hadde et møte med veilederen din. Vi vil gjerne vi
 feedback-invite-monthly = Vi vil gjerne vite hvordan hjelpen virker for deg.
 feedback-invite-short = Det tar omtrent ett minutt. Du kan hoppe over spørsmål.
 feedback-answer-now = Svar nå
+feedback-invite-open = Gi tilbakemelding eller si ikke nå
 feedback-not-now = Ikke nå
 feedback-give = Gi tilbakemelding
 feedback-who-sees = Ledere ser aldri svarene dine ett og ett. Hvis du ikke deler dem med veilederen din, teller de bare med i summer for minst fem personer.

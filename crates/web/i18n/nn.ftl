@@ -584,6 +584,7 @@ feedback-invite-meeting = Du hadde eit møte med rettleiaren din. Vi vil gjerne 
 feedback-invite-monthly = Vi vil gjerne vite korleis hjelpa verkar for deg.
 feedback-invite-short = Det tek om lag eitt minutt. Du kan hoppe over spørsmål.
 feedback-answer-now = Svar no
+feedback-invite-open = Gi tilbakemelding eller sei ikkje no
 feedback-not-now = Ikkje no
 feedback-give = Gi tilbakemelding
 feedback-who-sees = Leiarar ser aldri svara dine eitt og eitt. Viss du ikkje deler dei med rettleiaren din, tel dei berre med i summar for minst fem personar.

@@ -39,11 +39,12 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     // Nothing answered yet: the monthly check invites.
     let page = app.get(&mut client, "/me/feedback").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(
-        page.headers.get(header::CACHE_CONTROL).unwrap(),
-        "no-store"
+    assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    assert!(
+        page.body.contains("id=\"feedback-invitation\""),
+        "{}",
+        page.body
     );
-    assert!(page.body.contains("id=\"feedback-invitation\""), "{}", page.body);
     assert!(page.body.contains("Not now"));
     let invitations = app.store.feedback_invitations(owner, 10).await.unwrap();
     assert_eq!(invitations.len(), 1);
@@ -51,11 +52,21 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
 
     // The form: a fieldset with a legend per item, 11 radio buttons and a skip, anchors tied.
     let form = app
-        .get(&mut client, &format!("/me/feedback/new?invitation={invitation}"))
+        .get(
+            &mut client,
+            &format!("/me/feedback/new?invitation={invitation}"),
+        )
         .await;
     assert_eq!(form.status, StatusCode::OK);
-    assert_eq!(form.body.matches("<fieldset").count(), 7, "six items and the choice");
-    assert!(form.body.contains("<legend class=\"ds-label\">I am met with respect and believed</legend>"));
+    assert_eq!(
+        form.body.matches("<fieldset").count(),
+        7,
+        "six items and the choice"
+    );
+    assert!(
+        form.body
+            .contains("<legend class=\"ds-label\">I am met with respect and believed</legend>")
+    );
     assert_eq!(form.body.matches("name=\"item-relation\"").count(), 12);
     assert!(form.body.contains("id=\"item-relation-0\" name=\"item-relation\" value=\"0\" aria-describedby=\"item-relation-low\""));
     assert!(form.body.contains("What has helped most?"));
@@ -78,11 +89,17 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"item-relation-error\""), "{}", r.body);
-    assert!(r.body.contains("I am met with respect and believed: Choose a number from the list."));
+    assert!(
+        r.body
+            .contains("I am met with respect and believed: Choose a number from the list.")
+    );
     assert!(r.body.contains("id=\"text-make-better-error\""));
     assert!(r.body.contains("id=\"share-error\""));
     // What was typed is kept.
-    assert!(r.body.contains("id=\"item-time-4\" name=\"item-time\" value=\"4\" checked"));
+    assert!(
+        r.body
+            .contains("id=\"item-time-4\" name=\"item-time\" value=\"4\" checked")
+    );
     // An unknown instrument version is refused too.
     let r = app
         .post(
@@ -93,7 +110,13 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The questions have changed"));
-    assert!(app.store.feedback_responses(owner, false, None).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .feedback_responses(owner, false, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(app.audit_count().await, before, "nothing stored on error");
 
     // Accepted: skipped items stay empty, scores fill the theme columns.
@@ -111,11 +134,18 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let stored = app.store.feedback_responses(owner, false, None).await.unwrap();
+    let stored = app
+        .store
+        .feedback_responses(owner, false, None)
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].themes, [Some(7), None, None, Some(4), None, None]);
     assert_eq!(stored[0].office_id, app.world.office_a);
-    assert_eq!(stored[0].counselor_id, Some(app.world.assigned_counselor_id));
+    assert_eq!(
+        stored[0].counselor_id,
+        Some(app.world.assigned_counselor_id)
+    );
     assert_eq!(stored[0].quarter, "2026-Q1");
     assert!(!stored[0].shared_with_counselor);
     assert_eq!(
@@ -168,7 +198,14 @@ async fn not_now_dismisses_the_check_and_the_quiet_period_holds() {
     let mut client = english(&app, users::OWNER_CLIENT).await;
     let page = app.get(&mut client, "/me/feedback").await;
     assert!(page.body.contains("id=\"feedback-invitation\""));
-    assert_eq!(app.store.feedback_invitations(owner, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        app.store
+            .feedback_invitations(owner, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -176,9 +213,19 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
     let app = TestApp::new().await;
     let owner = app.world.owner_client;
     let mut client = english(&app, users::OWNER_CLIENT).await;
-    let r = answer(&app, &mut client, &[("item-relation", "5"), ("share", "no")]).await;
+    let r = answer(
+        &app,
+        &mut client,
+        &[("item-relation", "5"), ("share", "no")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let id = app.store.feedback_responses(owner, false, None).await.unwrap()[0].id;
+    let id = app
+        .store
+        .feedback_responses(owner, false, None)
+        .await
+        .unwrap()[0]
+        .id;
     let path = format!("/me/feedback/{id}");
 
     // Nobody else: another client, the counselor.
@@ -189,7 +236,11 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
             .post(
                 &mut b,
                 &path,
-                &[("instrument", INSTRUMENT), ("item-relation", "0"), ("share", "yes")],
+                &[
+                    ("instrument", INSTRUMENT),
+                    ("item-relation", "0"),
+                    ("share", "yes"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}");
@@ -199,17 +250,28 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
     app.clock.advance(Duration::minutes(20));
     let form = app.get(&mut client, &path).await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.body.contains("id=\"item-relation-5\" name=\"item-relation\" value=\"5\" checked"));
+    assert!(
+        form.body
+            .contains("id=\"item-relation-5\" name=\"item-relation\" value=\"5\" checked")
+    );
     assert!(form.body.contains("You can change this answer until"));
     let r = app
         .post(
             &mut client,
             &path,
-            &[("instrument", INSTRUMENT), ("item-relation", "9"), ("share", "yes")],
+            &[
+                ("instrument", INSTRUMENT),
+                ("item-relation", "9"),
+                ("share", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let row = &app.store.feedback_responses(owner, false, None).await.unwrap()[0];
+    let row = &app
+        .store
+        .feedback_responses(owner, false, None)
+        .await
+        .unwrap()[0];
     assert_eq!(row.themes[0], Some(9));
     assert!(row.shared_with_counselor);
 
@@ -221,11 +283,19 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
         .post(
             &mut client,
             &path,
-            &[("instrument", INSTRUMENT), ("item-relation", "1"), ("share", "no")],
+            &[
+                ("instrument", INSTRUMENT),
+                ("item-relation", "1"),
+                ("share", "no"),
+            ],
         )
         .await;
     assert_eq!(r.location(), Some("/me/feedback?closed=1"));
-    let row = &app.store.feedback_responses(owner, false, None).await.unwrap()[0];
+    let row = &app
+        .store
+        .feedback_responses(owner, false, None)
+        .await
+        .unwrap()[0];
     assert_eq!(row.themes[0], Some(9));
     let page = app.get(&mut client, "/me/feedback?closed=1").await;
     assert!(page.body.contains("can no longer be changed"));
@@ -256,12 +326,20 @@ async fn the_counselor_sees_shared_answers_only_escaped_audited_and_records_a_ta
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"feedback-none\""), "{}", page.body);
     assert!(!page.body.contains("PRIVATE-WORDS"));
-    assert!(!page.body.contains("feedback-prompt"), "an unshared low score prompts nothing");
+    assert!(
+        !page.body.contains("feedback-prompt"),
+        "an unshared low score prompts nothing"
+    );
 
     // Shared answers: a good one, then a low one with HTML in the free text.
     app.clock.advance(Duration::days(15));
     let mut client = english(&app, users::OWNER_CLIENT).await;
-    answer(&app, &mut client, &[("item-relation", "8"), ("item-time", "8"), ("share", "yes")]).await;
+    answer(
+        &app,
+        &mut client,
+        &[("item-relation", "8"), ("item-time", "8"), ("share", "yes")],
+    )
+    .await;
     app.clock.advance(Duration::days(15));
     let mut client = english(&app, users::OWNER_CLIENT).await;
     let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
@@ -283,12 +361,27 @@ async fn the_counselor_sees_shared_answers_only_escaped_audited_and_records_a_ta
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
-    assert!(page.body.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"));
+    assert!(
+        page.body
+            .contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;")
+    );
     assert!(!page.body.contains("PRIVATE-WORDS"));
-    assert_eq!(page.body.matches("<th scope=\"row\">").count(), 2, "two shared answers in the table");
+    assert_eq!(
+        page.body.matches("<th scope=\"row\">").count(),
+        2,
+        "two shared answers in the table"
+    );
     assert!(page.body.contains("role=\"img\""));
-    assert!(page.body.contains("Latest 3 of 10. Before that, on average 8.0"));
-    assert!(page.body.contains("Talk with Olga about how your cooperation is going"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Latest 3 of 10. Before that, on average 8.0")
+    );
+    assert!(
+        page.body
+            .contains("Talk with Olga about how your cooperation is going"),
+        "{}",
+        page.body
+    );
     assert_eq!(app.audit_count().await, before + 1);
     let rows = app.store.audit_rows(before, 10).await.unwrap();
     assert_eq!(rows[0].event.data_kind, DataKind::Feedback);
@@ -304,19 +397,29 @@ async fn the_counselor_sees_shared_answers_only_escaped_audited_and_records_a_ta
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"talk-error\""));
     assert!(app.store.talk_notes(owner).await.unwrap().is_empty());
-    assert_eq!(app.audit_count().await, before + 1, "only the page's own view row");
+    assert_eq!(
+        app.audit_count().await,
+        before + 1,
+        "only the page's own view row"
+    );
     let r = app
         .post(
             &mut counselor,
             &talks,
-            &[("prompt", "low"), ("talk", "We talked about <b>respect</b> and what to change.")],
+            &[
+                ("prompt", "low"),
+                ("talk", "We talked about <b>respect</b> and what to change."),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app.get(&mut counselor, &picture).await;
     assert!(!page.body.contains("id=\"feedback-prompt\""));
     let mine = app.get(&mut client, "/me/feedback").await;
-    assert!(mine.body.contains("We talked about &#60;b&#62;respect&#60;/b&#62; and what to change."));
+    assert!(
+        mine.body
+            .contains("We talked about &#60;b&#62;respect&#60;/b&#62; and what to change.")
+    );
     let log = app.get(&mut client, "/me/access-log").await;
     assert!(log.body.contains("Looked at the feedback you shared"));
 
@@ -338,7 +441,10 @@ async fn the_counselor_sees_shared_answers_only_escaped_audited_and_records_a_ta
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}");
     }
     let nobody = format!("/clients/{}/feedback", domain::ids::ClientId::new());
-    assert_eq!(app.get(&mut counselor, &nobody).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&mut counselor, &nobody).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.audit_count().await, before);
     assert_eq!(app.store.talk_notes(owner).await.unwrap().len(), 1);
 }

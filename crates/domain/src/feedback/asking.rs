@@ -211,7 +211,11 @@ mod tests {
         }
     }
 
-    fn invitation(at: OffsetDateTime, state: InviteState, meeting: Option<MeetingId>) -> InvitationRow {
+    fn invitation(
+        at: OffsetDateTime,
+        state: InviteState,
+        meeting: Option<MeetingId>,
+    ) -> InvitationRow {
         InvitationRow {
             id: FeedbackInvitationId::new(),
             client_id: ClientId::new(),
@@ -235,7 +239,12 @@ mod tests {
     fn a_meeting_that_has_ended_brings_an_invitation_about_it() {
         let m = meeting(NOW - Duration::hours(3), MeetingStatus::Accepted);
         let earlier = invitation(NOW - Duration::days(20), InviteState::Answered, None);
-        let got = decide(NOW, std::slice::from_ref(&m), &[earlier], Some(NOW - Duration::days(20)));
+        let got = decide(
+            NOW,
+            std::slice::from_ref(&m),
+            &[earlier],
+            Some(NOW - Duration::days(20)),
+        );
         assert_eq!(
             got,
             Ask::New {
@@ -250,7 +259,12 @@ mod tests {
         let recent = invitation(NOW - Duration::days(25), InviteState::Answered, None);
         for m in [running, proposed, old] {
             assert_eq!(
-                decide(NOW, &[m], std::slice::from_ref(&recent), Some(NOW - Duration::days(16))),
+                decide(
+                    NOW,
+                    &[m],
+                    std::slice::from_ref(&recent),
+                    Some(NOW - Duration::days(16))
+                ),
                 Ask::NotNow
             );
         }
@@ -260,7 +274,12 @@ mod tests {
     fn never_within_fourteen_days_of_an_answer_or_a_dismissal_even_after_a_meeting() {
         let m = meeting(NOW - Duration::hours(3), MeetingStatus::Accepted);
         assert_eq!(
-            decide(NOW, std::slice::from_ref(&m), &[], Some(NOW - Duration::days(13))),
+            decide(
+                NOW,
+                std::slice::from_ref(&m),
+                &[],
+                Some(NOW - Duration::days(13))
+            ),
             Ask::NotNow
         );
         let dismissed = invitation(NOW - Duration::days(10), InviteState::Dismissed, None);
@@ -288,7 +307,10 @@ mod tests {
             }
         ));
         let asked = invitation(NOW - Duration::days(20), InviteState::Dismissed, None);
-        assert_eq!(decide(NOW, &[], std::slice::from_ref(&asked), None), Ask::NotNow);
+        assert_eq!(
+            decide(NOW, &[], std::slice::from_ref(&asked), None),
+            Ask::NotNow
+        );
         let asked = invitation(NOW - Duration::days(31), InviteState::Dismissed, None);
         assert!(matches!(decide(NOW, &[], &[asked], None), Ask::New { .. }));
         assert_eq!(
@@ -296,7 +318,10 @@ mod tests {
             Ask::NotNow
         );
         let open = invitation(NOW - Duration::days(3), InviteState::Open, None);
-        assert_eq!(decide(NOW, &[], std::slice::from_ref(&open), None), Ask::Open(open.id));
+        assert_eq!(
+            decide(NOW, &[], std::slice::from_ref(&open), None),
+            Ask::Open(open.id)
+        );
         // One invitation per meeting.
         let m = meeting(NOW - Duration::hours(3), MeetingStatus::Accepted);
         let about = invitation(NOW - Duration::hours(2), InviteState::Dismissed, Some(m.id));

@@ -194,7 +194,12 @@ impl Writer<'_> {
             })
             .await?;
         self.store
-            .close_invitation(id, client, InviteState::Dismissed, at + Duration::minutes(1))
+            .close_invitation(
+                id,
+                client,
+                InviteState::Dismissed,
+                at + Duration::minutes(1),
+            )
             .await?;
         Ok(())
     }
@@ -317,7 +322,8 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
             .await?;
         // Twelve monthly checks over the past year; about two in three answered.
         for m in 0..12i64 {
-            let at = now - Duration::days(360 - m * 30 - (k as i64 % 9)) + Duration::hours(k as i64 % 5);
+            let at =
+                now - Duration::days(360 - m * 30 - (k as i64 % 9)) + Duration::hours(k as i64 % 5);
             if (k as i64 + m) % 3 == 2 {
                 w.dismissed(client, *team, counselor, at).await?;
                 continue;
@@ -357,15 +363,22 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
                     BETTER[dice.roll(BETTER.len() as i64) as usize].into(),
                 );
             }
-            w.answer(client, user_id, *team, counselor, at, themes, shared, texts, None)
-                .await?;
+            w.answer(
+                client, user_id, *team, counselor, at, themes, shared, texts, None,
+            )
+            .await?;
         }
     }
 
     // Kari: three earlier shared answers, the last one clearly lower (Vera is prompted), and
     // an open invitation after the meeting that took place two weeks ago.
     let kari = [
-        (100, [8, 8, 7, 8, 7, 8], "At Vera tok seg tid til å høre på meg.", ""),
+        (
+            100,
+            [8, 8, 7, 8, 7, 8],
+            "At Vera tok seg tid til å høre på meg.",
+            "",
+        ),
         (70, [8, 7, 8, 7, 8, 8], "", ""),
         (
             40,

@@ -181,7 +181,9 @@ impl Instrument {
                 e.push(format!("{what}: the id is used twice"));
             }
             if q.max_length == 0 || q.max_length > MAX_ANSWER_LENGTH {
-                e.push(format!("{what}: max_length between 1 and {MAX_ANSWER_LENGTH}"));
+                e.push(format!(
+                    "{what}: max_length between 1 and {MAX_ANSWER_LENGTH}"
+                ));
             }
             q.text.check(&format!("{what} text"), &mut e);
         }
@@ -328,7 +330,12 @@ mod tests {
         assert!(e.iter().any(|m| m.contains("used twice")), "{e:?}");
         assert!(e.iter().any(|m| m.contains("max_length")), "{e:?}");
         assert!(Instrument::from_json("{").is_err());
-        assert!(Instrument::from_json(r#"{"id":"x","name":{"nb":"a","nn":"a","en":"a"},"items":[],"extra":1}"#).is_err());
+        assert!(
+            Instrument::from_json(
+                r#"{"id":"x","name":{"nb":"a","nn":"a","en":"a"},"items":[],"extra":1}"#
+            )
+            .is_err()
+        );
         let mut none = builtin();
         none.items.clear();
         assert!(none.validate().is_err());

@@ -107,11 +107,7 @@ fn event(
     }
 }
 
-async fn permit(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-) -> Result<Permit, DomainError> {
+async fn permit(ctx: Ctx<'_>, actor: &Actor, client: ClientId) -> Result<Permit, DomainError> {
     let scope = ctx
         .store
         .client_scope(client)
@@ -204,7 +200,10 @@ pub fn parse_prompt(s: &str) -> Result<Option<Prompt>, DomainError> {
 
 /// A theme's scores over the responses (oldest first), skipping unanswered ones.
 pub fn series(responses: &[OwnResponse], theme: Theme) -> Vec<i64> {
-    responses.iter().filter_map(|r| r.row.theme(theme)).collect()
+    responses
+        .iter()
+        .filter_map(|r| r.row.theme(theme))
+        .collect()
 }
 
 #[cfg(test)]
@@ -261,7 +260,10 @@ mod tests {
             prompt_for(&[r([Some(9), Some(3), None, None, None, None])]),
             Some(Prompt::Low)
         );
-        assert_eq!(prompt_for(&[r([Some(9), Some(4), None, None, None, None])]), None);
+        assert_eq!(
+            prompt_for(&[r([Some(9), Some(4), None, None, None, None])]),
+            None
+        );
         assert_eq!(prompt_for(&[r(all(8)), r([None; 6])]), None);
         assert_eq!(prompt_for(&[]), None);
     }

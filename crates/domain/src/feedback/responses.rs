@@ -246,7 +246,9 @@ pub async fn use_instrument(
         .instrument(instrument, None)
         .await?
         .ok_or(DomainError::NotFound)?;
-    store.choose_instrument(org, instrument, clock.now()).await?;
+    store
+        .choose_instrument(org, instrument, clock.now())
+        .await?;
     Ok(row.version)
 }
 
@@ -264,7 +266,12 @@ pub async fn answer_form(ctx: Ctx<'_>, actor: &Actor) -> Result<AnswerForm, Doma
     })
 }
 
-fn audit_event(ctx: Ctx<'_>, actor: &Actor, client: ClientId, action: AuditAction) -> NewAuditEvent {
+fn audit_event(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    action: AuditAction,
+) -> NewAuditEvent {
     NewAuditEvent {
         id: AuditId::new(),
         at: ctx.clock.now(),
@@ -287,7 +294,10 @@ async fn posted_instrument(
 ) -> Result<Instrument, AnswerError> {
     let current = instrument_for(ctx, org).await?;
     let refused = || AnswerError::Fields(vec![("instrument".into(), FieldError::NotAChoice)]);
-    let (id, version) = input.get("instrument").split_once('@').ok_or_else(refused)?;
+    let (id, version) = input
+        .get("instrument")
+        .split_once('@')
+        .ok_or_else(refused)?;
     let version: i64 = version.parse().map_err(|_| refused())?;
     if id != current.id {
         return Err(refused());
@@ -405,7 +415,9 @@ pub async fn change(
         .await
     {
         Ok(()) => Ok(()),
-        Err(PortError::Conflict(STALE)) => Err(DomainError::Refused("feedback-change-closed").into()),
+        Err(PortError::Conflict(STALE)) => {
+            Err(DomainError::Refused("feedback-change-closed").into())
+        }
         Err(e) => Err(e.into()),
     }
 }
