@@ -128,7 +128,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     store.create_invitation(inv.clone()).await.unwrap();
     assert_eq!(
         store.feedback_invitations(client, 10).await.unwrap(),
-        [inv.clone()]
+        std::slice::from_ref(&inv)
     );
     let audit = |actor, role, action| event(actor, role, client, DataKind::Feedback, action);
     let private = response(

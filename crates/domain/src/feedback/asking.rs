@@ -185,6 +185,7 @@ pub async fn dismiss(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::meetings::MeetingMode;
     use crate::plan::Side;

@@ -284,6 +284,7 @@ pub fn builtin() -> Instrument {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     #[test]

@@ -208,6 +208,7 @@ pub fn series(responses: &[OwnResponse], theme: Theme) -> Vec<i64> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::ids::{FeedbackResponseId, OfficeId, UserId};
     use time::macros::datetime;

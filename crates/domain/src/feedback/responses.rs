@@ -486,6 +486,7 @@ pub fn may_change(row: &ResponseRow, author: crate::ids::UserId, now: OffsetDate
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     fn input(pairs: &[(&str, &str)]) -> AnswerInput {
