@@ -448,3 +448,40 @@ async fn the_counselor_sees_shared_answers_only_escaped_audited_and_records_a_ta
     assert_eq!(app.audit_count().await, before);
     assert_eq!(app.store.talk_notes(owner).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn answering_on_ones_own_initiative_answers_the_open_invitation() {
+    let app = TestApp::new().await;
+    let owner = app.world.owner_client;
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    // Opening the home asks (the monthly check): the home shows the invitation.
+    let home = app.get(&mut client, "/me").await;
+    assert!(home.body.contains("id=\"feedback-ask-card\""));
+    assert_eq!(
+        app.store.feedback_invitations(owner, 10).await.unwrap()[0].state,
+        InviteState::Open
+    );
+    let r = answer(&app, &mut client, &[("item-choices", "6"), ("share", "no")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let all = app.store.feedback_invitations(owner, 10).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].state, InviteState::Answered);
+    let home = app.get(&mut client, "/me").await;
+    assert!(!home.body.contains("id=\"feedback-ask-card\""));
+    // Staff never see the invitation card on the client's page; the assigned counselor gets
+    // the link to the client's feedback.
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let page = app.get(&mut counselor, &format!("/clients/{owner}")).await;
+    assert!(!page.body.contains("feedback-ask-card"));
+    assert!(
+        page.body
+            .contains(&format!("href=\"/clients/{owner}/feedback\""))
+    );
+    let mut colleague = english(&app, users::SAME_OFFICE_COUNSELOR).await;
+    let page = app.get(&mut colleague, &format!("/clients/{owner}")).await;
+    assert!(
+        !page
+            .body
+            .contains(&format!("href=\"/clients/{owner}/feedback\""))
+    );
+}

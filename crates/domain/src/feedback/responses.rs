@@ -321,16 +321,15 @@ pub async fn answer(
     let instrument = posted_instrument(ctx, scope.organisation_id, input).await?;
     let parsed = parse_answer(&instrument, input)?;
     let now = ctx.clock.now();
-    // The invitation must be the client's own open one; anything else is ignored.
-    let invitation = match invitation {
-        Some(id) => ctx
-            .store
-            .feedback_invitations(client, 100)
-            .await?
-            .into_iter()
-            .find(|i| i.id == id && i.state == super::store::InviteState::Open),
-        None => None,
-    };
+    // The invitation must be the client's own open one; anything else is ignored. Answering
+    // without naming one (on the client's own initiative) answers the open invitation too.
+    let invitation = ctx
+        .store
+        .feedback_invitations(client, 100)
+        .await?
+        .into_iter()
+        .filter(|i| i.state == super::store::InviteState::Open)
+        .find(|i| invitation.is_none_or(|id| i.id == id));
     let id = FeedbackResponseId::new();
     ctx.store
         .insert_response(
