@@ -8,7 +8,7 @@
 use crate::AppState;
 use crate::context::PageCtx;
 use crate::handler::{ctx_of, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
+use crate::pages::{domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -625,10 +625,22 @@ fn chart(ctx: &PageCtx, responses: &[OwnResponse], t: Theme) -> ThemeChart {
     }
 }
 
+/// The reason form for a protected client, returning to the feedback page.
+#[derive(Template)]
+#[template(path = "feedback_reason.html")]
+pub struct FeedbackReasonPage {
+    pub ctx: PageCtx,
+    pub client_id: String,
+    pub reason: String,
+    pub error: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn picture_view(
     state: &AppState,
     ctx: PageCtx,
     id: &str,
+    reason: Option<String>,
     talk_text: String,
     errors: Errors,
     saved: bool,
@@ -637,16 +649,28 @@ async fn picture_view(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let p = match picture::picture(ctx_of(state, &ctx), &actor, client, None).await {
+    let p = match picture::picture(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
         Ok(p) => p,
         Err(DomainError::ReasonRequired) => {
             return render(
                 StatusCode::OK,
-                &ReasonPage {
+                &FeedbackReasonPage {
                     ctx,
                     client_id: client.to_string(),
                     reason: String::new(),
                     error: None,
+                },
+            );
+        }
+        Err(e @ DomainError::Invalid(_)) if reason.is_some() => {
+            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FeedbackReasonPage {
+                    ctx,
+                    client_id: client.to_string(),
+                    reason: reason.unwrap_or_default(),
+                    error,
                 },
             );
         }
@@ -733,9 +757,35 @@ pub async fn client_picture(
         &state,
         ctx,
         &id,
+        None,
         String::new(),
         Errors::default(),
         q.saved.is_some(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A protected client's feedback, opened with a stated reason (recorded in the audit row).
+pub async fn client_picture_with_reason(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
+    picture_view(
+        &state,
+        ctx,
+        &id,
+        Some(f.reason),
+        String::new(),
+        Errors::default(),
+        false,
     )
     .await
 }
@@ -767,7 +817,7 @@ pub async fn talk_add(
         Ok(_) => Redirect::to(&format!("/clients/{client}/feedback?saved=1")).into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            picture_view(&state, ctx, &id, f.talk, errors, false).await
+            picture_view(&state, ctx, &id, None, f.talk, errors, false).await
         }
         Err(e) => domain_error(ctx, &e),
     }

@@ -357,6 +357,11 @@ pub fn route_table() -> Vec<RouteSpec> {
             get(crate::feedback_web::client_picture),
         ),
         spec(
+            "/clients/{id}/feedback/open",
+            Object(Action::ViewSharedFeedback),
+            post(crate::feedback_web::client_picture_with_reason),
+        ),
+        spec(
             "/clients/{id}/feedback/talks",
             Object(Action::ViewSharedFeedback),
             post(crate::feedback_web::talk_add),

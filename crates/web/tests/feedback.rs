@@ -485,3 +485,52 @@ async fn answering_on_ones_own_initiative_answers_the_open_invitation() {
             .contains(&format!("href=\"/clients/{owner}/feedback\""))
     );
 }
+
+#[tokio::test]
+async fn a_protected_clients_feedback_opens_only_with_a_stated_reason() {
+    let app = TestApp::new().await;
+    let protected = app.world.protected_client;
+    let path = format!("/clients/{protected}/feedback");
+    // The assigned counselor without the permission: 404, like everyone else.
+    let mut assigned = english(&app, users::ASSIGNED_COUNSELOR).await;
+    assert_eq!(
+        app.get(&mut assigned, &path).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The assigned counselor with the permission: a reason first, then the page.
+    let mut pia = english(&app, users::PROTECTED_ACCESS_COUNSELOR).await;
+    let before = app.audit_count().await;
+    let r = app.get(&mut pia, &path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(&format!("action=\"{path}/open\"")),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post(&mut pia, &format!("{path}/open"), &[("reason", " ")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"reason-error\""));
+    assert_eq!(
+        app.audit_count().await,
+        before,
+        "no audit row without a reason"
+    );
+    let r = app
+        .post(
+            &mut pia,
+            &format!("{path}/open"),
+            &[("reason", "Follow-up talk planned for tomorrow")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Feedback from Paula"));
+    let rows = app.store.audit_rows(before, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].event.data_kind, DataKind::Feedback);
+    assert_eq!(
+        rows[0].event.reason.as_ref().map(|r| r.as_str()),
+        Some("Follow-up talk planned for tomorrow")
+    );
+}
