@@ -113,7 +113,10 @@ fn field_errors(ctx: &PageCtx, i: &Instrument, list: &[(String, FieldError)]) ->
                 } else {
                     field.clone()
                 };
-                (anchor, format!("{label}: {text}"))
+                // "May your counselor see these answers? Choose yes or no." reads better
+                // without a colon after a question.
+                let sep = if label.ends_with('?') { " " } else { ": " };
+                (anchor, format!("{label}{sep}{text}"))
             })
             .collect(),
     )

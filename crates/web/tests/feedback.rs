@@ -95,6 +95,10 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     );
     assert!(r.body.contains("id=\"text-make-better-error\""));
     assert!(r.body.contains("id=\"share-error\""));
+    assert!(
+        r.body
+            .contains("May your counselor see these answers? Choose yes or no.")
+    );
     // What was typed is kept.
     assert!(
         r.body
