@@ -213,8 +213,11 @@ pub struct FailedLogin {
 /// Methods that show or change a client's personal data take the audit event and write it in
 /// the same transaction as the read or write ("no audit, no data"): if the audit row cannot be
 /// written, the data is not returned and the change is not made.
+///
+/// Collecting client feedback (issue 5) is its own port,
+/// [`crate::feedback::store::FeedbackStore`], which every store implements too.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
     /// Connection-pool figures for `/metrics`.

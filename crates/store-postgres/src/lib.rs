@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod feedback; // client feedback (issue 5)
 pub mod live;
 mod meetings;
 mod notify;

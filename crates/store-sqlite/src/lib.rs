@@ -29,6 +29,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod feedback; // client feedback (issue 5)
 mod meetings;
 mod notify;
 pub mod reminders;

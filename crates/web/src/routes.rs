@@ -330,6 +330,42 @@ pub fn route_table() -> Vec<RouteSpec> {
             Object(Action::ChangeClientCase),
             post(meetings_web::comment_add),
         ),
+        // ----- client feedback (issue 5): answering, and the counselor's picture -----
+        spec(
+            "/me/feedback",
+            Object(Action::ViewClientCase),
+            get(crate::feedback_web::mine).post(crate::feedback_web::submit),
+        ),
+        spec(
+            "/me/feedback/new",
+            Object(Action::ViewClientCase),
+            get(crate::feedback_web::new_form),
+        ),
+        spec(
+            "/me/feedback/dismiss",
+            Object(Action::ChangeClientCase),
+            post(crate::feedback_web::dismiss),
+        ),
+        spec(
+            "/me/feedback/{response}",
+            Object(Action::ChangeClientCase),
+            get(crate::feedback_web::change_form).post(crate::feedback_web::change_submit),
+        ),
+        spec(
+            "/clients/{id}/feedback",
+            Object(Action::ViewSharedFeedback),
+            get(crate::feedback_web::client_picture),
+        ),
+        spec(
+            "/clients/{id}/feedback/open",
+            Object(Action::ViewSharedFeedback),
+            post(crate::feedback_web::client_picture_with_reason),
+        ),
+        spec(
+            "/clients/{id}/feedback/talks",
+            Object(Action::ViewSharedFeedback),
+            post(crate::feedback_web::talk_add),
+        ),
     ]
 }
 
