@@ -13,6 +13,8 @@
 
 pub mod clock;
 pub mod conformance;
+/// The feedback-collection part of the conformance suite (issue 5).
+pub mod conformance_feedback;
 pub mod insights;
 pub mod postgres;
 pub mod sqlite;

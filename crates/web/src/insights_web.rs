@@ -31,7 +31,7 @@ fn decimal(lang: Lang, x: f64) -> String {
 }
 
 fn theme_name(ctx: &PageCtx, t: Theme) -> String {
-    ctx.tr.get(&format!("insights-theme-{}", t.as_str()))
+    ctx.tr.get(&format!("feedback-theme-{}", t.as_str()))
 }
 
 fn too_few(ctx: &PageCtx) -> String {

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod clock;
 pub mod contact_web;
 pub mod context;
+pub mod feedback_web;
 pub mod handler;
 pub mod hasher;
 pub mod i18n;

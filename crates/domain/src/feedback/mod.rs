@@ -10,3 +10,11 @@ pub mod period;
 pub mod suppression;
 
 pub use period::{Quarter, Theme};
+
+// ----- collecting feedback: instruments, asking, answering, the counselor's picture -----
+pub mod asking;
+pub mod demo;
+pub mod instrument;
+pub mod picture;
+pub mod responses;
+pub mod store;

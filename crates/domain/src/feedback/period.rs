@@ -132,8 +132,8 @@ impl fmt::Display for Quarter {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use time::macros::datetime;
 
