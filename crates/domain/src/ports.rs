@@ -115,6 +115,40 @@ pub trait FeedbackAggregates: Send + Sync {
         counselor: UserId,
         quarters: &[crate::feedback::Quarter],
     ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+
+    // ----- the summary of settled quarters (issue 5 at scale; migration 0013) -----
+    // The same groups as above, computed once per office and settled quarter and stored
+    // (no client ids). Every write of a response or invitation removes its office-quarter's
+    // summary in the same transaction, so a stored summary always equals a fresh grouping.
+    // Callers pass settled quarters only (`insights::published_quarters`).
+
+    /// What `office_feedback` returns, read from the summary; quarters not summarised yet are
+    /// computed, stored and returned in one transaction.
+    async fn settled_office_feedback(
+        &self,
+        office: OfficeId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+    /// What `counselor_feedback` returns, read from the summary in the same way.
+    async fn settled_counselor_feedback(
+        &self,
+        office: OfficeId,
+        counselor: UserId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+    /// Offices with feedback in `quarter` and no summary of it, at most `limit`.
+    async fn unsummarised_offices(
+        &self,
+        quarter: crate::feedback::Quarter,
+        limit: i64,
+    ) -> PortResult<Vec<OfficeId>>;
+    /// Computes and stores (replacing) the summary of the office's quarters, in one
+    /// transaction.
+    async fn summarise_quarters(
+        &self,
+        office: OfficeId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<()>;
 }
 
 // ----- records passed through the Store port -----

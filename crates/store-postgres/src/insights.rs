@@ -93,6 +93,156 @@ async fn run(
     q.fetch_all(store.pool()).await.map_err(fail)
 }
 
+// ----- the summary of settled quarters (migration 0013) -----
+
+/// The measure columns of `feedback_quarter_groups`, in the order `measures()` yields them.
+fn summary_columns(prefix: &str) -> String {
+    KEYS.iter()
+        .flat_map(|k| ["n", "s", "c", "u"].map(|p| format!("{prefix}{p}_{k}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which groups of the summary a read wants.
+#[derive(Clone, Copy)]
+enum Wanted {
+    OfficeAndTeams,
+    Counselor(UserId),
+}
+
+/// Reads the summarised quarters among `quarters` in one statement (one snapshot): the
+/// quarters found (with or without groups) and the groups.
+async fn read_summary<'e, E>(
+    e: E,
+    office: OfficeId,
+    quarters: &[Quarter],
+    wanted: Wanted,
+) -> PortResult<(Vec<Quarter>, Vec<FeedbackGroup>)>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    let filter = match wanted {
+        Wanted::OfficeAndTeams => "g.scope IN ('office', 'team')",
+        Wanted::Counselor(_) => "g.scope = 'counselor' AND g.unit_id = $3",
+    };
+    let sql = format!(
+        "SELECT s.quarter AS quarter, g.scope AS scope, g.unit_id AS unit_id, {cols}
+         FROM feedback_quarter_summaries s
+         LEFT JOIN feedback_quarter_groups g
+           ON g.office_id = s.office_id AND g.quarter = s.quarter AND {filter}
+         WHERE s.office_id = $1 AND s.quarter = ANY($2)",
+        cols = summary_columns("g."),
+    );
+    let list: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(office.as_uuid())
+        .bind(list);
+    if let Wanted::Counselor(u) = wanted {
+        q = q.bind(u.as_uuid());
+    }
+    let rows = q.fetch_all(e).await.map_err(fail)?;
+    let mut found = Vec::new();
+    let mut groups = Vec::new();
+    for r in &rows {
+        let qt = quarter(r)?;
+        if !found.contains(&qt) {
+            found.push(qt);
+        }
+        let Some(scope) = r.get::<Option<String>, _>("scope") else {
+            continue;
+        };
+        let unit = r.get::<Option<uuid::Uuid>, _>("unit_id");
+        let scope = match scope.as_str() {
+            "office" => GroupScope::Office,
+            "team" => GroupScope::Team(unit.map(TeamId::from)),
+            _ => GroupScope::Counselor,
+        };
+        groups.push(FeedbackGroup::new(qt, scope, cells(r)));
+    }
+    Ok((found, groups))
+}
+
+/// Replaces the summary of the office's quarters inside the caller's transaction. It first
+/// takes the advisory lock of each office-quarter (the same lock the invalidating triggers
+/// take), so a write landing in one of them either waits for this summary and then removes
+/// it, or commits first and is counted by it.
+async fn build_summary(
+    conn: &mut sqlx::PgConnection,
+    office: OfficeId,
+    quarters: &[Quarter],
+) -> PortResult<()> {
+    let list: Vec<String> = quarters.iter().map(|q| q.to_string()).collect();
+    let run = |sql: String| {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(office.as_uuid())
+            .bind(list.clone())
+    };
+    run("SELECT pg_advisory_xact_lock(k) FROM
+            (SELECT feedback_summary_key($1, q) AS k FROM unnest($2::text[]) q ORDER BY 1) x"
+        .to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    run(
+        "DELETE FROM feedback_quarter_summaries WHERE office_id = $1 AND quarter = ANY($2)"
+            .to_string(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    run(
+        "INSERT INTO feedback_quarter_summaries (office_id, quarter, built_at)
+         SELECT $1, q, now() FROM unnest($2::text[]) q"
+            .to_string(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    let m = measures();
+    run(format!(
+        "{cte}
+        INSERT INTO feedback_quarter_groups (office_id, quarter, scope, unit_id, {cols})
+        SELECT $1, quarter, 'office', NULL, {m} FROM cq GROUP BY quarter
+        UNION ALL
+        SELECT $1, quarter, 'team', team_id, {m} FROM cq GROUP BY quarter, team_id
+        UNION ALL
+        SELECT $1, quarter, 'counselor', counselor_id, {m} FROM cq
+        WHERE counselor_id IS NOT NULL GROUP BY quarter, counselor_id",
+        cte = client_quarters(),
+        cols = summary_columns(""),
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+/// The summary's groups for `quarters`, building the quarters missing from it.
+async fn settled(
+    store: &PgStore,
+    office: OfficeId,
+    quarters: &[Quarter],
+    wanted: Wanted,
+) -> PortResult<Vec<FeedbackGroup>> {
+    if quarters.is_empty() {
+        return Ok(vec![]);
+    }
+    let (found, mut groups) = read_summary(store.pool(), office, quarters, wanted).await?;
+    let missing: Vec<Quarter> = quarters
+        .iter()
+        .copied()
+        .filter(|q| !found.contains(q))
+        .collect();
+    if !missing.is_empty() {
+        let mut tx = store.write().await?;
+        build_summary(&mut tx, office, &missing).await?;
+        let (_, built) = read_summary(&mut *tx, office, &missing, wanted).await?;
+        tx.commit().await.map_err(fail)?;
+        groups.extend(built);
+    }
+    Ok(groups)
+}
+
 #[async_trait]
 impl FeedbackAggregates for PgStore {
     async fn feedback_units(&self, office: OfficeId) -> PortResult<Option<OfficeUnits>> {
@@ -179,5 +329,58 @@ impl FeedbackAggregates for PgStore {
                 ))
             })
             .collect()
+    }
+
+    // ----- the summary of settled quarters (migration 0013) -----
+
+    async fn settled_office_feedback(
+        &self,
+        office: OfficeId,
+        quarters: &[Quarter],
+    ) -> PortResult<Vec<FeedbackGroup>> {
+        settled(self, office, quarters, Wanted::OfficeAndTeams).await
+    }
+
+    async fn settled_counselor_feedback(
+        &self,
+        office: OfficeId,
+        counselor: UserId,
+        quarters: &[Quarter],
+    ) -> PortResult<Vec<FeedbackGroup>> {
+        settled(self, office, quarters, Wanted::Counselor(counselor)).await
+    }
+
+    async fn unsummarised_offices(
+        &self,
+        quarter: Quarter,
+        limit: i64,
+    ) -> PortResult<Vec<OfficeId>> {
+        sqlx::query_scalar::<_, uuid::Uuid>(
+            "SELECT o.id FROM offices o
+             WHERE NOT EXISTS (SELECT 1 FROM feedback_quarter_summaries s
+                               WHERE s.office_id = o.id AND s.quarter = $1)
+               AND (EXISTS (SELECT 1 FROM feedback_invitations i
+                            WHERE i.office_id = o.id AND i.quarter = $1)
+                    OR EXISTS (SELECT 1 FROM feedback_responses r
+                               WHERE r.office_id = o.id AND r.quarter = $1))
+             ORDER BY o.id LIMIT $2",
+        )
+        .bind(quarter.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|u| id(u))
+        .collect()
+    }
+
+    async fn summarise_quarters(&self, office: OfficeId, quarters: &[Quarter]) -> PortResult<()> {
+        if quarters.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        build_summary(&mut tx, office, quarters).await?;
+        tx.commit().await.map_err(fail)
     }
 }

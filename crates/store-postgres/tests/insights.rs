@@ -11,3 +11,29 @@ async fn aggregates_match_the_grouping_definition_on_postgres() {
     };
     aggregates_match_the_grouping_definition(&store, Raw::Postgres(store.pool())).await;
 }
+
+// The summary of settled quarters (issue 5 at scale).
+#[tokio::test]
+async fn summary_equals_a_fresh_grouping_after_every_write_on_postgres() {
+    let Some(store) = testkit::postgres::fresh_store().await else {
+        return;
+    };
+    testkit::insights_summary::summary_equals_a_fresh_grouping_after_every_write(
+        &store,
+        Raw::Postgres(store.pool()),
+    )
+    .await;
+}
+
+// The summary of settled quarters (issue 5 at scale).
+#[tokio::test]
+async fn the_worker_summarises_settled_quarters_in_rounds_on_postgres() {
+    let Some(store) = testkit::postgres::fresh_store().await else {
+        return;
+    };
+    testkit::insights_summary::the_worker_summarises_settled_quarters_in_rounds(
+        &store,
+        Raw::Postgres(store.pool()),
+    )
+    .await;
+}

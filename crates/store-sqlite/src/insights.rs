@@ -98,6 +98,171 @@ async fn run(
     q.fetch_all(store.pool()).await.map_err(fail)
 }
 
+// ----- the summary of settled quarters (migration 0013) -----
+
+/// The measure columns of `feedback_quarter_groups`, in the order `measures()` yields them.
+fn summary_columns(prefix: &str) -> String {
+    KEYS.iter()
+        .flat_map(|k| ["n", "s", "c", "u"].map(|p| format!("{prefix}{p}_{k}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `?first, ?first+1, …` for the quarters.
+fn quarter_list(first: usize, quarters: usize) -> String {
+    (0..quarters)
+        .map(|i| format!("?{}", i + first))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which groups of the summary a read wants.
+#[derive(Clone, Copy)]
+enum Wanted {
+    OfficeAndTeams,
+    Counselor(UserId),
+}
+
+/// Reads the summarised quarters among `quarters`: the quarters found (with or without
+/// groups) and the groups.
+async fn read_summary<'e, E>(
+    e: E,
+    office: OfficeId,
+    quarters: &[Quarter],
+    wanted: Wanted,
+) -> PortResult<(Vec<Quarter>, Vec<FeedbackGroup>)>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    let filter = match wanted {
+        Wanted::OfficeAndTeams => "g.scope IN ('office', 'team')".to_string(),
+        Wanted::Counselor(_) => format!(
+            "g.scope = 'counselor' AND g.unit_id = ?{}",
+            quarters.len() + 2
+        ),
+    };
+    let sql = format!(
+        "SELECT s.quarter AS quarter, g.scope AS scope, g.unit_id AS unit_id, {cols}
+         FROM feedback_quarter_summaries s
+         LEFT JOIN feedback_quarter_groups g
+           ON g.office_id = s.office_id AND g.quarter = s.quarter AND {filter}
+         WHERE s.office_id = ?1 AND s.quarter IN ({list})",
+        cols = summary_columns("g."),
+        list = quarter_list(2, quarters.len()),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(office.to_string());
+    for quarter in quarters {
+        q = q.bind(quarter.to_string());
+    }
+    if let Wanted::Counselor(u) = wanted {
+        q = q.bind(u.to_string());
+    }
+    let rows = q.fetch_all(e).await.map_err(fail)?;
+    let mut found = Vec::new();
+    let mut groups = Vec::new();
+    for r in &rows {
+        let qt = quarter(r)?;
+        if !found.contains(&qt) {
+            found.push(qt);
+        }
+        let Some(scope) = r.get::<Option<String>, _>("scope") else {
+            continue;
+        };
+        let unit = r
+            .get::<Option<String>, _>("unit_id")
+            .as_deref()
+            .map(id)
+            .transpose()?;
+        let scope = match scope.as_str() {
+            "office" => GroupScope::Office,
+            "team" => GroupScope::Team(unit),
+            _ => GroupScope::Counselor,
+        };
+        groups.push(FeedbackGroup::new(qt, scope, cells(r)));
+    }
+    Ok((found, groups))
+}
+
+/// Replaces the summary of the office's quarters inside the caller's (immediate) transaction.
+async fn build_summary(
+    conn: &mut sqlx::SqliteConnection,
+    office: OfficeId,
+    quarters: &[Quarter],
+) -> PortResult<()> {
+    let list = quarter_list(2, quarters.len());
+    let bind_all = |sql: String| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(office.to_string());
+        for quarter in quarters {
+            q = q.bind(quarter.to_string());
+        }
+        q
+    };
+    bind_all(format!(
+        "DELETE FROM feedback_quarter_summaries WHERE office_id = ?1 AND quarter IN ({list})"
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    let values = (0..quarters.len())
+        .map(|i| {
+            format!(
+                "(?1, ?{}, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER))",
+                i + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    bind_all(format!(
+        "INSERT INTO feedback_quarter_summaries (office_id, quarter, built_at) VALUES {values}"
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    let m = measures();
+    bind_all(format!(
+        "{cte}
+        INSERT INTO feedback_quarter_groups (office_id, quarter, scope, unit_id, {cols})
+        SELECT ?1, quarter, 'office', NULL, {m} FROM cq GROUP BY quarter
+        UNION ALL
+        SELECT ?1, quarter, 'team', team_id, {m} FROM cq GROUP BY quarter, team_id
+        UNION ALL
+        SELECT ?1, quarter, 'counselor', counselor_id, {m} FROM cq
+        WHERE counselor_id IS NOT NULL GROUP BY quarter, counselor_id",
+        cte = client_quarters(quarters.len()),
+        cols = summary_columns(""),
+    ))
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+/// The summary's groups for `quarters`, building the quarters missing from it.
+async fn settled(
+    store: &SqliteStore,
+    office: OfficeId,
+    quarters: &[Quarter],
+    wanted: Wanted,
+) -> PortResult<Vec<FeedbackGroup>> {
+    if quarters.is_empty() {
+        return Ok(vec![]);
+    }
+    let (found, mut groups) = read_summary(store.pool(), office, quarters, wanted).await?;
+    let missing: Vec<Quarter> = quarters
+        .iter()
+        .copied()
+        .filter(|q| !found.contains(q))
+        .collect();
+    if !missing.is_empty() {
+        let mut tx = store.write().await?;
+        build_summary(&mut tx, office, &missing).await?;
+        let (_, built) = read_summary(&mut *tx, office, &missing, wanted).await?;
+        tx.commit().await.map_err(fail)?;
+        groups.extend(built);
+    }
+    Ok(groups)
+}
+
 #[async_trait]
 impl FeedbackAggregates for SqliteStore {
     async fn feedback_units(&self, office: OfficeId) -> PortResult<Option<OfficeUnits>> {
@@ -184,5 +349,58 @@ impl FeedbackAggregates for SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    // ----- the summary of settled quarters (migration 0013) -----
+
+    async fn settled_office_feedback(
+        &self,
+        office: OfficeId,
+        quarters: &[Quarter],
+    ) -> PortResult<Vec<FeedbackGroup>> {
+        settled(self, office, quarters, Wanted::OfficeAndTeams).await
+    }
+
+    async fn settled_counselor_feedback(
+        &self,
+        office: OfficeId,
+        counselor: UserId,
+        quarters: &[Quarter],
+    ) -> PortResult<Vec<FeedbackGroup>> {
+        settled(self, office, quarters, Wanted::Counselor(counselor)).await
+    }
+
+    async fn unsummarised_offices(
+        &self,
+        quarter: Quarter,
+        limit: i64,
+    ) -> PortResult<Vec<OfficeId>> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT o.id FROM offices o
+             WHERE NOT EXISTS (SELECT 1 FROM feedback_quarter_summaries s
+                               WHERE s.office_id = o.id AND s.quarter = ?1)
+               AND (EXISTS (SELECT 1 FROM feedback_invitations i
+                            WHERE i.office_id = o.id AND i.quarter = ?1)
+                    OR EXISTS (SELECT 1 FROM feedback_responses r
+                               WHERE r.office_id = o.id AND r.quarter = ?1))
+             ORDER BY o.id LIMIT ?2",
+        )
+        .bind(quarter.to_string())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|s| id(s))
+        .collect()
+    }
+
+    async fn summarise_quarters(&self, office: OfficeId, quarters: &[Quarter]) -> PortResult<()> {
+        if quarters.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        build_summary(&mut tx, office, quarters).await?;
+        tx.commit().await.map_err(fail)
     }
 }

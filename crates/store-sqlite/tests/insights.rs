@@ -8,3 +8,25 @@ async fn aggregates_match_the_grouping_definition_on_sqlite() {
     let (_dir, store) = testkit::sqlite::temp_store().await;
     aggregates_match_the_grouping_definition(&store, Raw::Sqlite(store.pool())).await;
 }
+
+// The summary of settled quarters (issue 5 at scale).
+#[tokio::test]
+async fn summary_equals_a_fresh_grouping_after_every_write_on_sqlite() {
+    let (_dir, store) = testkit::sqlite::temp_store().await;
+    testkit::insights_summary::summary_equals_a_fresh_grouping_after_every_write(
+        &store,
+        Raw::Sqlite(store.pool()),
+    )
+    .await;
+}
+
+// The summary of settled quarters (issue 5 at scale).
+#[tokio::test]
+async fn the_worker_summarises_settled_quarters_in_rounds_on_sqlite() {
+    let (_dir, store) = testkit::sqlite::temp_store().await;
+    testkit::insights_summary::the_worker_summarises_settled_quarters_in_rounds(
+        &store,
+        Raw::Sqlite(store.pool()),
+    )
+    .await;
+}

@@ -5,7 +5,7 @@
 //!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
 //! * [`conformance`]: the store conformance suite, written once and run against both stores.
 //! * [`insights`]: feedback rows written by the migration contract, and the conformance test
-//!   of the aggregate queries.
+//!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
 
 // Test support fails loudly: a panic here is a failed test, which is what we want.
@@ -16,6 +16,8 @@ pub mod conformance;
 /// The feedback-collection part of the conformance suite (issue 5).
 pub mod conformance_feedback;
 pub mod insights;
+// The summary of settled quarters (issue 5 at scale).
+pub mod insights_summary;
 pub mod postgres;
 pub mod sqlite;
 pub mod world;

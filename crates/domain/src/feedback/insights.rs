@@ -8,6 +8,11 @@
 //! figure ([`Figure::TooFew`]) carries no number at all.
 //!
 //! No audit rows are written: no personal data reaches the viewer.
+//!
+//! The pages read settled quarters through the stored summary
+//! (`FeedbackAggregates::settled_office_feedback`, migration 0013): the same groups as a fresh
+//! grouping, computed once per office and quarter. The worker fills it for newly settled
+//! quarters ([`summarise_settled`]); a view fills a missing quarter itself.
 
 use super::Quarter;
 use super::suppression::{CellInput, MEASURES, MIN_CLIENTS, Measure, suppress};
@@ -414,7 +419,9 @@ pub async fn office_insights(
         .await?
         .ok_or(DomainError::NotFound)?;
     let quarters = published_quarters(clock.now());
-    let groups = aggregates.office_feedback(office, &quarters).await?;
+    let groups = aggregates
+        .settled_office_feedback(office, &quarters)
+        .await?;
     Ok(publish_office(&units, &quarters, &groups))
 }
 
@@ -438,14 +445,57 @@ pub async fn own_insights(
         let Some(units) = aggregates.feedback_units(office).await? else {
             continue;
         };
-        let groups = aggregates.office_feedback(office, &quarters).await?;
+        let groups = aggregates
+            .settled_office_feedback(office, &quarters)
+            .await?;
         let published = publish_office(&units, &quarters, &groups);
         let own = aggregates
-            .counselor_feedback(office, actor.user_id, &quarters)
+            .settled_counselor_feedback(office, actor.user_id, &quarters)
             .await?;
         out.push(publish_own(&published, &own));
     }
     Ok(out)
+}
+
+/// What one round of [`summarise_settled`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summarised {
+    /// Office-quarters summarised in this round.
+    pub built: u64,
+    /// Whether office-quarters were left for the next round (the budget ran out).
+    pub more: bool,
+}
+
+/// The worker's part of the summary of settled quarters: summarises at most `budget`
+/// office-quarters among the published quarters at `now` that have feedback and no summary
+/// yet, newest quarter first (a quarter that has just settled is summarised before anyone
+/// asks for it). Resumable: what is done is stored, so the next round goes on from there.
+/// Correctness never depends on it: a view summarises a missing quarter itself.
+pub async fn summarise_settled(
+    aggregates: &dyn FeedbackAggregates,
+    now: OffsetDateTime,
+    budget: u64,
+) -> Result<Summarised, DomainError> {
+    let mut done = Summarised::default();
+    for q in published_quarters(now).into_iter().rev() {
+        let left = budget.saturating_sub(done.built);
+        if left == 0 {
+            done.more = true;
+            break;
+        }
+        let offices = aggregates
+            .unsummarised_offices(q, i64::try_from(left + 1).unwrap_or(i64::MAX))
+            .await?;
+        for office in offices.iter().take(left as usize) {
+            aggregates.summarise_quarters(*office, &[q]).await?;
+            done.built += 1;
+        }
+        if offices.len() as u64 > left {
+            done.more = true;
+            break;
+        }
+    }
+    Ok(done)
 }
 
 /// The column headings of the CSV export, in the reader's language.
