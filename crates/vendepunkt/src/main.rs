@@ -8,6 +8,8 @@ mod config;
 mod dev;
 mod feedback_cli;
 mod worker;
+// The summary of settled feedback quarters (issue 5 at scale).
+mod summary;
 
 use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
@@ -453,6 +455,8 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
             .map_err(|e| fail(2, e))?;
     notices.sole_instance = !config.is_postgres();
     let notices = tokio::spawn(notices.run());
+    // The summary of settled feedback quarters (issue 5 at scale): filled in the background.
+    let summaries = tokio::spawn(summary::run(store.clone(), clock.clone()));
 
     tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
     println!("Vendepunkt is listening on http://{local}");
@@ -480,6 +484,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     };
     sweeper.abort();
     notices.abort();
+    summaries.abort();
     drop(store);
     backend.close().await;
     outcome?;

@@ -42,6 +42,20 @@ fn check_runs(database: &str) {
         .find(|l| l.starts_with("| test |"))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(row.contains("| 3 | GET /insights (leader) | 20 |"), "{row}");
+    // The summary of settled quarters: every leader's first view without it, the worker
+    // filling it (3 offices × 8 quarters), and the counselors' page.
+    assert!(
+        out.contains("| 3 | GET /insights (leader), first view, no summary | 3 |"),
+        "{out}"
+    );
+    assert!(
+        out.contains("| 3 | GET /caseload/feedback (counselor) | 20 |"),
+        "{out}"
+    );
+    assert!(
+        err.contains("summary of settled quarters: 24 office-quarters"),
+        "{err}"
+    );
     let (code, out, err) = run(database, "3");
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains("reusing"), "{err}");

@@ -10,9 +10,12 @@
 //!    the current batch (whole offices only; the measurement then refuses to run).
 //!    No audit rows and no client accounts are written: this is benchmark data only.
 //! 2. **Measure**: the real application is served on a loopback port in this process, with
-//!    the configured store; sessions for the leaders are stored through the `Store` port;
-//!    after a warm-up, `requests` requests `GET /insights` go to random leaders, one at a
-//!    time. p50/p95/p99/max are printed as a Markdown table row.
+//!    the configured store; sessions for the leaders (and one counselor per office) are
+//!    stored through the `Store` port. With the summary of settled quarters emptied, every
+//!    leader's first view (it builds the office's summary); then the worker's part fills the
+//!    summary from empty (timed); then, after a warm-up, `requests` requests `GET /insights`
+//!    to random leaders and `requests` requests `GET /caseload/feedback` to random
+//!    counselors, one at a time. p50/p95/p99/max are printed as Markdown table rows.
 
 use super::{duration_text, progress_line};
 use crate::config::Config;
@@ -571,9 +574,62 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1_000.0)
 }
 
+/// Runs one statement that returns nothing (benchmark housekeeping).
+async fn execute(backend: &Backend, sql: &'static str) -> Result<(), Failure> {
+    match backend {
+        Backend::Sqlite(s) => sqlx::query(sql).execute(s.pool()).await.map(|_| ()),
+        Backend::Postgres(p) => sqlx::query(sql).execute(p.pool()).await.map(|_| ()),
+    }
+    .map_err(db("cannot run a housekeeping statement"))
+}
+
+/// One benchmark user by username pattern.
+async fn users_like(backend: &Backend, pattern: &'static str) -> Result<Vec<UserId>, Failure> {
+    let ids: Vec<String> = match backend {
+        Backend::Sqlite(s) => {
+            sqlx::query_scalar("SELECT id FROM users WHERE username LIKE ?")
+                .bind(pattern)
+                .fetch_all(s.pool())
+                .await
+        }
+        Backend::Postgres(p) => {
+            sqlx::query_scalar("SELECT id::text FROM users WHERE username LIKE $1")
+                .bind(pattern)
+                .fetch_all(p.pool())
+                .await
+        }
+    }
+    .map_err(db("cannot list benchmark users"))?;
+    ids.iter()
+        .map(|s| {
+            s.parse::<Uuid>()
+                .map(UserId)
+                .map_err(|_| fail(1, format!("bad id {s:?}")))
+        })
+        .collect()
+}
+
+/// Latencies of one kind of request, as a Markdown table row.
+fn row(label: &str, responses: i64, offices: usize, page: &str, times: &mut [Duration]) -> String {
+    times.sort();
+    format!(
+        "| {label} | {responses} | {offices} | {page} | {} | {} | {} | {} | {} |",
+        times.len(),
+        ms(percentile(times, 0.50)),
+        ms(percentile(times, 0.95)),
+        ms(percentile(times, 0.99)),
+        ms(percentile(times, 1.0)),
+    )
+}
+
+/// Measures, in this order: every leader's first view with no summary stored (each office's
+/// 8 quarters are grouped and stored during the request), the worker filling the summary from
+/// empty, then `requests` warm leader views and `requests` counselor views
+/// (`/caseload/feedback`, one counselor per office).
 async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     let backend = open(config, OpenMode::Existing).await?;
     let leaders = leaders(&backend).await?;
+    let counselors = users_like(&backend, "insight-counselor-%-0").await?;
     let responses = scalar(&backend, "SELECT COUNT(*) FROM feedback_responses").await?;
     let store: Arc<dyn Store> = match &backend {
         Backend::Sqlite(s) => Arc::new(s.clone()),
@@ -582,23 +638,25 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     let clock: Arc<dyn Clock> = Arc::new(web::SystemClock);
     let now = clock.now();
     let mut rng = StdRng::seed_from_u64(o.seed);
-    let mut tokens = Vec::with_capacity(leaders.len());
-    for l in &leaders {
+    let mut all = Vec::with_capacity(leaders.len() + counselors.len());
+    for u in leaders.iter().chain(counselors.iter()) {
         let token = domain::auth::new_token();
         store
             .create_session(SessionRecord {
                 token_hash: domain::auth::token_hash(&token),
-                user_id: *l,
+                user_id: *u,
                 created_at: now,
                 last_seen_at: now,
             })
             .await
             .map_err(|e| port("cannot create a session", e))?;
-        tokens.push(token);
+        all.push(token);
     }
+    let counselor_tokens = all.split_off(leaders.len());
+    let tokens = all;
     let state = web::AppState::new(
         store.clone(),
-        clock,
+        clock.clone(),
         Arc::new(web::Argon2Hasher::for_tests()),
         web::WebSettings::default(),
     );
@@ -616,36 +674,74 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
         .await;
     });
     let http = reqwest::Client::new();
-    let url = format!("http://{addr}/insights");
-    let get = |i: usize| {
-        http.get(&url)
-            .header("cookie", format!("vp_session={}", tokens[i].expose()))
-            .send()
-    };
-    // Warm-up, and a check that every leader gets the page.
-    for i in 0..tokens.len().min(50) {
-        let r = get(i)
-            .await
-            .map_err(|e| fail(1, format!("request failed: {e}")))?;
-        if r.status() != reqwest::StatusCode::OK {
-            return Err(fail(1, format!("GET /insights answered {}", r.status())));
+    let leader_url = format!("http://{addr}/insights");
+    let counselor_url = format!("http://{addr}/caseload/feedback");
+    // One timed request; fails unless it answers 200 with the whole page read.
+    let timed = |url: &str, token: &domain::types::Secret| {
+        let req = http
+            .get(url)
+            .header("cookie", format!("vp_session={}", token.expose()));
+        let url = url.to_string();
+        async move {
+            let t = Instant::now();
+            let r = req
+                .send()
+                .await
+                .map_err(|e| fail(1, format!("request failed: {e}")))?;
+            let status = r.status();
+            let _ = r.bytes().await;
+            let took = t.elapsed();
+            if status != reqwest::StatusCode::OK {
+                return Err(fail(1, format!("GET {url} answered {status}")));
+            }
+            Ok::<Duration, Failure>(took)
         }
-        let _ = r.text().await;
+    };
+
+    // 1. First views with no summary: every leader once, in random order.
+    execute(&backend, "DELETE FROM feedback_quarter_summaries").await?;
+    let mut order: Vec<usize> = (0..tokens.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
     }
-    let mut times = Vec::with_capacity(o.requests);
+    let mut cold = Vec::with_capacity(order.len());
+    for &i in &order {
+        cold.push(timed(&leader_url, &tokens[i]).await?);
+    }
+
+    // 2. The worker's part, from an empty summary, as `serve` runs it.
+    execute(&backend, "DELETE FROM feedback_quarter_summaries").await?;
+    let started = Instant::now();
+    let mut built = 0u64;
+    loop {
+        let done = domain::feedback::insights::summarise_settled(
+            store.as_ref(),
+            clock.now(),
+            crate::summary::BATCH,
+        )
+        .await
+        .map_err(|e| fail(1, format!("summarising failed: {e:?}")))?;
+        built += done.built;
+        if !done.more {
+            break;
+        }
+    }
+    let worker = started.elapsed();
+    eprintln!(
+        "summary of settled quarters: {built} office-quarters in {} ({:.1} ms each)",
+        duration_text(worker),
+        worker.as_secs_f64() * 1_000.0 / built.max(1) as f64
+    );
+
+    // 3. Warm leader views (the summary stored, as in production after the worker has run).
+    for i in 0..tokens.len().min(50) {
+        timed(&leader_url, &tokens[i]).await?;
+    }
+    let mut warm = Vec::with_capacity(o.requests);
     let started = Instant::now();
     for n in 0..o.requests {
         let i = rng.random_range(0..tokens.len());
-        let t = Instant::now();
-        let r = get(i)
-            .await
-            .map_err(|e| fail(1, format!("request failed: {e}")))?;
-        let ok = r.status() == reqwest::StatusCode::OK;
-        let _ = r.bytes().await;
-        times.push(t.elapsed());
-        if !ok {
-            return Err(fail(1, "a request failed"));
-        }
+        warm.push(timed(&leader_url, &tokens[i]).await?);
         if (n + 1) % 500 == 0 {
             eprintln!(
                 "{}",
@@ -658,26 +754,60 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
             );
         }
     }
+
+    // 4. Counselors' own figures against the office, warm.
+    let mut own = Vec::with_capacity(o.requests);
+    if !counselor_tokens.is_empty() {
+        for n in 0..o.requests {
+            let i = rng.random_range(0..counselor_tokens.len());
+            own.push(timed(&counselor_url, &counselor_tokens[i]).await?);
+            if (n + 1) % 500 == 0 {
+                eprintln!(
+                    "{}",
+                    progress_line(
+                        "counselor requests",
+                        n as u64 + 1,
+                        o.requests as u64,
+                        started.elapsed()
+                    )
+                );
+            }
+        }
+    }
     server.abort();
-    for l in &tokens {
+    for l in tokens.iter().chain(counselor_tokens.iter()) {
         let _ = store.delete_session(&domain::auth::token_hash(l)).await;
     }
-    times.sort();
     if o.header {
         println!(
             "| database | responses | offices | page | requests | p50 ms | p95 ms | p99 ms | max ms |"
         );
         println!("|---|---|---|---|---|---|---|---|---|");
     }
+    let n = leaders.len();
     println!(
-        "| {} | {responses} | {} | GET /insights (leader) | {} | {} | {} | {} | {} |",
-        o.label,
-        leaders.len(),
-        times.len(),
-        ms(percentile(&times, 0.50)),
-        ms(percentile(&times, 0.95)),
-        ms(percentile(&times, 0.99)),
-        ms(percentile(&times, 1.0)),
+        "{}",
+        row(&o.label, responses, n, "GET /insights (leader)", &mut warm)
+    );
+    println!(
+        "{}",
+        row(
+            &o.label,
+            responses,
+            n,
+            "GET /insights (leader), first view, no summary",
+            &mut cold
+        )
+    );
+    println!(
+        "{}",
+        row(
+            &o.label,
+            responses,
+            n,
+            "GET /caseload/feedback (counselor)",
+            &mut own
+        )
     );
     backend.close().await;
     Ok(())
