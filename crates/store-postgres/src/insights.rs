@@ -371,7 +371,7 @@ impl FeedbackAggregates for PgStore {
         .await
         .map_err(fail)?
         .iter()
-        .map(|u| id(u))
+        .map(id)
         .collect()
     }
 

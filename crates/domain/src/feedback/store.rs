@@ -211,7 +211,8 @@ pub trait FeedbackStore: Send + Sync {
     /// The client's talk notes, oldest first.
     async fn talk_notes(&self, client: ClientId) -> PortResult<Vec<TalkNote>>;
     /// Deletes every response, invitation, preference and talk note of the client, in one
-    /// transaction (retention). Aggregates read only these tables, so the client is gone from
-    /// every aggregate too.
+    /// transaction (retention). The same transaction removes the summary of every office and
+    /// quarter the client's rows were in (migration 0013: a trigger on each feedback table),
+    /// so the client is gone from every aggregate too.
     async fn delete_feedback(&self, client: ClientId) -> PortResult<FeedbackDeleted>;
 }

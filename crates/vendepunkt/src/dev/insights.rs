@@ -734,8 +734,8 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     );
 
     // 3. Warm leader views (the summary stored, as in production after the worker has run).
-    for i in 0..tokens.len().min(50) {
-        timed(&leader_url, &tokens[i]).await?;
+    for token in tokens.iter().take(50) {
+        timed(&leader_url, token).await?;
     }
     let mut warm = Vec::with_capacity(o.requests);
     let started = Instant::now();
