@@ -757,6 +757,7 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
 
     // 4. Counselors' own figures against the office, warm.
     let mut own = Vec::with_capacity(o.requests);
+    let started = Instant::now();
     if !counselor_tokens.is_empty() {
         for n in 0..o.requests {
             let i = rng.random_range(0..counselor_tokens.len());
