@@ -37,3 +37,13 @@ async fn the_worker_summarises_settled_quarters_in_rounds_on_postgres() {
     )
     .await;
 }
+
+// The summary of settled quarters (issue 5 at scale): a build and a concurrent late write.
+#[tokio::test]
+async fn a_summary_built_during_a_late_write_counts_it_on_postgres() {
+    let Some(store) = testkit::postgres::fresh_store().await else {
+        return;
+    };
+    testkit::insights_summary::a_summary_built_during_a_late_write_counts_it(&store, store.pool())
+        .await;
+}

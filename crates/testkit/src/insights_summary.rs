@@ -319,3 +319,48 @@ pub async fn the_worker_summarises_settled_quarters_in_rounds(store: &dyn Store,
     assert_eq!(summarised(raw, d.other_office).await, 1);
     assert_fresh(store, &d, &[q(2), q(3), q(4)], "after the worker").await;
 }
+
+/// PostgreSQL only (SQLite runs one writer at a time): a summary built while a late write is
+/// not yet committed waits for it (both take the office-quarter's advisory lock) and counts
+/// it, instead of storing figures without it that the write's trigger could no longer remove.
+pub async fn a_summary_built_during_a_late_write_counts_it(store: &dyn Store, pool: &sqlx::PgPool) {
+    let mut d = dataset(store, Raw::Postgres(pool)).await;
+    let quarter = [q(1)];
+    let late = FeedbackRow {
+        client: d.clients[0],
+        quarter: q(1),
+        team: None,
+        counselor: Some(d.counselors[1]),
+        kind: RowKind::Invitation,
+    };
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO feedback_invitations (id, client_id, office_id, team_id, counselor_id,
+         quarter, reason, meeting_id, invited_at, state, closed_at)
+         VALUES ($1, $2, $3, NULL, $4, $5, 'monthly', NULL, now(), 'open', NULL)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(late.client.as_uuid())
+    .bind(d.office.as_uuid())
+    .bind(d.counselors[1].as_uuid())
+    .bind(q(1).to_string())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    // The view finds 2025-Q1 not summarised and builds it while the write is open; the write
+    // commits a moment later.
+    let commit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.unwrap();
+    };
+    let (built, ()) = tokio::join!(store.settled_office_feedback(d.office, &quarter), commit);
+    d.rows.push(late);
+    let want = sorted(office_groups(&d.rows, &quarter));
+    assert!(!want.is_empty());
+    assert_eq!(
+        sorted(built.unwrap()),
+        want,
+        "the view waited for the write"
+    );
+    assert_fresh(store, &d, &quarter, "after the late write committed").await;
+}
