@@ -81,9 +81,13 @@ pub enum DevCommand {
         /// Measured sends.
         #[arg(long, default_value_t = 2_000)]
         sends: usize,
-        /// Senders at once.
+        /// Senders at once (the most sends in flight).
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Sends per second, evenly spaced, each timed from when it was due (open loop);
+        /// 0: every sender sends again as soon as it has its answer (closed loop).
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long, default_value = "")]
@@ -162,6 +166,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             samples,
             sends,
             concurrency,
+            rate,
             seed,
             label,
         } => {
@@ -172,6 +177,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
                     samples: samples.max(1),
                     sends: sends.max(1),
                     concurrency: concurrency.max(1),
+                    rate: rate.max(0.0),
                     seed,
                     label,
                 },

@@ -291,12 +291,14 @@ async fn generates_threads_then_sends(db: &str) {
         "40",
         "--concurrency",
         "3",
+        "--rate",
+        "50",
         "--database",
         db,
     ]);
     drop(server);
     assert_eq!(code, 0, "bench-send: {out}{err}");
-    assert!(out.contains("| 60 | 4000 | 3 | 40 |"), "{out}");
+    assert!(out.contains("| 60 | 4000 | 3 | 50 | 40 |"), "{out}");
     let c = counts(db).await;
     assert_eq!(
         c.messages,

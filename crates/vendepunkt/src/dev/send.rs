@@ -24,6 +24,8 @@ pub struct Options {
     pub samples: usize,
     pub sends: usize,
     pub concurrency: usize,
+    /// Sends per second (open loop); 0: each sender sends again at once (closed loop).
+    pub rate: f64,
     pub seed: u64,
     pub label: String,
 }
@@ -131,11 +133,16 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         "sqlite"
     };
     println!(
-        "| database | clients | messages in db | senders at once | sends | p50 ms | p95 ms | p99 ms | max ms | sends/s | errors |"
+        "| database | clients | messages in db | senders | rate asked /s | sends | p50 ms | p95 ms | p99 ms | max ms | sends/s | errors |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let rate = if o.rate > 0.0 {
+        format!("{:.0}", o.rate)
+    } else {
+        "as fast as answered".into()
+    };
     println!(
-        "| {label} | {total_clients} | {messages_before} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+        "| {label} | {total_clients} | {messages_before} | {} | {rate} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
         o.concurrency,
         series.latencies.len(),
         series.percentile(0.50),
@@ -185,7 +192,7 @@ async fn measure(
     let mut rng = StdRng::seed_from_u64(o.seed.wrapping_add(2));
     let mut scratch = Series::default();
     for _ in 0..20 {
-        sender.send(&parties, &mut rng, &mut scratch).await;
+        sender.send(&parties, &mut rng, None, &mut scratch).await;
     }
     if let Some(e) = scratch.errors.first() {
         return Err(fail(1, format!("warm-up failed: {e}")));
@@ -195,16 +202,30 @@ async fn measure(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Result<Duration, String>>();
     let workers = o.concurrency.max(1);
     let mut tasks = vec![];
+    // Open loop (`--rate`): send n is due at start + n / rate, whoever is free takes it, and
+    // its time counts from when it was due (a send that had to wait for a free sender counts
+    // the wait). Closed loop (no rate): each sender sends again as soon as it has its answer.
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let interval = (o.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / o.rate));
     for w in 0..workers {
-        let share = o.sends / workers + usize::from(w < o.sends % workers);
         let sender = sender.clone();
         let parties = parties.clone();
         let tx = tx.clone();
+        let next = next.clone();
+        let total = o.sends;
         let mut rng = StdRng::seed_from_u64(o.seed.wrapping_mul(31).wrapping_add(w as u64 + 3));
         tasks.push(tokio::spawn(async move {
-            for _ in 0..share {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n >= total {
+                    return;
+                }
+                let due = interval.map(|i| started + i * n as u32);
+                if let Some(due) = due {
+                    tokio::time::sleep_until(due.into()).await;
+                }
                 let mut one = Series::default();
-                sender.send(&parties, &mut rng, &mut one).await;
+                sender.send(&parties, &mut rng, due, &mut one).await;
                 let r = match (one.latencies.first(), one.errors.first()) {
                     (Some(t), _) => Ok(*t),
                     (_, Some(e)) => Err(e.clone()),
@@ -254,7 +275,14 @@ struct Sender {
 impl Sender {
     /// One answer in a random recent thread of a random sampled client, by the client or by
     /// their counselor (half each).
-    async fn send(&self, parties: &[Party], rng: &mut StdRng, series: &mut Series) {
+    /// The time counts from `due` when given (open loop), else from the start of the request.
+    async fn send(
+        &self,
+        parties: &[Party],
+        rng: &mut StdRng,
+        due: Option<Instant>,
+        series: &mut Series,
+    ) {
         let p = &parties[rng.random_range(0..parties.len())];
         let thread = &p.threads[rng.random_range(0..p.threads.len())];
         let by_client = rng.random_bool(0.5);
@@ -272,7 +300,7 @@ impl Sender {
             self.csrf_cookie,
             self.csrf
         );
-        let t0 = Instant::now();
+        let t0 = due.unwrap_or_else(Instant::now);
         let sent = self
             .http
             .post(&url)
