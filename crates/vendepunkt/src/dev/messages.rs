@@ -256,6 +256,7 @@ pub fn shuffle(rng: &mut StdRng, parties: &mut [Party]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
