@@ -6,14 +6,6 @@
 
 mod config;
 mod dev;
-mod http;
-
-/// jemalloc instead of glibc's malloc: with thousands of open live-update connections the
-/// server's resident memory per connection drops from about 18 to about 11 KiB (glibc leaves
-/// the small per-connection allocations spread over partly used pages). See
-/// docs/BENCHMARKS.md, "Live updates".
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod worker;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +18,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+// ----- the HTTP server: an HTTP/1.1 accept loop and the allocator (see docs/BENCHMARKS.md,
+// "Live updates") -----
+mod http;
+
+/// jemalloc instead of glibc's malloc: with thousands of open live-update connections the
+/// server's resident memory per connection drops from about 18 to about 11 KiB (glibc leaves
+/// the small per-connection allocations spread over partly used pages).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(
