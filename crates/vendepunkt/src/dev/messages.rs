@@ -3,9 +3,9 @@
 //!
 //! * A thread belongs to one client (chosen at random among those with an account and a
 //!   counselor) and starts at a random moment after the client's case was opened.
-//! * It holds 1–40 messages (about 7 on average: many short exchanges, a few long ones); the
+//! * It holds 1–40 messages (about 6.6 on average: many short exchanges, a few long ones); the
 //!   sides mostly take turns, with minutes to days between messages, and nothing after now.
-//! * Bodies are invented Norwegian sentences, 1–10 of them (about 160 bytes on average), as
+//! * Bodies are invented Norwegian sentences, 1–10 of them (about 150 bytes on average), as
 //!   plain text like the use case stores it.
 //! * A message is read by the other side before their next answer; the last ones are often
 //!   still unread. The thread row carries what the use cases keep up to date: the number of
@@ -73,7 +73,7 @@ pub fn uuid_at(rng: &mut StdRng, at: OffsetDateTime) -> Uuid {
     Uuid::from_u128(bits)
 }
 
-/// How many messages a thread gets: many short exchanges, a few long ones (mean about 7).
+/// How many messages a thread gets: many short exchanges, a few long ones (mean about 6.6).
 fn thread_length(rng: &mut StdRng) -> u64 {
     match rng.random_range(0..100) {
         0..15 => 1,
