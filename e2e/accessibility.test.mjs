@@ -153,12 +153,31 @@ function pagesByRole() {
         alert: true,
       },
       { name: 'not found while signed in', visit: go('/no-such-page'), status: 404 },
+      // client feedback (issue 5)
+      { name: 'my feedback', visit: go('/me/feedback'), status: 200 },
+      { name: 'the feedback form', visit: go('/me/feedback/new'), status: 200 },
+      {
+        name: 'the feedback form with errors',
+        visit: async (page) => {
+          await page.goto('/me/feedback/new');
+          // The remembered sharing choice is preselected; clear it so the server refuses.
+          await page.evaluate(() => document.querySelectorAll('input[name="share"]').forEach((i) => { i.checked = false; }));
+          await Promise.all([
+            page.waitForResponse((r) => r.request().method() === 'POST'),
+            page.locator('form.feedback-form button[type="submit"]').click(),
+          ]);
+          await page.waitForLoadState('load');
+        },
+        alert: true,
+      },
     ],
     counselor: [
       { name: 'caseload', visit: go('/caseload'), status: 200 },
+      { name: 'feedback from own clients, in total', visit: go('/caseload/feedback'), status: 200 },
       { name: 'client page', visit: (page) => page.goto(kariPath), status: 200 },
       { name: 'a client\'s activity with an agreed condition', visit: (page) => page.goto(agreedConditionPath), status: 200 },
       { name: 'a client\'s history', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
+      { name: 'a client\'s shared feedback', visit: (page) => page.goto(`${kariPath}/feedback`), status: 200 },
       { name: 'change password', visit: go('/account/password'), status: 200 },
     ],
     protectedCounselor: [
@@ -182,8 +201,10 @@ function pagesByRole() {
     ],
     leader: [
       { name: 'insights', visit: go('/insights'), status: 200 },
+      { name: 'insights for an earlier quarter', visit: go('/insights?quarter=2025-Q1'), status: 200 },
       { name: 'change password', visit: go('/account/password'), status: 200 },
       { name: 'a client out of reach (404)', visit: (page) => page.goto(kariPath), status: 404 },
+      { name: 'a client\'s feedback out of reach (404)', visit: (page) => page.goto(`${kariPath}/feedback`), status: 404 },
     ],
     admin: [
       { name: 'administration', visit: go('/admin'), status: 200 },
@@ -298,10 +319,10 @@ test('nothing scrolls sideways at 320 px', { timeout: 300_000 }, async (t) => {
       paths: () => [
         '/me', '/me/access-log', '/account/password', `${kariPath}/catalogue`, measurePath,
         suggestedMeasurePath, agreedConditionPath, `${kariPath}/activities/new?kind=job-application`,
-        `${kariPath}/history`, `${kariPath}/print`,
+        `${kariPath}/history`, `${kariPath}/print`, '/me/feedback', '/me/feedback/new',
       ],
     },
-    { role: 'counselor', paths: () => ['/caseload', kariPath, agreedConditionPath] },
+    { role: 'counselor', paths: () => ['/caseload', '/caseload/feedback', kariPath, agreedConditionPath, `${kariPath}/feedback`] },
     { role: 'protectedCounselor', paths: () => [protectedPath] },
     { role: 'leader', paths: () => ['/insights'] },
     { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams', '/admin/measures'] },

@@ -1,9 +1,10 @@
 // Meetings as the two people meet them, in two browser contexts: the counselor proposes a
 // meeting ten minutes ahead (notes may be written from a quarter of an hour before the start,
 // so the test need not wait), the client accepts it and adds an agenda point (shown before the
-// counselor's), the counselor shares notes, the client comments asking for a correction, and
-// the calendar file parses with a strict RFC 5545 reader. axe on every page, and the meeting
-// page fits a 320 px phone.
+// counselor's), the counselor shares notes, the client comments asking for a correction — each
+// change appearing on the other side's open page without a reload (typed text kept) — and the
+// calendar file parses with a strict RFC 5545 reader. axe on every page, and the meeting page
+// fits a 320 px phone.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,11 +141,22 @@ test('a meeting is proposed, accepted, prepared, noted and commented on', { time
     await submit(counselor, counselor.getByRole('button', { name: 'Suggest the meeting' }));
     const meetingPath = pathOf(counselor);
     assert.match(meetingPath, /^\/clients\/[^/]+\/meetings\/[0-9a-f-]+$/);
+    // The client's open list shows the proposal without a reload.
+    await client.locator('#meeting-lists').getByText(purpose).waitFor({ timeout: 15_000 });
+    assert.equal(pathOf(client), listPath);
     assert.match(await counselor.locator('#meeting-when').innerText(), new RegExp(osloLocal(start).replace('T', ' ')));
     assert.match(await counselor.locator('main').innerText(), /Waiting for an answer from the client/);
     await counselor.locator('#agenda_text').fill('Counselor: next steps after the course');
     await submit(counselor, counselor.getByRole('button', { name: 'Add to the agenda' }));
     await expectNoAxeViolations(counselor, 'counselor: meeting proposed');
+
+    // The counselor keeps the meeting page open (and starts typing another point) while the
+    // client answers: the answer and the client's point appear there without a reload, and
+    // the half-typed text stays.
+    const counselorUrl = counselor.url();
+    let counselorReloaded = false;
+    counselor.on('framenavigated', (f) => { if (f === counselor.mainFrame()) counselorReloaded = true; });
+    await counselor.locator('#agenda_text').fill('half-typed, not sent');
 
     // The client accepts and adds a point, which is shown before the counselor's.
     await client.goto(meetingPath);
@@ -152,8 +164,17 @@ test('a meeting is proposed, accepted, prepared, noted and commented on', { time
     await expectNoAxeViolations(client, 'client: meeting to answer');
     await submit(client, client.getByRole('button', { name: 'Accept the time' }));
     assert.match(await client.locator('#meeting-status').innerText(), /Agreed/);
+    await counselor.locator('#meeting-status').getByText('Agreed').waitFor({ timeout: 15_000 });
     await client.locator('#agenda_text').fill('Client: I want help with my CV');
     await submit(client, client.getByRole('button', { name: 'Add to the agenda' }));
+    await counselor.locator('#agenda-list').getByText('Client: I want help with my CV').waitFor({ timeout: 15_000 });
+    assert.equal(counselorReloaded, false, 'the counselor\'s page was not reloaded');
+    assert.equal(counselor.url(), counselorUrl);
+    const live = await counselor.locator('#agenda-list li').allInnerTexts();
+    assert.match(live[0], /Client: I want help with my CV/, 'the client\'s point first, live too');
+    assert.equal(await counselor.locator('#agenda_text').inputValue(), 'half-typed, not sent');
+    await expectNoAxeViolations(counselor, 'counselor: meeting updated live');
+    await counselor.locator('#agenda_text').fill('');
     const points = await client.locator('#agenda-list li').allInnerTexts();
     assert.equal(points.length, 2);
     assert.match(points[0], /Client: I want help with my CV/, 'the client\'s point comes first');
@@ -171,9 +192,9 @@ test('a meeting is proposed, accepted, prepared, noted and commented on', { time
     assert.match(await counselor.locator('#shared-notes').innerText(), /Kari updates it by Friday/);
     await expectNoAxeViolations(counselor, 'counselor: notes shared');
 
-    // The client reads the notes and asks for a correction, kept with the notes.
-    await client.goto(meetingPath);
-    assert.match(await client.locator('#shared-notes').innerText(), /Kari updates it by Friday/);
+    // The client's open page shows the shared notes without a reload; she asks for a
+    // correction, kept with the notes.
+    await client.locator('#shared-notes').getByText(/Kari updates it by Friday/).waitFor({ timeout: 15_000 });
     await client.locator('#comment').fill('It was Monday, not Friday.');
     await client.locator('#correction').check();
     await submit(client, client.getByRole('button', { name: 'Send the comment' }));
@@ -181,8 +202,8 @@ test('a meeting is proposed, accepted, prepared, noted and commented on', { time
     assert.match(comments, /It was Monday, not Friday\./);
     assert.match(comments, /Asks for a correction/);
     await expectNoAxeViolations(client, 'client: notes with comment');
-    await counselor.goto(meetingPath);
-    assert.match(await counselor.locator('#comments').innerText(), /It was Monday, not Friday\./);
+    // And the comment appears on the counselor's open page by itself.
+    await counselor.locator('#comments').getByText('It was Monday, not Friday.').waitFor({ timeout: 15_000 });
 
     // The calendar file, as the client downloads it.
     const link = client.getByRole('link', { name: 'Add the meeting to your calendar (.ics)' });

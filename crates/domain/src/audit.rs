@@ -31,6 +31,8 @@ pub enum DataKind {
     Messages,
     /// Meetings: proposals, agendas, notes and comments on them.
     Meetings,
+    /// The client's feedback answers shared with the counselor, and talk notes.
+    Feedback,
 }
 
 impl DataKind {
@@ -43,6 +45,7 @@ impl DataKind {
             DataKind::PlanHistory => "plan-history",
             DataKind::Messages => "messages",
             DataKind::Meetings => "meetings",
+            DataKind::Feedback => "feedback",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -54,6 +57,7 @@ impl DataKind {
             Self::PlanHistory,
             Self::Messages,
             Self::Meetings,
+            Self::Feedback,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -236,6 +236,23 @@ pub async fn seed(
     )
     .await?;
     crate::conversation_demo::fill(store, clock, me_id, my_case, counselor_id, &others).await?;
+    // A year of client feedback in Nordby (issue 5).
+    crate::feedback::demo::fill(
+        store,
+        clock,
+        &crate::feedback::demo::DemoPeople {
+            org,
+            office: north,
+            team,
+            admin: admin_id,
+            vera: counselor_id,
+            petter: counselors[1].0,
+            kari_user: me_id,
+            kari_case: my_case,
+            password_hash: hash.clone(),
+        },
+    )
+    .await?;
     // The demo's invented past is history, not news: it sends no notices.
     let mut last = store.notice_cursor().await?;
     loop {

@@ -114,3 +114,17 @@ id_type!(
     /// A comment on shared meeting notes (or a request to correct them).
     NotesCommentId
 );
+
+// ----- client feedback (issue 5) -----
+id_type!(
+    /// One answered feedback check.
+    FeedbackResponseId
+);
+id_type!(
+    /// One time a client was asked for feedback.
+    FeedbackInvitationId
+);
+id_type!(
+    /// A counselor's note of a talk about how the cooperation is going.
+    TalkNoteId
+);

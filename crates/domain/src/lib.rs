@@ -25,6 +25,7 @@ pub mod password;
 pub mod plan;
 pub mod policy;
 pub mod ports;
+pub mod reminders;
 pub mod roles;
 pub mod types;
 

@@ -282,6 +282,24 @@ pub fn text(language: &str, base_url: &str) -> (String, String) {
     (subject.to_string(), format!("{line} {link}"))
 }
 
+/// The languages a notice can be written in.
+pub const LANGUAGES: [&str; 3] = ["nb", "nn", "en"];
+
+/// Remembers the language a person reads Vendepunkt in (chosen in the language switcher, or
+/// in use when they logged in), so that their notices come in it. Staff notices use it; a
+/// client's notices follow the language of their contact agreement. Anything but `nb`, `nn`
+/// or `en` is ignored.
+pub async fn remember_language(
+    store: &dyn crate::ports::Store,
+    user: UserId,
+    language: &str,
+) -> crate::ports::PortResult<()> {
+    if !LANGUAGES.contains(&language) {
+        return Ok(());
+    }
+    store.set_user_language(user, language).await
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -9,8 +9,10 @@
 //! | view client case | yes | yes | read only | no | no |
 //! | change client case | own entries | yes | no | no | no |
 //! | view access log | yes | no | no | no | no |
+//! | view feedback the client shared, record a talk | — | yes | no | no | no |
 //! | list caseload / office clients | — | own caseload | office, read only | no | no |
 //! | office insights (aggregates only) | no | no | no | own office | no |
+//! | own feedback aggregate (aggregates only) | no | own clients | own clients | no | no |
 //! | manage people, offices, teams | no | no | no | no | own organisation |
 //!
 //! Protected clients (strengthened confidentiality) are out of reach — in lists and counts
@@ -43,8 +45,14 @@ pub enum Action {
     ListClients,
     /// See anonymous aggregates of an office.
     ViewOfficeInsights,
+    /// See the anonymous aggregate of one's own clients' feedback against the office.
+    ViewOwnFeedback,
     /// Manage people, offices and teams of an organisation.
     ManageOrganisation,
+    /// See the feedback answers a client chose to share with their counselor, and record a
+    /// talk about them: the assigned counselor only (the client shares with *their*
+    /// counselor, not with the office). The client reads their own answers as their case.
+    ViewSharedFeedback,
 }
 
 /// What an action is done to.
@@ -108,6 +116,16 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Resul
                 _ => Err(Denied::NotFound),
             }
         }
+        (Action::ViewSharedFeedback, Resource::Client(c)) => {
+            if c.organisation_id != actor.organisation_id
+                || c.assigned_counselor != Some(actor.user_id)
+                || !actor.has_role_at(Role::Counselor, c.office_id)
+                || (c.protected && !actor.may_reach_protected_at(c.office_id))
+            {
+                return Err(Denied::NotFound);
+            }
+            Ok(staff(Role::Counselor, c.protected))
+        }
         (Action::ViewAccessLog, Resource::Client(c)) => {
             if actor.own_client == Some(c.client_id) {
                 Ok(Permit {
@@ -134,6 +152,17 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Resul
             if actor.has_role_at(Role::Leader, office) {
                 Ok(Permit {
                     role: Role::Leader,
+                    audited: false,
+                    reason_required: false,
+                })
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        (Action::ViewOwnFeedback, Resource::Office(office)) => {
+            if actor.has_role_at(Role::Counselor, office) {
+                Ok(Permit {
+                    role: Role::Counselor,
                     audited: false,
                     reason_required: false,
                 })
@@ -283,6 +312,24 @@ mod tests {
             authorize(&me, Action::ViewAccessLog, Resource::Client(&mine)),
             Err(Denied::NotFound)
         );
+    }
+
+    #[test]
+    fn shared_feedback_reaches_the_assigned_counselor_only() {
+        let w = world();
+        let me = actor(&w, &[(Role::Counselor, Some(w.office_a))]);
+        let mine = client(&w, w.office_a, Some(me.user_id), false);
+        let colleague = client(&w, w.office_a, Some(UserId::new()), false);
+        let see = |a: &Actor, c: &ClientScope| {
+            authorize(a, Action::ViewSharedFeedback, Resource::Client(c))
+        };
+        assert!(see(&me, &mine).is_ok_and(|p| p.audited && p.role == Role::Counselor));
+        assert_eq!(see(&me, &colleague), Err(Denied::NotFound));
+        let leader = actor(&w, &[(Role::Leader, Some(w.office_a))]);
+        assert_eq!(see(&leader, &mine), Err(Denied::NotFound));
+        let mut own = actor(&w, &[]);
+        own.own_client = Some(mine.client_id);
+        assert_eq!(see(&own, &mine), Err(Denied::NotFound));
     }
 
     #[test]

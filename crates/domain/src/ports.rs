@@ -87,6 +87,36 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &OutgoingMail) -> PortResult<()>;
 }
 
+// ----- feedback insights (issue 5): aggregate queries only -----
+
+/// The handle for anonymous feedback figures: aggregate queries only, so no client id and no
+/// single answer can leave it. The rows it returns are raw (their numbers are readable only
+/// inside the domain); `domain::feedback::insights` applies the suppression rule before
+/// anything is shown. Every [`Store`] is one.
+#[async_trait]
+pub trait FeedbackAggregates: Send + Sync {
+    /// The office's name and its teams; `None` when there is no such office.
+    async fn feedback_units(
+        &self,
+        office: OfficeId,
+    ) -> PortResult<Option<crate::feedback::insights::OfficeUnits>>;
+    /// Per quarter: the office group and one group per team (and one for clients in no
+    /// team), each client-quarter counted once (see `GroupScope`).
+    async fn office_feedback(
+        &self,
+        office: OfficeId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+    /// Per quarter: the group of the clients of `counselor` at `office`, with how many of
+    /// them did not share an answer.
+    async fn counselor_feedback(
+        &self,
+        office: OfficeId,
+        counselor: UserId,
+        quarters: &[crate::feedback::Quarter],
+    ) -> PortResult<Vec<crate::feedback::insights::FeedbackGroup>>;
+}
+
 // ----- records passed through the Store port -----
 
 #[derive(Debug, Clone)]
@@ -213,8 +243,11 @@ pub struct FailedLogin {
 /// Methods that show or change a client's personal data take the audit event and write it in
 /// the same transaction as the read or write ("no audit, no data"): if the audit row cannot be
 /// written, the data is not returned and the change is not made.
+///
+/// Collecting client feedback (issue 5) is its own port,
+/// [`crate::feedback::store::FeedbackStore`], which every store implements too.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackAggregates {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
     /// Connection-pool figures for `/metrics`.
@@ -551,6 +584,55 @@ pub trait Store: Send + Sync {
         audit: NewAuditEvent,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
+
+    // ----- reminders, claiming notices, the staff's language (notices-reminders) -----
+    /// Accepted meetings starting in `(after, until]` not yet reminded of for their current
+    /// start, soonest first, at most `limit` (read through a partial index).
+    async fn meetings_to_remind(
+        &self,
+        after: OffsetDateTime,
+        until: OffsetDateTime,
+        limit: i64,
+    ) -> PortResult<Vec<crate::reminders::MeetingToRemind>>;
+    /// Records the reminder for `meeting` at `starts_at` and stores `events` (at `at`), in one
+    /// transaction, only if the meeting is still accepted, still starts then and was not
+    /// reminded of for that start; `false` (and nothing stored) otherwise.
+    async fn record_meeting_reminder(
+        &self,
+        meeting: MeetingId,
+        starts_at: OffsetDateTime,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool>;
+    /// Open activities (planned or in progress) due on `due` (`YYYY-MM-DD`) not yet reminded
+    /// of for that date, at most `limit`.
+    async fn activities_to_remind(
+        &self,
+        due: &str,
+        limit: i64,
+    ) -> PortResult<Vec<crate::reminders::ActivityToRemind>>;
+    /// Records the reminder for the activity `item` due on `due` and stores `events`, in one
+    /// transaction, only if it is still due then and was not reminded of for that date.
+    async fn record_activity_reminder(
+        &self,
+        item: PlanItemId,
+        due: &str,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool>;
+    /// Claims due notices for sending, atomically: pending (or sending with an expired lease)
+    /// notices by one of `channels`, due at `now`, oldest first, at most `limit`, become
+    /// `sending` with the lease `lease_until`. Two workers never claim the same notice
+    /// (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one `UPDATE … RETURNING`).
+    async fn claim_due_notices(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        channels: &[crate::notify::Channel],
+        limit: i64,
+    ) -> PortResult<Vec<NoticeRow>>;
+    /// Remembers the language a person chose (`nb`, `nn` or `en`), for their notices.
+    async fn set_user_language(&self, user: UserId, language: &str) -> PortResult<()>;
 }
 
 /// One stored plan item: a versioned JSON document whose shape the domain owns

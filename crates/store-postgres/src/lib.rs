@@ -25,9 +25,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 mod conversation;
+mod feedback; // client feedback (issue 5)
+mod insights;
 pub mod live;
 mod meetings;
 mod notify;
+pub mod reminders;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -1476,5 +1479,53 @@ impl Store for PgStore {
         events: Vec<LiveEvent>,
     ) -> PortResult<()> {
         self.meet_add_comment(comment, audit, events).await
+    }
+
+    // ----- reminders, claiming notices, the staff's language (notices-reminders) -----
+    async fn meetings_to_remind(
+        &self,
+        after: OffsetDateTime,
+        until: OffsetDateTime,
+        limit: i64,
+    ) -> PortResult<Vec<domain::reminders::MeetingToRemind>> {
+        self.remind_meetings_due(after, until, limit).await
+    }
+    async fn record_meeting_reminder(
+        &self,
+        meeting: domain::ids::MeetingId,
+        starts_at: OffsetDateTime,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
+        self.remind_meeting_record(meeting, starts_at, events, at)
+            .await
+    }
+    async fn activities_to_remind(
+        &self,
+        due: &str,
+        limit: i64,
+    ) -> PortResult<Vec<domain::reminders::ActivityToRemind>> {
+        self.remind_activities_due(due, limit).await
+    }
+    async fn record_activity_reminder(
+        &self,
+        item: domain::ids::PlanItemId,
+        due: &str,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
+        self.remind_activity_record(item, due, events, at).await
+    }
+    async fn claim_due_notices(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        channels: &[domain::notify::Channel],
+        limit: i64,
+    ) -> PortResult<Vec<domain::ports::NoticeRow>> {
+        self.notices_claim(now, lease_until, channels, limit).await
+    }
+    async fn set_user_language(&self, user: UserId, language: &str) -> PortResult<()> {
+        self.user_language_set(user, language).await
     }
 }

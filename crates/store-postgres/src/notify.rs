@@ -25,11 +25,14 @@ fn quiet(start: Option<String>, end: Option<String>) -> Option<QuietHours> {
     })
 }
 
+pub(crate) const NOTICE_COLUMNS: &str =
+    "id, idempotency_key, recipient, channel, about, language, state, reason,
+        attempts, created_at, next_attempt_at, sent_at";
 const NOTICE: &str =
     "SELECT id, idempotency_key, recipient, channel, about, language, state, reason,
         attempts, created_at, next_attempt_at, sent_at FROM notices";
 
-fn notice(r: &sqlx::postgres::PgRow) -> PortResult<NoticeRow> {
+pub(crate) fn notice(r: &sqlx::postgres::PgRow) -> PortResult<NoticeRow> {
     let bad = |what: &str| PortError::Failure(format!("bad notice {what}"));
     Ok(NoticeRow {
         id: r.get("id"),
@@ -100,20 +103,24 @@ impl PgStore {
                 language: r.get("language"),
             }));
         }
-        let email: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT notice_email FROM counselor_availability WHERE counselor_id = $1",
+        // Staff: their own notice e-mail, in the language they last chose (bokmål if never).
+        let staff: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT a.notice_email, u.language FROM counselor_availability a
+             JOIN users u ON u.id = a.counselor_id WHERE a.counselor_id = $1",
         )
         .bind(user.as_uuid())
         .fetch_optional(self.pool())
         .await
         .map_err(fail)?;
-        Ok(email.flatten().map(|e| NoticeContact {
-            email: Some(e),
-            phone: None,
-            email_notices: true,
-            sms_notices: false,
-            quiet: None,
-            language: "nb".into(),
+        Ok(staff.and_then(|(email, language)| {
+            email.map(|e| NoticeContact {
+                email: Some(e),
+                phone: None,
+                email_notices: true,
+                sms_notices: false,
+                quiet: None,
+                language: language.unwrap_or_else(|| "nb".into()),
+            })
         }))
     }
 

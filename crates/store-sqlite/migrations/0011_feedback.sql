@@ -83,3 +83,11 @@ CREATE TABLE feedback_talk_notes (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX feedback_talk_notes_client ON feedback_talk_notes(client_id, created_at);
+
+-- The instrument an organisation asks with (its latest version). Without a row, the
+-- built-in instrument is used.
+CREATE TABLE feedback_instrument_choice (
+    organisation_id TEXT PRIMARY KEY REFERENCES organisations(id),
+    instrument_id TEXT NOT NULL,
+    chosen_at INTEGER NOT NULL
+);

@@ -19,6 +19,14 @@ use domain::types::{AccessReason, PersonName, UnitName, Username};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
+// ----- reminders, claiming notices, the staff's language (notices-reminders) -----
+mod reminders;
+pub use reminders::{
+    due_notices_are_claimed_once, reminders_are_made_once_per_meeting_start_and_due_date,
+};
+// ----- client feedback (issue 5): in its own file -----
+pub use crate::conformance_feedback::feedback_is_stored_shared_changed_and_deleted;
+
 fn t0() -> OffsetDateTime {
     time::macros::datetime!(2026-03-02 09:15:00.123456 UTC)
 }
@@ -1334,7 +1342,7 @@ where
         &'a dyn Store,
     )
         -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
-    let cases: [(&str, Case); 16] = [
+    let cases: [(&str, Case); 17] = [
         ("organisation_offices_and_teams_round_trip", |s| {
             Box::pin(organisation_offices_and_teams_round_trip(s))
         }),
@@ -1383,6 +1391,9 @@ where
         ("meetings_keep_versions_notes_and_audit", |s| {
             Box::pin(meetings_keep_versions_notes_and_audit(s))
         }),
+        ("feedback_is_stored_shared_changed_and_deleted", |s| {
+            Box::pin(feedback_is_stored_shared_changed_and_deleted(s))
+        }),
     ];
     for (name, case) in cases {
         eprintln!("conformance: {name}");
@@ -1420,7 +1431,16 @@ macro_rules! conformance_tests {
             conversations_keep_order_receipts_and_events,
             notices_are_stored_once_with_cursor_and_attempts,
             meetings_keep_versions_notes_and_audit,
+            // notices-reminders
+            reminders_are_made_once_per_meeting_start_and_due_date,
+            feedback_is_stored_shared_changed_and_deleted,
         );
+        // notices-reminders
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn due_notices_are_claimed_once() {
+            let Some((_guard, store)) = $make.await else { return };
+            $crate::conformance::due_notices_are_claimed_once(store).await;
+        }
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_plan_edits_exactly_one_wins() {
             let Some((_guard, store)) = $make.await else { return };

@@ -4,6 +4,8 @@
 //! * [`sqlite`] / [`postgres`]: a fresh database per test (a temp file; a new PostgreSQL
 //!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
 //! * [`conformance`]: the store conformance suite, written once and run against both stores.
+//! * [`insights`]: feedback rows written by the migration contract, and the conformance test
+//!   of the aggregate queries.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
 
 // Test support fails loudly: a panic here is a failed test, which is what we want.
@@ -11,6 +13,9 @@
 
 pub mod clock;
 pub mod conformance;
+/// The feedback-collection part of the conformance suite (issue 5).
+pub mod conformance_feedback;
+pub mod insights;
 pub mod postgres;
 pub mod sqlite;
 pub mod world;

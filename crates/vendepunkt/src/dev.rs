@@ -3,11 +3,16 @@
 //! * `dev generate` fills a database with an invented national-scale dataset. It writes rows
 //!   directly (bypassing the use cases, so it writes **no audit rows**; the audit tables are
 //!   not touched and the chain stays verifiable) and is meant for benchmarks only.
-//! * `dev bench` measures page latency against a running server on such a dataset.
+//! * `dev bench` measures page latency against a running server on such a dataset;
+//!   `dev bench-sse` live updates and memory with many open streams; `dev bench-send` sending
+//!   messages (with `dev generate --messages` for the threads).
+//! * `dev bench-insights` fills a database with invented feedback and measures the leader
+//!   dashboard (see `docs/BENCHMARKS.md`).
 
 mod bench;
 mod data;
 mod generate;
+mod insights;
 mod message_texts;
 mod messages;
 mod send;
@@ -113,6 +118,27 @@ pub enum DevCommand {
         #[arg(long, default_value = "")]
         label: String,
     },
+    // ----- feedback insights (issue 5) -----
+    /// Fill an empty database with invented feedback (offices, teams, counselors, leaders,
+    /// clients, responses and invitations over the published quarters; no audit rows), then
+    /// measure the leader dashboard served in this process. Reuses a dataset of the same size.
+    BenchInsights {
+        #[arg(long, default_value_t = 400)]
+        offices: u64,
+        #[arg(long, default_value_t = 5_000_000)]
+        responses: u64,
+        /// Measured requests.
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First column of the result row (for example "sqlite").
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Leave out the table header.
+        #[arg(long)]
+        no_header: bool,
+    },
 }
 
 pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
@@ -201,6 +227,27 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
                     seed,
                     server_pid,
                     label,
+                },
+            )
+            .await
+        }
+        DevCommand::BenchInsights {
+            offices,
+            responses,
+            requests,
+            seed,
+            label,
+            no_header,
+        } => {
+            insights::run(
+                &config,
+                insights::Options {
+                    offices,
+                    responses,
+                    requests: requests.max(1),
+                    seed,
+                    label,
+                    header: !no_header,
                 },
             )
             .await

@@ -6,6 +6,7 @@
 
 mod config;
 mod dev;
+mod feedback_cli;
 mod worker;
 
 use clap::{Parser, Subcommand};
@@ -116,6 +117,28 @@ enum AdminCommand {
         /// Read the password from standard input (first line).
         #[arg(long)]
         password_stdin: bool,
+    },
+    // ----- client feedback (issue 5) -----
+    /// Add a feedback instrument from a JSON definition (validated; a known id gets the next
+    /// version). See docs/FEEDBACK.md.
+    AddInstrument {
+        file: PathBuf,
+        /// Organisation name or id. Default: the only organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Ask with this instrument from now on (its latest version).
+    UseInstrument {
+        id: String,
+        /// Organisation name or id. Default: the only organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Delete a client's feedback (responses, invitations, sharing choice, talk notes).
+    DeleteFeedback {
+        /// The client's case id.
+        #[arg(long)]
+        client: String,
     },
 }
 
@@ -335,6 +358,9 @@ async fn migrate(config: Config) -> Result<(), Failure> {
         .migrate()
         .await
         .map_err(|e| port("migration failed", e))?;
+    domain::feedback::responses::ensure_builtin(backend.store().as_ref(), &web::SystemClock)
+        .await
+        .map_err(|e| fail(1, format!("cannot store the feedback instrument: {e}")))?;
     let after = backend.applied_migrations().await;
     let new: Vec<_> = after.iter().filter(|m| !before.contains(m)).collect();
     for (version, description) in &new {
@@ -354,6 +380,10 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     let backend = open(&config, OpenMode::Migrate).await?;
     let store = backend.store();
     let clock: Arc<dyn Clock> = Arc::new(web::SystemClock);
+    // The built-in feedback instrument, stored once (idempotent; see docs/FEEDBACK.md).
+    domain::feedback::responses::ensure_builtin(store.as_ref(), clock.as_ref())
+        .await
+        .map_err(|e| fail(1, format!("cannot store the feedback instrument: {e}")))?;
     let hasher: Arc<dyn PasswordHasher> = Arc::new(web::Argon2Hasher::production());
     let addr: SocketAddr = config
         .addr
@@ -428,9 +458,10 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         settings.session,
     ));
     // Notices without content: a background task over the outbox (never inside a request).
-    let notices =
+    let mut notices =
         worker::Worker::from_config(store.clone(), clock.clone(), &config.notify, base.clone())
             .map_err(|e| fail(2, e))?;
+    notices.sole_instance = !config.is_postgres();
     let notices = tokio::spawn(notices.run());
 
     tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
@@ -654,7 +685,10 @@ async fn admin(config: Config, command: AdminCommand) -> Result<(), Failure> {
         organisation,
         password_file,
         password_stdin,
-    } = command;
+    } = command
+    else {
+        return feedback_cli::run(config, command).await;
+    };
     let role = domain::roles::Role::parse(&role)
         .filter(|r| *r != domain::roles::Role::Client)
         .ok_or_else(|| {

@@ -4,9 +4,16 @@
 //! * Reading: events after the stored cursor; the notices for one event and the new cursor
 //!   are written in one transaction, and each notice's idempotency key comes from the event's
 //!   sequence number and the channel, so reading again after a crash creates no duplicates.
-//! * Sending: due notices one at a time, each with a timeout; every attempt is recorded; a
-//!   failure is retried after `domain::notify::backoff`. On start, notices left `sending` by a
-//!   crash are sent again with the same key (the SMS gateway dedupes; e-mail keeps its
+//! * Reminders: every round first runs `domain::reminders::scan`, which stores a live event
+//!   per person for a meeting starting within 24 hours and an activity due tomorrow (once per
+//!   meeting and start, once per activity and due date); those events then become notices
+//!   like every other.
+//! * Sending: due notices are *claimed* atomically (a batch becomes `sending` with a lease in
+//!   one statement, so several instances on one PostgreSQL database never take the same
+//!   notice) and sent concurrently, each with a timeout shorter than the lease; every attempt
+//!   is recorded; a failure is retried after `domain::notify::backoff`. A notice whose worker
+//!   died is claimed again when its lease runs out (SQLite, with one instance, resumes at
+//!   start) and sent with the same key (the SMS gateway dedupes; e-mail keeps its
 //!   Message-ID). Nothing here runs inside a request, so a slow gateway never slows a page.
 
 use crate::config::NotifyConfig;
@@ -22,8 +29,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often the worker looks for new events and due notices.
+/// How often the worker looks for reminders, new events and due notices.
 const POLL: Duration = Duration::from_millis(500);
+/// Notices claimed (and sent concurrently) per round.
+const CLAIM: i64 = 16;
+/// A claim outlives the send timeout by this much, so a live worker never loses its claim.
+const LEASE_MARGIN: time::Duration = time::Duration::seconds(15);
 
 /// E-mail notices through SMTP, or into files (development and tests).
 pub enum MailSender {
@@ -137,12 +148,17 @@ impl NoticeSender for SmsSender {
     }
 }
 
+#[derive(Clone)]
 pub struct Worker {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub senders: HashMap<Channel, Arc<dyn NoticeSender>>,
     pub base_url: String,
     pub timeout: Duration,
+    /// Whether this is the only instance on its database (SQLite): then notices left
+    /// `sending` are resumed at start instead of waiting for their lease to run out. With
+    /// PostgreSQL another live instance may hold them.
+    pub sole_instance: bool,
 }
 
 impl Worker {
@@ -170,12 +186,15 @@ impl Worker {
             senders,
             base_url,
             timeout,
+            sole_instance: false,
         })
     }
 
     /// Runs until the task is aborted. Errors are logged and retried on the next round.
     pub async fn run(self) {
-        if let Err(e) = self.store.resume_sending_notices(self.clock.now()).await {
+        if self.sole_instance
+            && let Err(e) = self.store.resume_sending_notices(self.clock.now()).await
+        {
             tracing::warn!(error = %e, "notices: cannot resume interrupted sends");
         }
         loop {
@@ -186,16 +205,57 @@ impl Worker {
         }
     }
 
-    /// One round: queue notices for new events, then send what is due.
+    /// One round: reminders, then notices for new events, then send what is due.
     pub async fn round(&self) -> PortResult<()> {
+        // A failed scan does not hold up the notices already queued; it runs again next round.
+        match domain::reminders::scan(self.store.as_ref(), self.clock.now()).await {
+            Ok(r) if r.events > 0 => {
+                tracing::info!(
+                    meetings = r.meetings,
+                    activities = r.activities,
+                    "reminders stored"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reminders: scan failed; retrying"),
+        }
         self.queue_new_events().await?;
-        let due = self.store.due_notices(self.clock.now(), 50).await?;
-        for n in due {
-            if self.senders.contains_key(&n.channel) {
-                self.send_one(n).await?;
+        // Only channels this instance can send by: the others' notices stay queued.
+        let mut channels: Vec<Channel> = self.senders.keys().copied().collect();
+        channels.sort_by_key(|c| c.as_str());
+        loop {
+            let now = self.clock.now();
+            let lease = now + self.timeout_as_time() + LEASE_MARGIN;
+            let claimed = self
+                .store
+                .claim_due_notices(now, lease, &channels, CLAIM)
+                .await?;
+            let full = claimed.len() as i64 == CLAIM;
+            let mut sends = tokio::task::JoinSet::new();
+            for n in claimed {
+                let w = self.clone();
+                sends.spawn(async move { w.send_one(n).await });
+            }
+            // Every send finishes (none is cut off half-way); the first error is reported.
+            let mut failed = None;
+            while let Some(done) = sends.join_next().await {
+                match done {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => failed = failed.or(Some(e)),
+                    Err(e) => tracing::warn!(error = %e, "notices: a send task failed"),
+                }
+            }
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if !full {
+                return Ok(());
             }
         }
-        Ok(())
+    }
+
+    fn timeout_as_time(&self) -> time::Duration {
+        time::Duration::try_from(self.timeout).unwrap_or(time::Duration::seconds(120))
     }
 
     async fn queue_new_events(&self) -> PortResult<()> {
@@ -258,8 +318,7 @@ impl Worker {
         if let Some(until) = notify::defer_for_quiet_hours(contact, now) {
             return self.store.defer_notice(n.id, until).await;
         }
-        let lease = now + time::Duration::seconds(self.timeout.as_secs() as i64 + 60);
-        self.store.mark_notice_sending(n.id, lease).await?;
+        // Claimed (`sending`, with a lease) by `claim_due_notices` already.
         let (subject, body) = notify::text(&n.language, &self.base_url);
         let out = OutgoingNotice {
             idempotency_key: n.idempotency_key.clone(),

@@ -1,7 +1,8 @@
 //! Notices without content, through the real binary on SQLite and PostgreSQL: e-mail into the
 //! development file transport and SMS to a loopback gateway fake; none with message content,
 //! none during quiet hours, and each SMS delivered once even when the server is killed
-//! (SIGKILL) while sending and restarted.
+//! (SIGKILL) while sending and restarted. Reminders of a meeting soon reach both parties
+//! once; two instances on one PostgreSQL database deliver every notice exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::extract::State;
@@ -115,7 +116,9 @@ impl Server {
                 format!("file:{}", mail_dir.display()),
             )
             .env("VENDEPUNKT_NOTIFY_SMS_URL", sms_url)
-            .env("VENDEPUNKT_NOTIFY_SEND_TIMEOUT_SECONDS", "60")
+            // The claim's lease is this plus 15 s: short enough that PostgreSQL (which does not
+            // resume at start, another instance may hold the claim) retries within the test.
+            .env("VENDEPUNKT_NOTIFY_SEND_TIMEOUT_SECONDS", "5")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -495,4 +498,134 @@ async fn postgres_notices_without_content_quiet_hours_and_once_after_sigkill() {
         return;
     };
     notices_reach_the_file_mail_and_the_sms_fake_once(&url).await;
+}
+
+// ----- reminders and several instances (notices-reminders) -----
+
+/// The demo's agreed meeting is moved to two hours from now: the worker reminds the client
+/// (SMS and e-mail, as agreed) and the counselor (their notice e-mail) once, without content,
+/// however many rounds it runs.
+async fn a_meeting_soon_reminds_both_parties_once(db_url: &str) {
+    let mail = tempfile::tempdir().unwrap();
+    let fake = SmsFake::default();
+    let sms_url = fake.start().await;
+    let server = Server::start(db_url, mail.path(), &sms_url);
+    let db = Db::open(db_url).await;
+    agree(&db).await;
+    let soon = if db.pg() {
+        "now() + interval '2 hours'".to_string()
+    } else {
+        let at = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+        (at.unix_timestamp_nanos() / 1000).to_string()
+    };
+    let now = if db.pg() {
+        "now()".to_string()
+    } else {
+        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).to_string()
+    };
+    db.exec(format!(
+        "UPDATE meetings SET starts_at = {soon} WHERE status = 'accepted' AND starts_at > {now}"
+    ))
+    .await;
+    wait_for("the client's SMS reminder", || fake.delivered().len() == 1).await;
+    wait_for("the e-mail reminders", || {
+        mails_to(mail.path(), "kari@example.org").len() == 1
+            && mails_to(mail.path(), "counselor@example.org").len() == 1
+    })
+    .await;
+    let (_, sms) = &fake.delivered()[0];
+    assert_eq!(sms["to"], "+4799999999");
+    assert!(
+        !sms["text"].as_str().unwrap().contains("SECRET"),
+        "no content: {sms}"
+    );
+    for m in mails_to(mail.path(), "kari@example.org")
+        .into_iter()
+        .chain(mails_to(mail.path(), "counselor@example.org"))
+    {
+        assert!(m.contains("Vendepunkt"), "{m}");
+        assert!(!m.to_lowercase().contains("meeting with"), "{m}");
+    }
+    // Several more rounds: no second reminder.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(fake.total_requests(), 1, "one SMS, once");
+    assert_eq!(mails_to(mail.path(), "kari@example.org").len(), 1);
+    assert_eq!(mails_to(mail.path(), "counselor@example.org").len(), 1);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM live_events WHERE kind = 'meeting-soon'".into())
+            .await,
+        2,
+        "one reminder per party"
+    );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_a_meeting_soon_reminds_both_parties_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("vp.sqlite").display());
+    a_meeting_soon_reminds_both_parties_once(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_a_meeting_soon_reminds_both_parties_once() {
+    let Some(url) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    a_meeting_soon_reminds_both_parties_once(&url).await;
+}
+
+/// Two instances on one PostgreSQL database, both with a notice worker, and a slow gateway so
+/// that both are sending at the same time: every notice reaches the SMS fake exactly once (one
+/// request per idempotency key, not merely one delivery) and the mail transport once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_instances_deliver_every_notice_exactly_once() {
+    let Some(url) = testkit::postgres::fresh_database_url().await else {
+        return;
+    };
+    const N: i64 = 48;
+    let mail = tempfile::tempdir().unwrap();
+    let fake = SmsFake::default();
+    let sms_url = fake.start().await;
+    fake.set_slow(Duration::from_millis(300));
+    let a = Server::start(&url, mail.path(), &sms_url);
+    let b = Server::start(&url, mail.path(), &sms_url);
+    let db = Db::open(&url).await;
+    agree(&db).await;
+    // N things happen for the client at once (each about something else, so none is
+    // throttled): N SMS notices and N e-mail notices.
+    db.exec(format!(
+        "INSERT INTO live_events (recipient, kind, about, at)
+         SELECT u.id, 'message', 'bulk-' || g, now()
+         FROM users u, generate_series(1, {N}) g WHERE u.username = 'demo-client'"
+    ))
+    .await;
+    wait_for("every SMS", || fake.delivered().len() as i64 == N).await;
+    wait_for("every e-mail", || {
+        mails_to(mail.path(), "kari@example.org").len() as i64 >= N
+    })
+    .await;
+    let started = Instant::now();
+    while db
+        .count("SELECT COUNT(*) FROM notices WHERE state <> 'sent'".into())
+        .await
+        > 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "not all sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        fake.total_requests() as i64,
+        N,
+        "each SMS requested once: no notice was sent by both instances"
+    );
+    assert_eq!(mails_to(mail.path(), "kari@example.org").len() as i64, N);
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM notice_attempts".into())
+            .await,
+        2 * N,
+        "one attempt per notice"
+    );
+    drop((a, b));
 }

@@ -152,12 +152,6 @@ pub struct ReasonPage {
 }
 
 #[derive(Template)]
-#[template(path = "insights.html")]
-pub struct InsightsPage {
-    pub ctx: PageCtx,
-}
-
-#[derive(Template)]
 #[template(path = "admin_home.html")]
 pub struct AdminHome {
     pub ctx: PageCtx,

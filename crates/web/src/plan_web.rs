@@ -229,6 +229,8 @@ pub struct PlanPage {
     pub presentation_form: PresentationInput,
     pub preferences_form: PreferencesInput,
     pub channels: Vec<(String, String)>,
+    /// Client feedback (issue 5): the client has an open invitation to give feedback.
+    pub feedback_invitation: bool,
 }
 
 /// Forms to show again with the user's input (after a refused save).
@@ -334,6 +336,7 @@ fn plan_page(ctx: PageCtx, v: PlanView, errors: Errors, notice: String, kept: Ke
         presentation_form,
         preferences_form,
         channels: options(&ctx, &ContactChannel::ALL, |c| c.as_str(), "channel-"),
+        feedback_invitation: false,
         ctx,
     }
 }
@@ -350,10 +353,18 @@ async fn show_plan(
         Err(r) => return r,
     };
     match cases::view_plan(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
-        Ok(v) => render(
-            StatusCode::OK,
-            &plan_page(ctx, v, Errors::default(), String::new(), Kept::default()),
-        ),
+        Ok(v) => {
+            let uc = ctx_of(state, &ctx);
+            let mut page = plan_page(ctx, v, Errors::default(), String::new(), Kept::default());
+            // Client feedback (issue 5): the asking rule runs when the client opens their home.
+            if page.is_client {
+                page.feedback_invitation = matches!(
+                    domain::feedback::asking::current_invitation(uc, &actor).await,
+                    Ok(Some(_))
+                );
+            }
+            render(StatusCode::OK, &page)
+        }
         Err(e) => reason_or_error(ctx, client, reason, e),
     }
 }

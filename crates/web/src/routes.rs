@@ -225,10 +225,21 @@ pub fn route_table() -> Vec<RouteSpec> {
             Object(Action::ChangeClientCase),
             post(plan_web::question_answer),
         ),
+        // ----- feedback insights (issue 5): leaders' dashboard, CSV, the counselor's own -----
         spec(
             "/insights",
             Object(Action::ViewOfficeInsights),
-            get(insights),
+            get(crate::insights_web::dashboard),
+        ),
+        spec(
+            "/insights/export.csv",
+            Object(Action::ViewOfficeInsights),
+            get(crate::insights_web::export_csv),
+        ),
+        spec(
+            "/caseload/feedback",
+            Object(Action::ViewOwnFeedback),
+            get(crate::insights_web::own),
         ),
         spec(
             "/admin",
@@ -329,6 +340,42 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/clients/{id}/meetings/{meeting}/comments",
             Object(Action::ChangeClientCase),
             post(meetings_web::comment_add),
+        ),
+        // ----- client feedback (issue 5): answering, and the counselor's picture -----
+        spec(
+            "/me/feedback",
+            Object(Action::ViewClientCase),
+            get(crate::feedback_web::mine).post(crate::feedback_web::submit),
+        ),
+        spec(
+            "/me/feedback/new",
+            Object(Action::ViewClientCase),
+            get(crate::feedback_web::new_form),
+        ),
+        spec(
+            "/me/feedback/dismiss",
+            Object(Action::ChangeClientCase),
+            post(crate::feedback_web::dismiss),
+        ),
+        spec(
+            "/me/feedback/{response}",
+            Object(Action::ChangeClientCase),
+            get(crate::feedback_web::change_form).post(crate::feedback_web::change_submit),
+        ),
+        spec(
+            "/clients/{id}/feedback",
+            Object(Action::ViewSharedFeedback),
+            get(crate::feedback_web::client_picture),
+        ),
+        spec(
+            "/clients/{id}/feedback/open",
+            Object(Action::ViewSharedFeedback),
+            post(crate::feedback_web::client_picture_with_reason),
+        ),
+        spec(
+            "/clients/{id}/feedback/talks",
+            Object(Action::ViewSharedFeedback),
+            post(crate::feedback_web::talk_add),
         ),
     ]
 }
@@ -539,6 +586,13 @@ async fn login_submit(
     .await
     {
         Ok(ok) => {
+            // Notices to this person come in the language they logged in with (notices-reminders).
+            if let Err(e) =
+                domain::notify::remember_language(state.store.as_ref(), ok.user_id, ctx.tr.code())
+                    .await
+            {
+                tracing::warn!(error = %e, "language not remembered");
+            }
             let names = cookie_names(state.settings.secure_cookies);
             let secure = state.settings.secure_cookies;
             let mut res = Redirect::to("/").into_response();
@@ -617,10 +671,19 @@ struct LanguageForm {
 
 async fn set_language(
     State(state): State<AppState>,
+    ctx: PageCtx,
     headers: HeaderMap,
     Form(form): Form<LanguageForm>,
 ) -> Response {
     let lang = Lang::parse(&form.lang).unwrap_or(Lang::Nb);
+    // A signed-in person's choice is remembered for their notices (notices-reminders).
+    if let Some(actor) = &ctx.actor
+        && let Err(e) =
+            domain::notify::remember_language(state.store.as_ref(), actor.user_id, lang.code())
+                .await
+    {
+        tracing::warn!(error = %e, "language not remembered");
+    }
     // Back to the page the user came from, but only a local path (no open redirect).
     let back = headers
         .get(header::REFERER)
@@ -708,17 +771,6 @@ async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
             quiet,
         },
     )
-}
-
-async fn insights(ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::org::insight_offices(&actor) {
-        Ok(_) => render(StatusCode::OK, &InsightsPage { ctx }),
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {

@@ -66,6 +66,15 @@ async fn the_authorization_matrix_holds_for_every_object_route() {
         ("/me/access-log", [200, 200, 404, 404, 404, 404, 404, 303]),
         ("/caseload", [404, 404, 200, 200, 200, 404, 404, 303]),
         ("/insights", [404, 404, 404, 404, 404, 200, 404, 303]),
+        // feedback insights (issue 5)
+        (
+            "/insights/export.csv",
+            [404, 404, 404, 404, 404, 200, 404, 303],
+        ),
+        (
+            "/caseload/feedback",
+            [404, 404, 200, 200, 200, 404, 404, 303],
+        ),
         ("/admin", [404, 404, 404, 404, 404, 404, 200, 303]),
         ("/admin/people", [404, 404, 404, 404, 404, 404, 200, 303]),
         ("/admin/offices", [404, 404, 404, 404, 404, 404, 200, 303]),

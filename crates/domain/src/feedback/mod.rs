@@ -4,6 +4,17 @@
 //!
 //! The storage contract is migration `0011_feedback.sql` in both store crates.
 
+pub mod grouping;
+pub mod insights;
 pub mod period;
+pub mod suppression;
 
 pub use period::{Quarter, Theme};
+
+// ----- collecting feedback: instruments, asking, answering, the counselor's picture -----
+pub mod asking;
+pub mod demo;
+pub mod instrument;
+pub mod picture;
+pub mod responses;
+pub mod store;

@@ -133,6 +133,7 @@ impl fmt::Display for Quarter {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use time::macros::datetime;
 

@@ -1,0 +1,443 @@
+//! Collecting client feedback on PostgreSQL: instruments, invitations, responses, the remembered
+//! sharing choice and talk notes. Writes that show or change a client's data take their
+//! audit row in the same transaction.
+
+use super::{PgStore, append_audit_rows, fail, id, opt_id};
+use async_trait::async_trait;
+use domain::audit::NewAuditEvent;
+use domain::feedback::store::{
+    FeedbackDeleted, FeedbackStore, InstrumentRow, InvitationRow, InviteReason, InviteState,
+    ResponseRow, TalkNote, TalkNoteRow,
+};
+use domain::ids::{ClientId, FeedbackInvitationId, OrganisationId};
+use domain::ports::{PortError, PortResult, STALE};
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const RESPONSE: &str = "SELECT id, client_id, author_id, office_id, team_id, counselor_id,
+    instrument_id, instrument_version, meeting_id, quarter, answered_at, changeable_until,
+    shared_with_counselor, theme_relation, theme_reciprocity, theme_choices, theme_time,
+    theme_knowledge, theme_knowledge_sharing, answers::text AS answers FROM feedback_responses";
+
+const INVITATION: &str = "SELECT id, client_id, office_id, team_id, counselor_id, quarter,
+    reason, meeting_id, invited_at, state, closed_at FROM feedback_invitations";
+
+fn bad(what: &str) -> PortError {
+    PortError::Failure(format!("unknown feedback {what}"))
+}
+
+fn response(r: &sqlx::postgres::PgRow) -> PortResult<ResponseRow> {
+    Ok(ResponseRow {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+        author_id: id(&r.get::<Uuid, _>("author_id"))?,
+        office_id: id(&r.get::<Uuid, _>("office_id"))?,
+        team_id: opt_id(r.get::<Option<Uuid>, _>("team_id"))?,
+        counselor_id: opt_id(r.get::<Option<Uuid>, _>("counselor_id"))?,
+        instrument_id: r.get("instrument_id"),
+        instrument_version: r.get("instrument_version"),
+        meeting_id: opt_id(r.get::<Option<Uuid>, _>("meeting_id"))?,
+        quarter: r.get("quarter"),
+        answered_at: r.get("answered_at"),
+        changeable_until: r.get("changeable_until"),
+        shared_with_counselor: r.get("shared_with_counselor"),
+        themes: [
+            "theme_relation",
+            "theme_reciprocity",
+            "theme_choices",
+            "theme_time",
+            "theme_knowledge",
+            "theme_knowledge_sharing",
+        ]
+        .map(|c| r.get::<Option<i16>, _>(c).map(i64::from)),
+        answers: r.get("answers"),
+    })
+}
+
+fn invitation(r: &sqlx::postgres::PgRow) -> PortResult<InvitationRow> {
+    Ok(InvitationRow {
+        id: id(&r.get::<Uuid, _>("id"))?,
+        client_id: id(&r.get::<Uuid, _>("client_id"))?,
+        office_id: id(&r.get::<Uuid, _>("office_id"))?,
+        team_id: opt_id(r.get::<Option<Uuid>, _>("team_id"))?,
+        counselor_id: opt_id(r.get::<Option<Uuid>, _>("counselor_id"))?,
+        quarter: r.get("quarter"),
+        reason: InviteReason::parse(&r.get::<String, _>("reason")).ok_or_else(|| bad("reason"))?,
+        meeting_id: opt_id(r.get::<Option<Uuid>, _>("meeting_id"))?,
+        invited_at: r.get("invited_at"),
+        state: InviteState::parse(&r.get::<String, _>("state")).ok_or_else(|| bad("state"))?,
+        closed_at: r.get::<Option<OffsetDateTime>, _>("closed_at"),
+    })
+}
+
+async fn remember_choice(
+    conn: &mut PgConnection,
+    client: ClientId,
+    share: bool,
+    at: OffsetDateTime,
+) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO feedback_preferences (client_id, share_with_counselor, updated_at)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (client_id) DO UPDATE SET share_with_counselor = excluded.share_with_counselor,
+            updated_at = excluded.updated_at",
+    )
+    .bind(client.as_uuid())
+    .bind(share)
+    .bind(at)
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    Ok(())
+}
+
+#[async_trait]
+impl FeedbackStore for PgStore {
+    async fn put_instrument(&self, row: InstrumentRow) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO feedback_instruments (id, version, organisation_id, definition, created_at)
+             VALUES ($1, $2, $3, $4::jsonb, $5)",
+        )
+        .bind(&row.id)
+        .bind(row.version)
+        .bind(row.organisation_id.map(|o| o.as_uuid()))
+        .bind(&row.definition)
+        .bind(row.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn instrument(
+        &self,
+        instrument: &str,
+        version: Option<i64>,
+    ) -> PortResult<Option<InstrumentRow>> {
+        let row = sqlx::query(
+            "SELECT id, version, organisation_id, definition::text AS definition, created_at
+             FROM feedback_instruments WHERE id = $1 AND ($2::BIGINT IS NULL OR version = $3) ORDER BY version DESC LIMIT 1",
+        )
+        .bind(instrument)
+        .bind(version)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(InstrumentRow {
+                id: r.get("id"),
+                version: r.get("version"),
+                organisation_id: opt_id(r.get::<Option<Uuid>, _>("organisation_id"))?,
+                definition: r.get("definition"),
+                created_at: r.get("created_at"),
+            })
+        })
+        .transpose()
+    }
+
+    async fn choose_instrument(
+        &self,
+        org: OrganisationId,
+        instrument: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO feedback_instrument_choice (organisation_id, instrument_id, chosen_at)
+             VALUES ($1, $2, $3)
+             ON CONFLICT (organisation_id) DO UPDATE SET instrument_id = excluded.instrument_id,
+                chosen_at = excluded.chosen_at",
+        )
+        .bind(org.as_uuid())
+        .bind(instrument)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn chosen_instrument(&self, org: OrganisationId) -> PortResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT instrument_id FROM feedback_instrument_choice WHERE organisation_id = $1",
+        )
+        .bind(org.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)
+    }
+
+    async fn feedback_invitations(
+        &self,
+        client: ClientId,
+        limit: i64,
+    ) -> PortResult<Vec<InvitationRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{INVITATION} WHERE client_id = $1 ORDER BY invited_at DESC, id DESC LIMIT $2"
+        )))
+        .bind(client.as_uuid())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(invitation)
+        .collect()
+    }
+
+    async fn create_invitation(&self, i: InvitationRow) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO feedback_invitations (id, client_id, office_id, team_id, counselor_id,
+                quarter, reason, meeting_id, invited_at, state, closed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(i.id.as_uuid())
+        .bind(i.client_id.as_uuid())
+        .bind(i.office_id.as_uuid())
+        .bind(i.team_id.map(|t| t.as_uuid()))
+        .bind(i.counselor_id.map(|t| t.as_uuid()))
+        .bind(&i.quarter)
+        .bind(i.reason.as_str())
+        .bind(i.meeting_id.map(|t| t.as_uuid()))
+        .bind(i.invited_at)
+        .bind(i.state.as_str())
+        .bind(i.closed_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn close_invitation(
+        &self,
+        invitation: FeedbackInvitationId,
+        client: ClientId,
+        state: InviteState,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE feedback_invitations SET state = $1, closed_at = $2
+             WHERE id = $3 AND client_id = $4 AND state = 'open'",
+        )
+        .bind(state.as_str())
+        .bind(at)
+        .bind(invitation.as_uuid())
+        .bind(client.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_response(
+        &self,
+        r: ResponseRow,
+        invitation: Option<FeedbackInvitationId>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO feedback_responses (id, client_id, author_id, office_id, team_id,
+                counselor_id, instrument_id, instrument_version, meeting_id, quarter, answered_at,
+                changeable_until, shared_with_counselor, theme_relation, theme_reciprocity,
+                theme_choices, theme_time, theme_knowledge, theme_knowledge_sharing, answers)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb)",
+        )
+        .bind(r.id.as_uuid())
+        .bind(r.client_id.as_uuid())
+        .bind(r.author_id.as_uuid())
+        .bind(r.office_id.as_uuid())
+        .bind(r.team_id.map(|t| t.as_uuid()))
+        .bind(r.counselor_id.map(|t| t.as_uuid()))
+        .bind(&r.instrument_id)
+        .bind(r.instrument_version)
+        .bind(r.meeting_id.map(|t| t.as_uuid()))
+        .bind(&r.quarter)
+        .bind(r.answered_at)
+        .bind(r.changeable_until)
+        .bind(r.shared_with_counselor)
+        .bind(r.themes[0].map(|v| v as i16))
+        .bind(r.themes[1].map(|v| v as i16))
+        .bind(r.themes[2].map(|v| v as i16))
+        .bind(r.themes[3].map(|v| v as i16))
+        .bind(r.themes[4].map(|v| v as i16))
+        .bind(r.themes[5].map(|v| v as i16))
+        .bind(&r.answers)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if let Some(inv) = invitation {
+            sqlx::query(
+                "UPDATE feedback_invitations SET state = 'answered', closed_at = $1
+                 WHERE id = $2 AND client_id = $3 AND state = 'open'",
+            )
+            .bind(r.answered_at)
+            .bind(inv.as_uuid())
+            .bind(r.client_id.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        }
+        remember_choice(&mut tx, r.client_id, r.shared_with_counselor, r.answered_at).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn update_response(
+        &self,
+        r: ResponseRow,
+        now: OffsetDateTime,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE feedback_responses SET shared_with_counselor = $1, theme_relation = $2,
+                theme_reciprocity = $3, theme_choices = $4, theme_time = $5, theme_knowledge = $6,
+                theme_knowledge_sharing = $7, answers = $8::jsonb
+             WHERE id = $9 AND client_id = $10 AND author_id = $11 AND changeable_until >= $12",
+        )
+        .bind(r.shared_with_counselor)
+        .bind(r.themes[0].map(|v| v as i16))
+        .bind(r.themes[1].map(|v| v as i16))
+        .bind(r.themes[2].map(|v| v as i16))
+        .bind(r.themes[3].map(|v| v as i16))
+        .bind(r.themes[4].map(|v| v as i16))
+        .bind(r.themes[5].map(|v| v as i16))
+        .bind(&r.answers)
+        .bind(r.id.as_uuid())
+        .bind(r.client_id.as_uuid())
+        .bind(r.author_id.as_uuid())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        remember_choice(&mut tx, r.client_id, r.shared_with_counselor, now).await?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn feedback_responses(
+        &self,
+        client: ClientId,
+        shared_only: bool,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Vec<ResponseRow>> {
+        let mut tx = match audit {
+            Some(_) => self.write().await?,
+            None => self.pool().begin().await.map_err(fail)?,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{RESPONSE} WHERE client_id = $1 AND (NOT $2 OR shared_with_counselor)
+             ORDER BY answered_at, id LIMIT 1000"
+        )))
+        .bind(client.as_uuid())
+        .bind(shared_only)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(response)
+        .collect::<PortResult<Vec<_>>>()?;
+        if let Some(a) = audit {
+            append_audit_rows(&mut tx, vec![a]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(rows)
+    }
+
+    async fn feedback_preference(&self, client: ClientId) -> PortResult<Option<bool>> {
+        Ok(sqlx::query_scalar::<_, bool>(
+            "SELECT share_with_counselor FROM feedback_preferences WHERE client_id = $1",
+        )
+        .bind(client.as_uuid())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(fail)?)
+    }
+
+    async fn add_talk_note(&self, n: TalkNoteRow, audit: NewAuditEvent) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO feedback_talk_notes (id, client_id, author_id, prompt, text, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(n.id.as_uuid())
+        .bind(n.client_id.as_uuid())
+        .bind(n.author_id.as_uuid())
+        .bind(&n.prompt)
+        .bind(&n.text)
+        .bind(n.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn talk_notes(&self, client: ClientId) -> PortResult<Vec<TalkNote>> {
+        sqlx::query(
+            "SELECT n.id, n.client_id, n.author_id, n.prompt, n.text, n.created_at,
+                u.display_name
+             FROM feedback_talk_notes n JOIN users u ON u.id = n.author_id
+             WHERE n.client_id = $1 ORDER BY n.created_at, n.id LIMIT 500",
+        )
+        .bind(client.as_uuid())
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(TalkNote {
+                note: TalkNoteRow {
+                    id: id(&r.get::<Uuid, _>("id"))?,
+                    client_id: id(&r.get::<Uuid, _>("client_id"))?,
+                    author_id: id(&r.get::<Uuid, _>("author_id"))?,
+                    prompt: r.get("prompt"),
+                    text: r.get("text"),
+                    created_at: r.get("created_at"),
+                },
+                author_name: r.get("display_name"),
+            })
+        })
+        .collect()
+    }
+
+    async fn delete_feedback(&self, client: ClientId) -> PortResult<FeedbackDeleted> {
+        let mut tx = self.write().await?;
+        let mut counts = [0u64; 4];
+        for (n, table) in [
+            "feedback_responses",
+            "feedback_invitations",
+            "feedback_preferences",
+            "feedback_talk_notes",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            counts[n] = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE client_id = $1"
+            )))
+            .bind(client.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(FeedbackDeleted {
+            responses: counts[0],
+            invitations: counts[1],
+            preferences: counts[2],
+            talk_notes: counts[3],
+        })
+    }
+}

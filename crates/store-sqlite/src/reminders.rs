@@ -1,0 +1,185 @@
+//! Reminders, claiming due notices and the staff's language on SQLite
+//! (`domain::reminders`, `docs/NOTIFICATIONS.md`).
+
+use super::conversation::insert_events;
+use super::notify::{NOTICE_COLUMNS, notice};
+use super::{SqliteStore, fail, from_ts, id, opt_id, ts};
+use domain::ids::{MeetingId, PlanItemId, UserId};
+use domain::notify::Channel;
+use domain::ports::{LiveEvent, NoticeRow, PortResult};
+use domain::reminders::{ActivityToRemind, MeetingToRemind};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+/// Accepted meetings in a time window not yet reminded of, through `meetings_to_remind`
+/// (public so that a test can check the plan uses the index).
+pub const MEETINGS_TO_REMIND: &str = "SELECT m.id, m.starts_at, c.user_id, c.assigned_counselor
+             FROM meetings m JOIN clients c ON c.id = m.client_id
+             WHERE m.status = 'accepted' AND m.reminded_for IS NOT m.starts_at
+               AND m.starts_at > ? AND m.starts_at <= ?
+             ORDER BY m.starts_at, m.id LIMIT ?";
+
+/// Open activities due on a date not yet reminded of, through the partial index
+/// `plan_items_due_to_remind` (migration 0012), whose predicate this repeats word for word.
+pub const ACTIVITIES_TO_REMIND: &str = "SELECT p.id, c.user_id, p.data
+             FROM (SELECT id, client_id, data FROM plan_items
+                   WHERE kind = 'activity'
+                     AND json_extract(data, '$.status') IN ('planned', 'in-progress')
+                     AND reminded_due IS NOT json_extract(data, '$.end')
+                     AND json_extract(data, '$.end') = ?
+                   ORDER BY id LIMIT ?) p
+             JOIN clients c ON c.id = p.client_id";
+
+impl SqliteStore {
+    pub(crate) async fn remind_meetings_due(
+        &self,
+        after: OffsetDateTime,
+        until: OffsetDateTime,
+        limit: i64,
+    ) -> PortResult<Vec<MeetingToRemind>> {
+        sqlx::query(MEETINGS_TO_REMIND)
+            .bind(ts(after))
+            .bind(ts(until))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|r| {
+                Ok(MeetingToRemind {
+                    meeting: id(&r.get::<String, _>("id"))?,
+                    starts_at: from_ts(r.get("starts_at"))?,
+                    client_user: opt_id(r.get("user_id"))?,
+                    counselor: opt_id(r.get("assigned_counselor"))?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn remind_meeting_record(
+        &self,
+        meeting: MeetingId,
+        starts_at: OffsetDateTime,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE meetings SET reminded_for = starts_at
+             WHERE id = ? AND starts_at = ? AND status = 'accepted'
+               AND reminded_for IS NOT starts_at",
+        )
+        .bind(meeting.to_string())
+        .bind(ts(starts_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_events(&mut tx, &events, at).await?;
+        tx.commit().await.map_err(fail)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn remind_activities_due(
+        &self,
+        due: &str,
+        limit: i64,
+    ) -> PortResult<Vec<ActivityToRemind>> {
+        sqlx::query(ACTIVITIES_TO_REMIND)
+            .bind(due)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|r| {
+                Ok(ActivityToRemind {
+                    item: id(&r.get::<String, _>("id"))?,
+                    client_user: opt_id(r.get("user_id"))?,
+                    data: r.get("data"),
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn remind_activity_record(
+        &self,
+        item: PlanItemId,
+        due: &str,
+        events: Vec<LiveEvent>,
+        at: OffsetDateTime,
+    ) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE plan_items SET reminded_due = ?2
+             WHERE id = ?1 AND kind = 'activity' AND json_extract(data, '$.end') = ?2
+               AND reminded_due IS NOT ?2",
+        )
+        .bind(item.to_string())
+        .bind(due)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_events(&mut tx, &events, at).await?;
+        tx.commit().await.map_err(fail)?;
+        Ok(true)
+    }
+
+    pub(crate) async fn notices_claim(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        channels: &[Channel],
+        limit: i64,
+    ) -> PortResult<Vec<NoticeRow>> {
+        if channels.is_empty() {
+            return Ok(vec![]);
+        }
+        // The channel names are our own constants, never input.
+        let list = channels
+            .iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // One statement in an IMMEDIATE transaction: SQLite has one writer at a time, so the
+        // chosen rows are `sending` before any other claim can look at them.
+        let mut tx = self.write().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE notices SET state = 'sending', next_attempt_at = ?2
+             WHERE id IN (
+                SELECT id FROM notices
+                WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?1
+                  AND channel IN ({list})
+                ORDER BY next_attempt_at, id LIMIT ?3)
+             RETURNING {NOTICE_COLUMNS}"
+        )))
+        .bind(ts(now))
+        .bind(ts(lease_until))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(notice)
+        .collect::<PortResult<Vec<_>>>()?;
+        tx.commit().await.map_err(fail)?;
+        rows.sort_by_key(|n| n.id);
+        Ok(rows)
+    }
+
+    pub(crate) async fn user_language_set(&self, user: UserId, language: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET language = ? WHERE id = ?")
+            .bind(language)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+}

@@ -1,0 +1,684 @@
+//! `vendepunkt dev bench-insights`: the leader dashboard on a large feedback dataset.
+//!
+//! 1. **Generate** (unless the database already holds exactly this dataset): one
+//!    organisation with `offices` offices, 4 teams, 10 counselors and a leader each, 600
+//!    clients per office, and about `responses` feedback responses spread over the 8
+//!    published quarters (about 70 % of client-quarters answer, 3–5 times; every
+//!    client-quarter has an invitation; 10 % of items skipped; 70 % shared), written in bulk:
+//!    multi-row `INSERT`s with `synchronous=OFF` on SQLite, `COPY` on PostgreSQL, a few
+//!    offices per transaction. Progress shows the rate and the time left; Ctrl-C stops after
+//!    the current batch (whole offices only; the measurement then refuses to run).
+//!    No audit rows and no client accounts are written: this is benchmark data only.
+//! 2. **Measure**: the real application is served on a loopback port in this process, with
+//!    the configured store; sessions for the leaders are stored through the `Store` port;
+//!    after a warm-up, `requests` requests `GET /insights` go to random leaders, one at a
+//!    time. p50/p95/p99/max are printed as a Markdown table row.
+
+use super::{duration_text, progress_line};
+use crate::config::Config;
+use crate::{Backend, Failure, OpenMode, fail, open, port};
+use domain::feedback::Quarter;
+use domain::feedback::insights::published_quarters;
+use domain::ids::UserId;
+use domain::ports::{Clock, SessionRecord, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::{Connection, PgConnection, SqliteConnection};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub struct Options {
+    pub offices: u64,
+    pub responses: u64,
+    pub requests: usize,
+    pub seed: u64,
+    pub label: String,
+    pub header: bool,
+}
+
+const TEAMS: usize = 4;
+const COUNSELORS: usize = 10;
+const CLIENTS: usize = 600;
+const ORGANISATION: &str = "Insight benchmark (invented)";
+
+/// A value for either database.
+#[derive(Clone)]
+enum V {
+    Id(Uuid),
+    Text(String),
+    Int(i64),
+    Bool(bool),
+    /// Microseconds since the epoch.
+    Time(i64),
+    Null,
+}
+
+struct Table {
+    name: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<V>>,
+}
+
+impl Table {
+    fn new(name: &'static str, columns: &'static [&'static str]) -> Table {
+        Table {
+            name,
+            columns,
+            rows: Vec::new(),
+        }
+    }
+}
+
+fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
+    move |e| fail(1, format!("{context}: {e}"))
+}
+
+enum Conn {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+impl Conn {
+    async fn open(config: &Config) -> Result<Conn, Failure> {
+        if config.is_postgres() {
+            let mut c = PgConnection::connect(&config.database_url)
+                .await
+                .map_err(db("cannot connect"))?;
+            sqlx::query("SET synchronous_commit = off")
+                .execute(&mut c)
+                .await
+                .map_err(db("cannot set synchronous_commit"))?;
+            Ok(Conn::Postgres(c))
+        } else {
+            let path = store_sqlite::database_path(&config.database_url);
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let c = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(db("cannot open the database"))?;
+            Ok(Conn::Sqlite(c))
+        }
+    }
+
+    /// Writes the tables in one transaction.
+    async fn write(&mut self, tables: &[Table]) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut tx = c.begin().await?;
+                for t in tables {
+                    let per = (30_000 / t.columns.len()).max(1);
+                    for chunk in t.rows.chunks(per) {
+                        let row = format!("({})", vec!["?"; t.columns.len()].join(","));
+                        let sql = format!(
+                            "INSERT INTO {} ({}) VALUES {}",
+                            t.name,
+                            t.columns.join(","),
+                            vec![row; chunk.len()].join(",")
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for r in chunk {
+                            for v in r {
+                                q = match v {
+                                    V::Id(u) => q.bind(u.to_string()),
+                                    V::Text(s) => q.bind(s.clone()),
+                                    V::Int(i) | V::Time(i) => q.bind(*i),
+                                    V::Bool(b) => q.bind(i64::from(*b)),
+                                    V::Null => q.bind(Option::<String>::None),
+                                };
+                            }
+                        }
+                        q.execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await
+            }
+            Conn::Postgres(c) => {
+                let mut tx = c.begin().await?;
+                for t in tables {
+                    let statement =
+                        format!("COPY {} ({}) FROM STDIN", t.name, t.columns.join(", "));
+                    let mut copy = tx.copy_in_raw(&statement).await?;
+                    let mut buf = Vec::with_capacity(1 << 20);
+                    for r in &t.rows {
+                        for (i, v) in r.iter().enumerate() {
+                            if i > 0 {
+                                buf.push(b'\t');
+                            }
+                            copy_value(&mut buf, v);
+                        }
+                        buf.push(b'\n');
+                        if buf.len() > 4 << 20 {
+                            copy.send(std::mem::take(&mut buf)).await?;
+                        }
+                    }
+                    if !buf.is_empty() {
+                        copy.send(buf).await?;
+                    }
+                    copy.finish().await?;
+                }
+                tx.commit().await
+            }
+        }
+    }
+}
+
+fn copy_value(buf: &mut Vec<u8>, v: &V) {
+    match v {
+        V::Id(u) => buf.extend_from_slice(u.to_string().as_bytes()),
+        V::Text(s) => {
+            for b in s.bytes() {
+                match b {
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    _ => buf.push(b),
+                }
+            }
+        }
+        V::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
+        V::Bool(b) => buf.push(if *b { b't' } else { b'f' }),
+        V::Time(micros) => {
+            let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1_000)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let text = t
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            buf.extend_from_slice(text.as_bytes());
+        }
+        V::Null => buf.extend_from_slice(b"\\N"),
+    }
+}
+
+async fn scalar(backend: &Backend, sql: &'static str) -> Result<i64, Failure> {
+    match backend {
+        Backend::Sqlite(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await,
+        Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p.pool()).await,
+    }
+    .map_err(db("cannot count rows"))
+}
+
+/// The leaders of the generated offices.
+async fn leaders(backend: &Backend) -> Result<Vec<UserId>, Failure> {
+    let ids: Vec<String> = match backend {
+        Backend::Sqlite(s) => {
+            sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'insight-leader-%'")
+                .fetch_all(s.pool())
+                .await
+        }
+        Backend::Postgres(p) => {
+            sqlx::query_scalar("SELECT id::text FROM users WHERE username LIKE 'insight-leader-%'")
+                .fetch_all(p.pool())
+                .await
+        }
+    }
+    .map_err(db("cannot list the leaders"))?;
+    ids.iter()
+        .map(|s| {
+            s.parse::<Uuid>()
+                .map(UserId)
+                .map_err(|_| fail(1, format!("bad id {s:?}")))
+        })
+        .collect()
+}
+
+pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
+    if o.offices == 0 || o.responses == 0 {
+        return Err(fail(2, "offices and responses: give at least 1"));
+    }
+    let backend = open(config, OpenMode::Migrate).await?;
+    let responses = scalar(&backend, "SELECT COUNT(*) FROM feedback_responses").await?;
+    let offices = scalar(
+        &backend,
+        "SELECT COUNT(*) FROM users WHERE username LIKE 'insight-leader-%'",
+    )
+    .await?;
+    if responses == 0 && offices == 0 {
+        backend.close().await;
+        let complete = generate(config, &o).await?;
+        if !complete {
+            return Err(fail(
+                130,
+                "interrupted: whole offices were written, but the dataset is incomplete; \
+                 delete the database and run again to measure",
+            ));
+        }
+    } else if offices as u64 != o.offices {
+        return Err(fail(
+            2,
+            format!(
+                "the database already holds {responses} feedback responses and {offices} \
+                 benchmark offices, not the {} asked for; use an empty database",
+                o.offices
+            ),
+        ));
+    } else {
+        eprintln!("reusing {responses} responses in {offices} offices");
+        backend.close().await;
+    }
+    measure(config, &o).await
+}
+
+/// Writes the dataset; `false` when interrupted.
+async fn generate(config: &Config, o: &Options) -> Result<bool, Failure> {
+    let started = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+                eprintln!("stopping after the current batch …");
+            }
+        })
+    };
+    let now = web::SystemClock.now();
+    let micros = (now.unix_timestamp_nanos() / 1_000) as i64;
+    let quarters: Vec<Quarter> = published_quarters(now);
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let mut conn = Conn::open(config).await?;
+
+    let org = Uuid::now_v7();
+    let instrument = "insight-benchmark";
+    let mut head = vec![
+        Table::new("organisations", &["id", "name", "created_at"]),
+        Table::new(
+            "feedback_instruments",
+            &[
+                "id",
+                "version",
+                "organisation_id",
+                "definition",
+                "created_at",
+            ],
+        ),
+    ];
+    head[0].rows.push(vec![
+        V::Id(org),
+        V::Text(ORGANISATION.into()),
+        V::Time(micros),
+    ]);
+    head[1].rows.push(vec![
+        V::Text(instrument.into()),
+        V::Int(1),
+        V::Id(org),
+        V::Text("{}".into()),
+        V::Time(micros),
+    ]);
+    conn.write(&head)
+        .await
+        .map_err(db("cannot write the organisation"))?;
+
+    // Responses per office, spread over about 70 % of the client-quarters.
+    let per_office = o.responses / o.offices;
+    let extra = o.responses % o.offices;
+    let batch_offices = 4u64;
+    let mut written: u64 = 0;
+    let mut office_no: u64 = 0;
+    let mut last_report = Instant::now();
+    while office_no < o.offices {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let mut t = [
+            Table::new("offices", &["id", "organisation_id", "name", "created_at"]),
+            Table::new("teams", &["id", "office_id", "name", "created_at"]),
+            Table::new(
+                "users",
+                &[
+                    "id",
+                    "organisation_id",
+                    "username",
+                    "display_name",
+                    "password_hash",
+                    "disabled",
+                    "created_at",
+                ],
+            ),
+            Table::new("role_grants", &["user_id", "role", "office_id"]),
+            Table::new(
+                "clients",
+                &[
+                    "id",
+                    "office_id",
+                    "user_id",
+                    "name",
+                    "protected",
+                    "assigned_counselor",
+                    "created_at",
+                ],
+            ),
+            Table::new(
+                "feedback_responses",
+                &[
+                    "id",
+                    "client_id",
+                    "author_id",
+                    "office_id",
+                    "team_id",
+                    "counselor_id",
+                    "instrument_id",
+                    "instrument_version",
+                    "meeting_id",
+                    "quarter",
+                    "answered_at",
+                    "changeable_until",
+                    "shared_with_counselor",
+                    "theme_relation",
+                    "theme_reciprocity",
+                    "theme_choices",
+                    "theme_time",
+                    "theme_knowledge",
+                    "theme_knowledge_sharing",
+                    "answers",
+                ],
+            ),
+            Table::new(
+                "feedback_invitations",
+                &[
+                    "id",
+                    "client_id",
+                    "office_id",
+                    "team_id",
+                    "counselor_id",
+                    "quarter",
+                    "reason",
+                    "meeting_id",
+                    "invited_at",
+                    "state",
+                    "closed_at",
+                ],
+            ),
+        ];
+        let end = (office_no + batch_offices).min(o.offices);
+        for n in office_no..end {
+            let office = Uuid::now_v7();
+            t[0].rows.push(vec![
+                V::Id(office),
+                V::Id(org),
+                V::Text(format!("Kontor {:03}", n + 1)),
+                V::Time(micros),
+            ]);
+            let teams: Vec<Uuid> = (0..TEAMS).map(|_| Uuid::now_v7()).collect();
+            for (i, team) in teams.iter().enumerate() {
+                t[1].rows.push(vec![
+                    V::Id(*team),
+                    V::Id(office),
+                    V::Text(format!("Team {}", i + 1)),
+                    V::Time(micros),
+                ]);
+            }
+            let mut person = |username: String, role: &str| {
+                let id = Uuid::now_v7();
+                t[2].rows.push(vec![
+                    V::Id(id),
+                    V::Id(org),
+                    V::Text(username.clone()),
+                    V::Text(format!("Person {username}")),
+                    V::Null,
+                    V::Bool(false),
+                    V::Time(micros),
+                ]);
+                t[3].rows
+                    .push(vec![V::Id(id), V::Text(role.into()), V::Id(office)]);
+                id
+            };
+            let counselors: Vec<Uuid> = (0..COUNSELORS)
+                .map(|i| person(format!("insight-counselor-{}-{i}", n + 1), "counselor"))
+                .collect();
+            person(format!("insight-leader-{}", n + 1), "leader");
+            let target = per_office + u64::from(n < extra);
+            // How many responses each answering client-quarter gets, on average.
+            let answering = (CLIENTS * quarters.len()) as f64 * 0.7;
+            let per_answer = target as f64 / answering;
+            let mut office_responses = 0u64;
+            for c in 0..CLIENTS {
+                let client = Uuid::now_v7();
+                let counselor = counselors[c % COUNSELORS];
+                let team = teams[(c / 7) % TEAMS];
+                let level: i64 = rng.random_range(3..=9);
+                t[4].rows.push(vec![
+                    V::Id(client),
+                    V::Id(office),
+                    V::Null,
+                    V::Text(format!("Klient {}-{c}", n + 1)),
+                    V::Bool(false),
+                    V::Id(counselor),
+                    V::Time(micros),
+                ]);
+                for q in &quarters {
+                    let quarter = V::Text(q.to_string());
+                    // Now and then a client moves team or counselor within a quarter.
+                    let moved = rng.random_bool(0.05);
+                    let (team_now, counselor_now) = if moved {
+                        (
+                            teams[rng.random_range(0..TEAMS)],
+                            counselors[rng.random_range(0..COUNSELORS)],
+                        )
+                    } else {
+                        (team, counselor)
+                    };
+                    t[6].rows.push(vec![
+                        V::Id(Uuid::now_v7()),
+                        V::Id(client),
+                        V::Id(office),
+                        V::Id(team),
+                        V::Id(counselor),
+                        quarter.clone(),
+                        V::Text("monthly".into()),
+                        V::Null,
+                        V::Time(micros),
+                        V::Text("answered".into()),
+                        V::Null,
+                    ]);
+                    if !rng.random_bool(0.7) {
+                        continue;
+                    }
+                    let k = (per_answer + rng.random_range(-1.0..1.0)).round().max(1.0) as u64;
+                    let k = k.min(target.saturating_sub(office_responses));
+                    for i in 0..k {
+                        let (tm, co) = if i == 0 {
+                            (team, counselor)
+                        } else {
+                            (team_now, counselor_now)
+                        };
+                        let mut row = vec![
+                            V::Id(Uuid::now_v7()),
+                            V::Id(client),
+                            V::Id(counselor),
+                            V::Id(office),
+                            V::Id(tm),
+                            V::Id(co),
+                            V::Text(instrument.into()),
+                            V::Int(1),
+                            V::Null,
+                            quarter.clone(),
+                            V::Time(micros),
+                            V::Time(micros),
+                            V::Bool(rng.random_bool(0.7)),
+                        ];
+                        for _ in 0..6 {
+                            row.push(if rng.random_bool(0.1) {
+                                V::Null
+                            } else {
+                                V::Int((level + rng.random_range(-2..=2)).clamp(0, 10))
+                            });
+                        }
+                        row.push(V::Text("{}".into()));
+                        t[5].rows.push(row);
+                    }
+                    office_responses += k;
+                }
+            }
+            written += office_responses;
+        }
+        conn.write(&t).await.map_err(db("cannot write a batch"))?;
+        office_no = end;
+        if last_report.elapsed() > Duration::from_secs(5) || office_no == o.offices {
+            eprintln!(
+                "{} (offices {office_no} of {})",
+                progress_line("responses", written, o.responses, started.elapsed()),
+                o.offices
+            );
+            last_report = Instant::now();
+        }
+    }
+    watcher.abort();
+    let complete = office_no == o.offices;
+    if complete {
+        eprintln!("finishing (SQLite: ANALYZE and checkpoint; PostgreSQL: VACUUM ANALYZE) …");
+        match &mut conn {
+            Conn::Sqlite(c) => {
+                sqlx::query("ANALYZE")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db("ANALYZE failed"))?;
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db("checkpoint failed"))?;
+            }
+            Conn::Postgres(c) => {
+                sqlx::query("VACUUM (ANALYZE)")
+                    .execute(&mut *c)
+                    .await
+                    .map_err(db("VACUUM ANALYZE failed"))?;
+            }
+        }
+    }
+    eprintln!(
+        "{written} responses in {office_no} offices written in {}",
+        duration_text(started.elapsed())
+    );
+    Ok(complete)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1_000.0)
+}
+
+async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
+    let backend = open(config, OpenMode::Existing).await?;
+    let leaders = leaders(&backend).await?;
+    let responses = scalar(&backend, "SELECT COUNT(*) FROM feedback_responses").await?;
+    let store: Arc<dyn Store> = match &backend {
+        Backend::Sqlite(s) => Arc::new(s.clone()),
+        Backend::Postgres(p) => Arc::new(p.clone()),
+    };
+    let clock: Arc<dyn Clock> = Arc::new(web::SystemClock);
+    let now = clock.now();
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let mut tokens = Vec::with_capacity(leaders.len());
+    for l in &leaders {
+        let token = domain::auth::new_token();
+        store
+            .create_session(SessionRecord {
+                token_hash: domain::auth::token_hash(&token),
+                user_id: *l,
+                created_at: now,
+                last_seen_at: now,
+            })
+            .await
+            .map_err(|e| port("cannot create a session", e))?;
+        tokens.push(token);
+    }
+    let state = web::AppState::new(
+        store.clone(),
+        clock,
+        Arc::new(web::Argon2Hasher::for_tests()),
+        web::WebSettings::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| fail(1, format!("cannot listen: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| fail(1, format!("cannot listen: {e}")))?;
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+    });
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/insights");
+    let get = |i: usize| {
+        http.get(&url)
+            .header("cookie", format!("vp_session={}", tokens[i].expose()))
+            .send()
+    };
+    // Warm-up, and a check that every leader gets the page.
+    for i in 0..tokens.len().min(50) {
+        let r = get(i)
+            .await
+            .map_err(|e| fail(1, format!("request failed: {e}")))?;
+        if r.status() != reqwest::StatusCode::OK {
+            return Err(fail(1, format!("GET /insights answered {}", r.status())));
+        }
+        let _ = r.text().await;
+    }
+    let mut times = Vec::with_capacity(o.requests);
+    let started = Instant::now();
+    for n in 0..o.requests {
+        let i = rng.random_range(0..tokens.len());
+        let t = Instant::now();
+        let r = get(i)
+            .await
+            .map_err(|e| fail(1, format!("request failed: {e}")))?;
+        let ok = r.status() == reqwest::StatusCode::OK;
+        let _ = r.bytes().await;
+        times.push(t.elapsed());
+        if !ok {
+            return Err(fail(1, "a request failed"));
+        }
+        if (n + 1) % 500 == 0 {
+            eprintln!(
+                "{}",
+                progress_line(
+                    "requests",
+                    n as u64 + 1,
+                    o.requests as u64,
+                    started.elapsed()
+                )
+            );
+        }
+    }
+    server.abort();
+    for l in &tokens {
+        let _ = store.delete_session(&domain::auth::token_hash(l)).await;
+    }
+    times.sort();
+    if o.header {
+        println!(
+            "| database | responses | offices | page | requests | p50 ms | p95 ms | p99 ms | max ms |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+    }
+    println!(
+        "| {} | {responses} | {} | GET /insights (leader) | {} | {} | {} | {} | {} |",
+        o.label,
+        leaders.len(),
+        times.len(),
+        ms(percentile(&times, 0.50)),
+        ms(percentile(&times, 0.95)),
+        ms(percentile(&times, 0.99)),
+        ms(percentile(&times, 1.0)),
+    );
+    backend.close().await;
+    Ok(())
+}
