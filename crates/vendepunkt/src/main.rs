@@ -53,7 +53,12 @@ enum Command {
         addr: Option<String>,
         /// Developers and browser tests only, with --demo: run the server's clock DAYS off
         /// the real time (negative: in the past). Printed loudly at start. See docs/TESTING.md.
-        #[arg(long, requires = "demo", allow_negative_numbers = true, value_name = "DAYS")]
+        #[arg(
+            long,
+            requires = "demo",
+            allow_negative_numbers = true,
+            value_name = "DAYS"
+        )]
         clock_shift_days: Option<i64>,
     },
     /// Apply database migrations.
