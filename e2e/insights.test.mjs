@@ -67,10 +67,12 @@ const Q2_SCORES = [
 // Each client answers once per quarter, so a theme's figure is the mean of the five scores.
 const Q2_MEANS = THEMES.map((_, t) => Q2_SCORES.reduce((sum, s) => sum + s[t], 0) / Q2_SCORES.length);
 
-/** The calendar quarter of a time as [year, number] (UTC; we only use mid-quarter times). */
+/** The calendar quarter of a time as [year, number], in Oslo time like the server. */
 function quarterOf(ms) {
-  const d = new Date(ms);
-  return [d.getUTCFullYear(), Math.floor(d.getUTCMonth() / 3) + 1];
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', year: 'numeric', month: 'numeric' })
+    .formatToParts(new Date(ms));
+  const part = (type) => Number(parts.find((p) => p.type === type).value);
+  return [part('year'), Math.floor((part('month') - 1) / 3) + 1];
 }
 function previous([y, n]) {
   return n === 1 ? [y - 1, 4] : [y, n - 1];
