@@ -8,7 +8,10 @@
 //!   messages (with `dev generate --messages` for the threads).
 //! * `dev bench-insights` fills a database with invented feedback and measures the leader
 //!   dashboard (see `docs/BENCHMARKS.md`).
+//! * `dev add-client` adds one client with an account to the demo organisation (for browser
+//!   tests; see `docs/TESTING.md`).
 
+mod add_client;
 mod bench;
 mod data;
 mod generate;
@@ -139,10 +142,50 @@ pub enum DevCommand {
         #[arg(long)]
         no_header: bool,
     },
+    // ----- browser test of the leader's insight (issue 5) -----
+    /// Add a client with an account (password from a file) to an office of the demo
+    /// organisation, followed by one of its counselors. Demo databases only: the product has
+    /// no page for opening client cases yet, and browser tests need clients who log in.
+    AddClient {
+        /// The client's login name.
+        #[arg(long)]
+        username: String,
+        /// The client's full name.
+        #[arg(long)]
+        name: String,
+        /// Office name.
+        #[arg(long)]
+        office: String,
+        /// The login name of the counselor who follows the client (a counselor at the office).
+        #[arg(long)]
+        counselor: String,
+        /// Read the password from this file (first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: std::path::PathBuf,
+    },
 }
 
 pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
     match command {
+        DevCommand::AddClient {
+            username,
+            name,
+            office,
+            counselor,
+            password_file,
+        } => {
+            add_client::run(
+                &config,
+                add_client::Options {
+                    username,
+                    name,
+                    office,
+                    counselor,
+                    password_file,
+                },
+            )
+            .await
+        }
         DevCommand::Generate {
             clients,
             seed,
