@@ -53,7 +53,7 @@ const NAVIGATION_TIMEOUT_MS = 45_000;
 const SERVER_START_TIMEOUT_MS = 60_000;
 const SERVER_STOP_TIMEOUT_MS = 10_000;
 
-function binaryPath() {
+export function binaryPath() {
   if (process.env.VENDEPUNKT_BIN) return resolve(process.env.VENDEPUNKT_BIN);
   const target = process.env.CARGO_TARGET_DIR
     ? resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR)
@@ -64,13 +64,18 @@ function binaryPath() {
 /**
  * Starts `vendepunkt serve --demo` on a free port with a fresh SQLite database and resolves
  * once it prints its address. `name` labels the log file under e2e/.artifacts.
+ *
+ * Options (for restarting on the same database): `dir`, a directory from an earlier server
+ * whose database is used again (it is then left for the caller to remove); `args`, more
+ * arguments for `serve` (e.g. `--clock-shift-days`).
  */
-export async function startServer(name) {
+export async function startServer(name, options = {}) {
   const bin = binaryPath();
   if (!existsSync(bin)) {
     throw new Error(`${bin} does not exist: build it first with \`cargo build -p vendepunkt\``);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vendepunkt-e2e-'));
+  const ownDir = !options.dir;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'vendepunkt-e2e-'));
   const database = `sqlite://${join(dir, 'e2e.sqlite')}`;
   // A clean environment: no configuration from the developer's shell or a vendepunkt.toml.
   const env = Object.fromEntries(
@@ -79,7 +84,7 @@ export async function startServer(name) {
   env.RUST_LOG = env.RUST_LOG ?? 'info';
   const child = spawn(
     bin,
-    ['serve', '--demo', '--addr', '127.0.0.1:0', '--database', database],
+    ['serve', '--demo', '--addr', '127.0.0.1:0', '--database', database, ...(options.args ?? [])],
     { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log = [];
@@ -119,12 +124,14 @@ export async function startServer(name) {
     baseURL,
     child,
     dir,
+    database,
     log,
-    async stop() {
+    /** Stops the server; `keep: true` leaves its database for a restart. */
+    async stop({ keep = false } = {}) {
       await stopProcess(child);
       mkdirSync(ARTIFACTS, { recursive: true });
       writeFileSync(join(ARTIFACTS, `${name}-server.log`), log.join(''));
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir && !keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -13,6 +13,8 @@ use crate::roles::{Role, RoleGrant};
 use crate::types::{PersonName, Secret, UnitName, Username};
 
 pub const DEMO_PASSWORD: &str = "vendepunkt-demo";
+/// The demo organisation's name (`vendepunkt dev add-client` works only there).
+pub const DEMO_ORGANISATION: &str = "Demo kommune (oppdiktet)";
 
 const FIRST: [&str; 16] = [
     "Aksel", "Ingrid", "Jonas", "Sara", "Mohammed", "Nora", "Emil", "Leah", "Tobias", "Amina",
@@ -50,7 +52,7 @@ pub async fn seed(
     store
         .create_organisation(NewOrganisation {
             id: org,
-            name: unit("Demo kommune (oppdiktet)")?,
+            name: unit(DEMO_ORGANISATION)?,
             created_at: now,
         })
         .await?;

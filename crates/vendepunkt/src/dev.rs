@@ -3,14 +3,22 @@
 //! * `dev generate` fills a database with an invented national-scale dataset. It writes rows
 //!   directly (bypassing the use cases, so it writes **no audit rows**; the audit tables are
 //!   not touched and the chain stays verifiable) and is meant for benchmarks only.
-//! * `dev bench` measures page latency against a running server on such a dataset.
+//! * `dev bench` measures page latency against a running server on such a dataset;
+//!   `dev bench-sse` live updates and memory with many open streams; `dev bench-send` sending
+//!   messages (with `dev generate --messages` for the threads).
 //! * `dev bench-insights` fills a database with invented feedback and measures the leader
 //!   dashboard (see `docs/BENCHMARKS.md`).
+//! * `dev add-client` adds one client with an account to the demo organisation (for browser
+//!   tests; see `docs/TESTING.md`).
 
+mod add_client;
 mod bench;
 mod data;
 mod generate;
 mod insights;
+mod message_texts;
+mod messages;
+mod send;
 mod sse;
 mod texts;
 
@@ -39,6 +47,13 @@ pub enum DevCommand {
         /// Clients per transaction.
         #[arg(long, default_value_t = 1_000)]
         batch: u64,
+        /// Messages the dataset should hold (threads between the clients and their
+        /// counselors), added after the clients; a later run with a larger number adds more.
+        #[arg(long, default_value_t = 0)]
+        messages: u64,
+        /// Messages per transaction (complete threads).
+        #[arg(long, default_value_t = 50_000)]
+        message_batch: u64,
     },
     /// Measure page latency of a running server (`serve`) on the configured database.
     Bench {
@@ -60,6 +75,31 @@ pub enum DevCommand {
         /// Leave out the table header (when appending rows to an earlier table).
         #[arg(long)]
         no_header: bool,
+    },
+    /// Measure sending messages on a running server: answers in existing threads by clients
+    /// and counselors, several at once, each through the real use case.
+    BenchSend {
+        /// The server's address, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        base_url: String,
+        /// How many clients (and their counselors) to sample; those without threads are
+        /// left out.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Measured sends.
+        #[arg(long, default_value_t = 2_000)]
+        sends: usize,
+        /// Senders at once (the most sends in flight).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Sends per second, evenly spaced, each timed from when it was due (open loop);
+        /// 0: every sender sends again as soon as it has its answer (closed loop).
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "")]
+        label: String,
     },
     /// Measure live updates of a running server: open event streams, send messages, time
     /// their arrival, and read the server's memory.
@@ -102,16 +142,58 @@ pub enum DevCommand {
         #[arg(long)]
         no_header: bool,
     },
+    // ----- browser test of the leader's insight (issue 5) -----
+    /// Add a client with an account (password from a file) to an office of the demo
+    /// organisation, followed by one of its counselors. Demo databases only: the product has
+    /// no page for opening client cases yet, and browser tests need clients who log in.
+    AddClient {
+        /// The client's login name.
+        #[arg(long)]
+        username: String,
+        /// The client's full name.
+        #[arg(long)]
+        name: String,
+        /// Office name.
+        #[arg(long)]
+        office: String,
+        /// The login name of the counselor who follows the client (a counselor at the office).
+        #[arg(long)]
+        counselor: String,
+        /// Read the password from this file (first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: std::path::PathBuf,
+    },
 }
 
 pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
     match command {
+        DevCommand::AddClient {
+            username,
+            name,
+            office,
+            counselor,
+            password_file,
+        } => {
+            add_client::run(
+                &config,
+                add_client::Options {
+                    username,
+                    name,
+                    office,
+                    counselor,
+                    password_file,
+                },
+            )
+            .await
+        }
         DevCommand::Generate {
             clients,
             seed,
             append,
             reuse,
             batch,
+            messages,
+            message_batch,
         } => {
             generate::run(
                 &config,
@@ -121,6 +203,8 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
                     append,
                     reuse,
                     batch: batch.max(1),
+                    messages,
+                    message_batch: message_batch.max(1),
                 },
             )
             .await
@@ -142,6 +226,29 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
                     seed,
                     label,
                     header: !no_header,
+                },
+            )
+            .await
+        }
+        DevCommand::BenchSend {
+            base_url,
+            samples,
+            sends,
+            concurrency,
+            rate,
+            seed,
+            label,
+        } => {
+            send::run(
+                &config,
+                send::Options {
+                    base_url,
+                    samples: samples.max(1),
+                    sends: sends.max(1),
+                    concurrency: concurrency.max(1),
+                    rate: rate.max(0.0),
+                    seed,
+                    label,
                 },
             )
             .await

@@ -131,6 +131,18 @@ async fn next(mut s: Stream) -> Option<(Result<Event, Infallible>, Stream)> {
             Ok(events) if !events.is_empty() => {
                 for e in events {
                     s.last = e.seq;
+                    // First a name for the one thing it is about (`meeting-<id>`), so that a page
+                    // showing that thing refreshes and pages about other things stay as they are
+                    // (a needless refresh of a staff page would also write a needless audit row).
+                    // It carries no id: should the stream drop between the two, the resumed
+                    // stream repeats the event rather than skipping it.
+                    if let Some(about) = &e.about {
+                        s.pending.push_back(
+                            Event::default()
+                                .event(format!("{}-{about}", e.kind))
+                                .data(e.kind.clone()),
+                        );
+                    }
                     s.pending.push_back(
                         Event::default()
                             .id(e.seq.to_string())

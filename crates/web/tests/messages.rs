@@ -218,6 +218,12 @@ async fn the_event_stream_resumes_after_the_last_event_id_and_carries_no_content
     let text = first_events(&app, &counselor, Some("0"), 2).await;
     assert!(text.contains("event: message"), "{text}");
     assert!(!text.contains("secret"), "events carry no content");
+    // Each event also names the one thread it is about, so only that thread's page refreshes.
+    let named: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: message-"))
+        .collect();
+    assert_eq!(named.len(), 2, "one name per thread: {text}");
     let ids: Vec<i64> = text
         .lines()
         .filter_map(|l| l.strip_prefix("id: "))

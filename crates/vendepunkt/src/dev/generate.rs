@@ -11,6 +11,7 @@
 //!   end `VACUUM (ANALYZE)` so the benchmark does not race autovacuum.
 
 use super::data::{self, Batch, Setup, World};
+use super::messages;
 use super::{duration_text, progress_line};
 use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open};
@@ -33,6 +34,10 @@ pub const PASSWORD: &str = "generated-password-1";
 
 pub struct Options {
     pub clients: u64,
+    /// Messages the dataset should hold in the end (0: none generated).
+    pub messages: u64,
+    /// Messages per transaction.
+    pub message_batch: u64,
     pub seed: u64,
     pub append: bool,
     pub reuse: bool,
@@ -98,11 +103,21 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     backend.close().await;
     if o.reuse && found.clients == o.clients as i64 {
         println!(
-            "reusing: the database already holds {} clients; nothing generated",
+            "reusing: the database already holds {} clients; no clients generated",
             found.clients
         );
-        return Ok(());
+    } else {
+        clients_phase(config, &o, &found).await?;
     }
+    if o.messages > 0 {
+        conversation_phase(config, &o).await?;
+    }
+    Ok(())
+}
+
+/// Generates `o.clients` clients with their plans (refusing a database that holds data,
+/// unless `--append`).
+async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result<(), Failure> {
     if (found.clients > 0 || found.users > 0) && !o.append {
         return Err(fail(
             2,
@@ -214,6 +229,164 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
             format!(
                 "interrupted: {clients} of {total} clients written, each complete; \
                  the rest was not generated"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The clients who can hold a conversation (an account and an assigned counselor), and how
+/// many messages the database holds already.
+async fn parties(backend: &Backend) -> Result<(i64, Vec<messages::Party>), sqlx::Error> {
+    let (count, rows): (i64, Vec<(String, String, String, i64)>) = match backend {
+        Backend::Sqlite(s) => (
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+                .fetch_one(s.pool())
+                .await?,
+            sqlx::query_as(
+                "SELECT id, user_id, assigned_counselor, created_at FROM clients
+                 WHERE user_id IS NOT NULL AND assigned_counselor IS NOT NULL ORDER BY rowid",
+            )
+            .fetch_all(s.pool())
+            .await?,
+        ),
+        Backend::Postgres(p) => (
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+                .fetch_one(p.pool())
+                .await?,
+            sqlx::query_as(
+                "SELECT id::text, user_id::text, assigned_counselor::text,
+                        (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint FROM clients
+                 WHERE user_id IS NOT NULL AND assigned_counselor IS NOT NULL ORDER BY id",
+            )
+            .fetch_all(p.pool())
+            .await?,
+        ),
+    };
+    let parties = rows
+        .into_iter()
+        .filter_map(|(c, u, k, at)| {
+            Some(messages::Party {
+                client: c.parse().ok()?,
+                user: u.parse().ok()?,
+                counselor: k.parse().ok()?,
+                since: OffsetDateTime::from_unix_timestamp_nanos(at as i128 * 1_000).ok()?,
+            })
+        })
+        .collect();
+    Ok((count, parties))
+}
+
+/// Adds threads and messages between the clients already there and their counselors until the
+/// database holds `o.messages` messages. Each batch of complete threads is one transaction;
+/// Ctrl-C stops after the current batch, and a later run continues from there.
+async fn conversation_phase(config: &Config, o: &Options) -> Result<(), Failure> {
+    let backend = open(config, OpenMode::Existing).await?;
+    let (existing, mut parties) = parties(&backend)
+        .await
+        .map_err(db("cannot read the clients"))?;
+    backend.close().await;
+    let target = o.messages as i64;
+    if existing >= target {
+        println!("reusing: the database already holds {existing} messages; no messages generated");
+        return Ok(());
+    }
+    if parties.is_empty() {
+        return Err(fail(
+            2,
+            "no client with an account and a counselor to write messages for; generate clients first",
+        ));
+    }
+    let total = (target - existing) as u64;
+    let mut rng = StdRng::seed_from_u64(
+        o.seed ^ (existing as u64).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x6d65_7373,
+    );
+    messages::shuffle(&mut rng, &mut parties);
+    eprintln!(
+        "{existing} messages in the database; generating {total} more for {} clients …",
+        parties.len()
+    );
+    let mut writer = Writer::open(config).await?;
+    writer.without_foreign_keys().await?;
+    let started = Instant::now();
+    let now = web::SystemClock.now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(watch_ctrl_c(stop.clone()));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<messages::ConversationBatch>(1);
+    let per_batch = o.message_batch;
+    let producer = std::thread::spawn(move || {
+        let mut done = 0;
+        while done < total {
+            let count = per_batch.min(total - done);
+            let b = messages::batch(&mut rng, &parties, now, count);
+            if tx.blocking_send(b).is_err() {
+                return;
+            }
+            done += count;
+        }
+    });
+    let mut last_report = Instant::now();
+    let (mut written, mut threads, mut bytes) = (0u64, 0u64, 0u64);
+    let mut outcome = Ok(());
+    while let Some(b) = rx.recv().await {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if let Err(e) = writer.conversation(&b).await {
+            outcome = Err(e);
+            break;
+        }
+        written += b.messages.len() as u64;
+        threads += b.threads.len() as u64;
+        bytes += b.messages.iter().map(|m| m.body.len() as u64).sum::<u64>();
+        if last_report.elapsed() >= Duration::from_secs(3) {
+            eprintln!(
+                "{}",
+                progress_line("messages", written, total, started.elapsed())
+            );
+            let _ = std::io::stderr().flush();
+            last_report = Instant::now();
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    drop(rx);
+    let _ = producer.join();
+    watcher.abort();
+    let interrupted = stop.load(Ordering::SeqCst);
+    if let Err(e) = outcome {
+        return Err(fail(
+            e.code,
+            format!(
+                "{} ({written} of {total} messages were written before, in complete threads)",
+                e.message
+            ),
+        ));
+    }
+    let generated_in = started.elapsed();
+    if !interrupted {
+        let t = Instant::now();
+        eprintln!("finishing (SQLite: checkpoint; PostgreSQL: VACUUM ANALYZE) …");
+        writer.finish_conversation().await?;
+        eprintln!("finished in {}", duration_text(t.elapsed()));
+    } else {
+        writer.close().await;
+    }
+    println!(
+        "generated {written} messages in {threads} threads ({:.0} bytes of text per message on \
+         average) in {} ({:.0} messages/s); the database holds {} messages",
+        bytes as f64 / written.max(1) as f64,
+        duration_text(generated_in),
+        written as f64 / generated_in.as_secs_f64().max(1e-9),
+        existing as u64 + written
+    );
+    if interrupted {
+        return Err(fail(
+            130,
+            format!(
+                "interrupted: {written} of {total} messages written, in complete threads; \
+                 run the same command again to continue"
             ),
         ));
     }
@@ -453,6 +626,102 @@ impl Writer {
             }),
         );
         self.write(tables).await.map_err(db("cannot write a batch"))
+    }
+
+    /// Generated threads and messages point only at rows that exist (the clients just read,
+    /// their accounts and counselors); checking each reference row by row would make 60
+    /// million messages take hours. SQLite: `PRAGMA foreign_keys = OFF` on this connection;
+    /// PostgreSQL: `session_replication_role = replica` for this session (needs a superuser,
+    /// otherwise the references are checked).
+    async fn without_foreign_keys(&mut self) -> Result<(), Failure> {
+        match self {
+            Writer::Sqlite { conn, .. } => {
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db("cannot configure the connection"))?;
+            }
+            Writer::Postgres(conn) => {
+                if let Err(e) = sqlx::query("SET session_replication_role = replica")
+                    .execute(&mut *conn)
+                    .await
+                {
+                    eprintln!("references are checked row by row (slower): {e}");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn conversation(&mut self, b: &messages::ConversationBatch) -> Result<(), Failure> {
+        let mut tables = Tables::default();
+        tables.add(
+            "threads",
+            [
+                "id",
+                "client_id",
+                "subject",
+                "created_at",
+                "last_message_at",
+                "last_author_side",
+                "no_answer_needed",
+                "messages",
+            ],
+            b.threads.iter().map(|t| {
+                [
+                    V::U(t.id),
+                    V::U(t.client),
+                    V::S(t.subject),
+                    V::T(t.created_at),
+                    V::T(t.last_message_at),
+                    V::S(t.last_side),
+                    V::B(t.no_answer_needed),
+                    V::I(t.messages),
+                ]
+            }),
+        );
+        tables.add(
+            "messages",
+            [
+                "id",
+                "thread_id",
+                "client_id",
+                "author_id",
+                "author_side",
+                "body",
+                "sent_at",
+                "read_at",
+            ],
+            b.messages.iter().map(|m| {
+                [
+                    V::U(m.id),
+                    V::U(m.thread),
+                    V::U(m.client),
+                    V::U(m.author),
+                    V::S(m.side),
+                    V::S(&m.body),
+                    V::T(m.sent_at),
+                    m.read_at.map(V::T).unwrap_or(V::N),
+                ]
+            }),
+        );
+        self.write(tables)
+            .await
+            .map_err(db("cannot write a batch of messages"))
+    }
+
+    async fn finish_conversation(self) -> Result<(), Failure> {
+        match self {
+            Writer::Sqlite { .. } => self.finish().await,
+            Writer::Postgres(mut conn) => {
+                sqlx::query("VACUUM (ANALYZE) threads, messages")
+                    .execute(&mut conn)
+                    .await
+                    .map_err(db("VACUUM ANALYZE failed"))?;
+                let _ = conn.close().await;
+                Ok(())
+            }
+        }
     }
 
     /// Writes all tables in one transaction, in order (foreign keys point backwards).
