@@ -5,24 +5,12 @@
 //! that keep the chain intact, and refuses anything else.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use domain::ports::{PasswordHasher, Store};
+mod common;
+use common::{BIN, run, store};
+
+use domain::ports::PasswordHasher;
 use domain::types::Username;
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("VENDEPUNKT_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// Starts `serve` with `args` until it listens (or exits); returns what it printed.
 fn serve_once(database: &str, args: &[&str]) -> String {
@@ -48,14 +36,6 @@ fn serve_once(database: &str, args: &[&str]) -> String {
     let _ = child.kill();
     child.wait().unwrap();
     seen
-}
-
-async fn store(db: &str) -> Box<dyn Store> {
-    if db.starts_with("postgres") {
-        Box::new(store_postgres::PgStore::connect(db).await.unwrap())
-    } else {
-        Box::new(store_sqlite::SqliteStore::open(db).await.unwrap())
-    }
 }
 
 async fn dev_tools(db: &str, dir: &std::path::Path) {

@@ -3,24 +3,11 @@
 //! client's feedback is deleted for retention without touching anyone else's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::{BIN, run, store};
+
 use domain::ids::ClientId;
-use domain::ports::Store;
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("VENDEPUNKT_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// Seeds the demo (and the built-in instrument) by starting `serve --demo` until it listens.
 fn seed_demo(database: &str) {
@@ -47,14 +34,6 @@ fn seed_demo(database: &str) {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-}
-
-async fn store(db: &str) -> Box<dyn Store> {
-    if db.starts_with("postgres") {
-        Box::new(store_postgres::PgStore::connect(db).await.unwrap())
-    } else {
-        Box::new(store_sqlite::SqliteStore::open(db).await.unwrap())
-    }
 }
 
 /// Clients with feedback, most responses first.

@@ -4,26 +4,15 @@
 //! only complete clients, and the benchmark runs against a served copy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::{BIN, run};
+
 use domain::plan::{Activity, Goal, MeasureData, Preferences, Presentation, Question};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
 const CLIENTS: i64 = 300;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("VENDEPUNKT_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// What the checks need from either database.
 struct Facts {

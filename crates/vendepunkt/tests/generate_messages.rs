@@ -5,27 +5,13 @@
 //! complete threads, and answers can be sent into generated threads through the server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+use common::{BIN, run, store};
+
 use domain::ids::{ClientId, ThreadId};
-use domain::ports::Store;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("VENDEPUNKT_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
 
 /// Each of these must be zero on a consistent dataset (same SQL on both databases).
 const BROKEN: [(&str, &str); 9] = [
@@ -121,14 +107,6 @@ async fn counts(db: &str) -> Counts {
 fn assert_consistent(c: &Counts) {
     for (what, n) in &c.broken {
         assert_eq!(*n, 0, "{what}: {n}");
-    }
-}
-
-async fn store(db: &str) -> Arc<dyn Store> {
-    if db.starts_with("postgres") {
-        Arc::new(store_postgres::PgStore::connect(db).await.unwrap())
-    } else {
-        Arc::new(store_sqlite::SqliteStore::open(db).await.unwrap())
     }
 }
 
