@@ -25,7 +25,7 @@ mod texts;
 use crate::Failure;
 use crate::config::Config;
 use clap::Subcommand;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Subcommand)]
 pub enum DevCommand {
@@ -307,6 +307,40 @@ pub fn duration_text(d: Duration) -> String {
         format!("{} min {} s", s / 60, s % 60)
     } else {
         format!("{s} s")
+    }
+}
+
+/// Prints a [`progress_line`] to stderr at most every few seconds, so that a long run shows it
+/// is alive and how long it has left without flooding the terminal.
+pub struct Progress {
+    what: &'static str,
+    total: u64,
+    started: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    const EVERY: Duration = Duration::from_secs(3);
+
+    /// `started` is when the work being counted began (the rate is measured from there).
+    pub fn new(what: &'static str, total: u64, started: Instant) -> Progress {
+        Progress {
+            what,
+            total,
+            started,
+            last: Instant::now(),
+        }
+    }
+
+    pub fn report(&mut self, done: u64) {
+        if self.last.elapsed() >= Self::EVERY {
+            eprintln!(
+                "{}",
+                progress_line(self.what, done, self.total, self.started.elapsed())
+            );
+            let _ = std::io::Write::flush(&mut std::io::stderr());
+            self.last = Instant::now();
+        }
     }
 }
 

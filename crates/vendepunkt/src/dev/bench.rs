@@ -7,7 +7,7 @@
 //! page go to randomly chosen sampled clients: `GET /me` as the client and
 //! `GET /clients/{id}` as their counselor (which writes an audit row, as in real use).
 
-use super::{duration_text, progress_line};
+use super::{Progress, duration_text};
 use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::ids::{ClientId, UserId};
@@ -308,17 +308,9 @@ async fn measure(
 
     let total = (visitors.len() + o.requests) as u64 * 2;
     let started = Instant::now();
-    let mut last_report = Instant::now();
     let mut done = 0u64;
-    let mut report = |done: u64| {
-        if last_report.elapsed() >= Duration::from_secs(3) {
-            eprintln!(
-                "{}",
-                progress_line("requests", done, total, started.elapsed())
-            );
-            last_report = Instant::now();
-        }
-    };
+    let mut progress = Progress::new("requests", total, started);
+    let mut report = |done: u64| progress.report(done);
 
     // First visit of each sampled client's pages (colder: their rows may not be cached).
     let (mut first_me, mut first_case) = (Series::default(), Series::default());

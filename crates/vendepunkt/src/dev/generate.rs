@@ -12,7 +12,7 @@
 
 use super::data::{self, Batch, Setup, World};
 use super::messages;
-use super::{duration_text, progress_line};
+use super::{Progress, duration_text};
 use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open};
 use domain::ids::OrganisationId;
@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -161,8 +161,7 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
     let (batch, total) = (o.batch, o.clients);
     let producer = std::thread::spawn(move || produce(world, rng, first_client, total, batch, tx));
 
-    let loop_started = Instant::now();
-    let mut last_report = Instant::now();
+    let mut progress = Progress::new("clients", total, Instant::now());
     let (mut clients, mut items, mut history) = (0u64, 0u64, 0u64);
     let mut outcome = Ok(());
     while let Some(b) = rx.recv().await {
@@ -176,14 +175,7 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
         clients += b.clients.len() as u64;
         items += b.items.len() as u64;
         history += b.history.len() as u64;
-        if last_report.elapsed() >= Duration::from_secs(3) {
-            eprintln!(
-                "{}",
-                progress_line("clients", clients, total, loop_started.elapsed())
-            );
-            let _ = std::io::stderr().flush();
-            last_report = Instant::now();
-        }
+        progress.report(clients);
         if stop.load(Ordering::SeqCst) {
             break;
         }
@@ -325,7 +317,7 @@ async fn conversation_phase(config: &Config, o: &Options) -> Result<(), Failure>
             done += count;
         }
     });
-    let mut last_report = Instant::now();
+    let mut progress = Progress::new("messages", total, started);
     let (mut written, mut threads, mut bytes) = (0u64, 0u64, 0u64);
     let mut outcome = Ok(());
     while let Some(b) = rx.recv().await {
@@ -339,14 +331,7 @@ async fn conversation_phase(config: &Config, o: &Options) -> Result<(), Failure>
         written += b.messages.len() as u64;
         threads += b.threads.len() as u64;
         bytes += b.messages.iter().map(|m| m.body.len() as u64).sum::<u64>();
-        if last_report.elapsed() >= Duration::from_secs(3) {
-            eprintln!(
-                "{}",
-                progress_line("messages", written, total, started.elapsed())
-            );
-            let _ = std::io::stderr().flush();
-            last_report = Instant::now();
-        }
+        progress.report(written);
         if stop.load(Ordering::SeqCst) {
             break;
         }

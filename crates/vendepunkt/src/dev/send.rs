@@ -9,7 +9,7 @@
 //! the `Store` port and removed at the end.
 
 use super::bench::{Series, sample};
-use super::{duration_text, messages, progress_line};
+use super::{Progress, duration_text, messages};
 use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::ports::{Clock, SessionRecord};
@@ -239,7 +239,7 @@ async fn measure(
     }
     drop(tx);
     let mut series = Series::default();
-    let mut last_report = Instant::now();
+    let mut progress = Progress::new("sends", o.sends as u64, started);
     let mut done = 0u64;
     while let Some(r) = rx.recv().await {
         match r {
@@ -247,13 +247,7 @@ async fn measure(
             Err(e) => series.errors.push(e),
         }
         done += 1;
-        if last_report.elapsed() >= Duration::from_secs(3) {
-            eprintln!(
-                "{}",
-                progress_line("sends", done, o.sends as u64, started.elapsed())
-            );
-            last_report = Instant::now();
-        }
+        progress.report(done);
     }
     for t in tasks {
         let _ = t.await;
