@@ -1,9 +1,10 @@
 //! The notice worker: a background task of `serve` that turns live events (the outbox written
 //! in the same transaction as every message) into notices, and sends them without content.
 //!
-//! * Reading: events after the stored cursor; the notices for one event and the new cursor
-//!   are written in one transaction, and each notice's idempotency key comes from the event's
-//!   sequence number and the channel, so reading again after a crash creates no duplicates.
+//! * Reading: events after the stored cursor, up to 200 at a time; the notices for those
+//!   events and the new cursor are written in one transaction, and each notice's idempotency
+//!   key comes from the event's sequence number and the channel, so reading again after a
+//!   crash creates no duplicates.
 //! * Reminders: every round first runs `domain::reminders::scan`, which stores a live event
 //!   per person for a meeting starting within 24 hours and an activity due tomorrow (once per
 //!   meeting and start, once per activity and due date); those events then become notices
@@ -18,6 +19,7 @@
 
 use crate::config::NotifyConfig;
 use async_trait::async_trait;
+use domain::ids::UserId;
 use domain::notify::{self, Channel, NoticeState};
 use domain::ports::{
     Clock, NoticeAttempt, NoticeRow, NoticeSender, OutgoingNotice, PortError, PortResult, Store,
@@ -25,12 +27,14 @@ use domain::ports::{
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the worker looks for reminders, new events and due notices.
 const POLL: Duration = Duration::from_millis(500);
+/// Live events turned into notices per write transaction.
+const EVENT_BATCH: i64 = 200;
 /// Notices claimed (and sent concurrently) per round.
 const CLAIM: i64 = 16;
 /// A claim outlives the send timeout by this much, so a live worker never loses its claim.
@@ -258,38 +262,52 @@ impl Worker {
         time::Duration::try_from(self.timeout).unwrap_or(time::Duration::seconds(120))
     }
 
+    /// Turns the events after the cursor into notices, a batch of events at a time. The
+    /// notices of a whole batch and the new cursor are one write transaction: on SQLite every
+    /// write transaction takes the single write lock and an fsync, so one per event would
+    /// double the writes of every message sent (and queue the senders behind them).
     async fn queue_new_events(&self) -> PortResult<()> {
         loop {
             let cursor = self.store.notice_cursor().await?;
-            let events = self.store.notice_events_after(cursor, 200).await?;
-            if events.is_empty() {
+            let events = self.store.notice_events_after(cursor, EVENT_BATCH).await?;
+            let Some(last) = events.last().map(|e| e.seq) else {
                 return Ok(());
-            }
+            };
+            let now = self.clock.now();
+            // Notices queued earlier in this batch count for the throttle like stored ones:
+            // two messages in one thread within the batch give one notice, not two.
+            let mut queued: HashSet<(UserId, Channel, Option<String>)> = HashSet::new();
+            let mut notices = Vec::new();
             for e in events {
                 let contact = if notify::needs_notice(&e.kind) {
                     self.store.notice_contact(e.recipient).await?
                 } else {
                     None
                 };
-                let now = self.clock.now();
                 let mut recent = HashMap::new();
                 for ch in contact.iter().flat_map(|c| c.channels()) {
-                    let hit = self
-                        .store
-                        .notice_recently(
-                            e.recipient,
-                            ch,
-                            e.about.as_deref(),
-                            now - notify::THROTTLE,
-                        )
-                        .await?;
+                    let hit = queued.contains(&(e.recipient, ch, e.about.clone()))
+                        || self
+                            .store
+                            .notice_recently(
+                                e.recipient,
+                                ch,
+                                e.about.as_deref(),
+                                now - notify::THROTTLE,
+                            )
+                            .await?;
                     recent.insert(ch, hit);
                 }
-                let notices = notify::decide(&e, contact.as_ref(), now, |ch| {
+                for n in notify::decide(&e, contact.as_ref(), now, |ch| {
                     recent.get(&ch).copied().unwrap_or(false)
-                });
-                self.store.enqueue_notices(e.seq, notices).await?;
+                }) {
+                    if n.state != NoticeState::Suppressed {
+                        queued.insert((n.recipient, n.channel, n.about.clone()));
+                    }
+                    notices.push(n);
+                }
             }
+            self.store.enqueue_notices(last, notices).await?;
         }
     }
 
@@ -361,5 +379,111 @@ impl Worker {
         self.store
             .record_notice_attempt(n.id, attempt, state, next)
             .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use domain::audit::{AuditAction, DataKind};
+    use domain::availability::CounselorAvailability;
+    use domain::ids::{MessageId, ThreadId};
+    use domain::plan::Side;
+    use domain::ports::{LiveEvent, NewMessage, NewThread};
+    use domain::roles::Role;
+    use testkit::conformance::{event, fixture, new_client};
+
+    /// Events read in one batch are throttled against each other as well as against stored
+    /// notices: a burst in one thread gives the counselor one e-mail, not one per message.
+    #[tokio::test]
+    async fn a_burst_in_one_thread_read_in_one_batch_gives_one_notice() {
+        let (_dir, store) = testkit::sqlite::temp_store().await;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let f = fixture(store.as_ref()).await;
+        let client = new_client(store.as_ref(), &f, f.office_a, "Kari Burst", false, None).await;
+        let clock = testkit::clock::ManualClock::at_2026();
+        let now = clock.now();
+        store
+            .put_availability(CounselorAvailability {
+                counselor_id: f.counselor_a,
+                contact_hours: "Monday 9–15".into(),
+                channels: vec!["messages".into()],
+                notice_email: Some("counselor@example.org".into()),
+                updated_at: now,
+            })
+            .await
+            .unwrap();
+        let to_counselor = |thread: ThreadId, n: usize| {
+            (0..n)
+                .map(|_| LiveEvent {
+                    recipient: f.counselor_a,
+                    kind: "message".into(),
+                    about: Some(thread.to_string()),
+                })
+                .collect::<Vec<_>>()
+        };
+        let (busy, other) = (ThreadId::new(), ThreadId::new());
+        for (thread, events) in [(busy, 3), (other, 1)] {
+            store
+                .create_thread(
+                    NewThread {
+                        id: thread,
+                        client_id: client,
+                        subject: "Hello".into(),
+                        about: None,
+                        created_at: now,
+                    },
+                    NewMessage {
+                        id: MessageId::new(),
+                        thread_id: thread,
+                        client_id: client,
+                        author_id: f.counselor_a,
+                        author_side: Side::Counselor,
+                        body: "Hi".into(),
+                        sent_at: now,
+                        attachments: vec![],
+                    },
+                    event(
+                        f.counselor_a,
+                        Role::Counselor,
+                        client,
+                        DataKind::Messages,
+                        AuditAction::Created,
+                    ),
+                    to_counselor(thread, events),
+                )
+                .await
+                .unwrap();
+        }
+        let worker = Worker {
+            store: store.clone(),
+            clock: Arc::new(clock),
+            senders: HashMap::new(),
+            base_url: "http://127.0.0.1".into(),
+            timeout: Duration::from_secs(5),
+            sole_instance: true,
+        };
+        worker.round().await.unwrap();
+
+        let notices = store.notices_for(f.counselor_a).await.unwrap();
+        let state = |thread: ThreadId, state: NoticeState| {
+            notices
+                .iter()
+                .filter(|n| n.about == Some(thread.to_string()) && n.state == state)
+                .count()
+        };
+        assert_eq!(notices.len(), 4, "every event was read");
+        assert_eq!(state(busy, NoticeState::Pending), 1);
+        assert_eq!(state(busy, NoticeState::Suppressed), 2);
+        assert_eq!(state(other, NoticeState::Pending), 1);
+        assert!(
+            store
+                .notice_events_after(store.notice_cursor().await.unwrap(), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "the cursor moved past the batch"
+        );
     }
 }
