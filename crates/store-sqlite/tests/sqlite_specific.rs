@@ -157,3 +157,59 @@ async fn a_backup_taken_while_people_work_is_consistent() {
         assert!(rows <= 60);
     }
 }
+
+/// `serve` copies commits from the WAL into the database file in the background, so no
+/// request pays for a checkpoint: the file on its own (without its WAL) soon holds what was
+/// committed, long before the WAL reaches the size at which a commit would checkpoint.
+#[tokio::test]
+async fn background_checkpoints_bring_commits_into_the_database_file() {
+    let (dir, store) = testkit::sqlite::temp_store().await;
+    let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(pages, i64::from(store_sqlite::WAL_AUTOCHECKPOINT_PAGES));
+    let org = OrganisationId::new();
+    store
+        .create_organisation(domain::ports::NewOrganisation {
+            id: org,
+            name: UnitName::parse("Checkpoint kommune").unwrap(),
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+        .await
+        .unwrap();
+    let db_file = dir.path().join("test.sqlite");
+    assert!(db_file.exists(), "{}", db_file.display());
+    let in_file_alone = || async {
+        let copy = tempfile::tempdir().unwrap();
+        let path = copy.path().join("alone.db");
+        std::fs::copy(&db_file, &path).unwrap();
+        let alone = SqliteStore::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT name FROM organisations WHERE id = ?")
+                .bind(org.to_string())
+                .fetch_optional(alone.pool())
+                .await
+                .unwrap_or(None);
+        alone.pool().close().await;
+        found
+    };
+    assert_eq!(in_file_alone().await, None, "still only in the WAL");
+
+    let checkpoints = tokio::spawn({
+        let store = store.clone();
+        async move { store.run_wal_checkpoints().await }
+    });
+    let started = std::time::Instant::now();
+    while in_file_alone().await.is_none() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the commit never reached the database file"
+        );
+        tokio::time::sleep(store_sqlite::CHECKPOINT_EVERY).await;
+    }
+    assert_eq!(in_file_alone().await.as_deref(), Some("Checkpoint kommune"));
+    checkpoints.abort();
+}

@@ -481,6 +481,16 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         state.live = hub;
     }
     let app = web::app(state);
+    // SQLite: WAL checkpoints in the background, so no request pays for one.
+    let checkpoints = match &backend {
+        Backend::Sqlite(lite) => {
+            let lite = lite.clone();
+            Some(tokio::spawn(
+                async move { lite.run_wal_checkpoints().await },
+            ))
+        }
+        Backend::Postgres(_) => None,
+    };
     let sweeper = tokio::spawn(sweep_expired_sessions(
         store.clone(),
         clock.clone(),
@@ -516,6 +526,9 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         }
     };
     sweeper.abort();
+    if let Some(c) = checkpoints {
+        c.abort();
+    }
     notices.abort();
     summaries.abort();
     drop(store);
