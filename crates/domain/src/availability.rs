@@ -386,6 +386,18 @@ pub async fn confirm(
     }
 }
 
+/// The contact hours `actor` published, for their account page (`None` before the first
+/// time); not found for anyone who has none to publish.
+pub async fn own_hours(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+) -> Result<Option<CounselorAvailability>, DomainError> {
+    if !crate::policy::may_publish_contact_hours(actor) {
+        return Err(DomainError::NotFound);
+    }
+    Ok(ctx.store.availability(actor.user_id).await?)
+}
+
 /// A counselor publishes their contact hours and channels (and where their own notices go).
 pub async fn publish_hours(
     ctx: Ctx<'_>,
@@ -394,7 +406,7 @@ pub async fn publish_hours(
     channels: &[String],
     notice_email: &str,
 ) -> Result<(), DomainError> {
-    if !actor.has_role(crate::roles::Role::Counselor) {
+    if !crate::policy::may_publish_contact_hours(actor) {
         return Err(DomainError::NotFound);
     }
     let mut errors: Vec<(&'static str, FieldError)> = vec![];

@@ -221,6 +221,12 @@ pub fn caseload_scope(actor: &Actor) -> Option<CaseloadScope> {
     }
 }
 
+/// Whether `actor` has contact hours of their own to publish (and to read back on their
+/// account page): counselors only, since clients agree with their counselor instead.
+pub fn may_publish_contact_hours(actor: &Actor) -> bool {
+    actor.has_role(Role::Counselor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -322,12 +322,9 @@ pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Res
     let Some(actor) = ctx.actor.clone() else {
         return error_page(ctx, StatusCode::NOT_FOUND);
     };
-    if !actor.has_role(domain::roles::Role::Counselor) {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    }
-    let current = match state.store.availability(actor.user_id).await {
+    let current = match availability::own_hours(ctx_of(&state, &ctx), &actor).await {
         Ok(c) => c,
-        Err(e) => return domain_error(ctx, &DomainError::Port(e)),
+        Err(e) => return domain_error(ctx, &e),
     };
     let mut f = AvailabilityForm::default();
     if let Some(a) = current {
