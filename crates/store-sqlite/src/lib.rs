@@ -42,8 +42,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How often `serve` copies the WAL into the database file (see
-/// [`SqliteStore::run_wal_checkpoints`]). At 100 messages a second about 400 pages a round.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// [`SqliteStore::run_wal_checkpoints`]). Small rounds keep each fsync of the database file
+/// short: at 100 messages a second about 150 pages a round. Every 500 ms had the same median
+/// but single sends up to 130 ms (docs/BENCHMARKS.md).
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// WAL pages after which a commit checkpoints by itself: ten times SQLite's default, so that
 /// with the background checkpoints running no request does (about 40 MB of WAL at most).
