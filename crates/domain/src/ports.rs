@@ -516,12 +516,8 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
         seq: i64,
         notices: Vec<crate::notify::NewNotice>,
     ) -> PortResult<()>;
-    /// Pending or sending notices due at `now`, oldest first.
-    async fn due_notices(&self, now: OffsetDateTime, limit: i64) -> PortResult<Vec<NoticeRow>>;
     /// After a restart: notices left `sending` become due at `now` (same idempotency key).
     async fn resume_sending_notices(&self, now: OffsetDateTime) -> PortResult<u64>;
-    /// Marks a notice `sending`; if the worker dies, it is due again at `lease_until`.
-    async fn mark_notice_sending(&self, id: i64, lease_until: OffsetDateTime) -> PortResult<()>;
     /// Puts a notice back to `pending`, due at `until` (quiet hours began), without an attempt.
     async fn defer_notice(&self, id: i64, until: OffsetDateTime) -> PortResult<()>;
     /// Records one attempt and moves the notice to `state` (`sent`, `pending` with

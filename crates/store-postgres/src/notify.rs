@@ -175,24 +175,6 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn notify_due(
-        &self,
-        now: OffsetDateTime,
-        limit: i64,
-    ) -> PortResult<Vec<NoticeRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{NOTICE} WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
-        )))
-        .bind(now)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(notice)
-        .collect()
-    }
-
     pub(crate) async fn notify_resume(&self, now: OffsetDateTime) -> PortResult<u64> {
         let mut tx = self.pool().begin().await.map_err(fail)?;
         let done = sqlx::query(
@@ -204,21 +186,6 @@ impl PgStore {
         .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         Ok(done.rows_affected())
-    }
-
-    pub(crate) async fn notify_mark_sending(
-        &self,
-        notice: i64,
-        lease_until: OffsetDateTime,
-    ) -> PortResult<()> {
-        let mut tx = self.pool().begin().await.map_err(fail)?;
-        sqlx::query("UPDATE notices SET state = 'sending', next_attempt_at = $1 WHERE id = $2")
-            .bind(lease_until)
-            .bind(notice)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)
     }
 
     pub(crate) async fn notify_defer(&self, notice: i64, until: OffsetDateTime) -> PortResult<()> {

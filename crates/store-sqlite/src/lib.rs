@@ -1559,18 +1559,8 @@ impl Store for SqliteStore {
     ) -> PortResult<()> {
         self.notify_enqueue(seq, notices).await
     }
-    async fn due_notices(
-        &self,
-        now: OffsetDateTime,
-        limit: i64,
-    ) -> PortResult<Vec<domain::ports::NoticeRow>> {
-        self.notify_due(now, limit).await
-    }
     async fn resume_sending_notices(&self, now: OffsetDateTime) -> PortResult<u64> {
         self.notify_resume(now).await
-    }
-    async fn mark_notice_sending(&self, id: i64, lease_until: OffsetDateTime) -> PortResult<()> {
-        self.notify_mark_sending(id, lease_until).await
     }
     async fn defer_notice(&self, id: i64, until: OffsetDateTime) -> PortResult<()> {
         self.notify_defer(id, until).await

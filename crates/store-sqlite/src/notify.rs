@@ -177,24 +177,6 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn notify_due(
-        &self,
-        now: OffsetDateTime,
-        limit: i64,
-    ) -> PortResult<Vec<NoticeRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{NOTICE} WHERE state IN ('pending', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
-        )))
-        .bind(ts(now))
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(notice)
-        .collect()
-    }
-
     pub(crate) async fn notify_resume(&self, now: OffsetDateTime) -> PortResult<u64> {
         let mut tx = self.write().await?;
         let done = sqlx::query(
@@ -206,21 +188,6 @@ impl SqliteStore {
         .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         Ok(done.rows_affected())
-    }
-
-    pub(crate) async fn notify_mark_sending(
-        &self,
-        notice: i64,
-        lease_until: OffsetDateTime,
-    ) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE notices SET state = 'sending', next_attempt_at = ? WHERE id = ?")
-            .bind(ts(lease_until))
-            .bind(notice)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)
     }
 
     pub(crate) async fn notify_defer(&self, notice: i64, until: OffsetDateTime) -> PortResult<()> {

@@ -1650,19 +1650,37 @@ pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store)
             .unwrap()
     );
 
-    // Due, then sending (a crash leaves it so), resumed, failed once, then sent.
-    let due = store.due_notices(t0(), 10).await.unwrap();
-    assert_eq!(due.len(), 1);
-    let id = due[0].id;
-    store
-        .mark_notice_sending(id, t0() + Duration::minutes(5))
+    // Claimed (a crash leaves it `sending`), resumed, failed once, deferred, then sent.
+    let sms = [Channel::Sms];
+    let lease = t0() + Duration::minutes(5);
+    let claimed = store
+        .claim_due_notices(t0(), lease, &sms, 10)
         .await
         .unwrap();
-    assert!(store.due_notices(t0(), 10).await.unwrap().is_empty());
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].state, NoticeState::Sending);
+    let id = claimed[0].id;
+    assert!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a claimed notice is not claimed again while its lease runs"
+    );
     assert_eq!(store.resume_sending_notices(t0()).await.unwrap(), 1);
     assert_eq!(
-        store.due_notices(t0(), 10).await.unwrap()[0].state,
+        store.notices_for(client_user_id).await.unwrap()[0].state,
         NoticeState::Pending
+    );
+    assert_eq!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "resumed: due again at once"
     );
     store
         .record_notice_attempt(
@@ -1677,13 +1695,27 @@ pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store)
         )
         .await
         .unwrap();
-    assert!(store.due_notices(t0(), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a failed notice waits for its retry"
+    );
     store
         .defer_notice(id, t0() + Duration::minutes(1))
         .await
         .unwrap();
     let later = t0() + Duration::minutes(2);
-    assert_eq!(store.due_notices(later, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .claim_due_notices(later, later + Duration::minutes(5), &sms, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     store
         .record_notice_attempt(
             id,
@@ -1712,7 +1744,14 @@ pub async fn notices_are_stored_once_with_cursor_and_attempts(store: &dyn Store)
             .collect::<Vec<_>>(),
         ["failed", "sent"]
     );
-    assert!(store.due_notices(later, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_due_notices(later + Duration::hours(1), later, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a sent notice is never claimed again"
+    );
     assert_eq!(store.notice_by_key("nope").await.unwrap(), None);
 }
 
