@@ -356,6 +356,16 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
         counselor: UserId,
         audit: NewAuditEvent,
     ) -> PortResult<()>;
+    /// Opens a new client case in one transaction: the client's account (when given), the case,
+    /// its assignment to `counselor`, and `audits`. A taken username is
+    /// `PortError::Conflict("username")` and leaves nothing behind.
+    async fn open_client_case(
+        &self,
+        user: Option<NewUser>,
+        client: NewClient,
+        counselor: UserId,
+        audits: Vec<NewAuditEvent>,
+    ) -> PortResult<()>;
     /// The policy's view of a client (no personal data), or `None` if there is no such client.
     async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>>;
     /// Reads a client's record and writes `audit` (when given) in the same transaction.

@@ -87,6 +87,74 @@ impl PgStore {
     }
 }
 
+/// Inserts a user with their grants and protected access inside the caller's transaction.
+async fn insert_user(conn: &mut PgConnection, user: &NewUser) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
+    )
+    .bind(user.id.as_uuid())
+    .bind(user.organisation_id.as_uuid())
+    .bind(user.username.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.password_hash.as_deref())
+    .bind(user.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match fail(e) {
+        PortError::Conflict(_) => PortError::Conflict("username"),
+        other => other,
+    })?;
+    for g in &user.grants {
+        sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES ($1, $2, $3)")
+            .bind(user.id.as_uuid())
+            .bind(g.role.as_str())
+            .bind(g.office_id.map(|o| o.as_uuid()))
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    for o in &user.protected_access {
+        sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES ($1, $2)")
+            .bind(user.id.as_uuid())
+            .bind(o.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Inserts a client case inside the caller's transaction (its audit row is the caller's).
+async fn insert_client(conn: &mut PgConnection, client: &NewClient) -> PortResult<()> {
+    sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(client.id.as_uuid())
+        .bind(client.office_id.as_uuid())
+        .bind(client.user_id.map(|u| u.as_uuid()))
+        .bind(client.name.as_str())
+        .bind(client.protected)
+        .bind(client.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Sets a client's assigned counselor inside the caller's transaction.
+async fn set_counselor(
+    conn: &mut PgConnection,
+    client: ClientId,
+    counselor: UserId,
+) -> PortResult<()> {
+    sqlx::query("UPDATE clients SET assigned_counselor = $1 WHERE id = $2")
+        .bind(counselor.as_uuid())
+        .bind(client.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
 /// Appends audit rows to the chain inside the caller's transaction.
 async fn append_audit_rows(conn: &mut PgConnection, events: Vec<NewAuditEvent>) -> PortResult<()> {
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
@@ -333,39 +401,7 @@ impl Store for PgStore {
 
     async fn create_user(&self, user: NewUser) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
-             VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
-        )
-        .bind(user.id.as_uuid())
-        .bind(user.organisation_id.as_uuid())
-        .bind(user.username.as_str())
-        .bind(user.display_name.as_str())
-        .bind(user.password_hash.as_deref())
-        .bind(user.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match fail(e) {
-            PortError::Conflict(_) => PortError::Conflict("username"),
-            other => other,
-        })?;
-        for g in &user.grants {
-            sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES ($1, $2, $3)")
-                .bind(user.id.as_uuid())
-                .bind(g.role.as_str())
-                .bind(g.office_id.map(|o| o.as_uuid()))
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-        }
-        for o in &user.protected_access {
-            sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES ($1, $2)")
-                .bind(user.id.as_uuid())
-                .bind(o.as_uuid())
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-        }
+        insert_user(&mut tx, &user).await?;
         tx.commit().await.map_err(fail)
     }
 
@@ -715,16 +751,7 @@ impl Store for PgStore {
 
     async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(client.id.as_uuid())
-            .bind(client.office_id.as_uuid())
-            .bind(client.user_id.map(|u| u.as_uuid()))
-            .bind(client.name.as_str())
-            .bind(client.protected)
-            .bind(client.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        insert_client(&mut tx, &client).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(fail)
     }
@@ -736,13 +763,25 @@ impl Store for PgStore {
         audit: NewAuditEvent,
     ) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE clients SET assigned_counselor = $1 WHERE id = $2")
-            .bind(counselor.as_uuid())
-            .bind(client.as_uuid())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        set_counselor(&mut tx, client, counselor).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn open_client_case(
+        &self,
+        user: Option<NewUser>,
+        client: NewClient,
+        counselor: UserId,
+        audits: Vec<NewAuditEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        if let Some(user) = &user {
+            insert_user(&mut tx, user).await?;
+        }
+        insert_client(&mut tx, &client).await?;
+        set_counselor(&mut tx, client.id, counselor).await?;
+        append_audit_rows(&mut tx, audits).await?;
         tx.commit().await.map_err(fail)
     }
 

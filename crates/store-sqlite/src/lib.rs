@@ -290,6 +290,74 @@ fn fsync(path: &Path) -> PortResult<()> {
         .map_err(|e| io_failure(path, e))
 }
 
+/// Inserts a user with their grants and protected access inside the caller's transaction.
+async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
+         VALUES (?, ?, ?, ?, ?, 0, ?)",
+    )
+    .bind(user.id.to_string())
+    .bind(user.organisation_id.to_string())
+    .bind(user.username.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.password_hash.as_deref())
+    .bind(ts(user.created_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match fail(e) {
+        PortError::Conflict(_) => PortError::Conflict("username"),
+        other => other,
+    })?;
+    for g in &user.grants {
+        sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES (?, ?, ?)")
+            .bind(user.id.to_string())
+            .bind(g.role.as_str())
+            .bind(g.office_id.map(|o| o.to_string()))
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    for o in &user.protected_access {
+        sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES (?, ?)")
+            .bind(user.id.to_string())
+            .bind(o.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Inserts a client case inside the caller's transaction (its audit row is the caller's).
+async fn insert_client(conn: &mut SqliteConnection, client: &NewClient) -> PortResult<()> {
+    sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(client.id.to_string())
+        .bind(client.office_id.to_string())
+        .bind(client.user_id.map(|u| u.to_string()))
+        .bind(client.name.as_str())
+        .bind(client.protected as i64)
+        .bind(ts(client.created_at))
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+/// Sets a client's assigned counselor inside the caller's transaction.
+async fn set_counselor(
+    conn: &mut SqliteConnection,
+    client: ClientId,
+    counselor: UserId,
+) -> PortResult<()> {
+    sqlx::query("UPDATE clients SET assigned_counselor = ? WHERE id = ?")
+        .bind(counselor.to_string())
+        .bind(client.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
 /// Appends audit rows to the chain inside the caller's transaction.
 async fn append_audit_rows(
     conn: &mut SqliteConnection,
@@ -539,39 +607,7 @@ impl Store for SqliteStore {
 
     async fn create_user(&self, user: NewUser) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
-             VALUES (?, ?, ?, ?, ?, 0, ?)",
-        )
-        .bind(user.id.to_string())
-        .bind(user.organisation_id.to_string())
-        .bind(user.username.as_str())
-        .bind(user.display_name.as_str())
-        .bind(user.password_hash.as_deref())
-        .bind(ts(user.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match fail(e) {
-            PortError::Conflict(_) => PortError::Conflict("username"),
-            other => other,
-        })?;
-        for g in &user.grants {
-            sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES (?, ?, ?)")
-                .bind(user.id.to_string())
-                .bind(g.role.as_str())
-                .bind(g.office_id.map(|o| o.to_string()))
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-        }
-        for o in &user.protected_access {
-            sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES (?, ?)")
-                .bind(user.id.to_string())
-                .bind(o.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-        }
+        insert_user(&mut tx, &user).await?;
         tx.commit().await.map_err(fail)
     }
 
@@ -919,16 +955,7 @@ impl Store for SqliteStore {
 
     async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(client.id.to_string())
-            .bind(client.office_id.to_string())
-            .bind(client.user_id.map(|u| u.to_string()))
-            .bind(client.name.as_str())
-            .bind(client.protected as i64)
-            .bind(ts(client.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        insert_client(&mut tx, &client).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
         tx.commit().await.map_err(fail)
     }
@@ -940,13 +967,25 @@ impl Store for SqliteStore {
         audit: NewAuditEvent,
     ) -> PortResult<()> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE clients SET assigned_counselor = ? WHERE id = ?")
-            .bind(counselor.to_string())
-            .bind(client.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        set_counselor(&mut tx, client, counselor).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn open_client_case(
+        &self,
+        user: Option<NewUser>,
+        client: NewClient,
+        counselor: UserId,
+        audits: Vec<NewAuditEvent>,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        if let Some(user) = &user {
+            insert_user(&mut tx, user).await?;
+        }
+        insert_client(&mut tx, &client).await?;
+        set_counselor(&mut tx, client.id, counselor).await?;
+        append_audit_rows(&mut tx, audits).await?;
         tx.commit().await.map_err(fail)
     }
 

@@ -291,6 +291,127 @@ pub async fn a_taken_username_is_a_conflict(store: &dyn Store) {
     assert_eq!(store.user_count().await.unwrap(), 3, "nothing was stored");
 }
 
+/// Opening a client case writes the account, the case, the assignment and the audit rows in
+/// one transaction: a taken username leaves no user, no client row and no audit row behind.
+pub async fn opening_a_client_case_is_one_transaction(store: &dyn Store) {
+    let f = fixture(store).await;
+    let audit_rows = |client| {
+        [
+            event(
+                f.counselor_a,
+                Role::Counselor,
+                client,
+                DataKind::CaseOverview,
+                AuditAction::Created,
+            ),
+            event(
+                f.counselor_a,
+                Role::Counselor,
+                client,
+                DataKind::Assignment,
+                AuditAction::Changed,
+            ),
+        ]
+        .to_vec()
+    };
+    let case = |client, account: Option<UserId>, protected| NewClient {
+        id: client,
+        office_id: f.office_a,
+        user_id: account,
+        name: PersonName::parse("Kari Nordmann").unwrap(),
+        protected,
+        created_at: t0(),
+    };
+    let (head_before, _) = store.audit_head().await.unwrap();
+
+    // A taken username: nothing at all is stored.
+    let refused = ClientId::new();
+    let taken = user(f.org, "counselor-b", vec![]);
+    let err = store
+        .open_client_case(
+            Some(taken.clone()),
+            case(refused, Some(taken.id), false),
+            f.counselor_a,
+            audit_rows(refused),
+        )
+        .await
+        .expect_err("a taken username must fail");
+    assert!(matches!(err, PortError::Conflict("username")), "{err:?}");
+    assert_eq!(
+        store.client_scope(refused).await.unwrap(),
+        None,
+        "no client row"
+    );
+    assert_eq!(
+        store.audit_head().await.unwrap().0,
+        head_before,
+        "no audit row"
+    );
+    assert_eq!(store.user_count().await.unwrap(), 3, "no user");
+    let scope = CaseloadScope {
+        counselor_id: f.counselor_a,
+        offices: vec![OfficeScope {
+            office_id: f.office_a,
+            include_protected: true,
+        }],
+    };
+    assert!(store.list_clients(&scope, false).await.unwrap().is_empty());
+
+    // With a fresh username: account, case, assignment and both audit rows.
+    let opened = ClientId::new();
+    let account = user(f.org, "kari-n", vec![]);
+    let account_id = account.id;
+    store
+        .open_client_case(
+            Some(account),
+            case(opened, Some(account_id), true),
+            f.counselor_a,
+            audit_rows(opened),
+        )
+        .await
+        .unwrap();
+    let s = store.client_scope(opened).await.unwrap().expect("the case");
+    assert_eq!(s.office_id, f.office_a);
+    assert_eq!(s.assigned_counselor, Some(f.counselor_a));
+    assert!(s.protected);
+    let actor = store.actor(account_id).await.unwrap().expect("the account");
+    assert_eq!(
+        actor.own_client,
+        Some(opened),
+        "the client's role comes from the case"
+    );
+    assert!(actor.grants.is_empty(), "a client has no role grant");
+    let rows = store.audit_rows(head_before, 10).await.unwrap();
+    let kinds: Vec<_> = rows
+        .iter()
+        .map(|r| (r.event.client_id, r.event.data_kind, r.event.action))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (opened, DataKind::CaseOverview, AuditAction::Created),
+            (opened, DataKind::Assignment, AuditAction::Changed),
+        ]
+    );
+    let mine = store.list_clients(&scope, true).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![opened]);
+
+    // A case without an account.
+    let without = ClientId::new();
+    store
+        .open_client_case(
+            None,
+            case(without, None, false),
+            f.counselor_a,
+            audit_rows(without),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.user_count().await.unwrap(), 4);
+    assert_eq!(store.list_clients(&scope, true).await.unwrap().len(), 2);
+    verify_chain(store).await.unwrap();
+}
+
 fn session(user: UserId, hash: &str, at: OffsetDateTime) -> SessionRecord {
     SessionRecord {
         token_hash: hash.into(),
@@ -1342,7 +1463,7 @@ where
         &'a dyn Store,
     )
         -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
-    let cases: [(&str, Case); 17] = [
+    let cases: [(&str, Case); 18] = [
         ("organisation_offices_and_teams_round_trip", |s| {
             Box::pin(organisation_offices_and_teams_round_trip(s))
         }),
@@ -1351,6 +1472,9 @@ where
         }),
         ("a_taken_username_is_a_conflict", |s| {
             Box::pin(a_taken_username_is_a_conflict(s))
+        }),
+        ("opening_a_client_case_is_one_transaction", |s| {
+            Box::pin(opening_a_client_case_is_one_transaction(s))
         }),
         ("sessions_live_until_ended", |s| {
             Box::pin(sessions_live_until_ended(s))
@@ -1417,6 +1541,7 @@ macro_rules! conformance_tests {
             organisation_offices_and_teams_round_trip,
             people_become_actors_with_their_grants,
             a_taken_username_is_a_conflict,
+            opening_a_client_case_is_one_transaction,
             sessions_live_until_ended,
             password_change_and_disable_end_sessions,
             external_identities_link_to_users,
