@@ -1,13 +1,19 @@
-//! Client cases: opening one (with its audit row), the client's own view, the caseload list,
+//! Client cases: opening a new one (a counselor, with its account, assignment and audit rows
+//! in one transaction), opening one (with its audit row), the client's own view, the caseload list,
 //! and the client's "who looked at my case" log.
 
 use crate::DomainError;
 use crate::audit::{AccessLogEntry, AuditAction, DataKind, NewAuditEvent};
-use crate::ids::{AuditId, ClientId, RequestId};
+use crate::ids::{AuditId, ClientId, OfficeId, RequestId};
+use crate::org::{NewPersonInput, parse_new_person};
+use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize, caseload_scope};
-use crate::ports::{ClientRecord, ClientSummary, Clock, LiveEvent, Notifier, Store};
+use crate::ports::{
+    ClientRecord, ClientSummary, Clock, LiveEvent, NewClient, Notifier, Office, PasswordHasher,
+    PortError, Store,
+};
 use crate::roles::Actor;
-use crate::types::AccessReason;
+use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
 /// Context every use case that writes audit rows needs.
 #[derive(Clone, Copy)]
@@ -149,4 +155,172 @@ pub async fn access_log(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<AccessLogEntr
         .ok_or(DomainError::NotFound)?;
     authorize(actor, Action::ViewAccessLog, Resource::Client(&scope))?;
     Ok(ctx.store.access_log(client, 500).await?)
+}
+
+/// Raw input for a new client case, as typed into the counselor's form.
+#[derive(Debug, Clone)]
+pub struct NewCaseInput {
+    /// The client's full name.
+    pub name: String,
+    /// One of the acting counselor's offices (out of reach otherwise).
+    pub office: OfficeId,
+    /// Strengthened confidentiality; only with the permission at that office.
+    pub protected: bool,
+    /// The client's own login name; empty for a case without an account (yet).
+    pub username: String,
+    /// The client's first password; required with a username, never shown again.
+    pub password: Secret,
+}
+
+/// An office where `actor` may open a new case, and whether a protected one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseOffice {
+    pub office: Office,
+    pub may_protect: bool,
+}
+
+/// The offices where `actor` may open a new client case (for the form's choice), in the
+/// order the store lists them; out of reach when there is none.
+pub async fn case_offices(
+    store: &dyn Store,
+    actor: &Actor,
+) -> Result<Vec<CaseOffice>, DomainError> {
+    let offices: Vec<CaseOffice> = store
+        .list_offices(actor.organisation_id)
+        .await?
+        .into_iter()
+        .filter(|o| authorize(actor, Action::OpenClientCase, Resource::Office(o.id)).is_ok())
+        .map(|office| CaseOffice {
+            may_protect: authorize(
+                actor,
+                Action::OpenProtectedClientCase,
+                Resource::Office(office.id),
+            )
+            .is_ok(),
+            office,
+        })
+        .collect();
+    if offices.is_empty() {
+        Err(DomainError::NotFound)
+    } else {
+        Ok(offices)
+    }
+}
+
+/// Opens a new client case at one of the acting counselor's offices, assigned to them. The
+/// client's account (if any; clients get no role grant, their role comes from the case), the
+/// case, the assignment and both audit rows are stored in one transaction: a taken username
+/// is a field error and leaves nothing behind. Returns the new case's id.
+pub async fn open_new_case(
+    ctx: Ctx<'_>,
+    hasher: &dyn PasswordHasher,
+    actor: &Actor,
+    input: &NewCaseInput,
+) -> Result<ClientId, DomainError> {
+    let permit = authorize(
+        actor,
+        Action::OpenClientCase,
+        Resource::Office(input.office),
+    )?;
+    // Only offices of the actor's own organisation can be reached.
+    if !ctx
+        .store
+        .list_offices(actor.organisation_id)
+        .await?
+        .iter()
+        .any(|o| o.id == input.office)
+    {
+        return Err(DomainError::NotFound);
+    }
+    let mut errors: Vec<(&'static str, FieldError)> = Vec::new();
+    let name = PersonName::parse(&input.name)
+        .map_err(|e| errors.push(("name", e)))
+        .ok();
+    if input.protected
+        && authorize(
+            actor,
+            Action::OpenProtectedClientCase,
+            Resource::Office(input.office),
+        )
+        .is_err()
+    {
+        errors.push(("protected", FieldError::ProtectedNotAllowed));
+    }
+    let wants_account = !input.username.trim().is_empty() || !input.password.is_empty();
+    if wants_account {
+        if input.username.trim().is_empty() {
+            errors.push(("username", FieldError::Required));
+        } else if let Err(e) = Username::parse(&input.username) {
+            errors.push(("username", e));
+        }
+        if input.password.is_empty() {
+            errors.push(("password", FieldError::Required));
+        } else if let Err(e) = NewPassword::parse(&input.password, &input.username) {
+            errors.push(("password", e));
+        }
+    }
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(DomainError::Invalid(errors));
+    };
+    let now = ctx.clock.now();
+    let user = if wants_account {
+        let person = NewPersonInput {
+            username: input.username.clone(),
+            display_name: input.name.clone(),
+            password: input.password.clone(),
+            // A client's role comes from the case, not from a grant.
+            grants: vec![],
+            protected_access: vec![],
+        };
+        Some(
+            parse_new_person(hasher, actor.organisation_id, &person, now)
+                .await
+                .map_err(|e| match e {
+                    DomainError::Invalid(list) => DomainError::Invalid(
+                        list.into_iter()
+                            .map(|(f, e)| (if f == "display_name" { "name" } else { f }, e))
+                            .collect(),
+                    ),
+                    other => other,
+                })?,
+        )
+    } else {
+        None
+    };
+    let client = ClientId::new();
+    let audit = |data_kind, action| NewAuditEvent {
+        id: AuditId::new(),
+        at: now,
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        data_kind,
+        action,
+        request_id: ctx.request_id,
+        reason: None,
+    };
+    let audits = vec![
+        audit(DataKind::CaseOverview, AuditAction::Created),
+        audit(DataKind::Assignment, AuditAction::Changed),
+    ];
+    ctx.store
+        .open_client_case(
+            user.as_ref().cloned(),
+            NewClient {
+                id: client,
+                office_id: input.office,
+                user_id: user.as_ref().map(|u| u.id),
+                name,
+                protected: input.protected,
+                created_at: now,
+            },
+            actor.user_id,
+            audits,
+        )
+        .await
+        .map_err(|e| match e {
+            PortError::Conflict(_) => DomainError::invalid("username", FieldError::UsernameTaken),
+            other => other.into(),
+        })?;
+    Ok(client)
 }

@@ -13,6 +13,8 @@
 //! | list caseload / office clients | — | own caseload | office, read only | no | no |
 //! | office insights (aggregates only) | no | no | no | own office | no |
 //! | own feedback aggregate (aggregates only) | no | own clients | own clients | no | no |
+//! | open a new client case at an office | — | — | counselors there | no | no |
+//! | open a new *protected* case at an office | — | — | counselors there with the protected permission | no | no |
 //! | manage people, offices, teams | no | no | no | no | own organisation |
 //!
 //! Protected clients (strengthened confidentiality) are out of reach — in lists and counts
@@ -53,6 +55,12 @@ pub enum Action {
     /// talk about them: the assigned counselor only (the client shares with *their*
     /// counselor, not with the office). The client reads their own answers as their case.
     ViewSharedFeedback,
+    /// Open a new client case at an office (the case is assigned to the acting counselor):
+    /// counselors at that office only.
+    OpenClientCase,
+    /// Open a new *protected* client case at an office: counselors at that office who hold
+    /// the special permission to reach protected clients there.
+    OpenProtectedClientCase,
 }
 
 /// What an action is done to.
@@ -166,6 +174,20 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Resul
                     audited: false,
                     reason_required: false,
                 })
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        (Action::OpenClientCase, Resource::Office(office)) => {
+            if actor.has_role_at(Role::Counselor, office) {
+                Ok(staff(Role::Counselor, false))
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        (Action::OpenProtectedClientCase, Resource::Office(office)) => {
+            if actor.has_role_at(Role::Counselor, office) && actor.may_reach_protected_at(office) {
+                Ok(staff(Role::Counselor, false))
             } else {
                 Err(Denied::NotFound)
             }
@@ -410,6 +432,32 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn only_counselors_at_the_office_open_cases_there_and_protected_ones_need_the_permission() {
+        let w = world();
+        let mut me = actor(&w, &[(Role::Counselor, Some(w.office_a))]);
+        let open = |a: &Actor, o| authorize(a, Action::OpenClientCase, Resource::Office(o));
+        let protect =
+            |a: &Actor, o| authorize(a, Action::OpenProtectedClientCase, Resource::Office(o));
+        assert!(open(&me, w.office_a).is_ok_and(|p| p.role == Role::Counselor));
+        assert_eq!(open(&me, w.office_b), Err(Denied::NotFound));
+        assert_eq!(protect(&me, w.office_a), Err(Denied::NotFound));
+        me.protected_access.push(w.office_a);
+        assert!(protect(&me, w.office_a).is_ok());
+        // The permission alone, without the counselor role there, is not enough.
+        let mut elsewhere = actor(&w, &[(Role::Counselor, Some(w.office_b))]);
+        elsewhere.protected_access.push(w.office_a);
+        assert_eq!(protect(&elsewhere, w.office_a), Err(Denied::NotFound));
+        let leader = actor(&w, &[(Role::Leader, Some(w.office_a))]);
+        let admin = actor(&w, &[(Role::Administrator, None)]);
+        let mut client = actor(&w, &[]);
+        client.own_client = Some(ClientId::new());
+        for a in [&leader, &admin, &client] {
+            assert_eq!(open(a, w.office_a), Err(Denied::NotFound));
+            assert_eq!(protect(a, w.office_a), Err(Denied::NotFound));
+        }
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub enum FieldError {
     TimeInvalid,
     #[error("field-time-in-past")]
     TimeInPast,
+    #[error("field-username-taken")]
+    UsernameTaken,
+    #[error("field-protected-not-allowed")]
+    ProtectedNotAllowed,
 }
 
 impl FieldError {
@@ -73,6 +77,8 @@ impl FieldError {
             Self::AttachmentName => "field-attachment-name",
             Self::TimeInvalid => "field-time-invalid",
             Self::TimeInPast => "field-time-in-past",
+            Self::UsernameTaken => "field-username-taken",
+            Self::ProtectedNotAllowed => "field-protected-not-allowed",
         }
     }
 }

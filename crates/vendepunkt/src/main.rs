@@ -926,6 +926,8 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         AttachmentName => "has a file name that is not allowed",
         TimeInvalid => "is not a date and time",
         TimeInPast => "is in the past",
+        UsernameTaken => "is already taken",
+        ProtectedNotAllowed => "cannot be protected at this office",
     }
 }
 
