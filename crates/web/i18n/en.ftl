@@ -683,3 +683,18 @@ insights-own-figure = { $mean } ({ $count } clients)
 insights-own-caption = { $theme }: average from 0 to 10, and clients
 insights-own-answered-caption = Clients who answered, by quarter
 insights-own-summary = { $theme } in { $quarter }: your clients { $mine }, the whole office { $office }.
+
+# Opening a new client case (counselor)
+caseload-new-link = Open a new case
+case-new-title = Open a new case
+case-new-intro = You open the case and you follow up the client. Only write what the case needs.
+case-new-name-hint = The client's full name, as they want it written.
+label-office = Office
+label-protected = Protected client
+case-new-protected-hint = Strengthened confidentiality. Only counselors with special permission at this office can find the case.
+case-new-account-legend = Login for the client (optional)
+case-new-account-hint = With a login, the client can see their own case and write to you. Leave both fields empty if the client should not log in.
+case-new-password-hint = Give the password to the client in a safe way, not by e-mail. They can change it after they log in.
+case-new-submit = Open the case
+field-username-taken = This username is already taken. Choose another.
+field-protected-not-allowed = You cannot open a protected case at this office.

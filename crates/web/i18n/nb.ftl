@@ -683,3 +683,18 @@ insights-own-figure = { $mean } ({ $count } brukere)
 insights-own-caption = { $theme }: snitt fra 0 til 10, og brukere
 insights-own-answered-caption = Brukere som svarte, per kvartal
 insights-own-summary = { $theme } i { $quarter }: dine brukere { $mine }, hele kontoret { $office }.
+
+# Opprette en ny sak (veileder)
+caseload-new-link = Opprett ny sak
+case-new-title = Opprett ny sak
+case-new-intro = Du oppretter saken og følger opp brukeren. Skriv bare det saken trenger.
+case-new-name-hint = Brukerens fulle navn, slik brukeren vil ha det skrevet.
+label-office = Kontor
+label-protected = Skjermet bruker
+case-new-protected-hint = Strengere taushetsplikt. Bare veiledere med egen tilgang ved dette kontoret kan finne saken.
+case-new-account-legend = Innlogging for brukeren (valgfritt)
+case-new-account-hint = Med innlogging kan brukeren se sin egen sak og skrive til deg. La begge feltene stå tomme hvis brukeren ikke skal logge inn.
+case-new-password-hint = Gi passordet til brukeren på en trygg måte, ikke på e-post. Brukeren kan endre det etter å ha logget inn.
+case-new-submit = Opprett saken
+field-username-taken = Dette brukernavnet er tatt. Velg et annet.
+field-protected-not-allowed = Du kan ikke opprette en skjermet sak ved dette kontoret.

@@ -683,3 +683,18 @@ insights-own-figure = { $mean } ({ $count } brukarar)
 insights-own-caption = { $theme }: snitt frå 0 til 10, og brukarar
 insights-own-answered-caption = Brukarar som svarte, per kvartal
 insights-own-summary = { $theme } i { $quarter }: dine brukarar { $mine }, heile kontoret { $office }.
+
+# Opprette ei ny sak (rettleiar)
+caseload-new-link = Opprett ny sak
+case-new-title = Opprett ny sak
+case-new-intro = Du opprettar saka og følgjer opp brukaren. Skriv berre det saka treng.
+case-new-name-hint = Det fulle namnet til brukaren, slik brukaren vil ha det skrive.
+label-office = Kontor
+label-protected = Skjerma brukar
+case-new-protected-hint = Strengare teieplikt. Berre rettleiarar med eigen tilgang ved dette kontoret kan finne saka.
+case-new-account-legend = Innlogging for brukaren (valfritt)
+case-new-account-hint = Med innlogging kan brukaren sjå si eiga sak og skrive til deg. La begge felta stå tomme viss brukaren ikkje skal logge inn.
+case-new-password-hint = Gi passordet til brukaren på ein trygg måte, ikkje på e-post. Brukaren kan endre det etter å ha logga inn.
+case-new-submit = Opprett saka
+field-username-taken = Dette brukarnamnet er teke. Vel eit anna.
+field-protected-not-allowed = Du kan ikkje opprette ei skjerma sak ved dette kontoret.

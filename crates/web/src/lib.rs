@@ -6,6 +6,7 @@
 //! decisions are made by `domain::policy` inside the use cases.
 
 pub mod assets;
+pub mod case_web;
 pub mod clock;
 pub mod contact_web;
 pub mod context;

@@ -75,6 +75,11 @@ pub fn route_table() -> Vec<RouteSpec> {
         ),
         spec("/caseload", Object(Action::ListClients), get(caseload)),
         spec(
+            "/caseload/new",
+            Object(Action::OpenClientCase),
+            get(crate::case_web::new_case).post(crate::case_web::new_case_save),
+        ),
+        spec(
             "/clients/{id}",
             Object(Action::ViewClientCase),
             get(plan_web::client_plan),

@@ -65,6 +65,7 @@ async fn the_authorization_matrix_holds_for_every_object_route() {
         ("/me", [200, 200, 404, 404, 404, 404, 404, 303]),
         ("/me/access-log", [200, 200, 404, 404, 404, 404, 404, 303]),
         ("/caseload", [404, 404, 200, 200, 200, 404, 404, 303]),
+        ("/caseload/new", [404, 404, 200, 200, 200, 404, 404, 303]),
         ("/insights", [404, 404, 404, 404, 404, 200, 404, 303]),
         // feedback insights (issue 5)
         (

@@ -126,6 +126,8 @@ fn every_domain_error_and_field_error_has_a_message() {
         FieldError::PasswordTooLong,
         FieldError::PasswordTooCommon,
         FieldError::PasswordContainsUsername,
+        FieldError::UsernameTaken,
+        FieldError::ProtectedNotAllowed,
     ] {
         assert_exists(f.code(), "a field error");
     }
@@ -143,6 +145,7 @@ fn every_domain_error_and_field_error_has_a_message() {
         "new_password",
         "reason",
         "name",
+        "protected",
         "main",
     ] {
         assert_exists(

@@ -1,0 +1,112 @@
+//! Opening a new client case (`/caseload/new`): a counselor names the client, chooses one of
+//! their offices, marks the case protected when they may, and optionally gives the client a
+//! login. The use case decides and stores everything in one transaction; this only parses,
+//! calls it and renders.
+
+use crate::AppState;
+use crate::context::PageCtx;
+use crate::handler::ctx_of;
+use crate::pages::{domain_error, error_page, render};
+use crate::plan_web::Errors;
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::DomainError;
+use domain::clients::{CaseOffice, NewCaseInput, case_offices, open_new_case};
+use domain::ids::OfficeId;
+use domain::types::Secret;
+use serde::Deserialize;
+
+/// The form as typed. The password is never shown again.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewCaseForm {
+    pub name: String,
+    pub office: String,
+    pub protected: String,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+pub struct NewCasePage {
+    pub ctx: PageCtx,
+    pub form: NewCaseForm,
+    pub errors: Errors,
+    pub offices: Vec<CaseOffice>,
+    /// Whether the protected choice is shown at all (some office allows it).
+    pub may_protect: bool,
+}
+
+async fn view(
+    state: &AppState,
+    ctx: PageCtx,
+    form: NewCaseForm,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    let offices = match case_offices(state.store.as_ref(), &actor).await {
+        Ok(o) => o,
+        Err(e) => return domain_error(ctx, &e),
+    };
+    let may_protect = offices.iter().any(|o| o.may_protect);
+    let form = NewCaseForm {
+        password: String::new(),
+        ..form
+    };
+    render(
+        status,
+        &NewCasePage {
+            ctx,
+            form,
+            errors,
+            offices,
+            may_protect,
+        },
+    )
+}
+
+pub async fn new_case(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    view(
+        &state,
+        ctx,
+        NewCaseForm::default(),
+        Errors(vec![]),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn new_case_save(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Form(form): Form<NewCaseForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    // The form offers only the counselor's own offices; anything else is out of reach.
+    let Ok(office) = form.office.parse::<OfficeId>() else {
+        return error_page(ctx, StatusCode::NOT_FOUND);
+    };
+    let input = NewCaseInput {
+        name: form.name.clone(),
+        office,
+        protected: !form.protected.is_empty(),
+        username: form.username.clone(),
+        password: Secret::new(form.password.clone()),
+    };
+    match open_new_case(ctx_of(&state, &ctx), state.hasher.as_ref(), &actor, &input).await {
+        Ok(client) => Redirect::to(&format!("/clients/{client}")).into_response(),
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = Errors::of(&ctx, &e);
+            view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => domain_error(ctx, &e),
+    }
+}
