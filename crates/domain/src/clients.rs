@@ -303,13 +303,14 @@ pub async fn open_new_case(
         audit(DataKind::CaseOverview, AuditAction::Created),
         audit(DataKind::Assignment, AuditAction::Changed),
     ];
+    let user_id = user.as_ref().map(|u| u.id);
     ctx.store
         .open_client_case(
-            user.as_ref().cloned(),
+            user,
             NewClient {
                 id: client,
                 office_id: input.office,
-                user_id: user.as_ref().map(|u| u.id),
+                user_id,
                 name,
                 protected: input.protected,
                 created_at: now,

@@ -14,6 +14,9 @@ use domain::ports::Store;
 use http::StatusCode;
 use testkit::world::users;
 
+/// Form fields as posted.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 const NEW_PASSWORD: &str = "river stone lantern 48";
 
 async fn english(app: &TestApp, who: &str) -> Browser {
@@ -260,7 +263,7 @@ async fn bad_input_is_refused_with_the_form_again_and_nothing_stored() {
     let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
     let office_a = app.world.office_a.to_string();
     let before = stored(&app).await;
-    let cases: [(&[(&str, &str)], &str, &str); 5] = [
+    let cases: [(Fields, &str, &str); 5] = [
         (
             &[
                 ("name", "  "),

@@ -1,12 +1,12 @@
 //! `vendepunkt dev add-client`: one client with an account, in an office of the **demo**
 //! organisation, followed by one of the office's counselors.
 //!
-//! The product has no page for opening a client's case yet (clients come with the demo data
-//! and the generators), and a browser test of the leader's insight needs a fresh office whose
-//! clients log in and answer. This goes through the store port like the demo seeding does:
-//! the account, the case and the assignment, each case change with its audit row (by the
-//! counselor). It refuses any organisation but the demo's, so it cannot add a login to real
-//! data.
+//! In the product, a counselor opens a case on `/caseload/new` (`domain::clients::open_new_case`).
+//! This helper remains for scripted browser tests: the test of the leader's insight needs a
+//! fresh office whose clients log in and answer, set up from a script without driving the
+//! counselor's form. It goes through the store port like the demo seeding does: the account,
+//! the case and the assignment, each case change with its audit row (by the counselor). It
+//! refuses any organisation but the demo's, so it cannot add a login to real data.
 
 use crate::config::Config;
 use crate::{Failure, OpenMode, fail, open, port};
