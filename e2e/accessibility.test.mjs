@@ -174,6 +174,27 @@ function pagesByRole() {
     counselor: [
       { name: 'caseload', visit: go('/caseload'), status: 200 },
       { name: 'feedback from own clients, in total', visit: go('/caseload/feedback'), status: 200 },
+      { name: 'open a new case', visit: go('/caseload/new'), status: 200 },
+      {
+        name: 'open a new case with errors',
+        visit: async (page) => {
+          await page.goto('/caseload/new');
+          // Passes the browser's `required` check; the server must still refuse a blank name.
+          // Nothing is stored: the form comes back with its errors.
+          await page.locator('#name').fill('   ');
+          await page.locator('#username').fill('no spaces allowed');
+          await Promise.all([
+            page.waitForResponse((r) => r.request().method() === 'POST'),
+            page.locator('form[action="/caseload/new"] button[type="submit"]').click(),
+          ]);
+          await page.waitForLoadState('load');
+        },
+        alert: true,
+        check: async (page) => {
+          assert.equal(await page.locator('#name').getAttribute('aria-invalid'), 'true', 'the name field is marked invalid');
+          assert.equal(await page.locator('#username').getAttribute('aria-invalid'), 'true', 'the username field is marked invalid');
+        },
+      },
       { name: 'client page', visit: (page) => page.goto(kariPath), status: 200 },
       { name: 'a client\'s activity with an agreed condition', visit: (page) => page.goto(agreedConditionPath), status: 200 },
       { name: 'a client\'s history', visit: (page) => page.goto(`${kariPath}/history`), status: 200 },
@@ -181,6 +202,14 @@ function pagesByRole() {
       { name: 'change password', visit: go('/account/password'), status: 200 },
     ],
     protectedCounselor: [
+      {
+        name: 'open a new case, with the protected choice',
+        visit: go('/caseload/new'),
+        status: 200,
+        check: async (page) => {
+          assert.ok(await page.locator('#protected').isVisible(), 'the protected choice is offered');
+        },
+      },
       { name: 'reason form for a protected client', visit: (page) => page.goto(protectedPath) },
       {
         name: 'reason form with an error',
@@ -322,8 +351,8 @@ test('nothing scrolls sideways at 320 px', { timeout: 300_000 }, async (t) => {
         `${kariPath}/history`, `${kariPath}/print`, '/me/feedback', '/me/feedback/new',
       ],
     },
-    { role: 'counselor', paths: () => ['/caseload', '/caseload/feedback', kariPath, agreedConditionPath, `${kariPath}/feedback`] },
-    { role: 'protectedCounselor', paths: () => [protectedPath] },
+    { role: 'counselor', paths: () => ['/caseload', '/caseload/new', '/caseload/feedback', kariPath, agreedConditionPath, `${kariPath}/feedback`] },
+    { role: 'protectedCounselor', paths: () => ['/caseload/new', protectedPath] },
     { role: 'leader', paths: () => ['/insights'] },
     { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams', '/admin/measures'] },
   ];
