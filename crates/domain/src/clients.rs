@@ -217,21 +217,13 @@ pub async fn open_new_case(
     actor: &Actor,
     input: &NewCaseInput,
 ) -> Result<ClientId, DomainError> {
+    // Grants name offices of the own organisation only (`org::check_offices`), so the permit
+    // alone keeps other organisations' offices and unknown ids out of reach.
     let permit = authorize(
         actor,
         Action::OpenClientCase,
         Resource::Office(input.office),
     )?;
-    // Only offices of the actor's own organisation can be reached.
-    if !ctx
-        .store
-        .list_offices(actor.organisation_id)
-        .await?
-        .iter()
-        .any(|o| o.id == input.office)
-    {
-        return Err(DomainError::NotFound);
-    }
     let mut errors: Vec<(&'static str, FieldError)> = Vec::new();
     let name = PersonName::parse(&input.name)
         .map_err(|e| errors.push(("name", e)))
