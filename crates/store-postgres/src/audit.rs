@@ -1,8 +1,8 @@
-//! Appending to the audit chain. Since migration 0014 the database accepts a row only as the
-//! next link after the head and moves the head in the same INSERT (triggers in
+//! Appending to the audit chain. Since migration 0014 the database accepts rows only as the
+//! next links after the head and moves the head in the same INSERT (a statement trigger in
 //! `migrations/0014_audit_chain_link.sql`), so this code locks and reads the head once and
-//! inserts the rows one statement each (the head moves at the end of each statement); it
-//! never writes the head itself. Reading the rows back (for `audit verify`) is here too.
+//! inserts a transaction's rows in one statement (one round trip, one head update); it never
+//! writes the head itself. Reading the rows back (for `audit verify`) is here too.
 
 use crate::{fail, id, role};
 use domain::audit::{AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
@@ -10,16 +10,34 @@ use domain::ports::{PortError, PortResult};
 use domain::types::AccessReason;
 use sqlx::postgres::PgConnection;
 use sqlx::{PgPool, Row};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Words of the refusal of migration 0014's insert trigger.
-const REFUSED: &str = "extends the chain";
+const REFUSED: &str = "must extend the chain";
+
+/// The rows of one INSERT, column by column (bound as arrays and unnested).
+#[derive(Default)]
+struct Columns {
+    seq: Vec<i64>,
+    id: Vec<Uuid>,
+    at: Vec<OffsetDateTime>,
+    actor_id: Vec<Uuid>,
+    actor_role: Vec<&'static str>,
+    client_id: Vec<Uuid>,
+    data_kind: Vec<&'static str>,
+    action: Vec<&'static str>,
+    request_id: Vec<Uuid>,
+    reason: Vec<Option<String>>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
 
 /// Appends audit rows to the chain inside the caller's transaction. The head row is locked
-/// (`FOR UPDATE`) until commit, so concurrent instances extend one chain without forks. A
-/// row the database refuses, or whose seq is already taken, means the chain is broken:
-/// [`PortError::AuditChainBroken`] naming that seq, and the caller's transaction must roll
-/// back.
+/// (`FOR UPDATE`) until commit, so concurrent instances extend one chain without forks. Rows
+/// the database refuses, or a seq already taken, mean the chain is broken:
+/// [`PortError::AuditChainBroken`] naming the first seq that could not be appended, and the
+/// caller's transaction must roll back.
 pub(crate) async fn append_audit_rows(
     conn: &mut PgConnection,
     events: Vec<NewAuditEvent>,
@@ -33,31 +51,47 @@ pub(crate) async fn append_audit_rows(
         .map_err(fail)?;
     let mut seq: i64 = head.get("seq");
     let mut hash: String = head.get("hash");
+    let first = seq + 1;
+    let mut c = Columns::default();
     for event in events {
         let row = chain(seq, &hash, event);
-        let e = &row.event;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(row.seq)
-        .bind(e.id.as_uuid())
-        .bind(e.at)
-        .bind(e.actor_id.as_uuid())
-        .bind(e.actor_role.as_str())
-        .bind(e.client_id.as_uuid())
-        .bind(e.data_kind.as_str())
-        .bind(e.action.as_str())
-        .bind(e.request_id.as_uuid())
-        .bind(e.reason.as_ref().map(|r| r.as_str().to_string()))
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| broken_or_failed(e, row.seq))?;
+        let e = row.event;
+        c.seq.push(row.seq);
+        c.id.push(e.id.as_uuid());
+        c.at.push(e.at);
+        c.actor_id.push(e.actor_id.as_uuid());
+        c.actor_role.push(e.actor_role.as_str());
+        c.client_id.push(e.client_id.as_uuid());
+        c.data_kind.push(e.data_kind.as_str());
+        c.action.push(e.action.as_str());
+        c.request_id.push(e.request_id.as_uuid());
+        c.reason
+            .push(e.reason.as_ref().map(|r| r.as_str().to_string()));
+        c.prev_hash.push(row.prev_hash);
         seq = row.seq;
-        hash = row.hash;
+        hash = row.hash.clone();
+        c.hash.push(row.hash);
     }
+    sqlx::query(
+        "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
+         SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
+                              $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])",
+    )
+    .bind(c.seq)
+    .bind(c.id)
+    .bind(c.at)
+    .bind(c.actor_id)
+    .bind(c.actor_role)
+    .bind(c.client_id)
+    .bind(c.data_kind)
+    .bind(c.action)
+    .bind(c.request_id)
+    .bind(c.reason)
+    .bind(c.prev_hash)
+    .bind(c.hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| broken_or_failed(e, first))?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use domain::types::AccessReason;
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 /// Words of the refusal of migration 0014's insert trigger.
-const REFUSED: &str = "extends the chain";
+const REFUSED: &str = "must extend the chain";
 
 /// Appends audit rows to the chain inside the caller's transaction (which began
 /// `IMMEDIATE`, so no other writer moves the head meanwhile). A row the database refuses, or

@@ -11,8 +11,11 @@ use sqlx::{PgPool, Row, SqlitePool};
 use std::str::FromStr;
 use uuid::Uuid;
 
-/// The trigger (migration 0014) that moves the head with every inserted row.
+/// SQLite: the trigger (migration 0014) that moves the head with every inserted row.
 const MOVES_THE_HEAD: &str = "audit_log_moves_the_head";
+/// PostgreSQL: the statement trigger (migration 0014) that checks the new rows and moves the
+/// head.
+const EXTENDS_THE_CHAIN: &str = "audit_log_extends_the_chain";
 
 /// A "viewed" row by the last row's actor about the last row's client, placed right after
 /// the head (seq, hash): content and hash are consistent, so only its place gives it away.
@@ -98,8 +101,9 @@ pub async fn sqlite_row_after_head(pool: &SqlitePool) -> i64 {
     row.seq
 }
 
-/// PostgreSQL: as [`sqlite_row_after_head`], disabling the head-moving trigger for this one
-/// insert (`ALTER TABLE … DISABLE TRIGGER`, inside the transaction) and enabling it again.
+/// PostgreSQL: as [`sqlite_row_after_head`], disabling the trigger that checks new rows and
+/// moves the head for this one insert (`ALTER TABLE … DISABLE TRIGGER`, inside the
+/// transaction) and enabling it again.
 pub async fn postgres_row_after_head(pool: &PgPool) -> i64 {
     let mut tx = pool.begin().await.unwrap();
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -122,11 +126,11 @@ pub async fn postgres_row_after_head(pool: &PgPool) -> i64 {
     );
     let trigger: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = $1)")
-            .bind(MOVES_THE_HEAD)
+            .bind(EXTENDS_THE_CHAIN)
             .fetch_one(&mut *tx)
             .await
             .unwrap();
-    let alter = |what: &str| format!("ALTER TABLE audit_log {what} TRIGGER {MOVES_THE_HEAD}");
+    let alter = |what: &str| format!("ALTER TABLE audit_log {what} TRIGGER {EXTENDS_THE_CHAIN}");
     if trigger {
         sqlx::query(sqlx::AssertSqlSafe(alter("DISABLE")))
             .execute(&mut *tx)

@@ -27,13 +27,27 @@ async fn audited_read(store: &dyn Store) -> Result<(), PortError> {
     store.append_audit(vec![e]).await
 }
 
-/// Copies row 4's fields into a new row at `seq` linked to `prev`, with the hash `hash`.
-fn copy_of_row_4(seq: i64, prev: &str, hash: &str, new_id: &str) -> String {
+/// Copies row 4's fields into new rows, one per `(seq, prev_hash, hash)`, in one INSERT;
+/// `new_id` is an SQL expression giving a fresh id.
+fn copies_of_row_4(rows: &[(i64, &str, &str)], new_id: &str) -> String {
+    let selects: Vec<String> = rows
+        .iter()
+        .map(|(seq, prev, hash)| {
+            format!(
+                "SELECT {seq}, {new_id}, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, '{prev}', '{hash}'
+                 FROM audit_log WHERE seq = 4"
+            )
+        })
+        .collect();
     format!(
         "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-         SELECT {seq}, {new_id}, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, '{prev}', '{hash}'
-         FROM audit_log WHERE seq = 4"
+         {}",
+        selects.join(" UNION ALL ")
     )
+}
+
+fn copy_of_row_4(seq: i64, prev: &str, hash: &str, new_id: &str) -> String {
+    copies_of_row_4(&[(seq, prev, hash)], new_id)
 }
 
 /// Every INSERT that does not extend the chain and every UPDATE of the head that does not
@@ -60,12 +74,16 @@ async fn refuses_rows_that_do_not_extend_the_chain<F, Fut>(
         // before the start of the chain
         copy_of_row_4(0, GENESIS_HASH, &any, new_id),
         copy_of_row_4(-1, GENESIS_HASH, &any, new_id),
+        // two rows in one statement, the second not linked to the first
+        copies_of_row_4(&[(5, &hash, &any), (6, &"e".repeat(64), &any)], new_id),
+        // two rows in one statement, linked, with a gap
+        copies_of_row_4(&[(5, &hash, &any), (7, &any, &any)], new_id),
     ];
     for sql in inserts {
         let err = refused(sql.clone())
             .await
             .unwrap_or_else(|| panic!("must be refused: {sql}"));
-        assert!(err.contains("extends the chain"), "{sql}: {err}");
+        assert!(err.contains("must extend the chain"), "{sql}: {err}");
     }
     let head_updates = [
         // skipping forward to a row that does not exist
@@ -90,8 +108,8 @@ async fn refuses_rows_that_do_not_extend_the_chain<F, Fut>(
     assert_eq!(verify_chain(store).await, Ok(5), "the server still appends");
 }
 
-/// A row that is linked to the head is taken as the next row, and the head moves with it in
-/// the same statement: the trail stays one chain, the server keeps appending after it, and
+/// Rows that are linked to the head are taken as the next rows, and the head moves with them
+/// in the same statement: the trail stays one chain, the server keeps appending after it, and
 /// `audit verify` names the row if its hash does not match its content. (The database cannot
 /// recompute SHA-256; see docs/SECURITY.md for what a keyed chain would add.)
 async fn a_linked_row_moves_the_head_with_it<F, Fut>(store: &dyn Store, new_id: &str, run: F)
@@ -102,16 +120,22 @@ where
     four_rows(store).await;
     let (_, hash) = store.audit_head().await.unwrap();
     let bad = "b".repeat(64);
-    run(copy_of_row_4(5, &hash, &bad, new_id)).await;
+    let last = "c".repeat(64);
+    // Two linked rows in one statement (the head follows them row by row or per statement).
+    run(copies_of_row_4(
+        &[(5, &hash, &bad), (6, &bad, &last)],
+        new_id,
+    ))
+    .await;
     assert_eq!(
         store.audit_head().await.unwrap(),
-        (5, bad),
-        "the head moved with the row"
+        (6, last),
+        "the head moved with the rows"
     );
-    let err = verify_chain(store).await.expect_err("the hash is wrong");
+    let err = verify_chain(store).await.expect_err("the hashes are wrong");
     assert!(err.contains("row 5") && err.contains("altered"), "{err}");
     audited_read(store).await.unwrap();
-    assert_eq!(store.audit_head().await.unwrap().0, 6);
+    assert_eq!(store.audit_head().await.unwrap().0, 7);
 }
 
 /// A trail with a row after the head (fixture: `testkit::tamper` removes the head-moving
@@ -243,20 +267,16 @@ async fn sqlite_detects_deleted_rows_in_the_middle_and_at_the_end() {
 async fn sqlite_refuses_rows_that_do_not_extend_the_chain_and_head_moves_that_skip() {
     let (_dir, store) = testkit::sqlite::temp_store().await;
     let pool = store.pool().clone();
-    refuses_rows_that_do_not_extend_the_chain(
-        &store,
-        "'0190a3c4-0000-7000-8000-000000000001'",
-        |sql| {
-            let pool = pool.clone();
-            async move {
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&pool)
-                    .await
-                    .err()
-                    .map(|e| e.to_string())
-            }
-        },
-    )
+    refuses_rows_that_do_not_extend_the_chain(&store, "lower(hex(randomblob(16)))", |sql| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .err()
+                .map(|e| e.to_string())
+        }
+    })
     .await;
 }
 
@@ -276,7 +296,7 @@ async fn sqlite_refuses_to_replace_audit_rows_or_the_head() {
                  SELECT 5, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, '{hash}', '{any}'
                  FROM audit_log WHERE seq = 2"
             ),
-            "extends the chain",
+            "must extend the chain",
         ),
         (
             "INSERT OR REPLACE INTO audit_head (id, seq, hash) VALUES (1, 2, 'x')".to_string(),
@@ -297,7 +317,7 @@ async fn sqlite_refuses_to_replace_audit_rows_or_the_head() {
 async fn sqlite_a_linked_row_moves_the_head_with_it() {
     let (_dir, store) = testkit::sqlite::temp_store().await;
     let pool = store.pool().clone();
-    a_linked_row_moves_the_head_with_it(&store, "'0190a3c4-0000-7000-8000-000000000001'", |sql| {
+    a_linked_row_moves_the_head_with_it(&store, "lower(hex(randomblob(16)))", |sql| {
         let pool = pool.clone();
         async move {
             sqlx::query(sqlx::AssertSqlSafe(sql))
