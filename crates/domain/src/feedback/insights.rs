@@ -592,8 +592,8 @@ pub fn csv_cell(s: &str) -> String {
             v.push('"');
         }
         v.push(c);
-        piece_start = matches!(c, ',' | ';' | '\t' | '\n' | '\r')
-            || (piece_start && matches!(c, ' ' | '"'));
+        piece_start =
+            matches!(c, ',' | ';' | '\t' | '\n' | '\r') || (piece_start && matches!(c, ' ' | '"'));
     }
     v.push('"');
     v
