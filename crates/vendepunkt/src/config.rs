@@ -288,6 +288,52 @@ impl Config {
                 .is_some_and(|u| u.starts_with("https://"))
     }
 
+    /// Settings that are valid but probably wrong, one sentence each: `check-config` prints
+    /// them and `serve` logs them at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.trust_forwarded_for
+            && let Some(why) = self.proxy_in_front()
+        {
+            out.push(format!(
+                "trust_forwarded_for is false, but {why}: behind a proxy every request comes from the proxy's address, so the login limit per address (30 failures in 15 minutes) is shared by everyone and anyone can hold back every browser that has not logged in before. If the proxy is the only way to reach this server, let it append the client's address to X-Forwarded-For and set trust_forwarded_for = true (docs/OPERATIONS.md)"
+            ));
+        }
+        out
+    }
+
+    /// Why a reverse proxy is probably in front of this server, if it is.
+    fn proxy_in_front(&self) -> Option<&'static str> {
+        if self.behind_tls_proxy {
+            return Some("behind_tls_proxy is true");
+        }
+        let public = self.public_url.as_deref()?;
+        // The server speaks plain HTTP only, so an https address is served by something else.
+        if public.starts_with("https://") {
+            return Some("public_url is an https:// address and this server speaks plain HTTP");
+        }
+        let authority = public
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.split(':').next().unwrap_or(""),
+        };
+        let listens_on_loopback = self
+            .addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        let local_name = host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        (listens_on_loopback && !local_name)
+            .then_some("public_url names another host while addr is a loopback address")
+    }
+
     /// The effective configuration as TOML, with secrets (the database password) redacted.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
@@ -522,6 +568,55 @@ mod tests {
         c.public_url = None;
         c.behind_tls_proxy = true;
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn a_proxy_in_front_without_trusted_forwarded_for_is_warned_about() {
+        let mut c = Config::default();
+        assert!(
+            c.warnings().is_empty(),
+            "plain local defaults: nothing to say"
+        );
+        for local in [
+            "http://localhost:8080",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+        ] {
+            c.public_url = Some(local.into());
+            assert!(c.warnings().is_empty(), "{local} is not behind a proxy");
+        }
+        for (public_url, behind_tls_proxy) in [
+            (None, true),
+            (Some("https://vp.example.no"), false),
+            (Some("http://vp.internal.example"), false),
+        ] {
+            let mut c = Config {
+                public_url: public_url.map(str::to_string),
+                behind_tls_proxy,
+                ..Config::default()
+            };
+            let w = c.warnings();
+            assert_eq!(w.len(), 1, "{public_url:?} {behind_tls_proxy}: {w:?}");
+            assert!(
+                w[0].starts_with("trust_forwarded_for is false")
+                    && w[0].contains("X-Forwarded-For"),
+                "{w:?}"
+            );
+            c.trust_forwarded_for = true;
+            assert!(
+                c.warnings().is_empty(),
+                "{public_url:?}: configured as advised"
+            );
+        }
+        let c = Config {
+            public_url: Some("http://vp.example.no".into()),
+            addr: "0.0.0.0:80".into(),
+            ..Config::default()
+        };
+        assert!(
+            c.warnings().is_empty(),
+            "reachable directly on plain HTTP: no sign of a proxy"
+        );
     }
 
     #[test]

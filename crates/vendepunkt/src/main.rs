@@ -346,6 +346,10 @@ async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<
             if print {
                 print!("{}", config.redacted_toml());
             }
+            // Valid but probably wrong: said on stderr, the exit code stays 0.
+            for w in config.warnings() {
+                eprintln!("vendepunkt: warning: {w}");
+            }
             match file {
                 Some(f) => println!("# configuration is valid (file {})", f.display()),
                 None => println!("# configuration is valid (no file; defaults and environment)"),
@@ -463,6 +467,9 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         trust_forwarded_for: config.trust_forwarded_for,
         demo,
     };
+    for w in config.warnings() {
+        tracing::warn!("{w}");
+    }
     if config.secure_cookies() && base.starts_with("http://") {
         tracing::warn!(
             "cookies are marked Secure (behind_tls_proxy), so logging in over plain http will not work"

@@ -21,6 +21,7 @@ pub mod messages_web;
 pub mod middleware;
 pub mod pages;
 pub mod plan_web;
+pub mod proxy;
 pub mod routes;
 pub mod telemetry;
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub assets: Arc<assets::Assets>,
     /// Wakes the live-update streams of open pages.
     pub live: Arc<live::LiveHub>,
+    /// Notices a proxy in front of the server whose `X-Forwarded-For` is not trusted.
+    pub forwarded_for_watch: Arc<proxy::ForwardedForWatch>,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             i18n: Arc::new(i18n::I18n::load()),
             assets: Arc::new(assets::Assets::load()),
             live: Arc::new(live::LiveHub::default()),
+            forwarded_for_watch: Arc::default(),
         }
     }
 }

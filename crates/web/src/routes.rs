@@ -22,7 +22,6 @@ use domain::ids::{OfficeId, UserId};
 use domain::policy::Action;
 use domain::roles::{Role, RoleGrant};
 use domain::types::{Secret, Username};
-use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// Who may reach a route at all.
@@ -434,6 +433,10 @@ pub(crate) fn with_layers(router: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             middleware::security_headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::proxy::watch_forwarded_for,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
@@ -547,27 +550,6 @@ struct LoginForm {
     password: String,
 }
 
-/// The address login throttling counts against. Behind a trusted proxy that is the entry the
-/// proxy appended to `X-Forwarded-For` (the last one): entries before it come from the client
-/// and could be anything, so trusting the first would let an attacker pick a fresh address
-/// for every attempt.
-fn source_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if state.settings.trust_forwarded_for
-        && let Some(last) = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
-    {
-        return last.to_string();
-    }
-    peer.map(|p| p.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -578,7 +560,7 @@ async fn login_submit(
     let attempt = domain::auth::LoginAttempt {
         username: form.username.clone(),
         password: Secret::new(form.password),
-        source: source_address(&state, &headers, peer.0),
+        source: crate::proxy::source_address(state.settings.trust_forwarded_for, &headers, peer.0),
         device: ctx.device_token.clone(),
     };
     match domain::auth::login(
