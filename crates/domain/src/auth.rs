@@ -25,6 +25,7 @@ use crate::password::NewPassword;
 use crate::ports::{Clock, FailedLogin, PasswordHasher, SessionRecord, Store};
 use crate::roles::Actor;
 use crate::types::{FieldError, Secret, Username};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -64,6 +65,21 @@ impl Default for ThrottlePolicy {
 pub fn new_token() -> Secret {
     let bytes: [u8; 32] = rand::random();
     Secret::new(hex::encode(bytes))
+}
+
+/// The CSRF token of a signed-in browser: HMAC-SHA-256 of a fixed label, keyed with the
+/// session token. It belongs to that one session — a new one comes with every login and
+/// password change, and it dies with the session at logout — and it tells nothing about the
+/// session token itself, so a page may carry it in a form.
+pub fn session_csrf_token(session: &Secret) -> String {
+    match Hmac::<Sha256>::new_from_slice(session.expose().as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(b"vendepunkt csrf token v1");
+            hex::encode(mac.finalize().into_bytes())
+        }
+        // HMAC takes keys of any length; should that ever change, no token matches.
+        Err(_) => new_token().expose().to_string(),
+    }
 }
 
 /// The SHA-256 of a token, as stored.
@@ -279,4 +295,20 @@ pub async fn issue_setup_token_if_empty(
 
 pub fn is_expired(session: &SessionRecord, now: OffsetDateTime, policy: SessionPolicy) -> bool {
     now - session.last_seen_at > policy.idle || now - session.created_at > policy.absolute
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sessions_csrf_token_is_its_own_and_reveals_nothing_of_it() {
+        let a = new_token();
+        let b = new_token();
+        let t = session_csrf_token(&a);
+        assert_eq!(t, session_csrf_token(&a), "stable for one session");
+        assert_ne!(t, session_csrf_token(&b), "another session, another token");
+        assert_eq!(t.len(), 64);
+        assert!(!t.contains(a.expose()) && t != token_hash(&a));
+    }
 }

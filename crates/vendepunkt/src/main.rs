@@ -466,6 +466,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
         demo,
+        public_url: config.public_url.clone(),
     };
     for w in config.warnings() {
         tracing::warn!("{w}");
@@ -475,7 +476,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
             "cookies are marked Secure (behind_tls_proxy), so logging in over plain http will not work"
         );
     }
-    let mut state = web::AppState::new(store.clone(), clock.clone(), hasher, settings);
+    let mut state = web::AppState::new(store.clone(), clock.clone(), hasher, settings.clone());
     // Several instances may share a PostgreSQL database: live wake-ups go through it.
     if let Backend::Postgres(pg) = &backend {
         let hub = Arc::new(web::live::LiveHub::with_relay(Arc::new(

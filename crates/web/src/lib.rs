@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 /// Settings the web layer needs; the binary fills them from configuration.
 /// `Default`: plain HTTP, no proxy, not demo; 30-minute idle and 12-hour absolute sessions.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebSettings {
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
@@ -46,6 +46,10 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// Demo mode: every page shows a banner saying the data is invented.
     pub demo: bool,
+    /// The address people use (`https://host[:port][/path]`), if configured: a form's
+    /// `Origin` must be its origin. Without it, the origin is the `Host` header with `https`
+    /// when `secure_cookies` is on, else `http`.
+    pub public_url: Option<String>,
 }
 
 /// Everything a handler can reach. Cheap to clone.

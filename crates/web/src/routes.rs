@@ -4,7 +4,9 @@
 //! Handlers parse input, call a domain use case, and render. They make no access decisions.
 
 use crate::AppState;
-use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
+use crate::context::{
+    LANG_COOKIE, PageCtx, PeerAddr, cookie_names, fresh_pre_session_token, set_cookie,
+};
 use crate::handler::{ctx_of, utc_text};
 use crate::i18n::Lang;
 use crate::meetings_web;
@@ -606,6 +608,9 @@ async fn login_submit(
                     true,
                 ),
             );
+            // Signed in, pages carry the session's own CSRF token; the pre-session one is
+            // replaced so that a token seen before login is good for nothing.
+            h.append(header::SET_COOKIE, fresh_pre_session_token(secure));
             res
         }
         Err(e) => {
@@ -646,6 +651,11 @@ async fn logout(State(state): State<AppState>, ctx: PageCtx) -> Response {
             state.settings.secure_cookies,
             true,
         ),
+    );
+    // The session's CSRF token died with it; the next person gets a fresh pre-session one.
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        fresh_pre_session_token(state.settings.secure_cookies),
     );
     res
 }
@@ -1147,6 +1157,11 @@ async fn password_submit(
     match result {
         Ok(token) => {
             let names = cookie_names(state.settings.secure_cookies);
+            // A new session: this page's forms carry its token.
+            let ctx = PageCtx {
+                csrf: domain::auth::session_csrf_token(&token),
+                ..ctx
+            };
             let mut res = render(
                 StatusCode::OK,
                 &PasswordPage {

@@ -258,10 +258,7 @@ async fn post_files(
     fields: &[(&str, &str)],
     files: &[(&str, &[u8])],
 ) -> common::Reply {
-    if !b.cookies.contains_key("vp_csrf") {
-        app.get(b, "/login").await;
-    }
-    let token = b.cookies.get("vp_csrf").cloned().unwrap();
+    let token = app.csrf_token(b).await;
     let boundary = "----vendepunkt-test-boundary";
     let mut body: Vec<u8> = Vec::new();
     let mut text = |name: &str, value: &str| {
