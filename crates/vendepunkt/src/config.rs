@@ -25,6 +25,10 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Log filter, e.g. `info` or `vendepunkt=debug,info`.
     pub log: String,
+    /// Where the metrics listener serves `/metrics` (`HOST:PORT`); none: no metrics served.
+    pub metrics_addr: Option<String>,
+    /// A bearer token the metrics listener requires (`Authorization: Bearer …`).
+    pub metrics_token: Option<String>,
     /// Notices without content (`[notify]` in the file).
     pub notify: NotifyConfig,
 }
@@ -66,6 +70,8 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             log: "info".into(),
+            metrics_addr: None,
+            metrics_token: None,
             notify: NotifyConfig::default(),
         }
     }
@@ -184,6 +190,12 @@ impl Config {
         if let Some(v) = env_value(env, "VENDEPUNKT_LOG")? {
             c.log = v;
         }
+        if let Some(v) = env_value(env, "VENDEPUNKT_METRICS_ADDR")? {
+            c.metrics_addr = Some(v);
+        }
+        if let Some(v) = env_value(env, "VENDEPUNKT_METRICS_TOKEN")? {
+            c.metrics_token = Some(v);
+        }
         if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_EMAIL")? {
             c.notify.email = Some(v);
         }
@@ -246,6 +258,26 @@ impl Config {
                 )));
             }
         }
+        if let Some(m) = &self.metrics_addr {
+            let Ok(m) = m.parse::<std::net::SocketAddr>() else {
+                return Err(ConfigError(format!(
+                    "metrics_addr: expected IP:PORT such as 127.0.0.1:9090, got {m:?}"
+                )));
+            };
+            if m.port() != 0 && self.addr.parse::<std::net::SocketAddr>().ok() == Some(m) {
+                return Err(ConfigError(
+                    "metrics_addr: must differ from addr (the pages' listener has no /metrics)"
+                        .into(),
+                ));
+            }
+        }
+        if let Some(t) = &self.metrics_token
+            && t.trim().chars().count() < 16
+        {
+            return Err(ConfigError(
+                "metrics_token: use at least 16 random characters".into(),
+            ));
+        }
         if let Some(e) = &self.notify.email
             && !(e.starts_with("smtp://") || e.starts_with("smtps://") || e.starts_with("file:"))
         {
@@ -299,6 +331,15 @@ impl Config {
                 "trust_forwarded_for is false, but {why}: behind a proxy every request comes from the proxy's address, so the login limit per address (30 failures in 15 minutes) is shared by everyone and anyone can hold back every browser that has not logged in before. If the proxy is the only way to reach this server, let it append the client's address to X-Forwarded-For and set trust_forwarded_for = true (docs/OPERATIONS.md)"
             ));
         }
+        if self.metrics_token.is_none()
+            && let Some(m) = &self.metrics_addr
+            && m.parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| !a.ip().is_loopback())
+        {
+            out.push(format!(
+                "metrics_addr {m} is not a loopback address and metrics_token is not set: anyone who can reach it can read how often each page is used (protected-case openings, failed logins). Set metrics_token, or firewall the port so that only the monitoring system reaches it"
+            ));
+        }
         out
     }
 
@@ -338,6 +379,7 @@ impl Config {
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&self.database_url);
+        shown.metrics_token = self.metrics_token.as_ref().map(|_| REDACTED.to_string());
         shown.notify.email = self.notify.email.as_deref().map(redact_url);
         shown.notify.sms_url = self.notify.sms_url.as_deref().map(redact_url);
         toml::to_string_pretty(&shown).unwrap_or_default()
@@ -617,6 +659,55 @@ mod tests {
             c.warnings().is_empty(),
             "reachable directly on plain HTTP: no sign of a proxy"
         );
+    }
+
+    #[test]
+    fn metrics_settings_are_checked_redacted_and_warned_about() {
+        let none = Overrides::default();
+        let c = Config::resolve(
+            None,
+            &env(&[
+                ("VENDEPUNKT_METRICS_ADDR", "127.0.0.1:9090"),
+                (
+                    "VENDEPUNKT_METRICS_TOKEN",
+                    "a-long-metrics-token-0123456789",
+                ),
+            ]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(c.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        let shown = c.redacted_toml();
+        assert!(
+            !shown.contains("a-long-metrics-token")
+                && shown.contains("metrics_token = \"[redacted]\""),
+            "{shown}"
+        );
+        let refused =
+            |pairs: &[(&str, &str)]| Config::resolve(None, &env(pairs), &none).unwrap_err().0;
+        assert!(refused(&[("VENDEPUNKT_METRICS_ADDR", "localhost")]).starts_with("metrics_addr:"));
+        assert!(
+            refused(&[
+                ("VENDEPUNKT_ADDR", "127.0.0.1:8080"),
+                ("VENDEPUNKT_METRICS_ADDR", "127.0.0.1:8080")
+            ])
+            .starts_with("metrics_addr:")
+        );
+        assert!(refused(&[("VENDEPUNKT_METRICS_TOKEN", "short")]).starts_with("metrics_token:"));
+        let open = Config {
+            metrics_addr: Some("0.0.0.0:9090".into()),
+            ..Config::default()
+        };
+        assert!(
+            open.warnings()[0].starts_with("metrics_addr 0.0.0.0:9090"),
+            "{:?}",
+            open.warnings()
+        );
+        let loopback = Config {
+            metrics_addr: Some("127.0.0.1:9090".into()),
+            ..Config::default()
+        };
+        assert!(loopback.warnings().is_empty());
     }
 
     #[test]

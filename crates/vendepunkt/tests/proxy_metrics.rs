@@ -198,3 +198,63 @@ async fn no_proxy_warning_for_direct_requests() {
 fn proxy_requests() -> u32 {
     web::proxy::REQUESTS_IN_A_ROW + 5
 }
+
+#[tokio::test]
+async fn metrics_are_served_only_on_their_own_listener_and_only_with_the_token() {
+    let token = "a-long-metrics-token-0123456789";
+    let mut server = Server::start(&[
+        ("VENDEPUNKT_METRICS_ADDR", "127.0.0.1:0"),
+        ("VENDEPUNKT_METRICS_TOKEN", token),
+    ]);
+    let line = server.wait_for("Metrics are served on ");
+    let url = line
+        .split("Metrics are served on ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(!url.starts_with(&server.base), "another listener: {url}");
+    let c = reqwest::Client::new();
+    let page = c
+        .get(format!("{}/login", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let main = c
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(main.status(), 404, "the pages' listener has no metrics");
+    assert!(!main.text().await.unwrap().contains("http_requests_total"));
+    let anonymous = c.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = c.get(&url).bearer_auth("guess").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let scraped = c.get(&url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.unwrap();
+    assert!(
+        text.contains("http_requests_total{route=\"/login\"")
+            && text.contains("db_pool_connections"),
+        "{text}"
+    );
+    let out = server.stop();
+    assert!(!out.contains(token), "the token is never printed: {out}");
+}
+
+#[tokio::test]
+async fn without_metrics_addr_no_listener_serves_metrics() {
+    let server = Server::start(&[]);
+    let r = reqwest::Client::new()
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let out = server.stop();
+    assert!(!out.contains("Metrics are served"), "{out}");
+}

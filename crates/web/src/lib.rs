@@ -18,6 +18,7 @@ pub mod insights_web;
 pub mod live;
 pub mod meetings_web;
 pub mod messages_web;
+pub mod metrics_web;
 pub mod middleware;
 pub mod pages;
 pub mod plan_web;

@@ -57,7 +57,6 @@ pub fn route_table() -> Vec<RouteSpec> {
     vec![
         spec("/healthz", Public, get(healthz)),
         spec("/readyz", Public, get(readyz)),
-        spec("/metrics", Public, get(metrics_text)),
         spec("/assets/{hash}/{name}", Public, get(asset)),
         spec("/", Public, get(home)),
         spec("/login", Public, get(login_form).post(login_submit)),
@@ -480,22 +479,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
-}
-
-async fn metrics_text(State(state): State<AppState>) -> Response {
-    let handle = crate::telemetry::handle();
-    let stats = state.store.pool_stats();
-    metrics::gauge!("db_pool_connections").set(stats.size as f64);
-    metrics::gauge!("db_pool_idle_connections").set(stats.idle as f64);
-    metrics::gauge!("db_pool_max_connections").set(stats.max as f64);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
 }
 
 async fn asset(
