@@ -10,6 +10,7 @@ pub mod case_web;
 pub mod clock;
 pub mod contact_web;
 pub mod context;
+pub mod extract;
 pub mod feedback_web;
 pub mod handler;
 pub mod hasher;

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::context::{
     LANG_COOKIE, PageCtx, PeerAddr, cookie_names, fresh_pre_session_token, set_cookie,
 };
+use crate::extract::{Form, Path};
 use crate::handler::{ctx_of, utc_text};
 use crate::i18n::Lang;
 use crate::meetings_web;
@@ -15,7 +16,7 @@ use crate::middleware;
 use crate::pages::*;
 use crate::plan_web;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
