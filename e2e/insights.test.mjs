@@ -281,10 +281,12 @@ test('a leader sees the office aggregate for five clients and "too few answers t
     assert.equal(csv.status(), 200);
     assert.match(csv.headers()['content-disposition'] ?? '', /^attachment/);
     const lines = (await csv.text()).replace(/^\uFEFF/, '').split('\r\n');
+    // Every cell is quoted; none of the names or figures here holds a quote or a comma.
+    const unquote = (line) => line.split(',').map((c) => c.replace(/^"(.*)"$/, '$1'));
     const cells = (unit, q, measure) => {
-      const found = lines.filter((l) => l.startsWith(`${OFFICE},${unit},${label(q)},${measure},`));
+      const found = lines.map(unquote).filter((c) => c.slice(0, 4).join(',') === `${OFFICE},${unit},${label(q)},${measure}`);
       assert.equal(found.length, 1, `one CSV row for ${unit} ${label(q)} ${measure} in:\n${lines.slice(0, 12).join('\n')}`);
-      return found[0].split(',').slice(4);
+      return found[0].slice(4);
     };
     assert.deepEqual(cells('Whole office', Q2, 'reached'), ['5', '', '']);
     assert.deepEqual(cells('Whole office', Q2, 'answered'), ['5', '', '100']);

@@ -8,6 +8,7 @@
 //! pages learn of it (and can resume after a dropped connection from the event's sequence).
 
 use crate::DomainError;
+use crate::attachments::FileCleaner;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::clients::Ctx;
 use crate::ids::{AttachmentId, AuditId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
@@ -125,28 +126,33 @@ pub struct Upload {
 /// Most files on one message.
 pub const MAX_FILES: usize = 3;
 
-/// Checks every upload (see [`crate::attachments::inspect`]); any refusal refuses them all.
-fn check_files(files: &[Upload]) -> Result<Vec<NewAttachment>, FieldError> {
+/// Checks every upload and rebuilds it from its content (see [`crate::attachments::clean`]);
+/// any refusal refuses them all.
+async fn check_files(
+    cleaner: &dyn FileCleaner,
+    files: &[Upload],
+) -> Result<Vec<NewAttachment>, FieldError> {
     if files.len() > MAX_FILES {
         return Err(FieldError::AttachmentTooLarge);
     }
-    files
-        .iter()
-        .map(|f| {
-            let clean = crate::attachments::inspect(&f.name, &f.bytes)?;
-            Ok(NewAttachment {
-                id: AttachmentId::new(),
-                name: clean.name,
-                content_type: clean.kind.content_type().to_string(),
-                bytes: clean.bytes,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let clean = crate::attachments::clean(cleaner, &f.name, &f.bytes).await?;
+        out.push(NewAttachment {
+            id: AttachmentId::new(),
+            name: clean.name,
+            content_type: clean.kind.content_type().to_string(),
+            bytes: clean.bytes,
+        });
+    }
+    Ok(out)
 }
 
 /// Starts a thread with its first message.
+#[allow(clippy::too_many_arguments)] // the ports, who, where, and the message's fields
 pub async fn start_thread(
     ctx: Ctx<'_>,
+    cleaner: &dyn FileCleaner,
     actor: &Actor,
     client: ClientId,
     subject: &str,
@@ -160,7 +166,9 @@ pub async fn start_thread(
     let mut errors = vec![];
     let subject = clean_text(subject, SUBJECT_MAX, false).map_err(|e| errors.push(("subject", e)));
     let body = parse_body(body).map_err(|e| errors.push(("body", e)));
-    let attachments = check_files(files).map_err(|e| errors.push(("attachment", e)));
+    let attachments = check_files(cleaner, files)
+        .await
+        .map_err(|e| errors.push(("attachment", e)));
     let (Ok(subject), Ok(body), Ok(attachments)) = (subject, body, attachments) else {
         return Err(DomainError::Invalid(errors));
     };
@@ -205,6 +213,7 @@ pub async fn start_thread(
 /// Answers in a thread.
 pub async fn send_message(
     ctx: Ctx<'_>,
+    cleaner: &dyn FileCleaner,
     actor: &Actor,
     client: ClientId,
     thread: ThreadId,
@@ -216,7 +225,9 @@ pub async fn send_message(
     let side = side.ok_or(DomainError::NotFound)?;
     let mut errors = vec![];
     let body = parse_body(body).map_err(|e| errors.push(("body", e)));
-    let attachments = check_files(files).map_err(|e| errors.push(("attachment", e)));
+    let attachments = check_files(cleaner, files)
+        .await
+        .map_err(|e| errors.push(("attachment", e)));
     let (Ok(body), Ok(attachments)) = (body, attachments) else {
         return Err(DomainError::Invalid(errors));
     };

@@ -3,6 +3,7 @@
 //! audit rows look like real use.
 
 use crate::DomainError;
+use crate::attachments::FileCleaner;
 use crate::clients::{Ctx, Silent};
 use crate::conversation::{self, Upload};
 use crate::ids::{ClientId, RequestId, UserId};
@@ -26,6 +27,7 @@ async fn actor(store: &dyn Store, id: UserId) -> Result<Actor, DomainError> {
 pub async fn fill(
     store: &dyn Store,
     clock: &dyn Clock,
+    cleaner: &dyn FileCleaner,
     client_user: UserId,
     client: ClientId,
     counselor: UserId,
@@ -80,6 +82,7 @@ pub async fn fill(
     let c = at(Duration::days(3));
     conversation::start_thread(
         ctx(store, &c),
+        cleaner,
         &kari,
         client,
         "Kan vi flytte møtet?",
@@ -93,6 +96,7 @@ pub async fn fill(
     let c = at(Duration::days(2));
     let t = conversation::start_thread(
         ctx(store, &c),
+        cleaner,
         &vera,
         client,
         "Hvordan gikk intervjuet?",
@@ -105,6 +109,7 @@ pub async fn fill(
     conversation::open_thread(ctx(store, &c), &kari, client, t, None).await?;
     conversation::send_message(
         ctx(store, &c),
+        cleaner,
         &kari,
         client,
         t,
@@ -116,6 +121,7 @@ pub async fn fill(
     conversation::open_thread(ctx(store, &c), &vera, client, t, None).await?;
     conversation::send_message(
         ctx(store, &c),
+        cleaner,
         &vera,
         client,
         t,
@@ -128,10 +134,11 @@ pub async fn fill(
     let c = at(Duration::hours(5));
     let letter = Upload {
         name: "brev-fra-utleier.pdf".into(),
-        bytes: b"%PDF-1.4\n% Oppdiktet brev for demo\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec(),
+        bytes: demo_letter(),
     };
     conversation::start_thread(
         ctx(store, &c),
+        cleaner,
         &kari,
         client,
         "Brev om husleie",
@@ -147,6 +154,7 @@ pub async fn fill(
         let c = at(Duration::days(i as i64 + 1));
         conversation::start_thread(
             ctx(store, &c),
+            cleaner,
             &who,
             *other,
             "Hvordan går det?",
@@ -157,4 +165,40 @@ pub async fn fill(
         .await?;
     }
     Ok(())
+}
+
+/// An invented one-page letter as a PDF (header, four objects, cross-reference table and
+/// trailer), so the demo's attachment is a real document like any upload.
+pub fn demo_letter() -> Vec<u8> {
+    let text = "BT /F1 12 Tf 72 760 Td (Oppdiktet brev fra utleier, bare for demo.) Tj ET";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }

@@ -42,6 +42,7 @@ pub async fn seed(
     store: &dyn Store,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
+    cleaner: &dyn crate::attachments::FileCleaner,
 ) -> Result<bool, DomainError> {
     if store.organisation_count().await? > 0 {
         return Ok(false);
@@ -237,7 +238,8 @@ pub async fn seed(
         },
     )
     .await?;
-    crate::conversation_demo::fill(store, clock, me_id, my_case, counselor_id, &others).await?;
+    crate::conversation_demo::fill(store, clock, cleaner, me_id, my_case, counselor_id, &others)
+        .await?;
     // A year of client feedback in Nordby (issue 5).
     crate::feedback::demo::fill(
         store,

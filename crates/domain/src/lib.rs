@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod availability;
+pub mod bidi;
 pub mod checkins;
 pub mod clients;
 pub mod conversation;

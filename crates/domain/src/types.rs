@@ -44,6 +44,10 @@ pub enum FieldError {
     AttachmentType,
     #[error("field-attachment-name")]
     AttachmentName,
+    #[error("field-attachment-pixels")]
+    AttachmentPixels,
+    #[error("field-attachment-encrypted")]
+    AttachmentEncrypted,
     #[error("field-time-invalid")]
     TimeInvalid,
     #[error("field-time-in-past")]
@@ -75,6 +79,8 @@ impl FieldError {
             Self::AttachmentTooLarge => "field-attachment-too-large",
             Self::AttachmentType => "field-attachment-type",
             Self::AttachmentName => "field-attachment-name",
+            Self::AttachmentPixels => "field-attachment-pixels",
+            Self::AttachmentEncrypted => "field-attachment-encrypted",
             Self::TimeInvalid => "field-time-invalid",
             Self::TimeInPast => "field-time-in-past",
             Self::UsernameTaken => "field-username-taken",

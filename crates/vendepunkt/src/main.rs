@@ -436,7 +436,14 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     };
 
     if demo {
-        match domain::demo::seed(store.as_ref(), clock.as_ref(), hasher.as_ref()).await {
+        match domain::demo::seed(
+            store.as_ref(),
+            clock.as_ref(),
+            hasher.as_ref(),
+            &web::FileRewriter::new(),
+        )
+        .await
+        {
             Ok(true) => println!(
                 "Demo data created. Log in as demo-client, demo-counselor, demo-leader or demo-admin; password {}.",
                 domain::demo::DEMO_PASSWORD
@@ -969,6 +976,8 @@ fn describe(e: domain::types::FieldError) -> &'static str {
         AttachmentTooLarge => "is too large",
         AttachmentType => "is not a PDF, PNG or JPEG file",
         AttachmentName => "has a file name that is not allowed",
+        AttachmentPixels => "is a picture with too many pixels",
+        AttachmentEncrypted => "is a password-protected PDF",
         TimeInvalid => "is not a date and time",
         TimeInPast => "is in the past",
         UsernameTaken => "is already taken",

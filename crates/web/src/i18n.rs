@@ -115,7 +115,12 @@ impl I18n {
         };
         let mut fargs = FluentArgs::new();
         for (name, value) in args {
-            fargs.set(*name, FluentValue::from(value.clone()));
+            // Text with bidirectional controls (a name with a right-to-left override) is
+            // isolated, so it cannot turn the rest of the sentence around. (Fluent's own
+            // isolation marks are off: they would wrap every argument, and a closing mark in
+            // the text could end them.)
+            let value = domain::bidi::isolate(value).into_owned();
+            fargs.set(*name, FluentValue::from(value));
         }
         let mut errors = vec![];
         bundle

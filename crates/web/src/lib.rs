@@ -12,6 +12,7 @@ pub mod contact_web;
 pub mod context;
 pub mod extract;
 pub mod feedback_web;
+pub mod files;
 pub mod handler;
 pub mod hasher;
 pub mod i18n;
@@ -28,8 +29,10 @@ pub mod routes;
 pub mod telemetry;
 
 pub use clock::SystemClock;
+pub use files::FileRewriter;
 pub use hasher::Argon2Hasher;
 
+use domain::attachments::FileCleaner;
 use domain::auth::{SessionPolicy, ThrottlePolicy};
 use domain::ports::{Clock, PasswordHasher, Store};
 use std::sync::Arc;
@@ -60,6 +63,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Rebuilds uploaded files from their content (`files::FileRewriter`).
+    pub cleaner: Arc<dyn FileCleaner>,
     pub settings: WebSettings,
     pub i18n: Arc<i18n::I18n>,
     pub assets: Arc<assets::Assets>,
@@ -82,6 +87,7 @@ impl AppState {
             store,
             clock,
             hasher,
+            cleaner: Arc::new(FileRewriter::new()),
             settings,
             i18n: Arc::new(i18n::I18n::load()),
             assets: Arc::new(assets::Assets::load()),

@@ -332,6 +332,7 @@ pub async fn thread_start(
     let (subject, body) = (f.text("subject"), f.text("body"));
     match conversation::start_thread(
         ctx_of(&state, &ctx),
+        state.cleaner.as_ref(),
         &actor,
         client,
         &subject,
@@ -587,6 +588,7 @@ pub async fn thread_reply(
     let body = f.text("body");
     match conversation::send_message(
         ctx_of(&state, &ctx),
+        state.cleaner.as_ref(),
         &actor,
         client,
         thread,

@@ -198,7 +198,7 @@ async fn only_leaders_of_the_office_reach_the_figures() {
     assert!(r.body.contains("Kontor B") && !r.body.contains("Kontor A"));
     assert!(!r.body.contains("7.8"), "office A's figures do not leak");
     let csv = app.get(&mut b, "/insights/export.csv").await;
-    assert!(!csv.body.contains("Kontor A") && !csv.body.contains(",6,"));
+    assert!(!csv.body.contains("Kontor A") && !csv.body.contains(",\"6\","));
     // Anonymous: the login page.
     let mut anon = common::Browser::default();
     let r = app.get(&mut anon, "/insights/export.csv").await;
@@ -244,20 +244,31 @@ async fn the_csv_export_is_an_escaped_attachment_of_the_published_figures() {
     let lines: Vec<&str> = body.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "Office,Team,Quarter,Measure,Clients,Average (0 to 10),Response rate"
+        "\"Office\",\"Team\",\"Quarter\",\"Measure\",\"Clients\",\"Average (0 to 10)\",\"Response rate\""
     );
     // (7 + 9 + 7 + 9 + 7 + 9) / 6 = 8.0, six clients.
-    assert!(lines.contains(&"Kontor A,Whole office,2025-Q4,relation,6,8.0,"));
-    assert!(lines.contains(&"Kontor A,Whole office,2025-Q4,answered,6,,100"));
-    assert!(lines.contains(&"Kontor A,Whole office,2025-Q3,relation,too few answers to show,,"));
-    // Team names cannot start a formula and are quoted where needed.
     assert!(
-        body.contains("Kontor A,\"'=HYPERLINK(\"\"http://x\"\";\"\"y\"\")\",2025-Q4,reached,"),
+        lines
+            .contains(&"\"Kontor A\",\"Whole office\",\"2025-Q4\",\"relation\",\"6\",\"8.0\",\"\"")
+    );
+    assert!(
+        lines
+            .contains(&"\"Kontor A\",\"Whole office\",\"2025-Q4\",\"answered\",\"6\",\"\",\"100\"")
+    );
+    assert!(lines.contains(
+        &"\"Kontor A\",\"Whole office\",\"2025-Q3\",\"relation\",\"too few answers to show\",\"\",\"\""
+    ));
+    // Team names cannot start a formula; every cell is quoted.
+    assert!(
+        body.contains(
+            "\"Kontor A\",\"'=HYPERLINK(\"\"http://x\"\";\"\"y\"\")\",\"2025-Q4\",\"reached\","
+        ),
         "{body}"
     );
-    assert!(body.contains("Kontor A,'@SUM(A1),2025-Q4,"));
-    assert!(body.contains("Kontor A,\"Team, \"\"Øst\"\"\",2025-Q4,"));
-    assert!(!body.contains(",=") && !body.contains(",@"));
+    assert!(body.contains("\"Kontor A\",\"'@SUM(A1)\",\"2025-Q4\","));
+    assert!(body.contains("\"Kontor A\",\"Team, \"\"Øst\"\"\",\"2025-Q4\","));
+    assert!(!body.contains(",\"=") && !body.contains(",\"@"));
+    assert_eq!(formula_starts(body), Vec::<String>::new(), "{body}");
 }
 
 #[tokio::test]
@@ -294,5 +305,45 @@ async fn a_counselor_sees_their_own_aggregate_unless_a_few_did_not_share() {
         let mut b = app.login(who).await;
         let r = app.get(&mut b, "/caseload/feedback").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{who}");
+    }
+}
+
+/// Every piece of `body` that a spreadsheet could make a cell of, whether it honours quotes
+/// or splits on `;`, `,`, tabs and line breaks regardless: none may start a formula.
+fn formula_starts(body: &str) -> Vec<String> {
+    body.split([',', ';', '\t', '\n', '\r'])
+        .map(|piece| piece.trim_start_matches(['"', ' ']))
+        .filter(|piece| piece.starts_with(['=', '+', '-', '@']))
+        .map(String::from)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_team_name_with_semicolons_cannot_smuggle_a_formula_into_the_csv() {
+    let app = TestApp::new().await;
+    for name in ["Team x;=1+1;", "Team y, +2;-3;@4"] {
+        app.store
+            .create_team(NewTeam {
+                id: TeamId::new(),
+                office_id: app.world.office_a,
+                name: UnitName::parse(name).unwrap(),
+                created_at: Clock::now(&app.clock),
+            })
+            .await
+            .unwrap();
+    }
+    answers(&app, 6, 0).await;
+    let mut leader = english(app.login(users::LEADER).await);
+    let r = app.get(&mut leader, "/insights/export.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.body.trim_start_matches('\u{feff}');
+    // Norwegian Excel splits on `;`: the team's cell must not yield a bare `=1+1`.
+    assert_eq!(formula_starts(body), Vec::<String>::new(), "{body}");
+    // Read as CSV (quotes honoured), the name is still there, neutralised.
+    assert!(body.contains("\"Team x;'=1+1;\""), "{body}");
+    // Every cell is quoted, so a `;` or `,` inside one never splits it in a spreadsheet
+    // that honours quotes.
+    for line in body.split("\r\n").filter(|l| !l.is_empty()) {
+        assert!(line.starts_with('"') && line.ends_with('"'), "{line}");
     }
 }

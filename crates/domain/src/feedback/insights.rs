@@ -574,20 +574,29 @@ pub fn to_csv(offices: &[OfficeInsights], h: &CsvHeadings<'_>) -> String {
     out
 }
 
-/// One CSV cell: a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'` in front (so
-/// a spreadsheet shows the text instead of running it), and a cell with a comma, quote or line
-/// break is quoted with its quotes doubled.
+/// One CSV cell, always quoted (quotes doubled), so a `,` or `;` inside it never splits it in a
+/// spreadsheet that honours quotes, whichever separator it uses (Norwegian Excel splits on
+/// `;`). A `'` goes in front of every `=`, `+`, `-`, `@`, tab or carriage return that starts
+/// the cell or a piece of it after a separator (`,`, `;`, tab or line break, with any spaces
+/// or quotes between), so that even a program that splits on separators without honouring quotes finds
+/// no piece that a spreadsheet would run as a formula.
 pub fn csv_cell(s: &str) -> String {
-    let mut v = String::with_capacity(s.len() + 2);
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        v.push('\'');
+    let mut v = String::with_capacity(s.len() + 4);
+    v.push('"');
+    let mut piece_start = true;
+    for c in s.chars() {
+        if piece_start && matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r') {
+            v.push('\'');
+        }
+        if c == '"' {
+            v.push('"');
+        }
+        v.push(c);
+        piece_start =
+            matches!(c, ',' | ';' | '\t' | '\n' | '\r') || (piece_start && matches!(c, ' ' | '"'));
     }
-    v.push_str(s);
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
+    v.push('"');
+    v
 }
 
 #[cfg(test)]
@@ -680,14 +689,47 @@ mod tests {
     #[test]
     fn csv_cells_cannot_start_a_formula_and_are_quoted() {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("-1"), "\"'-1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("\tx"), "\"'\tx\"");
         assert_eq!(csv_cell("\rx"), "\"'\rx\"");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-        assert_eq!(csv_cell("Team Øst"), "Team Øst");
+        assert_eq!(csv_cell("Team Øst"), "\"Team Øst\"");
+        assert_eq!(csv_cell("7.8"), "\"7.8\"");
+        assert_eq!(csv_cell(""), "\"\"");
+    }
+
+    #[test]
+    fn csv_cells_survive_splitting_on_semicolons_commas_tabs_and_line_breaks() {
+        // Norwegian Excel splits on `;`: no piece may be a bare formula.
+        assert_eq!(csv_cell("Team x;=1+1;"), "\"Team x;'=1+1;\"");
+        assert_eq!(csv_cell("a, +1"), "\"a, '+1\"");
+        assert_eq!(csv_cell("a;  -1"), "\"a;  '-1\"");
+        assert_eq!(csv_cell("a\t@SUM(A1)"), "\"a\t'@SUM(A1)\"");
+        assert_eq!(csv_cell("a\n=1"), "\"a\n'=1\"");
+        assert_eq!(csv_cell("a\r\n=1"), "\"a\r\n'=1\"");
+        // Inside a piece the characters stay as they are.
+        assert_eq!(csv_cell("Team A-B = C+D"), "\"Team A-B = C+D\"");
+        for hostile in [
+            "Team x;=1+1;",
+            "x;\"=1\";y",
+            ";;=cmd|' /C calc'!A0",
+            "x, =1",
+            "x\t+1",
+            "x\n@1",
+        ] {
+            let cell = csv_cell(hostile);
+            assert!(cell.starts_with('"') && cell.ends_with('"'), "{cell}");
+            for piece in cell.split([',', ';', '\t', '\n', '\r']) {
+                let piece = piece.trim_start_matches(['"', ' ']);
+                assert!(
+                    !piece.starts_with(['=', '+', '-', '@']),
+                    "{hostile:?} gives the piece {piece:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -213,6 +213,72 @@ impl TestApp {
         b
     }
 
+    /// Posts a multipart form with files in the field `attachment` (the CSRF token first, as
+    /// the page's forms do).
+    pub async fn post_files(
+        &self,
+        browser: &mut Browser,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Reply {
+        let token = self.csrf_token(browser).await;
+        let boundary = "----vendepunkt-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        let mut text = |name: &str, value: &str| {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        };
+        text("csrf_token", &token);
+        for (k, v) in fields {
+            text(k, v);
+        }
+        for (name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut req = Request::post(path)
+            .header(header::COOKIE, Self::cookie_header(browser))
+            .header(header::HOST, "localhost")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            );
+        if let Some(l) = &browser.accept_language {
+            req = req.header(header::ACCEPT_LANGUAGE, l);
+        }
+        self.send(browser, req.body(Body::from(body)).unwrap())
+            .await
+    }
+
+    /// The status, headers and exact bytes of a GET (a download).
+    pub async fn get_bytes(
+        &self,
+        browser: &mut Browser,
+        path: &str,
+    ) -> (StatusCode, http::HeaderMap, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::COOKIE, Self::cookie_header(browser))
+            .body(Body::empty())
+            .unwrap();
+        let res: Response<Body> = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, bytes.to_vec())
+    }
+
     pub async fn audit_count(&self) -> i64 {
         self.store.audit_head().await.unwrap().0
     }
