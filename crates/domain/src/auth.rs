@@ -9,10 +9,13 @@
 //! Throttling slows an attacker without locking out the real user:
 //! * per source address: after `per_ip_limit` failures within `window`, that address is
 //!   refused until the window has passed;
-//! * per username: after `per_user_limit` failures within `window`, the username is refused
-//!   *except from browsers that have logged in as that user before* (a "known device" cookie,
-//!   stored as a hash). An attacker can therefore not lock the real user out of their own
-//!   browser, and cannot keep guessing from anywhere else.
+//! * per username: after `per_user_limit` failures within `window`, the username is refused;
+//! * neither applies to a browser that has logged in as that user before (a "known device"
+//!   cookie, stored as a hash): with the right password it always gets in. An attacker can
+//!   therefore not lock the real user out of their own browser — not by guessing her
+//!   username, and not by guessing from the address she shares with others (an office
+//!   network, or a proxy whose address the server sees for everyone) — and cannot keep
+//!   guessing from anywhere else.
 //!
 //! Unknown usernames are throttled and answered exactly like known ones.
 
@@ -22,6 +25,7 @@ use crate::password::NewPassword;
 use crate::ports::{Clock, FailedLogin, PasswordHasher, SessionRecord, Store};
 use crate::roles::Actor;
 use crate::types::{FieldError, Secret, Username};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -61,6 +65,21 @@ impl Default for ThrottlePolicy {
 pub fn new_token() -> Secret {
     let bytes: [u8; 32] = rand::random();
     Secret::new(hex::encode(bytes))
+}
+
+/// The CSRF token of a signed-in browser: HMAC-SHA-256 of a fixed label, keyed with the
+/// session token. It belongs to that one session — a new one comes with every login and
+/// password change, and it dies with the session at logout — and it tells nothing about the
+/// session token itself, so a page may carry it in a form.
+pub fn session_csrf_token(session: &Secret) -> String {
+    match Hmac::<Sha256>::new_from_slice(session.expose().as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(b"vendepunkt csrf token v1");
+            hex::encode(mac.finalize().into_bytes())
+        }
+        // HMAC takes keys of any length; should that ever change, no token matches.
+        Err(_) => new_token().expose().to_string(),
+    }
 }
 
 /// The SHA-256 of a token, as stored.
@@ -111,7 +130,10 @@ pub async fn login(
         retry_after_secs: throttle.window.whole_seconds(),
     };
 
-    if store.failed_logins_since(&ikey, since).await? >= throttle.per_ip_limit {
+    // A browser without a known-device cookie cannot be the user's own: refuse it at once
+    // when the address is over its limit (no lookup, no password check).
+    let address_over = store.failed_logins_since(&ikey, since).await? >= throttle.per_ip_limit;
+    if address_over && attempt.device.is_none() {
         return Err(retry());
     }
 
@@ -120,15 +142,19 @@ pub async fn login(
         Some(u) => store.credentials_by_username(u).await?,
         None => None,
     };
+    // Known device: this browser has logged in as this very user before.
+    let known = match (&credentials, &attempt.device) {
+        (Some(c), Some(d)) => store.is_known_device(c.user_id, &token_hash(d)).await?,
+        _ => false,
+    };
 
-    if store.failed_logins_since(&ukey, since).await? >= throttle.per_user_limit {
-        let known = match (&credentials, &attempt.device) {
-            (Some(c), Some(d)) => store.is_known_device(c.user_id, &token_hash(d)).await?,
-            _ => false,
-        };
-        if !known {
-            return Err(retry());
-        }
+    // Neither limit applies to the user's own browser: an attacker elsewhere (or behind the
+    // same address) can slow everyone else down, but not lock her out.
+    if !known
+        && (address_over
+            || store.failed_logins_since(&ukey, since).await? >= throttle.per_user_limit)
+    {
+        return Err(retry());
     }
 
     let verified = match credentials
@@ -162,13 +188,7 @@ pub async fn login(
         })
         .await?;
     let device_token = match attempt.device {
-        Some(d)
-            if store
-                .is_known_device(creds.user_id, &token_hash(&d))
-                .await? =>
-        {
-            d
-        }
+        Some(d) if known => d,
         _ => new_token(),
     };
     store
@@ -275,4 +295,20 @@ pub async fn issue_setup_token_if_empty(
 
 pub fn is_expired(session: &SessionRecord, now: OffsetDateTime, policy: SessionPolicy) -> bool {
     now - session.last_seen_at > policy.idle || now - session.created_at > policy.absolute
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sessions_csrf_token_is_its_own_and_reveals_nothing_of_it() {
+        let a = new_token();
+        let b = new_token();
+        let t = session_csrf_token(&a);
+        assert_eq!(t, session_csrf_token(&a), "stable for one session");
+        assert_ne!(t, session_csrf_token(&b), "another session, another token");
+        assert_eq!(t.len(), 64);
+        assert!(!t.contains(a.expose()) && t != token_hash(&a));
+    }
 }

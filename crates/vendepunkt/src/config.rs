@@ -25,6 +25,10 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Log filter, e.g. `info` or `vendepunkt=debug,info`.
     pub log: String,
+    /// Where the metrics listener serves `/metrics` (`HOST:PORT`); none: no metrics served.
+    pub metrics_addr: Option<String>,
+    /// A bearer token the metrics listener requires (`Authorization: Bearer …`).
+    pub metrics_token: Option<String>,
     /// Notices without content (`[notify]` in the file).
     pub notify: NotifyConfig,
 }
@@ -66,6 +70,8 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             log: "info".into(),
+            metrics_addr: None,
+            metrics_token: None,
             notify: NotifyConfig::default(),
         }
     }
@@ -184,6 +190,12 @@ impl Config {
         if let Some(v) = env_value(env, "VENDEPUNKT_LOG")? {
             c.log = v;
         }
+        if let Some(v) = env_value(env, "VENDEPUNKT_METRICS_ADDR")? {
+            c.metrics_addr = Some(v);
+        }
+        if let Some(v) = env_value(env, "VENDEPUNKT_METRICS_TOKEN")? {
+            c.metrics_token = Some(v);
+        }
         if let Some(v) = env_value(env, "VENDEPUNKT_NOTIFY_EMAIL")? {
             c.notify.email = Some(v);
         }
@@ -246,6 +258,26 @@ impl Config {
                 )));
             }
         }
+        if let Some(m) = &self.metrics_addr {
+            let Ok(m) = m.parse::<std::net::SocketAddr>() else {
+                return Err(ConfigError(format!(
+                    "metrics_addr: expected IP:PORT such as 127.0.0.1:9090, got {m:?}"
+                )));
+            };
+            if m.port() != 0 && self.addr.parse::<std::net::SocketAddr>().ok() == Some(m) {
+                return Err(ConfigError(
+                    "metrics_addr: must differ from addr (the pages' listener has no /metrics)"
+                        .into(),
+                ));
+            }
+        }
+        if let Some(t) = &self.metrics_token
+            && t.trim().chars().count() < 16
+        {
+            return Err(ConfigError(
+                "metrics_token: use at least 16 random characters".into(),
+            ));
+        }
         if let Some(e) = &self.notify.email
             && !(e.starts_with("smtp://") || e.starts_with("smtps://") || e.starts_with("file:"))
         {
@@ -288,10 +320,66 @@ impl Config {
                 .is_some_and(|u| u.starts_with("https://"))
     }
 
+    /// Settings that are valid but probably wrong, one sentence each: `check-config` prints
+    /// them and `serve` logs them at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.trust_forwarded_for
+            && let Some(why) = self.proxy_in_front()
+        {
+            out.push(format!(
+                "trust_forwarded_for is false, but {why}: behind a proxy every request comes from the proxy's address, so the login limit per address (30 failures in 15 minutes) is shared by everyone and anyone can hold back every browser that has not logged in before. If the proxy is the only way to reach this server, let it append the client's address to X-Forwarded-For and set trust_forwarded_for = true (docs/OPERATIONS.md)"
+            ));
+        }
+        if self.metrics_token.is_none()
+            && let Some(m) = &self.metrics_addr
+            && m.parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| !a.ip().is_loopback())
+        {
+            out.push(format!(
+                "metrics_addr {m} is not a loopback address and metrics_token is not set: anyone who can reach it can read how often each page is used (protected-case openings, failed logins). Set metrics_token, or firewall the port so that only the monitoring system reaches it"
+            ));
+        }
+        out
+    }
+
+    /// Why a reverse proxy is probably in front of this server, if it is.
+    fn proxy_in_front(&self) -> Option<&'static str> {
+        if self.behind_tls_proxy {
+            return Some("behind_tls_proxy is true");
+        }
+        let public = self.public_url.as_deref()?;
+        // The server speaks plain HTTP only, so an https address is served by something else.
+        if public.starts_with("https://") {
+            return Some("public_url is an https:// address and this server speaks plain HTTP");
+        }
+        let authority = public
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.split(':').next().unwrap_or(""),
+        };
+        let listens_on_loopback = self
+            .addr
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback());
+        let local_name = host.eq_ignore_ascii_case("localhost")
+            || host.to_ascii_lowercase().ends_with(".localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        (listens_on_loopback && !local_name)
+            .then_some("public_url names another host while addr is a loopback address")
+    }
+
     /// The effective configuration as TOML, with secrets (the database password) redacted.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&self.database_url);
+        shown.metrics_token = self.metrics_token.as_ref().map(|_| REDACTED.to_string());
         shown.notify.email = self.notify.email.as_deref().map(redact_url);
         shown.notify.sms_url = self.notify.sms_url.as_deref().map(redact_url);
         toml::to_string_pretty(&shown).unwrap_or_default()
@@ -522,6 +610,104 @@ mod tests {
         c.public_url = None;
         c.behind_tls_proxy = true;
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn a_proxy_in_front_without_trusted_forwarded_for_is_warned_about() {
+        let mut c = Config::default();
+        assert!(
+            c.warnings().is_empty(),
+            "plain local defaults: nothing to say"
+        );
+        for local in [
+            "http://localhost:8080",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+        ] {
+            c.public_url = Some(local.into());
+            assert!(c.warnings().is_empty(), "{local} is not behind a proxy");
+        }
+        for (public_url, behind_tls_proxy) in [
+            (None, true),
+            (Some("https://vp.example.no"), false),
+            (Some("http://vp.internal.example"), false),
+        ] {
+            let mut c = Config {
+                public_url: public_url.map(str::to_string),
+                behind_tls_proxy,
+                ..Config::default()
+            };
+            let w = c.warnings();
+            assert_eq!(w.len(), 1, "{public_url:?} {behind_tls_proxy}: {w:?}");
+            assert!(
+                w[0].starts_with("trust_forwarded_for is false")
+                    && w[0].contains("X-Forwarded-For"),
+                "{w:?}"
+            );
+            c.trust_forwarded_for = true;
+            assert!(
+                c.warnings().is_empty(),
+                "{public_url:?}: configured as advised"
+            );
+        }
+        let c = Config {
+            public_url: Some("http://vp.example.no".into()),
+            addr: "0.0.0.0:80".into(),
+            ..Config::default()
+        };
+        assert!(
+            c.warnings().is_empty(),
+            "reachable directly on plain HTTP: no sign of a proxy"
+        );
+    }
+
+    #[test]
+    fn metrics_settings_are_checked_redacted_and_warned_about() {
+        let none = Overrides::default();
+        let c = Config::resolve(
+            None,
+            &env(&[
+                ("VENDEPUNKT_METRICS_ADDR", "127.0.0.1:9090"),
+                (
+                    "VENDEPUNKT_METRICS_TOKEN",
+                    "a-long-metrics-token-0123456789",
+                ),
+            ]),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(c.metrics_addr.as_deref(), Some("127.0.0.1:9090"));
+        let shown = c.redacted_toml();
+        assert!(
+            !shown.contains("a-long-metrics-token")
+                && shown.contains("metrics_token = \"[redacted]\""),
+            "{shown}"
+        );
+        let refused =
+            |pairs: &[(&str, &str)]| Config::resolve(None, &env(pairs), &none).unwrap_err().0;
+        assert!(refused(&[("VENDEPUNKT_METRICS_ADDR", "localhost")]).starts_with("metrics_addr:"));
+        assert!(
+            refused(&[
+                ("VENDEPUNKT_ADDR", "127.0.0.1:8080"),
+                ("VENDEPUNKT_METRICS_ADDR", "127.0.0.1:8080")
+            ])
+            .starts_with("metrics_addr:")
+        );
+        assert!(refused(&[("VENDEPUNKT_METRICS_TOKEN", "short")]).starts_with("metrics_token:"));
+        let open = Config {
+            metrics_addr: Some("0.0.0.0:9090".into()),
+            ..Config::default()
+        };
+        assert!(
+            open.warnings()[0].starts_with("metrics_addr 0.0.0.0:9090"),
+            "{:?}",
+            open.warnings()
+        );
+        let loopback = Config {
+            metrics_addr: Some("127.0.0.1:9090".into()),
+            ..Config::default()
+        };
+        assert!(loopback.warnings().is_empty());
     }
 
     #[test]

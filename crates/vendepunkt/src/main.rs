@@ -347,6 +347,10 @@ async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<
             if print {
                 print!("{}", config.redacted_toml());
             }
+            // Valid but probably wrong: said on stderr, the exit code stays 0.
+            for w in config.warnings() {
+                eprintln!("vendepunkt: warning: {w}");
+            }
             match file {
                 Some(f) => println!("# configuration is valid (file {})", f.display()),
                 None => println!("# configuration is valid (no file; defaults and environment)"),
@@ -470,13 +474,17 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
         demo,
+        public_url: config.public_url.clone(),
     };
+    for w in config.warnings() {
+        tracing::warn!("{w}");
+    }
     if config.secure_cookies() && base.starts_with("http://") {
         tracing::warn!(
             "cookies are marked Secure (behind_tls_proxy), so logging in over plain http will not work"
         );
     }
-    let mut state = web::AppState::new(store.clone(), clock.clone(), hasher, settings);
+    let mut state = web::AppState::new(store.clone(), clock.clone(), hasher, settings.clone());
     // Several instances may share a PostgreSQL database: live wake-ups go through it.
     if let Backend::Postgres(pg) = &backend {
         let hub = Arc::new(web::live::LiveHub::with_relay(Arc::new(
@@ -489,6 +497,22 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         state.live = hub;
     }
     let app = web::app(state);
+    // The metrics, apart from the pages, when configured (see docs/OPERATIONS.md).
+    let metrics_listener = match &config.metrics_addr {
+        Some(m) => {
+            let m: SocketAddr = m
+                .parse()
+                .map_err(|_| fail(2, format!("metrics_addr: cannot parse {m:?}")))?;
+            let l = tokio::net::TcpListener::bind(m)
+                .await
+                .map_err(|e| fail(1, format!("cannot listen on {m} (metrics_addr): {e}")))?;
+            let at = l
+                .local_addr()
+                .map_err(|e| fail(1, format!("cannot read the metrics address: {e}")))?;
+            Some((l, at))
+        }
+        None => None,
+    };
     // SQLite: WAL checkpoints in the background, so no request pays for one.
     let checkpoints = match &backend {
         Backend::Sqlite(lite) => {
@@ -514,10 +538,28 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     let summaries = tokio::spawn(summary::run(store.clone(), clock.clone()));
 
     tracing::info!(%local, demo, secure_cookies = settings.secure_cookies, "serving");
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let metrics_server = metrics_listener.map(|(listener, at)| {
+        println!(
+            "Metrics are served on http://{at}/metrics{}",
+            if config.metrics_token.is_some() {
+                " (bearer token required)"
+            } else {
+                ""
+            }
+        );
+        let app = web::metrics_web::metrics_app(
+            store.clone(),
+            config.metrics_token.clone().map(domain::types::Secret::new),
+        );
+        let mut stop = stop_rx.clone();
+        tokio::spawn(http::serve(listener, app, async move {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        }))
+    });
     println!("Vendepunkt is listening on http://{local}");
     let _ = std::io::stdout().flush();
 
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = http::serve(listener, app, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
@@ -534,6 +576,9 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         }
     };
     sweeper.abort();
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     if let Some(c) = checkpoints {
         c.abort();
     }

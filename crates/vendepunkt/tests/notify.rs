@@ -197,6 +197,18 @@ async fn login(base: &str, username: &str) -> (reqwest::Client, String) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "login as {username}");
+    // Signed in, pages carry the session's own CSRF token (the one from before login is
+    // dead now): take it from a page, as a browser does.
+    let page = c
+        .get(format!("{base}/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = field(&page, "csrf_token");
+    assert!(!csrf.is_empty(), "a signed-in page carries a CSRF token");
     (c, csrf)
 }
 

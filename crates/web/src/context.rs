@@ -85,6 +85,31 @@ pub fn set_cookie(
     HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static(""))
 }
 
+/// The CSRF token a page for this request carries: with a live session (`signed_in`), the
+/// token of that session (`domain::auth::session_csrf_token`); before login, the browser's
+/// pre-session token cookie, if it has one.
+pub fn csrf_token_for(headers: &HeaderMap, secure: bool, signed_in: bool) -> Option<String> {
+    let names = cookie_names(secure);
+    match cookie(headers, names.session).filter(|_| signed_in) {
+        Some(session) => Some(domain::auth::session_csrf_token(&Secret::new(session))),
+        None => cookie(headers, names.csrf),
+    }
+}
+
+/// A `Set-Cookie` for a fresh pre-session CSRF token (at login and logout, so that a token
+/// seen before is not good for the next person or session).
+pub fn fresh_pre_session_token(secure: bool) -> HeaderValue {
+    let token = domain::auth::new_token();
+    set_cookie(
+        cookie_names(secure).csrf,
+        token.expose(),
+        None,
+        "Strict",
+        secure,
+        true,
+    )
+}
+
 /// Everything a page handler needs besides its own input.
 #[derive(Clone)]
 pub struct PageCtx {

@@ -7,11 +7,12 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::{Form, Path, Query};
 use crate::handler::{ctx_of, who};
 use crate::pages::{domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;

@@ -7,10 +7,11 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::Query;
 use crate::i18n::Lang;
 use crate::pages::{domain_error, error_page, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::feedback::insights::{

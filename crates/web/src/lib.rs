@@ -10,6 +10,7 @@ pub mod case_web;
 pub mod clock;
 pub mod contact_web;
 pub mod context;
+pub mod extract;
 pub mod feedback_web;
 pub mod files;
 pub mod handler;
@@ -19,9 +20,11 @@ pub mod insights_web;
 pub mod live;
 pub mod meetings_web;
 pub mod messages_web;
+pub mod metrics_web;
 pub mod middleware;
 pub mod pages;
 pub mod plan_web;
+pub mod proxy;
 pub mod routes;
 pub mod telemetry;
 
@@ -36,7 +39,7 @@ use std::sync::Arc;
 
 /// Settings the web layer needs; the binary fills them from configuration.
 /// `Default`: plain HTTP, no proxy, not demo; 30-minute idle and 12-hour absolute sessions.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebSettings {
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
@@ -48,6 +51,10 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// Demo mode: every page shows a banner saying the data is invented.
     pub demo: bool,
+    /// The address people use (`https://host[:port][/path]`), if configured: a form's
+    /// `Origin` must be its origin. Without it, the origin is the `Host` header with `https`
+    /// when `secure_cookies` is on, else `http`.
+    pub public_url: Option<String>,
 }
 
 /// Everything a handler can reach. Cheap to clone.
@@ -63,6 +70,8 @@ pub struct AppState {
     pub assets: Arc<assets::Assets>,
     /// Wakes the live-update streams of open pages.
     pub live: Arc<live::LiveHub>,
+    /// Notices a proxy in front of the server whose `X-Forwarded-For` is not trusted.
+    pub forwarded_for_watch: Arc<proxy::ForwardedForWatch>,
 }
 
 impl AppState {
@@ -83,6 +92,7 @@ impl AppState {
             i18n: Arc::new(i18n::I18n::load()),
             assets: Arc::new(assets::Assets::load()),
             live: Arc::new(live::LiveHub::default()),
+            forwarded_for_watch: Arc::default(),
         }
     }
 }

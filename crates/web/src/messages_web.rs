@@ -4,11 +4,12 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::{Form, Path, Query};
 use crate::handler::{ctx_of, home_for, utc_text, who};
 use crate::pages::{ReasonPage, domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
@@ -178,7 +179,7 @@ pub async fn threads(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<ThreadsQuery>,
+    Query(q): Query<ThreadsQuery>,
 ) -> Response {
     let (actor, client) = match who(&ctx, &id) {
         Ok(w) => w,
@@ -218,16 +219,27 @@ pub async fn set_checkins(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let every = if f.every_days.is_empty() {
-        None
-    } else {
-        match f.every_days.parse() {
-            Ok(d) => Some(d),
-            Err(_) => return error_page(ctx, StatusCode::UNPROCESSABLE_ENTITY),
-        }
+    let every = match f.every_days.trim() {
+        "" => Ok(None),
+        // Not a number at all (or too large for one) is not one of the choices either.
+        text => text
+            .parse()
+            .map(Some)
+            .map_err(|_| DomainError::invalid("every_days", domain::types::FieldError::NotAChoice)),
     };
-    match domain::checkins::set_frequency(ctx_of(&state, &ctx), &actor, client, every).await {
+    let result = match every {
+        Ok(every) => {
+            domain::checkins::set_frequency(ctx_of(&state, &ctx), &actor, client, every).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(()) => Redirect::to(&format!("/clients/{client}/messages#checkins")).into_response(),
+        // The page again, with the message next to the field and nothing changed.
+        Err(e @ DomainError::Invalid(_)) => {
+            let errors = Errors::of(&ctx, &e);
+            threads_view(&state, ctx, &actor, client, Default::default(), errors).await
+        }
         Err(e) => domain_error(ctx, &e),
     }
 }
@@ -250,6 +262,13 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        // A refusal is a page in the user's language, like every other.
+        let (parts, body) = req.into_parts();
+        let (mut kept, ()) = axum::extract::Request::new(()).into_parts();
+        kept.headers = parts.headers.clone();
+        kept.extensions = parts.extensions.clone();
+        let refuse = |status| crate::extract::unreadable(&kept, state, status);
+        let req = axum::extract::Request::from_parts(parts, body);
         let multipart = req
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
@@ -257,9 +276,7 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
             .is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
             let Form(fields) =
-                Form::<std::collections::HashMap<String, String>>::from_request(req, state)
-                    .await
-                    .map_err(IntoResponse::into_response)?;
+                Form::<std::collections::HashMap<String, String>>::from_request(req, state).await?;
             return Ok(Self {
                 fields,
                 files: vec![],
@@ -267,12 +284,12 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
         }
         let mut form = axum::extract::Multipart::from_request(req, state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|r| refuse(r.status()))?;
         let mut out = MessageForm::default();
         while let Some(field) = form
             .next_field()
             .await
-            .map_err(|_| StatusCode::BAD_REQUEST.into_response())?
+            .map_err(|_| refuse(StatusCode::BAD_REQUEST))?
         {
             let name = field.name().unwrap_or_default().to_string();
             match field.file_name().map(str::to_string) {
@@ -280,7 +297,7 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
                     let bytes = field
                         .bytes()
                         .await
-                        .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+                        .map_err(|_| refuse(StatusCode::PAYLOAD_TOO_LARGE))?;
                     // An empty file input sends an empty part with no name.
                     if !(file_name.is_empty() && bytes.is_empty()) {
                         out.files.push(Upload {
@@ -293,7 +310,7 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
                     let text = field
                         .text()
                         .await
-                        .map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+                        .map_err(|_| refuse(StatusCode::BAD_REQUEST))?;
                     out.fields.insert(name, text);
                 }
             }

@@ -13,20 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::ids::RequestId;
 use domain::types::Secret;
 use std::time::Instant;
-use subtle_eq::constant_time_eq;
 use tracing::Instrument;
 
-mod subtle_eq {
-    /// Compares two strings in time independent of where they differ.
-    pub fn constant_time_eq(a: &str, b: &str) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-    }
+/// Compares two strings in time independent of where they differ (`subtle`).
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -93,8 +85,12 @@ pub async fn panic_page(State(state): State<AppState>, req: Request, next: Next)
     if let Some(id) = request_id {
         parts.extensions.insert(id);
     }
-    let names = cookie_names(state.settings.secure_cookies);
-    if let Some(token) = cookie(&parts.headers, names.csrf) {
+    // The session lookup ran inside the panic catcher, so whether the session is live is not
+    // known here: take it as live. If it has ended, a form posted from this page sends the
+    // person to log in again (see `csrf`).
+    if let Some(token) =
+        crate::context::csrf_token_for(&parts.headers, state.settings.secure_cookies, true)
+    {
         parts.extensions.insert(CsrfToken(token));
     }
     error_page(
@@ -145,7 +141,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 }
 
 fn skips_session(path: &str) -> bool {
-    path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+    path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz")
 }
 
 /// Turns the session cookie into the signed-in actor (or none).
@@ -175,31 +171,32 @@ fn is_state_changing(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Double-submit CSRF protection. Safe requests get a token cookie if they lack one; every
-/// state-changing request must carry the same token in its `csrf_token` form field, and must
-/// not come from another origin.
+/// CSRF protection. With a live session the token is the session's own
+/// (`domain::auth::session_csrf_token`); before login it is a random pre-session token kept in
+/// a `SameSite=Strict` cookie (double submit), which login and logout replace. Safe requests
+/// get the pre-session cookie if they lack one and hand the right token to the page; every
+/// state-changing request must carry it in its `csrf_token` form field, and must not come
+/// from another origin (scheme, host and port; `Origin`, and `Sec-Fetch-Site` when sent).
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let names = cookie_names(state.settings.secure_cookies);
-    let existing = cookie(req.headers(), names.csrf);
+    let secure = state.settings.secure_cookies;
+    let names = cookie_names(secure);
+    let signed_in = req
+        .extensions()
+        .get::<CurrentActor>()
+        .is_some_and(|a| a.0.is_some());
+    let expected = crate::context::csrf_token_for(req.headers(), secure, signed_in);
     if !is_state_changing(req.method()) {
-        let fresh = existing
+        let fresh = cookie(req.headers(), names.csrf)
             .is_none()
             .then(|| domain::auth::new_token().expose().to_string());
-        let token = existing.or_else(|| fresh.clone()).unwrap_or_default();
+        let token = expected.or_else(|| fresh.clone()).unwrap_or_default();
         let mut req = req;
-        req.extensions_mut().insert(CsrfToken(token.clone()));
+        req.extensions_mut().insert(CsrfToken(token));
         let mut res = next.run(req).await;
-        if fresh.is_some() {
+        if let Some(fresh) = fresh {
             res.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
-                    names.csrf,
-                    &token,
-                    None,
-                    "Strict",
-                    state.settings.secure_cookies,
-                    true,
-                ),
+                set_cookie(names.csrf, &fresh, None, "Strict", secure, true),
             );
         }
         return res;
@@ -210,20 +207,19 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         error_page(ctx, status)
     };
     // Another origin may not post here, whatever the token says.
-    if let Some(origin) = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let origin_host = origin.split("://").nth(1).unwrap_or("");
-        if origin == "null" || origin_host != host {
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let own = own_origin(&state.settings, &parts.headers);
+        let theirs = origin.to_str().ok().and_then(origin_of);
+        if own.is_none() || theirs != own {
             return refuse(&parts, StatusCode::FORBIDDEN);
         }
+    }
+    if parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v == "cross-site" || v == "same-site")
+    {
+        return refuse(&parts, StatusCode::FORBIDDEN);
     }
     let content_type = parts
         .headers
@@ -249,14 +245,58 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             .find(|(k, _)| k == "csrf_token")
             .map(|(_, v)| v.to_string())
     };
-    let ok = matches!((&existing, &sent), (Some(c), Some(s)) if constant_time_eq(c, s));
+    let ok = matches!((&expected, &sent), (Some(e), Some(s)) if constant_time_eq(e, s));
     if !ok {
+        // A form from a page of a session that has ended since (timed out, or logged out in
+        // another tab): nothing is done, and the person logs in again.
+        let ended_session = !signed_in
+            && matches!(
+                (cookie(&parts.headers, names.session), &sent),
+                (Some(s), Some(t)) if constant_time_eq(&domain::auth::session_csrf_token(&Secret::new(s.as_str())), t)
+            );
+        if ended_session {
+            return Redirect::to("/login").into_response();
+        }
         return refuse(&parts, StatusCode::FORBIDDEN);
     }
     let mut req = Request::from_parts(parts, Body::from(bytes));
     req.extensions_mut()
-        .insert(CsrfToken(existing.unwrap_or_default()));
+        .insert(CsrfToken(expected.unwrap_or_default()));
     next.run(req).await
+}
+
+/// An origin as (scheme, host, port), lower-case, with the scheme's default port filled in.
+/// `null` and anything but http(s) are no origin.
+fn origin_of(text: &str) -> Option<(String, String, u16)> {
+    let uri: axum::http::Uri = text.trim().parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let host = uri.host()?.to_ascii_lowercase();
+    Some((scheme, host, uri.port_u16().unwrap_or(default_port)))
+}
+
+/// This server's own origin: from `public_url` when configured, else the `Host` header with
+/// https when served over TLS (`secure_cookies`), http otherwise.
+fn own_origin(
+    settings: &crate::WebSettings,
+    headers: &axum::http::HeaderMap,
+) -> Option<(String, String, u16)> {
+    if let Some(url) = &settings.public_url {
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split('/').next()?;
+        return origin_of(&format!("{scheme}://{authority}"));
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let scheme = if settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    origin_of(&format!("{scheme}://{host}"))
 }
 
 /// The `csrf_token` field of a multipart form (forms put it first, so this stops early).

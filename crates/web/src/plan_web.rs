@@ -7,10 +7,11 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::{Form, Path, Query};
 use crate::handler::{ctx_of, home_for, utc_text, who};
 use crate::pages::{ReasonPage, domain_error, error_page, render};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;

@@ -4,7 +4,10 @@
 //! Handlers parse input, call a domain use case, and render. They make no access decisions.
 
 use crate::AppState;
-use crate::context::{LANG_COOKIE, PageCtx, PeerAddr, cookie_names, set_cookie};
+use crate::context::{
+    LANG_COOKIE, PageCtx, PeerAddr, cookie_names, fresh_pre_session_token, set_cookie,
+};
+use crate::extract::{Form, Path};
 use crate::handler::{ctx_of, utc_text};
 use crate::i18n::Lang;
 use crate::meetings_web;
@@ -13,7 +16,7 @@ use crate::middleware;
 use crate::pages::*;
 use crate::plan_web;
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -22,7 +25,6 @@ use domain::ids::{OfficeId, UserId};
 use domain::policy::Action;
 use domain::roles::{Role, RoleGrant};
 use domain::types::{Secret, Username};
-use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// Who may reach a route at all.
@@ -56,7 +58,6 @@ pub fn route_table() -> Vec<RouteSpec> {
     vec![
         spec("/healthz", Public, get(healthz)),
         spec("/readyz", Public, get(readyz)),
-        spec("/metrics", Public, get(metrics_text)),
         spec("/assets/{hash}/{name}", Public, get(asset)),
         spec("/", Public, get(home)),
         spec("/login", Public, get(login_form).post(login_submit)),
@@ -434,6 +435,10 @@ pub(crate) fn with_layers(router: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             middleware::security_headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::proxy::watch_forwarded_for,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
@@ -475,22 +480,6 @@ async fn readyz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
-}
-
-async fn metrics_text(State(state): State<AppState>) -> Response {
-    let handle = crate::telemetry::handle();
-    let stats = state.store.pool_stats();
-    metrics::gauge!("db_pool_connections").set(stats.size as f64);
-    metrics::gauge!("db_pool_idle_connections").set(stats.idle as f64);
-    metrics::gauge!("db_pool_max_connections").set(stats.max as f64);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        handle.render(),
-    )
-        .into_response()
 }
 
 async fn asset(
@@ -547,27 +536,6 @@ struct LoginForm {
     password: String,
 }
 
-/// The address login throttling counts against. Behind a trusted proxy that is the entry the
-/// proxy appended to `X-Forwarded-For` (the last one): entries before it come from the client
-/// and could be anything, so trusting the first would let an attacker pick a fresh address
-/// for every attempt.
-fn source_address(state: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    if state.settings.trust_forwarded_for
-        && let Some(last) = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|v| !v.is_empty())
-            .and_then(|v| v.parse::<std::net::IpAddr>().ok())
-    {
-        return last.to_string();
-    }
-    peer.map(|p| p.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
@@ -578,7 +546,7 @@ async fn login_submit(
     let attempt = domain::auth::LoginAttempt {
         username: form.username.clone(),
         password: Secret::new(form.password),
-        source: source_address(&state, &headers, peer.0),
+        source: crate::proxy::source_address(state.settings.trust_forwarded_for, &headers, peer.0),
         device: ctx.device_token.clone(),
     };
     match domain::auth::login(
@@ -624,6 +592,9 @@ async fn login_submit(
                     true,
                 ),
             );
+            // Signed in, pages carry the session's own CSRF token; the pre-session one is
+            // replaced so that a token seen before login is good for nothing.
+            h.append(header::SET_COOKIE, fresh_pre_session_token(secure));
             res
         }
         Err(e) => {
@@ -664,6 +635,11 @@ async fn logout(State(state): State<AppState>, ctx: PageCtx) -> Response {
             state.settings.secure_cookies,
             true,
         ),
+    );
+    // The session's CSRF token died with it; the next person gets a fresh pre-session one.
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        fresh_pre_session_token(state.settings.secure_cookies),
     );
     res
 }
@@ -1165,6 +1141,11 @@ async fn password_submit(
     match result {
         Ok(token) => {
             let names = cookie_names(state.settings.secure_cookies);
+            // A new session: this page's forms carry its token.
+            let ctx = PageCtx {
+                csrf: domain::auth::session_csrf_token(&token),
+                ..ctx
+            };
             let mut res = render(
                 StatusCode::OK,
                 &PasswordPage {

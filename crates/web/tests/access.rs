@@ -231,7 +231,6 @@ async fn every_route_declares_a_policy_and_anonymous_requests_never_reach_a_prot
         [
             "/healthz",
             "/readyz",
-            "/metrics",
             "/assets/{hash}/{name}",
             "/",
             "/login",

@@ -94,3 +94,96 @@ async fn behind_a_trusted_proxy_only_the_address_the_proxy_added_counts() {
         "another real address is not affected"
     );
 }
+
+/// One login attempt from `browser` (its cookies, so a known device counts), with no
+/// `X-Forwarded-For`: in-process every request has the same source, like behind a proxy that
+/// the server does not trust.
+async fn attempt_in(
+    app: &TestApp,
+    browser: &mut Browser,
+    username: &str,
+    password: &str,
+) -> common::Reply {
+    app.post(
+        browser,
+        "/login",
+        &[("username", username), ("password", password)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn guesses_from_a_shared_address_do_not_lock_a_known_browser_out() {
+    let app = app(false).await;
+    // The real user has logged in from her own browser before.
+    let mut known = app.login(users::LEADER).await;
+    app.post(&mut known, "/logout", &[]).await;
+    // From the same address (an office, a phone network, or the proxy), someone tries invented
+    // usernames until the address limit is reached.
+    for i in 0..PER_IP_LIMIT {
+        let status = attempt(&app, &format!("invented-{i}"), "wrong", "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let mut fresh = Browser::default();
+    let r = attempt_in(&app, &mut fresh, users::LEADER, PASSWORD).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a browser never used for this account is held back by the address limit"
+    );
+    let r = attempt_in(&app, &mut known, users::LEADER, "not her password").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "her own browser is told the password is wrong, not to wait"
+    );
+    let r = attempt_in(&app, &mut known, users::LEADER, PASSWORD).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, Some("/")),
+        "her own browser with the right password gets in: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_login_says_what_to_do_in_the_users_language() {
+    let app = app(false).await;
+    for i in 0..PER_IP_LIMIT {
+        attempt(&app, &format!("invented-{i}"), "wrong", "").await;
+    }
+    for (lang, wait, known_browser, ask) in [
+        (
+            "nb",
+            "Vent 15 minutter",
+            "nettleser du har logget inn fra før",
+            "den som har ansvar for kontoen",
+        ),
+        (
+            "nn",
+            "Vent 15 minutt",
+            "nettlesar du har logga inn frå før",
+            "den som har ansvaret for kontoen",
+        ),
+        (
+            "en",
+            "Wait 15 minutes",
+            "a browser you have logged in from before",
+            "whoever manages your account",
+        ),
+    ] {
+        let mut b = Browser {
+            accept_language: Some(lang.into()),
+            ..Default::default()
+        };
+        let r = attempt_in(&app, &mut b, users::LEADER, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{lang}");
+        for part in [wait, known_browser, ask] {
+            assert!(
+                r.body.contains(part),
+                "{lang}: {part:?} missing in {}",
+                r.body
+            );
+        }
+    }
+}

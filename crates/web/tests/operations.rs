@@ -32,6 +32,73 @@ async fn health_and_readiness_answer_in_plain_text() {
     assert_eq!(ready.body.trim(), "ready");
 }
 
+/// Scrapes the metrics listener's router (`web::metrics_app`) with an optional bearer token.
+async fn scrape(app: &axum::Router, bearer: Option<&str>) -> Reply {
+    let mut req = http::Request::get("/metrics");
+    if let Some(t) = bearer {
+        req = req.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let res = app
+        .clone()
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).to_string(),
+    }
+}
+
+#[tokio::test]
+async fn the_main_listener_does_not_serve_metrics() {
+    let app = TestApp::new().await;
+    let mut anyone = Browser::default();
+    let m = app.get(&mut anyone, "/metrics").await;
+    assert_eq!(m.status, StatusCode::NOT_FOUND, "{}", m.body);
+    assert!(!m.body.contains("http_requests_total"));
+    let mut admin = app.login(users::ADMINISTRATOR).await;
+    let m = app.get(&mut admin, "/metrics").await;
+    assert_eq!(m.status, StatusCode::NOT_FOUND, "not even for staff");
+}
+
+#[tokio::test]
+async fn the_metrics_listener_wants_the_configured_token() {
+    let app = TestApp::new().await;
+    let metrics = web::metrics_web::metrics_app(
+        app.store.clone(),
+        Some(domain::types::Secret::new(
+            "a-long-metrics-token-0123456789",
+        )),
+    );
+    for wrong in [None, Some("guess"), Some("a-long-metrics-token-012345678")] {
+        let r = scrape(&metrics, wrong).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{wrong:?}");
+        assert!(!r.body.contains("http_requests_total"));
+        assert_eq!(r.headers["www-authenticate"], "Bearer");
+    }
+    let r = scrape(&metrics, Some("a-long-metrics-token-0123456789")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("db_pool_connections"), "{}", r.body);
+    let other = metrics
+        .clone()
+        .oneshot(
+            http::Request::get("/login")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::NOT_FOUND,
+        "only /metrics is there"
+    );
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_pattern_never_by_raw_path() {
     let app = TestApp::new().await;
@@ -40,8 +107,12 @@ async fn metrics_count_requests_by_route_pattern_never_by_raw_path() {
     let page = app.get(&mut counselor, &format!("/clients/{client}")).await;
     assert_eq!(page.status, StatusCode::OK);
 
-    let mut scraper = Browser::default();
-    let m = app.get(&mut scraper, "/metrics").await;
+    // Without a token configured, the metrics listener answers anyone who reaches it.
+    let m = scrape(
+        &web::metrics_web::metrics_app(app.store.clone(), None),
+        None,
+    )
+    .await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(
         m.headers["content-type"]

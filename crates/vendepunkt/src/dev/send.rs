@@ -178,14 +178,11 @@ async fn measure(
         .build()
         .map_err(|e| fail(1, format!("cannot build the HTTP client: {e}")))?;
     let names = web::context::cookie_names(config.secure_cookies());
-    let csrf = domain::auth::new_token().expose().to_string();
     let base = o.base_url.trim_end_matches('/').to_string();
     let sender = Arc::new(Sender {
         http,
         base,
         session: names.session,
-        csrf_cookie: names.csrf,
-        csrf,
     });
 
     // Warm-up: code paths, pools, the top of the indexes (not recorded).
@@ -262,8 +259,6 @@ struct Sender {
     http: reqwest::Client,
     base: String,
     session: &'static str,
-    csrf_cookie: &'static str,
-    csrf: String,
 }
 
 impl Sender {
@@ -287,19 +282,15 @@ impl Sender {
         };
         let body = messages::body(rng, side);
         let url = format!("{}/clients/{}/messages/{thread}", self.base, p.client);
-        let cookie = format!(
-            "{}={}; {}={}",
-            self.session,
-            token.expose(),
-            self.csrf_cookie,
-            self.csrf
-        );
+        let cookie = format!("{}={}", self.session, token.expose());
+        // The CSRF token of this session, as its pages carry it.
+        let csrf = domain::auth::session_csrf_token(token);
         let t0 = due.unwrap_or_else(Instant::now);
         let sent = self
             .http
             .post(&url)
             .header(reqwest::header::COOKIE, cookie)
-            .form(&[("csrf_token", self.csrf.as_str()), ("body", body.as_str())])
+            .form(&[("csrf_token", csrf.as_str()), ("body", body.as_str())])
             .send()
             .await;
         match sent {

@@ -56,7 +56,8 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let now = web::SystemClock.now();
     let mut client_cookies = vec![];
     let mut counselor_cookies = vec![];
-    let csrf = domain::auth::new_token().expose().to_string();
+    // Each counselor posts with the CSRF token of their own session.
+    let mut counselor_csrf = vec![];
     for s in &sampled {
         let mut pair = vec![];
         for user in [s.client_user, s.counselor] {
@@ -70,7 +71,10 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
                 })
                 .await
                 .map_err(|e| port("cannot create a session", e))?;
-            pair.push(format!("vp_session={}; vp_csrf={csrf}", token.expose()));
+            pair.push(format!("vp_session={}", token.expose()));
+            if user == s.counselor {
+                counselor_csrf.push(domain::auth::session_csrf_token(&token));
+            }
         }
         counselor_cookies.push(pair.pop().unwrap_or_default());
         client_cookies.push(pair.pop().unwrap_or_default());
@@ -152,7 +156,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
             .post(format!("{}/clients/{client}/messages", o.base_url))
             .header(reqwest::header::COOKIE, &counselor_cookies[i])
             .form(&[
-                ("csrf_token", csrf.as_str()),
+                ("csrf_token", counselor_csrf[i].as_str()),
                 ("subject", "Benchmark"),
                 ("body", "A message sent by the live-update benchmark."),
             ])

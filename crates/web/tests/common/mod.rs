@@ -46,6 +46,27 @@ impl Reply {
 pub struct Browser {
     pub cookies: HashMap<String, String>,
     pub accept_language: Option<String>,
+    /// The `csrf_token` of the last page that had a form, with the session cookie the
+    /// browser held then (the token belongs to that session).
+    pub page_token: Option<(Option<String>, String)>,
+}
+
+impl Browser {
+    /// The session cookie, under either name.
+    pub fn session(&self) -> Option<String> {
+        self.cookies
+            .get("vp_session")
+            .or_else(|| self.cookies.get("__Host-vp_session"))
+            .cloned()
+    }
+}
+
+/// The value of the first `csrf_token` field in a page.
+pub fn page_csrf_token(html: &str) -> Option<String> {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(str::to_string)
 }
 
 impl TestApp {
@@ -94,6 +115,9 @@ impl TestApp {
                 }
             }
         }
+        if let Some(token) = page_csrf_token(&reply.body) {
+            browser.page_token = Some((browser.session(), token));
+        }
         reply
     }
 
@@ -114,12 +138,32 @@ impl TestApp {
         self.send(browser, req.body(Body::empty()).unwrap()).await
     }
 
-    /// Posts a form, adding the browser's CSRF token.
-    pub async fn post(&self, browser: &mut Browser, path: &str, fields: &[(&str, &str)]) -> Reply {
-        if !browser.cookies.contains_key("vp_csrf") {
+    /// The CSRF token a page would give this browser now: the last page's, if it belongs to
+    /// the browser's current session; otherwise one from a page loaded for it (a signed-in
+    /// page, or the login page without a live session), as a person would reload.
+    pub async fn csrf_token(&self, browser: &mut Browser) -> String {
+        if let Some((session, token)) = &browser.page_token
+            && *session == browser.session()
+        {
+            return token.clone();
+        }
+        browser.page_token = None;
+        if browser.session().is_some() {
+            self.get(browser, "/account/password").await;
+        }
+        if browser.page_token.is_none() {
             self.get(browser, "/login").await;
         }
-        let token = browser.cookies.get("vp_csrf").cloned().unwrap_or_default();
+        browser
+            .page_token
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+
+    /// Posts a form, adding the browser's CSRF token.
+    pub async fn post(&self, browser: &mut Browser, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let token = self.csrf_token(browser).await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
         self.post_raw(browser, path, &all, None).await
@@ -178,10 +222,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         files: &[(&str, &[u8])],
     ) -> Reply {
-        if !browser.cookies.contains_key("vp_csrf") {
-            self.get(browser, "/login").await;
-        }
-        let token = browser.cookies.get("vp_csrf").cloned().unwrap_or_default();
+        let token = self.csrf_token(browser).await;
         let boundary = "----vendepunkt-test-boundary";
         let mut body: Vec<u8> = Vec::new();
         let mut text = |name: &str, value: &str| {
