@@ -2,10 +2,13 @@
 //! time it changes. Rows carry no content, only who, whose, what kind, what, when and why.
 //!
 //! Rows are append-only and hash-chained: each row's hash covers its own fields and the hash
-//! of the row before it, and the store keeps the head (last seq and hash) in a separate row.
-//! [`verify`] recomputes the chain, so an edited, inserted or deleted row is detected.
+//! of the row before it, and the store keeps the head (last seq and hash) in a separate row,
+//! which the database moves with every inserted row (migration 0014). [`verify_trail`]
+//! recomputes the chain over every row of the table and compares it with the head, so an
+//! edited, inserted or deleted row, and a row left after the head, is detected.
 
 use crate::ids::{AuditId, ClientId, RequestId, UserId};
+use crate::ports::{PortError, Store};
 use crate::roles::Role;
 use crate::types::AccessReason;
 use sha2::{Digest, Sha256};
@@ -174,6 +177,10 @@ pub enum ChainBreak {
         "the chain ends at row {last_seq}, but the recorded head is row {head_seq} (rows were deleted or the head was altered)"
     )]
     HeadMismatch { last_seq: i64, head_seq: i64 },
+    #[error(
+        "row {seq} is after the recorded head (row {head_seq}): it was added without moving the head, so it is not part of the chain"
+    )]
+    AfterHead { seq: i64, head_seq: i64 },
 }
 
 /// Incremental verifier, so millions of rows can be checked page by page.
@@ -227,6 +234,91 @@ impl ChainVerifier {
         }
         Ok(self.last_seq)
     }
+}
+
+/// What [`verify_trail`] found: an intact trail of `rows` rows whose head hash is
+/// `head_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub rows: i64,
+    pub head_hash: String,
+}
+
+/// Why [`verify_trail`] did not finish with an intact trail.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0}")]
+    Broken(#[from] ChainBreak),
+    #[error("cannot read the audit trail: {0}")]
+    Port(#[from] PortError),
+}
+
+/// Checks every row of the audit table against the chain and the head, `page` rows at a time
+/// (memory bounded, one pass over the rows, read-only; safe while the server runs):
+///
+/// * every row, from the lowest seq in the table (a row numbered below 1 fails as a gap), must
+///   link onto the one before it and match its hash;
+/// * no row may lie after the head. The head is read again once every row has been read: a
+///   row the server commits meanwhile is committed together with its head (the same INSERT
+///   moves it), so a row that is still past that head was added without moving it;
+/// * the head must be the last row, with its hash. Rows appended after that head are left
+///   for the next run.
+///
+/// `progress(checked_up_to, head_seq)` is called after every page.
+pub async fn verify_trail(
+    store: &dyn Store,
+    page: i64,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<Verified, VerifyError> {
+    let (mut head_seq, _) = store.audit_head().await?;
+    let mut verifier = ChainVerifier::default();
+    let mut after = i64::MIN;
+    loop {
+        let rows = store.audit_rows(after, page).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in &rows {
+            if let Err(e) = verifier.check(row) {
+                if row.seq > head_seq {
+                    // Past the head read at the start: a newer head may cover it.
+                    head_seq = store.audit_head().await?.0;
+                    if row.seq > head_seq {
+                        return Err(ChainBreak::AfterHead {
+                            seq: row.seq,
+                            head_seq,
+                        }
+                        .into());
+                    }
+                }
+                return Err(e.into());
+            }
+        }
+        progress(verifier.last_seq(), head_seq.max(verifier.last_seq()));
+    }
+    // Every row has been read; this head is at least as new as the last of them.
+    let (head_seq, head_hash) = store.audit_head().await?;
+    if head_seq < verifier.last_seq() {
+        return Err(ChainBreak::AfterHead {
+            seq: head_seq + 1,
+            head_seq,
+        }
+        .into());
+    }
+    // Rows committed after the last page and before this head (or missing: finish says so).
+    while verifier.last_seq() < head_seq {
+        let rows = store.audit_rows(verifier.last_seq(), page).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows.iter().take_while(|r| r.seq <= head_seq) {
+            verifier.check(row)?;
+        }
+        if rows.last().is_some_and(|r| r.seq >= head_seq) {
+            break;
+        }
+    }
+    let rows = verifier.finish(head_seq, &head_hash)?;
+    Ok(Verified { rows, head_hash })
 }
 
 #[cfg(test)]

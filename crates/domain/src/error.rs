@@ -52,6 +52,7 @@ impl DomainError {
             DomainError::Refused(code) => code,
             DomainError::Port(PortError::Conflict(_)) => "error-conflict",
             DomainError::Port(PortError::Failure(_)) => "error-internal",
+            DomainError::Port(PortError::AuditChainBroken { .. }) => "error-audit-trail",
         }
     }
 

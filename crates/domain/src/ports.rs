@@ -27,6 +27,14 @@ pub enum PortError {
     /// The adapter failed (database down, disk full, ...).
     #[error("adapter failure: {0}")]
     Failure(String),
+    /// The audit trail cannot be extended: row `seq` could not be appended because the chain
+    /// is broken (a row after the head, a head that is not the last row), so the request that
+    /// needed the row must not show or change anything. Nothing was written. An operational
+    /// error, not a bug: `vendepunkt audit verify` names what is wrong (docs/OPERATIONS.md).
+    #[error(
+        "the audit trail needs attention: row {seq} cannot be appended (run `vendepunkt audit verify`)"
+    )]
+    AuditChainBroken { seq: i64 },
 }
 
 pub type PortResult<T> = Result<T, PortError>;

@@ -6,7 +6,7 @@
 //! appends, so concurrent instances extend one chain without forks.
 
 use async_trait::async_trait;
-use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
+use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::policy::{CaseloadScope, ClientScope};
@@ -17,13 +17,14 @@ use domain::ports::{
     SessionRecord, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
-use domain::types::{AccessReason, Username};
+use domain::types::Username;
 use sqlx::postgres::{PgConnection, PgPoolOptions};
 use sqlx::{PgPool, Row};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod audit;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
@@ -31,6 +32,8 @@ pub mod live;
 mod meetings;
 mod notify;
 pub mod reminders;
+
+use audit::append_audit_rows;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -149,48 +152,6 @@ async fn set_counselor(
     sqlx::query("UPDATE clients SET assigned_counselor = $1 WHERE id = $2")
         .bind(counselor.as_uuid())
         .bind(client.as_uuid())
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-    Ok(())
-}
-
-/// Appends audit rows to the chain inside the caller's transaction.
-async fn append_audit_rows(conn: &mut PgConnection, events: Vec<NewAuditEvent>) -> PortResult<()> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(fail)?;
-    let mut seq: i64 = head.get("seq");
-    let mut hash: String = head.get("hash");
-    for event in events {
-        let row = chain(seq, &hash, event);
-        let e = &row.event;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(row.seq)
-        .bind(e.id.as_uuid())
-        .bind(e.at)
-        .bind(e.actor_id.as_uuid())
-        .bind(e.actor_role.as_str())
-        .bind(e.client_id.as_uuid())
-        .bind(e.data_kind.as_str())
-        .bind(e.action.as_str())
-        .bind(e.request_id.as_uuid())
-        .bind(e.reason.as_ref().map(|r| r.as_str().to_string()))
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-        seq = row.seq;
-        hash = row.hash;
-    }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&hash)
         .execute(&mut *conn)
         .await
         .map_err(fail)?;
@@ -911,46 +872,7 @@ impl Store for PgStore {
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                let reason: Option<String> = r.get("reason");
-                Ok(AuditRow {
-                    seq: r.get("seq"),
-                    event: NewAuditEvent {
-                        id: id(&r.get::<Uuid, _>("id"))?,
-                        at: r.get("at"),
-                        actor_id: id(&r.get::<Uuid, _>("actor_id"))?,
-                        actor_role: role(&r.get::<String, _>("actor_role"))?,
-                        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                        data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
-                            .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
-                        action: AuditAction::parse(&r.get::<String, _>("action"))
-                            .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
-                        request_id: id(&r.get::<Uuid, _>("request_id"))?,
-                        // A stored reason that no longer parses was tampered with; keep it
-                        // visible to the verifier by failing loudly instead of dropping it.
-                        reason: reason
-                            .map(|s| {
-                                AccessReason::parse(&s).map_err(|_| {
-                                    PortError::Failure("stored reason does not parse".into())
-                                })
-                            })
-                            .transpose()?,
-                    },
-                    prev_hash: r.get("prev_hash"),
-                    hash: r.get("hash"),
-                })
-            })
-            .collect()
+        audit::audit_rows(&self.pool, after, limit).await
     }
 
     async fn audit_head(&self) -> PortResult<(i64, String)> {

@@ -7,7 +7,7 @@
 //! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
 
 use async_trait::async_trait;
-use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent, chain};
+use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::policy::{CaseloadScope, ClientScope};
@@ -18,7 +18,7 @@ use domain::ports::{
     SessionRecord, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
-use domain::types::{AccessReason, Username};
+use domain::types::Username;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -28,12 +28,15 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod audit;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
 mod meetings;
 mod notify;
 pub mod reminders;
+
+use audit::append_audit_rows;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -352,51 +355,6 @@ async fn set_counselor(
     sqlx::query("UPDATE clients SET assigned_counselor = ? WHERE id = ?")
         .bind(counselor.to_string())
         .bind(client.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-    Ok(())
-}
-
-/// Appends audit rows to the chain inside the caller's transaction.
-async fn append_audit_rows(
-    conn: &mut SqliteConnection,
-    events: Vec<NewAuditEvent>,
-) -> PortResult<()> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(fail)?;
-    let mut seq: i64 = head.get("seq");
-    let mut hash: String = head.get("hash");
-    for event in events {
-        let row = chain(seq, &hash, event);
-        let e = &row.event;
-        sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(row.seq)
-        .bind(e.id.to_string())
-        .bind(ts(e.at))
-        .bind(e.actor_id.to_string())
-        .bind(e.actor_role.as_str())
-        .bind(e.client_id.to_string())
-        .bind(e.data_kind.as_str())
-        .bind(e.action.as_str())
-        .bind(e.request_id.to_string())
-        .bind(e.reason.as_ref().map(|r| r.as_str().to_string()))
-        .bind(&row.prev_hash)
-        .bind(&row.hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-        seq = row.seq;
-        hash = row.hash;
-    }
-    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-        .bind(seq)
-        .bind(&hash)
         .execute(&mut *conn)
         .await
         .map_err(fail)?;
@@ -1119,46 +1077,7 @@ impl Store for SqliteStore {
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
-             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                let reason: Option<String> = r.get("reason");
-                Ok(AuditRow {
-                    seq: r.get("seq"),
-                    event: NewAuditEvent {
-                        id: id(&r.get::<String, _>("id"))?,
-                        at: from_ts(r.get("at"))?,
-                        actor_id: id(&r.get::<String, _>("actor_id"))?,
-                        actor_role: role(&r.get::<String, _>("actor_role"))?,
-                        client_id: id(&r.get::<String, _>("client_id"))?,
-                        data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
-                            .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
-                        action: AuditAction::parse(&r.get::<String, _>("action"))
-                            .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
-                        request_id: id(&r.get::<String, _>("request_id"))?,
-                        // A stored reason that no longer parses was tampered with; keep it
-                        // visible to the verifier by failing loudly instead of dropping it.
-                        reason: reason
-                            .map(|s| {
-                                AccessReason::parse(&s).map_err(|_| {
-                                    PortError::Failure("stored reason does not parse".into())
-                                })
-                            })
-                            .transpose()?,
-                    },
-                    prev_hash: r.get("prev_hash"),
-                    hash: r.get("hash"),
-                })
-            })
-            .collect()
+        audit::audit_rows(&self.pool, after, limit).await
     }
 
     async fn audit_head(&self) -> PortResult<(i64, String)> {

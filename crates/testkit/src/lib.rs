@@ -7,6 +7,8 @@
 //! * [`insights`]: feedback rows written by the migration contract, and the conformance test
 //!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
+//! * [`tamper`]: audit trails as someone with full database access could leave them (fixtures
+//!   for the tests of what `audit verify` and the server do then).
 
 // Test support fails loudly: a panic here is a failed test, which is what we want.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -20,4 +22,5 @@ pub mod insights;
 pub mod insights_summary;
 pub mod postgres;
 pub mod sqlite;
+pub mod tamper;
 pub mod world;

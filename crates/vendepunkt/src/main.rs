@@ -172,6 +172,7 @@ fn port(context: &str, e: PortError) -> Failure {
     match e {
         PortError::Failure(m) => fail(1, format!("{context}: {m}")),
         PortError::Conflict(what) => fail(1, format!("{context}: conflict ({what})")),
+        e @ PortError::AuditChainBroken { .. } => fail(1, format!("{context}: {e}")),
     }
 }
 
@@ -701,52 +702,31 @@ async fn verify_chain(
     store: &dyn Store,
     checked: Arc<std::sync::atomic::AtomicI64>,
 ) -> Result<(i64, String), Failure> {
-    // The head is read first: rows a running server appends meanwhile are past it and not
-    // part of this check.
-    let (head_seq, head_hash) = store
-        .audit_head()
-        .await
-        .map_err(|e| port("cannot read the audit head", e))?;
-    let mut verifier = domain::audit::ChainVerifier::default();
     let started = Instant::now();
     let mut last_report = Instant::now();
     let mut reported = false;
-    while verifier.last_seq() < head_seq {
-        let rows = store
-            .audit_rows(verifier.last_seq(), AUDIT_PAGE)
-            .await
-            .map_err(|e| port("cannot read the audit trail", e))?;
-        if rows.is_empty() {
-            break; // finish() reports the missing tail
-        }
-        for row in rows.iter().take_while(|r| r.seq <= head_seq) {
-            verifier
-                .check(row)
-                .map_err(|e| fail(1, format!("audit trail BROKEN: {e}")))?;
-        }
-        checked.store(verifier.last_seq(), std::sync::atomic::Ordering::Relaxed);
+    // Every row of the table is checked, also any after the head (domain::audit::verify_trail).
+    let outcome = domain::audit::verify_trail(store, AUDIT_PAGE, &mut |done, total| {
+        checked.store(done, std::sync::atomic::Ordering::Relaxed);
         if last_report.elapsed() >= Duration::from_secs(2) {
-            eprintln!(
-                "{}",
-                progress(verifier.last_seq(), head_seq, started.elapsed())
-            );
+            eprintln!("{}", progress(done, total, started.elapsed()));
             last_report = Instant::now();
             reported = true;
         }
-        if rows.last().is_some_and(|r| r.seq >= head_seq) {
-            break;
-        }
-    }
-    let n = verifier
-        .finish(head_seq, &head_hash)
-        .map_err(|e| fail(1, format!("audit trail BROKEN: {e}")))?;
+    })
+    .await;
+    let verified = outcome.map_err(|e| match e {
+        domain::audit::VerifyError::Broken(b) => fail(1, format!("audit trail BROKEN: {b}")),
+        domain::audit::VerifyError::Port(p) => port("cannot read the audit trail", p),
+    })?;
     if reported {
         eprintln!(
-            "checked {n} rows in {:.0} s",
+            "checked {} rows in {:.0} s",
+            verified.rows,
             started.elapsed().as_secs_f64()
         );
     }
-    Ok((n, head_hash))
+    Ok((verified.rows, verified.head_hash))
 }
 
 /// "checked 120000 of 1000000 rows (12 %), about 1 min 30 s left"

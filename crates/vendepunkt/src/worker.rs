@@ -363,6 +363,7 @@ impl Worker {
                 let detail = match e {
                     PortError::Failure(m) => m,
                     PortError::Conflict(m) => m.to_string(),
+                    e @ PortError::AuditChainBroken { .. } => e.to_string(),
                 };
                 tracing::warn!(notice = n.id, channel = n.channel.as_str(), %detail, "notice not sent");
                 let attempt = NoticeAttempt {

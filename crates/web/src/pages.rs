@@ -5,7 +5,7 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::DomainError;
-use domain::ports::{ClientSummary, Office};
+use domain::ports::{ClientSummary, Office, PortError};
 use domain::roles::Role;
 
 impl PageCtx {
@@ -97,11 +97,31 @@ pub fn error_page(ctx: PageCtx, status: StatusCode) -> Response {
     render(status, &page)
 }
 
-/// Maps a domain error to the right page: 404 for anything out of reach, 500 (logged with the
-/// request id) for adapter failures.
+/// The page for a request that needed an audit row the store could not append: the audit
+/// trail needs attention (503), nothing was shown or changed.
+fn audit_trail_page(ctx: PageCtx) -> Response {
+    let page = ErrorPage {
+        heading: ctx.tr.get("error-audit-trail-title"),
+        message: ctx.tr.get("error-audit-trail"),
+        ctx,
+    };
+    render(StatusCode::SERVICE_UNAVAILABLE, &page)
+}
+
+/// Maps a domain error to the right page: 404 for anything out of reach, 503 with the audit
+/// trail page (and one error line for the operator naming the row, no personal data) when
+/// the audit chain is broken, 500 (logged with the request id) for other adapter failures.
 pub fn domain_error(ctx: PageCtx, e: &DomainError) -> Response {
     match e {
         DomainError::NotFound => error_page(ctx, StatusCode::NOT_FOUND),
+        DomainError::Port(PortError::AuditChainBroken { seq }) => {
+            tracing::error!(
+                request_id = %ctx.request_id,
+                seq,
+                "the audit trail needs attention: row {seq} cannot be appended, so nothing was shown or changed; run `vendepunkt audit verify` (docs/OPERATIONS.md)"
+            );
+            audit_trail_page(ctx)
+        }
         DomainError::Port(p) => {
             tracing::error!(request_id = %ctx.request_id, error = %p, "adapter failure");
             error_page(ctx, StatusCode::INTERNAL_SERVER_ERROR)

@@ -113,6 +113,7 @@ fn every_domain_error_and_field_error_has_a_message() {
         DomainError::SetupTokenInvalid,
         DomainError::Port(PortError::Conflict("x")),
         DomainError::Port(PortError::Failure("x".into())),
+        DomainError::Port(PortError::AuditChainBroken { seq: 1 }),
     ];
     for e in &errors {
         assert_exists(e.code(), "a domain error");
