@@ -399,6 +399,15 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>>;
+    /// Like [`Store::read_plan`] for a page about one part of the plan (a goal, an activity,
+    /// a catalogue entry): in the same transaction, the plan is returned and `audit` written
+    /// only when the plan holds `part` ([`PlanPart::is_in`]); otherwise `None` and no row.
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>>;
     /// Inserts or updates one plan item with its history and audit rows (see [`PlanWrite`]).
     async fn write_plan_item(&self, write: PlanWrite) -> PortResult<()>;
     /// The plan's history, newest first, writing `audit` (when given) in the same transaction.
@@ -732,6 +741,35 @@ pub struct PlanRecord {
     pub client: ClientRecord,
     pub items: Vec<PlanItemRow>,
     pub measures: Vec<MeasureRow>,
+}
+
+/// One part of a plan a page is about; a page about a part the plan does not hold is a 404
+/// with no audit row (nothing was shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPart {
+    Goal(PlanItemId),
+    Activity(PlanItemId),
+    /// An entry of the catalogue of the client's office.
+    Measure(MeasureId),
+}
+
+impl PlanPart {
+    /// Whether `record` holds this part (an item of the client of this kind, or an entry of
+    /// the office's catalogue). The stores call this inside the read's transaction.
+    pub fn is_in(&self, record: &PlanRecord) -> bool {
+        use crate::plan::model::ItemKind;
+        let item = |id: PlanItemId, kind: ItemKind| {
+            record
+                .items
+                .iter()
+                .any(|i| i.id == id && i.kind == kind.as_str())
+        };
+        match *self {
+            PlanPart::Goal(id) => item(id, ItemKind::Goal),
+            PlanPart::Activity(id) => item(id, ItemKind::Activity),
+            PlanPart::Measure(id) => record.measures.iter().any(|m| m.id == id),
+        }
+    }
 }
 
 /// A catalogue entry as stored (JSON document, versioned like plan items).

@@ -30,6 +30,7 @@ mod insights;
 pub mod live;
 mod meetings;
 mod notify;
+mod plan_read;
 pub mod reminders;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -966,45 +967,16 @@ impl Store for PgStore {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = $1 ORDER BY created_at, id",
-        )
-        .bind(client.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = $1 ORDER BY id",
-        )
-        .bind(record.office_id.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(PlanRecord {
-            client: record,
-            items,
-            measures,
-        }))
+        self.read_plan_where(client, None, audit).await
+    }
+
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: domain::ports::PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, Some(part), audit).await
     }
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {

@@ -33,6 +33,7 @@ mod feedback; // client feedback (issue 5)
 mod insights;
 mod meetings;
 mod notify;
+mod plan_read;
 pub mod reminders;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -1173,45 +1174,16 @@ impl Store for SqliteStore {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = ? ORDER BY created_at, id",
-        )
-        .bind(client.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = ? ORDER BY id",
-        )
-        .bind(record.office_id.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(PlanRecord {
-            client: record,
-            items,
-            measures,
-        }))
+        self.read_plan_where(client, None, audit).await
+    }
+
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: domain::ports::PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, Some(part), audit).await
     }
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {

@@ -24,6 +24,9 @@ mod reminders;
 pub use reminders::{
     due_notices_are_claimed_once, reminders_are_made_once_per_meeting_start_and_due_date,
 };
+// ----- what staff are shown and its audit rows (issue 11) -----
+mod audit_views;
+pub use audit_views::a_page_about_a_missing_part_of_a_plan_writes_no_audit_row;
 // ----- client feedback (issue 5): in its own file -----
 pub use crate::conformance_feedback::feedback_is_stored_shared_changed_and_deleted;
 
@@ -1559,6 +1562,8 @@ macro_rules! conformance_tests {
             // notices-reminders
             reminders_are_made_once_per_meeting_start_and_due_date,
             feedback_is_stored_shared_changed_and_deleted,
+            // issue 11
+            a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
         );
         // notices-reminders
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
