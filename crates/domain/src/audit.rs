@@ -33,6 +33,9 @@ pub enum DataKind {
     Meetings,
     /// The client's feedback answers shared with the counselor, and talk notes.
     Feedback,
+    /// The client's user account (name, username, disabled or not), as administrators see
+    /// and change it (a new password, disable, enable).
+    Account,
 }
 
 impl DataKind {
@@ -46,6 +49,7 @@ impl DataKind {
             DataKind::Messages => "messages",
             DataKind::Meetings => "meetings",
             DataKind::Feedback => "feedback",
+            DataKind::Account => "account",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -58,6 +62,7 @@ impl DataKind {
             Self::Messages,
             Self::Meetings,
             Self::Feedback,
+            Self::Account,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -281,7 +281,13 @@ pub struct FailedLogin {
 /// Collecting client feedback (issue 5) is its own port,
 /// [`crate::feedback::store::FeedbackStore`], which every store implements too.
 #[async_trait]
-pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackAggregates {
+pub trait Store:
+    Send
+    + Sync
+    + crate::feedback::store::FeedbackStore
+    + FeedbackAggregates
+    + crate::accounts::AccountStore
+{
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
     /// Connection-pool figures for `/metrics`.
@@ -305,6 +311,9 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
     -> PortResult<Option<Credentials>>;
     /// The actor for a user, or `None` if unknown or disabled.
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>>;
+    /// The organisation's staff: people with at least one role grant. A client (a person
+    /// linked from a client case, whose role comes from the case) is never listed unless they
+    /// also hold a grant, and then without anything that says they are a client.
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>>;
     /// Sets a new password hash and ends every session of the user, in one transaction.
     async fn set_password_hash(&self, user: UserId, hash: &str) -> PortResult<()>;

@@ -24,6 +24,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+mod accounts; // clients' accounts for administrators (issue 11)
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
@@ -483,7 +484,12 @@ impl Store for PgStore {
 
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
         let rows = sqlx::query(
-            "SELECT id, username, display_name, disabled FROM users WHERE organisation_id = $1 ORDER BY display_name, username",
+            // Staff only: people with a role grant. Clients (linked from a client case, their
+            // role coming from it) are never listed here (issue 11).
+            "SELECT u.id, u.username, u.display_name, u.disabled FROM users u
+             WHERE u.organisation_id = $1
+               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id)
+             ORDER BY u.display_name, u.username",
         )
         .bind(org.as_uuid())
         .fetch_all(&self.pool)

@@ -267,6 +267,27 @@ pub fn route_table() -> Vec<RouteSpec> {
             Object(Action::ManageOrganisation),
             post(person_enable),
         ),
+        // ----- a client's account, by exact username (issue 11) -----
+        spec(
+            "/admin/client-accounts",
+            Object(Action::ManageClientAccount),
+            get(crate::accounts_web::lookup_form).post(crate::accounts_web::lookup),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/password",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::set_password),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/disable",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::disable),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/enable",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::enable),
+        ),
         spec(
             "/admin/offices",
             Object(Action::ManageOrganisation),

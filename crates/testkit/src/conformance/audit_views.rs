@@ -102,3 +102,173 @@ pub async fn a_page_about_a_missing_part_of_a_plan_writes_no_audit_row(store: &d
     assert_eq!(store.audit_head().await.unwrap().0, head.0 + 2);
     verify_chain(store).await.unwrap();
 }
+
+/// Clients' accounts for administrators (issue 11): the staff list never holds a client; a
+/// client's account is found by its exact username (a staff account and an unknown name are
+/// not), read with its audit row, and changed (new password, disabled, enabled) with its
+/// audit row, in one transaction: a new password and disabling end the client's sessions; a
+/// stale username or a case without an account changes nothing and writes no row.
+pub async fn clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows(
+    store: &dyn Store,
+) {
+    use domain::accounts::AccountChange;
+    use domain::ports::SessionRecord;
+    use domain::types::Username;
+    let f = fixture(store).await;
+    let account = super::user(f.org, "kari-account", vec![]);
+    let uid = account.id;
+    store.create_user(account).await.unwrap();
+    let client = new_client(store, &f, f.office_a, "Kari Account", true, Some(uid)).await;
+    let no_account = new_client(store, &f, f.office_a, "Ola Uten", false, None).await;
+    let name = |s: &str| Username::parse(s).unwrap();
+
+    let staff = store.list_users(f.org).await.unwrap();
+    assert!(
+        staff.iter().all(|p| p.id != uid),
+        "no client in the staff list"
+    );
+    assert_eq!(
+        store
+            .client_with_username(f.org, &name("kari-account"))
+            .await
+            .unwrap(),
+        Some(client)
+    );
+    for nobody in ["counselor-a", "admin", "no-such-user"] {
+        assert_eq!(
+            store
+                .client_with_username(f.org, &name(nobody))
+                .await
+                .unwrap(),
+            None,
+            "{nobody} is no client's account"
+        );
+    }
+    assert_eq!(
+        store
+            .client_with_username(domain::ids::OrganisationId::new(), &name("kari-account"))
+            .await
+            .unwrap(),
+        None,
+        "another organisation's lookup finds nothing"
+    );
+
+    let ev = |action| {
+        event(
+            f.admin,
+            Role::Administrator,
+            client,
+            DataKind::Account,
+            action,
+        )
+    };
+    let head = store.audit_head().await.unwrap().0;
+    let shown = store
+        .read_client_account(client, ev(AuditAction::Viewed))
+        .await
+        .unwrap()
+        .expect("the account");
+    assert_eq!(
+        (
+            shown.user_id,
+            shown.name.as_str(),
+            shown.username.as_str(),
+            shown.disabled
+        ),
+        (uid, "Person kari-account", "kari-account", false)
+    );
+    assert_eq!(store.audit_head().await.unwrap().0, head + 1);
+    let mut none = ev(AuditAction::Viewed);
+    none.client_id = no_account;
+    assert!(
+        store
+            .read_client_account(no_account, none.clone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .change_client_account(no_account, None, AccountChange::Disabled(true), none)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .change_client_account(
+                client,
+                Some(&name("someone-else")),
+                AccountChange::Password("new-hash".into()),
+                ev(AuditAction::Changed),
+            )
+            .await
+            .unwrap()
+            .is_none(),
+        "a change for a username the account no longer has is refused"
+    );
+    assert_eq!(store.audit_head().await.unwrap().0, head + 1, "no row");
+
+    let session = |token: &str| SessionRecord {
+        token_hash: token.into(),
+        user_id: uid,
+        created_at: super::t0(),
+        last_seen_at: super::t0(),
+    };
+    store.create_session(session("one")).await.unwrap();
+    let after = store
+        .change_client_account(
+            client,
+            Some(&name("kari-account")),
+            AccountChange::Password("new-hash".into()),
+            ev(AuditAction::Changed),
+        )
+        .await
+        .unwrap()
+        .expect("changed");
+    assert!(!after.disabled);
+    let creds = store
+        .credentials_by_username(&name("kari-account"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(creds.password_hash.as_deref(), Some("new-hash"));
+    assert!(
+        store.session("one").await.unwrap().is_none(),
+        "a new password ends the sessions"
+    );
+
+    store.create_session(session("two")).await.unwrap();
+    let after = store
+        .change_client_account(
+            client,
+            None,
+            AccountChange::Disabled(true),
+            ev(AuditAction::Changed),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.disabled);
+    assert!(store.session("two").await.unwrap().is_none());
+    assert!(store.actor(uid).await.unwrap().is_none(), "disabled");
+    let after = store
+        .change_client_account(
+            client,
+            None,
+            AccountChange::Disabled(false),
+            ev(AuditAction::Changed),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!after.disabled);
+    assert!(store.actor(uid).await.unwrap().is_some(), "enabled again");
+    assert_eq!(store.audit_head().await.unwrap().0, head + 4);
+    let rows = store.audit_rows(head, 10).await.unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.event.client_id == client && r.event.data_kind == DataKind::Account)
+    );
+    verify_chain(store).await.unwrap();
+}
