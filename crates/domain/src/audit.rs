@@ -117,6 +117,8 @@ pub struct AuditRow {
 /// A line in the client's "who looked at my case" page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLogEntry {
+    /// The row's place in the chain (the page's cursor number; not shown).
+    pub seq: i64,
     pub at: OffsetDateTime,
     pub actor_name: String,
     pub actor_role: Role,

@@ -287,6 +287,7 @@ pub trait Store:
     + crate::feedback::store::FeedbackStore
     + FeedbackAggregates
     + crate::accounts::AccountStore
+    + crate::access_log::AccessLogStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
@@ -394,7 +395,9 @@ pub trait Store:
     // audit
     /// Appends audit rows for a listing (one per client shown), in one transaction.
     async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()>;
-    /// Who looked at or changed a client's case, newest first, staff only.
+    /// Who looked at or changed a client's case, newest first, staff only, list views
+    /// included (for tools and tests; the client's page reads
+    /// [`crate::access_log::AccessLogStore`], paged).
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>>;
     /// Audit rows with `seq > after`, in order, at most `limit` (for verification).
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>>;

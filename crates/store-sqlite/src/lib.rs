@@ -28,6 +28,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub mod access_log; // the client's access log, paged (issue 11)
 mod accounts; // clients' accounts for administrators (issue 11)
 mod conversation;
 mod feedback; // client feedback (issue 5)
@@ -1092,37 +1093,7 @@ impl Store for SqliteStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let rows = sqlx::query(
-            "SELECT a.at, a.actor_role, a.data_kind, a.action, u.display_name,
-                    (SELECT group_concat(name, ', ') FROM (
-                        SELECT DISTINCT o.name FROM role_grants g JOIN offices o ON o.id = g.office_id
-                        WHERE g.user_id = a.actor_id ORDER BY o.name)) AS offices
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.client_id = ? AND a.actor_role <> 'client'
-             ORDER BY a.seq DESC LIMIT ?",
-        )
-        .bind(client.to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccessLogEntry {
-                    at: from_ts(r.get("at"))?,
-                    // Never hide an access: an actor missing from `users` shows with no name.
-                    actor_name: r
-                        .get::<Option<String>, _>("display_name")
-                        .unwrap_or_default(),
-                    actor_role: role(&r.get::<String, _>("actor_role"))?,
-                    actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
-                    data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
-                        .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
-                    action: AuditAction::parse(&r.get::<String, _>("action"))
-                        .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
-                })
-            })
-            .collect()
+        self.access_log_all(client, limit).await
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {

@@ -29,6 +29,7 @@ mod audit_views;
 pub use audit_views::{
     a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
     clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows,
+    the_access_log_pages_openings_and_groups_list_views_per_person_and_day,
 };
 // ----- client feedback (issue 5): in its own file -----
 pub use crate::conformance_feedback::feedback_is_stored_shared_changed_and_deleted;
@@ -1569,6 +1570,7 @@ macro_rules! conformance_tests {
             // issue 11
             a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
             clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows,
+            the_access_log_pages_openings_and_groups_list_views_per_person_and_day,
         );
         // notices-reminders
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

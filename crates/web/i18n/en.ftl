@@ -731,3 +731,22 @@ client-account-reason-submit = Show the account
 audit-viewed-account = Saw your user account (name and username)
 audit-created-account = Created your user account
 audit-changed-account = Changed your user account (password or disabling)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Opened, printed or changed
+access-log-openings-empty = Nobody in the service has opened, printed or changed your case yet.
+access-log-openings-pages = More pages: opened, printed or changed
+access-log-lists-heading = Saw your name in a list
+access-log-lists-intro = Counselors see your name in their lists of clients. There is one line per person per day (times in UTC), with how many times.
+access-log-lists-caption = Who saw your name in a list, per day, newest first
+access-log-lists-empty = Nobody has seen your name in a list yet.
+access-log-lists-pages = More pages: your name in a list
+access-log-newer = Newer
+access-log-older = Older
+access-log-newest = To the newest
+access-log-times = { $count ->
+    [one] { $count } time
+   *[other] { $count } times
+}
+col-day = Day
+col-times = How many times

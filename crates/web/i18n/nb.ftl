@@ -731,3 +731,22 @@ client-account-reason-submit = Vis kontoen
 audit-viewed-account = Så brukerkontoen din (navn og brukernavn)
 audit-created-account = Opprettet brukerkontoen din
 audit-changed-account = Endret brukerkontoen din (passord eller sperring)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Åpnet, skrevet ut eller endret
+access-log-openings-empty = Ingen i tjenesten har åpnet, skrevet ut eller endret saken din ennå.
+access-log-openings-pages = Flere sider: åpnet, skrevet ut eller endret
+access-log-lists-heading = Så navnet ditt i en liste
+access-log-lists-intro = Veiledere ser navnet ditt i listene over brukerne sine. Her står én linje per person per dag (tid i UTC), med hvor mange ganger.
+access-log-lists-caption = Hvem som har sett navnet ditt i en liste, per dag, nyeste først
+access-log-lists-empty = Ingen har sett navnet ditt i en liste ennå.
+access-log-lists-pages = Flere sider: navnet ditt i en liste
+access-log-newer = Nyere
+access-log-older = Eldre
+access-log-newest = Til det nyeste
+access-log-times = { $count ->
+    [one] { $count } gang
+   *[other] { $count } ganger
+}
+col-day = Dag
+col-times = Hvor mange ganger

@@ -731,3 +731,22 @@ client-account-reason-submit = Vis kontoen
 audit-viewed-account = Såg brukarkontoen din (namn og brukarnamn)
 audit-created-account = Oppretta brukarkontoen din
 audit-changed-account = Endra brukarkontoen din (passord eller sperring)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Opna, skrive ut eller endra
+access-log-openings-empty = Ingen i tenesta har opna, skrive ut eller endra saka di enno.
+access-log-openings-pages = Fleire sider: opna, skrive ut eller endra
+access-log-lists-heading = Såg namnet ditt i ei liste
+access-log-lists-intro = Rettleiarar ser namnet ditt i listene over brukarane sine. Her står éi linje per person per dag (tid i UTC), med kor mange gonger.
+access-log-lists-caption = Kven som har sett namnet ditt i ei liste, per dag, nyaste først
+access-log-lists-empty = Ingen har sett namnet ditt i ei liste enno.
+access-log-lists-pages = Fleire sider: namnet ditt i ei liste
+access-log-newer = Nyare
+access-log-older = Eldre
+access-log-newest = Til det nyaste
+access-log-times = { $count ->
+    [one] { $count } gong
+   *[other] { $count } gonger
+}
+col-day = Dag
+col-times = Kor mange gonger

@@ -272,3 +272,208 @@ pub async fn clients_accounts_are_found_by_username_and_read_and_changed_with_th
     );
     verify_chain(store).await.unwrap();
 }
+
+/// The client's access log, paged (issue 11): openings, prints and changes one by one by
+/// `seq` (list views left out), and list views grouped in the query into one line per actor
+/// and UTC day with how many; paging forwards and backwards reaches every line exactly once,
+/// newest first; the client's own rows and other clients' rows never appear.
+pub async fn the_access_log_pages_openings_and_groups_list_views_per_person_and_day(
+    store: &dyn Store,
+) {
+    use domain::access_log::{Cursor, ListViews, LogPage};
+    use domain::audit::AccessLogEntry;
+    use std::collections::BTreeMap;
+    use time::Duration;
+    let f = fixture(store).await;
+    let client = new_client(store, &f, f.office_a, "Kari Log", false, None).await;
+    let other = new_client(store, &f, f.office_a, "Ola Log", false, None).await;
+    let midnight = time::macros::datetime!(2026-03-03 00:00 UTC);
+    let mut events = Vec::new();
+    // Day by day: list views by two counselors, openings in between, the client's own rows
+    // and another client's rows.
+    for day in 0..4i64 {
+        for i in 0..5i64 {
+            for (who, times) in [(f.counselor_a, 3), (f.counselor_b, day + 1)] {
+                if i < times {
+                    let mut e = event(
+                        who,
+                        Role::Counselor,
+                        client,
+                        DataKind::ClientListEntry,
+                        AuditAction::Viewed,
+                    );
+                    e.at = midnight + Duration::days(day) + Duration::hours(8 + i);
+                    events.push(e);
+                }
+            }
+            let mut opening = event(
+                f.counselor_b,
+                Role::Counselor,
+                client,
+                if i % 2 == 0 {
+                    DataKind::Plan
+                } else {
+                    DataKind::CaseOverview
+                },
+                AuditAction::Viewed,
+            );
+            let at = midnight + Duration::days(day) + Duration::hours(8 + i);
+            opening.at = at;
+            events.push(opening);
+            let mut own = event(
+                f.counselor_a,
+                Role::Client,
+                client,
+                DataKind::Plan,
+                AuditAction::Changed,
+            );
+            own.at = at;
+            events.push(own);
+            let mut elsewhere = event(
+                f.counselor_a,
+                Role::Counselor,
+                other,
+                DataKind::ClientListEntry,
+                AuditAction::Viewed,
+            );
+            elsewhere.at = at;
+            events.push(elsewhere);
+        }
+    }
+    // The last microsecond of a day and the first of the next are two days.
+    for at in [
+        midnight + Duration::days(10) - Duration::microseconds(1),
+        midnight + Duration::days(10),
+    ] {
+        let mut e = event(
+            f.counselor_a,
+            Role::Counselor,
+            client,
+            DataKind::ClientListEntry,
+            AuditAction::Viewed,
+        );
+        e.at = at;
+        events.push(e);
+    }
+    store.append_audit(events).await.unwrap();
+
+    // What the log must hold, from the rows themselves.
+    let rows: Vec<_> = store
+        .audit_rows(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.client_id == client && r.event.actor_role != Role::Client)
+        .collect();
+    let mut want_openings: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.event.data_kind != DataKind::ClientListEntry)
+        .map(|r| r.seq)
+        .collect();
+    want_openings.reverse();
+    let mut groups: BTreeMap<(domain::ids::UserId, time::Date), (i64, i64)> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.event.data_kind == DataKind::ClientListEntry)
+    {
+        let g = groups
+            .entry((r.event.actor_id, r.event.at.date()))
+            .or_insert((0, 0));
+        g.0 = g.0.max(r.seq);
+        g.1 += 1;
+    }
+    let mut want_groups: Vec<(i64, i64, time::Date)> = groups
+        .iter()
+        .map(|((_, day), (seq, n))| (*seq, *n, *day))
+        .collect();
+    want_groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    assert_eq!(
+        want_openings.len(),
+        1 + 20,
+        "the case's creation and 20 openings"
+    );
+    assert_eq!(want_groups.len(), 4 * 2 + 2);
+
+    // Openings: pages of 3, older and back newer.
+    let openings = |cursor| store.access_log_page(client, cursor, 3);
+    let mut seen: Vec<i64> = Vec::new();
+    let mut pages: Vec<LogPage<AccessLogEntry>> = Vec::new();
+    let mut cursor = Cursor::Newest;
+    loop {
+        let page = openings(cursor).await.unwrap();
+        assert!(page.rows.len() <= 3);
+        assert!(
+            page.rows
+                .iter()
+                .all(|e| e.data_kind != DataKind::ClientListEntry),
+            "no list view among openings"
+        );
+        seen.extend(page.rows.iter().map(|e| e.seq));
+        let older = page.older;
+        pages.push(page);
+        match older {
+            Some(n) => cursor = Cursor::Before(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, want_openings, "every opening once, newest first");
+    assert_eq!(pages[0].newer, None);
+    assert_eq!(pages.last().unwrap().older, None);
+    for w in pages.windows(2) {
+        let back = openings(Cursor::After(w[1].newer.unwrap())).await.unwrap();
+        assert_eq!(back, w[0], "newer from a page is the page before it");
+    }
+    assert_eq!(pages[0].rows[0].actor_name, "Person counselor-b");
+    assert_eq!(pages[0].rows[0].actor_offices, "Office B");
+
+    // List views: one line per person per day, pages of 3.
+    let lists = |cursor| store.list_views_page(client, cursor, 3);
+    let mut seen: Vec<(i64, i64, time::Date)> = Vec::new();
+    let mut pages: Vec<LogPage<ListViews>> = Vec::new();
+    let mut cursor = Cursor::Newest;
+    loop {
+        let page = lists(cursor).await.unwrap();
+        assert!(page.rows.len() <= 3);
+        seen.extend(page.rows.iter().map(|l| (l.last_seq, l.times, l.day)));
+        let older = page.older;
+        pages.push(page);
+        match older {
+            Some(n) => cursor = Cursor::Before(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, want_groups, "every person-day once, with its count");
+    for w in pages.windows(2) {
+        let back = lists(Cursor::After(w[1].newer.unwrap())).await.unwrap();
+        assert_eq!(back, w[0]);
+    }
+    let newest = &pages[0].rows[0];
+    assert_eq!(
+        (
+            newest.actor_name.as_str(),
+            newest.actor_role,
+            newest.actor_offices.as_str(),
+            newest.times,
+            newest.day
+        ),
+        (
+            "Person counselor-a",
+            Role::Counselor,
+            "Office A",
+            1,
+            time::macros::date!(2026 - 03 - 13)
+        )
+    );
+    assert_eq!(pages[0].rows[1].day, time::macros::date!(2026 - 03 - 12));
+    assert_eq!(
+        store
+            .list_views_page(client, Cursor::Before(1), 3)
+            .await
+            .unwrap(),
+        LogPage {
+            rows: vec![],
+            newer: None,
+            older: None
+        }
+    );
+}
