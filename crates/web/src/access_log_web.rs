@@ -4,10 +4,11 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::Query;
 use crate::handler::{ctx_of, utc_text};
 use crate::pages::{domain_error, error_page, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::access_log::{Cursor, LogPage};
@@ -83,24 +84,28 @@ fn pager<T>(page: &LogPage<T>, at: Cursor, place: impl Fn(Cursor) -> String) -> 
     }
 }
 
+/// The cursors of the two lists, as the page's links carry them.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LogQuery {
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub lists_before: Option<String>,
+    pub lists_after: Option<String>,
+}
+
 /// `GET /me/access-log[?before=N|after=N][&lists_before=N|lists_after=N]`. A parameter that
-/// is not a cursor shows the newest lines of that list; a repeated one counts once (the first).
+/// is not a cursor shows the newest lines of that list.
 pub async fn access_log(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Query(query): Query<Vec<(String, String)>>,
+    Query(q): Query<LogQuery>,
 ) -> Response {
     let Some(actor) = ctx.actor.clone() else {
         return error_page(ctx, StatusCode::NOT_FOUND);
     };
-    let get = |key: &str| {
-        query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    let openings = Cursor::parse(get("before"), get("after"));
-    let lists = Cursor::parse(get("lists_before"), get("lists_after"));
+    let openings = Cursor::parse(q.before.as_deref(), q.after.as_deref());
+    let lists = Cursor::parse(q.lists_before.as_deref(), q.lists_after.as_deref());
     let log =
         match domain::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists).await {
             Ok(log) => log,

@@ -5,11 +5,12 @@
 
 use crate::AppState;
 use crate::context::PageCtx;
+use crate::extract::{Form, Path};
 use crate::handler::ctx_of;
 use crate::pages::{domain_error, error_page, render};
 use crate::plan_web::Errors;
 use askama::Template;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::DomainError;
