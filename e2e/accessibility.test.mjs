@@ -253,6 +253,41 @@ function pagesByRole() {
         },
         alert: true,
       },
+      // A client's account, by exact username (issue 11). Nothing is changed: the only
+      // password tried is refused, so Kari's sessions in the other languages' runs live on.
+      { name: 'find a client\'s account', visit: go('/admin/client-accounts'), status: 200 },
+      {
+        name: 'find a client\'s account: not found',
+        visit: (page) => lookUpAccount(page, 'no-such-person'),
+        alert: true,
+        check: async (page) => {
+          assert.equal(await page.locator('#username').getAttribute('aria-invalid'), 'true', 'the username field is marked invalid');
+        },
+      },
+      {
+        name: 'a client\'s account',
+        visit: (page) => lookUpAccount(page, DEMO.client.username),
+        check: async (page) => {
+          assert.ok(await page.getByText(DEMO.client.name, { exact: true }).isVisible(), 'the account is shown');
+          assert.equal(pathOf(page), '/admin/client-accounts', 'no username in the address');
+        },
+      },
+      {
+        name: 'a client\'s account with a refused password',
+        visit: async (page) => {
+          await lookUpAccount(page, DEMO.client.username);
+          await page.locator('#password').fill('short');
+          await Promise.all([
+            page.waitForResponse((r) => r.request().method() === 'POST'),
+            page.locator('form[action$="/password"] button[type="submit"]').click(),
+          ]);
+          await page.waitForLoadState('load');
+        },
+        alert: true,
+        check: async (page) => {
+          assert.equal(await page.locator('#password').getAttribute('aria-invalid'), 'true', 'the password field is marked invalid');
+        },
+      },
       { name: 'offices', visit: go('/admin/offices'), status: 200 },
       { name: 'teams', visit: go('/admin/teams'), status: 200 },
       { name: 'catalogue of measures', visit: go('/admin/measures'), status: 200 },
@@ -272,6 +307,17 @@ function pagesByRole() {
       { name: 'change password', visit: go('/account/password'), status: 200 },
     ],
   };
+}
+
+/** Looks up a client's account by username on the administrator's lookup form. */
+async function lookUpAccount(page, username) {
+  await page.goto('/admin/client-accounts');
+  await page.locator('#username').fill(username);
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'),
+    page.locator('form[action="/admin/client-accounts"] button[type="submit"]').click(),
+  ]);
+  await page.waitForLoadState('load');
 }
 
 /** What every page must offer, besides passing axe. */
@@ -354,7 +400,7 @@ test('nothing scrolls sideways at 320 px', { timeout: 300_000 }, async (t) => {
     { role: 'counselor', paths: () => ['/caseload', '/caseload/new', '/caseload/feedback', kariPath, agreedConditionPath, `${kariPath}/feedback`] },
     { role: 'protectedCounselor', paths: () => ['/caseload/new', protectedPath] },
     { role: 'leader', paths: () => ['/insights'] },
-    { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/offices', '/admin/teams', '/admin/measures'] },
+    { role: 'admin', paths: () => ['/admin', '/admin/people', '/admin/client-accounts', '/admin/offices', '/admin/teams', '/admin/measures'] },
   ];
   for (const { role, paths } of narrow) {
     const context = await newContext(browser, server, {

@@ -36,6 +36,9 @@ pub enum DataKind {
     Meetings,
     /// The client's feedback answers shared with the counselor, and talk notes.
     Feedback,
+    /// The client's user account (name, username, disabled or not), as administrators see
+    /// and change it (a new password, disable, enable).
+    Account,
 }
 
 impl DataKind {
@@ -49,6 +52,7 @@ impl DataKind {
             DataKind::Messages => "messages",
             DataKind::Meetings => "meetings",
             DataKind::Feedback => "feedback",
+            DataKind::Account => "account",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -61,6 +65,7 @@ impl DataKind {
             Self::Messages,
             Self::Meetings,
             Self::Feedback,
+            Self::Account,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -115,6 +120,8 @@ pub struct AuditRow {
 /// A line in the client's "who looked at my case" page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLogEntry {
+    /// The row's place in the chain (the page's cursor number; not shown).
+    pub seq: i64,
     pub at: OffsetDateTime,
     pub actor_name: String,
     pub actor_role: Role,

@@ -1,9 +1,9 @@
 //! Client cases: opening a new one (a counselor, with its account, assignment and audit rows
-//! in one transaction), opening one (with its audit row), the client's own view, the caseload list,
-//! and the client's "who looked at my case" log.
+//! in one transaction), opening one (with its audit row), the client's own view and the
+//! caseload list. The client's "who looked at my case" log is [`crate::access_log`].
 
 use crate::DomainError;
-use crate::audit::{AccessLogEntry, AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, OfficeId, RequestId};
 use crate::org::{NewPersonInput, parse_new_person};
 use crate::password::NewPassword;
@@ -143,18 +143,6 @@ pub async fn my_caseload(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<ClientSummar
         ctx.store.append_audit(events).await?;
     }
     Ok(clients)
-}
-
-/// Who looked at the client's case: for the client only.
-pub async fn access_log(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<AccessLogEntry>, DomainError> {
-    let client = actor.own_client.ok_or(DomainError::NotFound)?;
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    authorize(actor, Action::ViewAccessLog, Resource::Client(&scope))?;
-    Ok(ctx.store.access_log(client, 500).await?)
 }
 
 /// Raw input for a new client case, as typed into the counselor's form.

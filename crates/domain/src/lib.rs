@@ -5,6 +5,8 @@
 //! storage crates and the web crate implement. A use case receives its ports as arguments, so
 //! every rule can be tested with real stores and an injected [`ports::Clock`].
 
+pub mod access_log;
+pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

@@ -15,7 +15,8 @@
 //! | own feedback aggregate (aggregates only) | no | own clients | own clients | no | no |
 //! | open a new client case at an office | — | — | counselors there | no | no |
 //! | open a new *protected* case at an office | — | — | counselors there with the protected permission | no | no |
-//! | manage people, offices, teams | no | no | no | no | own organisation |
+//! | manage people, offices, teams (staff only: lists and counts never show clients) | no | no | no | no | own organisation |
+//! | look up a client's account by exact username, reset its password, disable it (audited) | no | no | no | no | own organisation; a protected client only with the protected permission at the client's office |
 //!
 //! Protected clients (strengthened confidentiality) are out of reach — in lists and counts
 //! too — for anyone without the special permission at the client's office, and every opening
@@ -61,6 +62,11 @@ pub enum Action {
     /// Open a new *protected* client case at an office: counselors at that office who hold
     /// the special permission to reach protected clients there.
     OpenProtectedClientCase,
+    /// A client's account (name, username, disabled or not), reached by an exact lookup of its
+    /// username, and what may be done to it (a new password, disable, enable): administrators
+    /// of the client's organisation; a protected client only with the protected permission at
+    /// the client's office. On [`Resource::Organisation`], whether the lookup form is offered.
+    ManageClientAccount,
 }
 
 /// What an action is done to.
@@ -192,7 +198,16 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource<'_>) -> Resul
                 Err(Denied::NotFound)
             }
         }
-        (Action::ManageOrganisation, Resource::Organisation(org)) => {
+        (Action::ManageClientAccount, Resource::Client(c)) => {
+            if c.organisation_id != actor.organisation_id
+                || !actor.has_role(Role::Administrator)
+                || (c.protected && !actor.may_reach_protected_at(c.office_id))
+            {
+                return Err(Denied::NotFound);
+            }
+            Ok(staff(Role::Administrator, c.protected))
+        }
+        (Action::ManageOrganisation | Action::ManageClientAccount, Resource::Organisation(org)) => {
             if org == actor.organisation_id && actor.has_role(Role::Administrator) {
                 Ok(Permit {
                     role: Role::Administrator,
@@ -458,6 +473,57 @@ mod tests {
             assert_eq!(open(a, w.office_a), Err(Denied::NotFound));
             assert_eq!(protect(a, w.office_a), Err(Denied::NotFound));
         }
+    }
+
+    #[test]
+    fn only_administrators_reach_a_clients_account_and_protected_ones_need_the_permission() {
+        let w = world();
+        let mut admin = actor(&w, &[(Role::Administrator, None)]);
+        let plain = client(&w, w.office_a, None, false);
+        let protected = client(&w, w.office_a, None, true);
+        let manage = |a: &Actor, c: &ClientScope| {
+            authorize(a, Action::ManageClientAccount, Resource::Client(c))
+        };
+        let p = manage(&admin, &plain);
+        assert!(p.is_ok_and(|p| p.audited && p.role == Role::Administrator && !p.reason_required));
+        assert_eq!(manage(&admin, &protected), Err(Denied::NotFound));
+        // The permission at another office is not enough.
+        admin.protected_access.push(w.office_b);
+        assert_eq!(manage(&admin, &protected), Err(Denied::NotFound));
+        admin.protected_access.push(w.office_a);
+        assert!(manage(&admin, &protected).is_ok_and(|p| p.audited && p.reason_required));
+        let mut elsewhere = plain.clone();
+        elsewhere.organisation_id = OrganisationId::new();
+        assert_eq!(manage(&admin, &elsewhere), Err(Denied::NotFound));
+        // Nobody else, whatever their permissions; the client not even for their own account.
+        let mut counselor = actor(&w, &[(Role::Counselor, Some(w.office_a))]);
+        counselor.protected_access.push(w.office_a);
+        let assigned = client(&w, w.office_a, Some(counselor.user_id), false);
+        let mut leader = actor(&w, &[(Role::Leader, Some(w.office_a))]);
+        leader.protected_access.push(w.office_a);
+        let mut own = actor(&w, &[]);
+        own.own_client = Some(plain.client_id);
+        for a in [&counselor, &leader, &own] {
+            for c in [&plain, &protected, &assigned] {
+                assert_eq!(manage(a, c), Err(Denied::NotFound));
+            }
+            assert_eq!(
+                authorize(
+                    a,
+                    Action::ManageClientAccount,
+                    Resource::Organisation(w.org)
+                ),
+                Err(Denied::NotFound)
+            );
+        }
+        assert!(
+            authorize(
+                &admin,
+                Action::ManageClientAccount,
+                Resource::Organisation(w.org)
+            )
+            .is_ok()
+        );
     }
 
     #[test]

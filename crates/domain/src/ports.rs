@@ -289,7 +289,14 @@ pub struct FailedLogin {
 /// Collecting client feedback (issue 5) is its own port,
 /// [`crate::feedback::store::FeedbackStore`], which every store implements too.
 #[async_trait]
-pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackAggregates {
+pub trait Store:
+    Send
+    + Sync
+    + crate::feedback::store::FeedbackStore
+    + FeedbackAggregates
+    + crate::accounts::AccountStore
+    + crate::access_log::AccessLogStore
+{
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
     /// Connection-pool figures for `/metrics`.
@@ -313,6 +320,9 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
     -> PortResult<Option<Credentials>>;
     /// The actor for a user, or `None` if unknown or disabled.
     async fn actor(&self, user: UserId) -> PortResult<Option<Actor>>;
+    /// The organisation's staff: people with at least one role grant. A client (a person
+    /// linked from a client case, whose role comes from the case) is never listed unless they
+    /// also hold a grant, and then without anything that says they are a client.
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>>;
     /// Sets a new password hash and ends every session of the user, in one transaction.
     async fn set_password_hash(&self, user: UserId, hash: &str) -> PortResult<()>;
@@ -393,7 +403,9 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
     // audit
     /// Appends audit rows for a listing (one per client shown), in one transaction.
     async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()>;
-    /// Who looked at or changed a client's case, newest first, staff only.
+    /// Who looked at or changed a client's case, newest first, staff only, list views
+    /// included (for tools and tests; the client's page reads
+    /// [`crate::access_log::AccessLogStore`], paged).
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>>;
     /// Audit rows with `seq > after`, in order, at most `limit` (for verification).
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>>;
@@ -405,6 +417,15 @@ pub trait Store: Send + Sync + crate::feedback::store::FeedbackStore + FeedbackA
     async fn read_plan(
         &self,
         client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>>;
+    /// Like [`Store::read_plan`] for a page about one part of the plan (a goal, an activity,
+    /// a catalogue entry): in the same transaction, the plan is returned and `audit` written
+    /// only when the plan holds `part` ([`PlanPart::is_in`]); otherwise `None` and no row.
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: PlanPart,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>>;
     /// Inserts or updates one plan item with its history and audit rows (see [`PlanWrite`]).
@@ -740,6 +761,35 @@ pub struct PlanRecord {
     pub client: ClientRecord,
     pub items: Vec<PlanItemRow>,
     pub measures: Vec<MeasureRow>,
+}
+
+/// One part of a plan a page is about; a page about a part the plan does not hold is a 404
+/// with no audit row (nothing was shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPart {
+    Goal(PlanItemId),
+    Activity(PlanItemId),
+    /// An entry of the catalogue of the client's office.
+    Measure(MeasureId),
+}
+
+impl PlanPart {
+    /// Whether `record` holds this part (an item of the client of this kind, or an entry of
+    /// the office's catalogue). The stores call this inside the read's transaction.
+    pub fn is_in(&self, record: &PlanRecord) -> bool {
+        use crate::plan::model::ItemKind;
+        let item = |id: PlanItemId, kind: ItemKind| {
+            record
+                .items
+                .iter()
+                .any(|i| i.id == id && i.kind == kind.as_str())
+        };
+        match *self {
+            PlanPart::Goal(id) => item(id, ItemKind::Goal),
+            PlanPart::Activity(id) => item(id, ItemKind::Activity),
+            PlanPart::Measure(id) => record.measures.iter().any(|m| m.id == id),
+        }
+    }
 }
 
 /// A catalogue entry as stored (JSON document, versioned like plan items).

@@ -6,7 +6,7 @@
 //! appends, so concurrent instances extend one chain without forks.
 
 use async_trait::async_trait;
-use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent};
+use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::policy::{CaseloadScope, ClientScope};
@@ -24,6 +24,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub mod access_log; // the client's access log, paged (issue 11)
+mod accounts; // clients' accounts for administrators (issue 11)
 mod audit;
 mod conversation;
 mod feedback; // client feedback (issue 5)
@@ -31,6 +33,7 @@ mod insights;
 pub mod live;
 mod meetings;
 mod notify;
+mod plan_read;
 pub mod reminders;
 
 use audit::append_audit_rows;
@@ -443,7 +446,12 @@ impl Store for PgStore {
 
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
         let rows = sqlx::query(
-            "SELECT id, username, display_name, disabled FROM users WHERE organisation_id = $1 ORDER BY display_name, username",
+            // Staff only: people with a role grant. Clients (linked from a client case, their
+            // role coming from it) are never listed here (issue 11).
+            "SELECT u.id, u.username, u.display_name, u.disabled FROM users u
+             WHERE u.organisation_id = $1
+               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id)
+             ORDER BY u.display_name, u.username",
         )
         .bind(org.as_uuid())
         .fetch_all(&self.pool)
@@ -838,37 +846,7 @@ impl Store for PgStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let rows = sqlx::query(
-            "SELECT a.at, a.actor_role, a.data_kind, a.action, u.display_name,
-                    (SELECT string_agg(DISTINCT o.name, ', ' ORDER BY o.name)
-                        FROM role_grants g JOIN offices o ON o.id = g.office_id
-                        WHERE g.user_id = a.actor_id) AS offices
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.client_id = $1 AND a.actor_role <> 'client'
-             ORDER BY a.seq DESC LIMIT $2",
-        )
-        .bind(client.as_uuid())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccessLogEntry {
-                    at: r.get("at"),
-                    // Never hide an access: an actor missing from `users` shows with no name.
-                    actor_name: r
-                        .get::<Option<String>, _>("display_name")
-                        .unwrap_or_default(),
-                    actor_role: role(&r.get::<String, _>("actor_role"))?,
-                    actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
-                    data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
-                        .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
-                    action: AuditAction::parse(&r.get::<String, _>("action"))
-                        .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
-                })
-            })
-            .collect()
+        self.access_log_all(client, limit).await
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
@@ -888,45 +866,16 @@ impl Store for PgStore {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = $1 ORDER BY created_at, id",
-        )
-        .bind(client.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = $1 ORDER BY id",
-        )
-        .bind(record.office_id.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(PlanRecord {
-            client: record,
-            items,
-            measures,
-        }))
+        self.read_plan_where(client, None, audit).await
+    }
+
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: domain::ports::PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, Some(part), audit).await
     }
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {

@@ -7,7 +7,7 @@
 //! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
 
 use async_trait::async_trait;
-use domain::audit::{AccessLogEntry, AuditAction, AuditRow, DataKind, NewAuditEvent};
+use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::policy::{CaseloadScope, ClientScope};
@@ -28,12 +28,15 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub mod access_log; // the client's access log, paged (issue 11)
+mod accounts; // clients' accounts for administrators (issue 11)
 mod audit;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
 mod meetings;
 mod notify;
+mod plan_read;
 pub mod reminders;
 
 use audit::append_audit_rows;
@@ -646,7 +649,12 @@ impl Store for SqliteStore {
 
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
         let rows = sqlx::query(
-            "SELECT id, username, display_name, disabled FROM users WHERE organisation_id = ? ORDER BY display_name, username",
+            // Staff only: people with a role grant. Clients (linked from a client case, their
+            // role coming from it) are never listed here (issue 11).
+            "SELECT u.id, u.username, u.display_name, u.disabled FROM users u
+             WHERE u.organisation_id = ?
+               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id)
+             ORDER BY u.display_name, u.username",
         )
         .bind(org.to_string())
         .fetch_all(&self.pool)
@@ -1043,37 +1051,7 @@ impl Store for SqliteStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let rows = sqlx::query(
-            "SELECT a.at, a.actor_role, a.data_kind, a.action, u.display_name,
-                    (SELECT group_concat(name, ', ') FROM (
-                        SELECT DISTINCT o.name FROM role_grants g JOIN offices o ON o.id = g.office_id
-                        WHERE g.user_id = a.actor_id ORDER BY o.name)) AS offices
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.client_id = ? AND a.actor_role <> 'client'
-             ORDER BY a.seq DESC LIMIT ?",
-        )
-        .bind(client.to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccessLogEntry {
-                    at: from_ts(r.get("at"))?,
-                    // Never hide an access: an actor missing from `users` shows with no name.
-                    actor_name: r
-                        .get::<Option<String>, _>("display_name")
-                        .unwrap_or_default(),
-                    actor_role: role(&r.get::<String, _>("actor_role"))?,
-                    actor_offices: r.get::<Option<String>, _>("offices").unwrap_or_default(),
-                    data_kind: DataKind::parse(&r.get::<String, _>("data_kind"))
-                        .ok_or_else(|| PortError::Failure("unknown data kind".into()))?,
-                    action: AuditAction::parse(&r.get::<String, _>("action"))
-                        .ok_or_else(|| PortError::Failure("unknown audit action".into()))?,
-                })
-            })
-            .collect()
+        self.access_log_all(client, limit).await
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
@@ -1092,45 +1070,16 @@ impl Store for SqliteStore {
         client: ClientId,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = ? ORDER BY created_at, id",
-        )
-        .bind(client.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = ? ORDER BY id",
-        )
-        .bind(record.office_id.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(PlanRecord {
-            client: record,
-            items,
-            measures,
-        }))
+        self.read_plan_where(client, None, audit).await
+    }
+
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: domain::ports::PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, Some(part), audit).await
     }
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {

@@ -27,6 +27,13 @@ mod reminders;
 pub use reminders::{
     due_notices_are_claimed_once, reminders_are_made_once_per_meeting_start_and_due_date,
 };
+// ----- what staff are shown and its audit rows (issue 11) -----
+mod audit_views;
+pub use audit_views::{
+    a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
+    clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows,
+    the_access_log_pages_openings_and_groups_list_views_per_person_and_day,
+};
 // ----- client feedback (issue 5): in its own file -----
 pub use crate::conformance_feedback::feedback_is_stored_shared_changed_and_deleted;
 
@@ -265,7 +272,8 @@ pub async fn people_become_actors_with_their_grants(store: &dyn Store) {
     assert!(store.actor(UserId::new()).await.unwrap().is_none());
 
     let people = store.list_users(f.org).await.unwrap();
-    assert_eq!(people.len(), 5);
+    assert_eq!(people.len(), 4, "staff only: the client is not listed");
+    assert!(people.iter().all(|p| p.id != cu));
     let both = people.iter().find(|p| p.id == uid).expect("listed");
     assert_eq!(both.grants.len(), 2);
     assert_eq!(store.user_count().await.unwrap(), 5);
@@ -1554,6 +1562,10 @@ macro_rules! conformance_tests {
             // notices-reminders
             reminders_are_made_once_per_meeting_start_and_due_date,
             feedback_is_stored_shared_changed_and_deleted,
+            // issue 11
+            a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
+            clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows,
+            the_access_log_pages_openings_and_groups_list_views_per_person_and_day,
         );
         // notices-reminders
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

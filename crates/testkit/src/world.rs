@@ -1,6 +1,7 @@
 //! A small organisation with one person per role, for router and browser tests: two offices
 //! (A and B), clients with accounts, counselors in and outside the clients' office, a leader,
-//! an administrator and a protected client.
+//! an administrator (and one with the protected permission at office A) and a protected
+//! client with an account.
 
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
 use domain::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, UserId};
@@ -18,7 +19,8 @@ pub struct World {
     pub owner_client: ClientId,
     /// Another client with an account (office A, assigned to `same_office_counselor`).
     pub other_client: ClientId,
-    /// A protected client at office A, assigned to `assigned_counselor`.
+    /// A protected client at office A with an account (`users::PROTECTED_CLIENT`), followed by
+    /// `users::PROTECTED_ACCESS_COUNSELOR`.
     pub protected_client: ClientId,
     pub admin_id: UserId,
     pub assigned_counselor_id: UserId,
@@ -34,6 +36,10 @@ pub mod users {
     pub const PROTECTED_ACCESS_COUNSELOR: &str = "protected-access-counselor";
     pub const LEADER: &str = "leader-a";
     pub const ADMINISTRATOR: &str = "administrator";
+    /// An administrator with the protected permission at office A.
+    pub const PROTECTED_ACCESS_ADMINISTRATOR: &str = "protected-access-administrator";
+    /// The protected client's own account.
+    pub const PROTECTED_CLIENT: &str = "protected-client";
 }
 
 impl World {
@@ -113,6 +119,15 @@ impl World {
             at(Role::Counselor, office_a),
             vec![office_a],
         );
+        let protected_admin = person(
+            users::PROTECTED_ACCESS_ADMINISTRATOR,
+            "Per Protected-Admin",
+            vec![RoleGrant {
+                role: Role::Administrator,
+                office_id: None,
+            }],
+            vec![office_a],
+        );
         let leader = person(
             users::LEADER,
             "Lene Leader",
@@ -121,6 +136,7 @@ impl World {
         );
         let owner_user = person(users::OWNER_CLIENT, "Olga Owner", vec![], vec![]);
         let other_user = person(users::OTHER_CLIENT, "Otto Otherclient", vec![], vec![]);
+        let protected_user = person(users::PROTECTED_CLIENT, "Paula Protected", vec![], vec![]);
         let ids = (
             admin.id,
             assigned.id,
@@ -128,6 +144,7 @@ impl World {
             protected_access.id,
             owner_user.id,
             other_user.id,
+            protected_user.id,
         );
         for p in [
             admin,
@@ -135,13 +152,16 @@ impl World {
             same,
             other_office,
             protected_access,
+            protected_admin,
             leader,
             owner_user,
             other_user,
+            protected_user,
         ] {
             store.create_user(p).await.unwrap();
         }
-        let (admin_id, assigned_id, same_id, protected_id, owner_uid, other_uid) = ids;
+        let (admin_id, assigned_id, same_id, protected_id, owner_uid, other_uid, protected_uid) =
+            ids;
         let audit = |client_id, data_kind, action| NewAuditEvent {
             id: AuditId::new(),
             at: now,
@@ -182,7 +202,8 @@ impl World {
             };
         let owner_client = make_client("Olga Owner", Some(owner_uid), false, assigned_id).await;
         let other_client = make_client("Otto Otherclient", Some(other_uid), false, same_id).await;
-        let protected_client = make_client("Paula Protected", None, true, protected_id).await;
+        let protected_client =
+            make_client("Paula Protected", Some(protected_uid), true, protected_id).await;
         World {
             org,
             office_a,

@@ -144,7 +144,7 @@ admin-new-person = New person
 admin-create-person = Create person
 admin-create-office = Create office
 admin-create-team = Create team
-admin-people-caption = Everyone in the organisation
+admin-people-caption = Staff in the organisation
 admin-disable = Disable { $name }
 admin-enable = Enable { $name } again
 
@@ -704,3 +704,51 @@ case-new-password-hint = Give the password to the client in a safe way, not by e
 case-new-submit = Open the case
 field-username-taken = This username is already taken. Choose another.
 field-protected-not-allowed = You cannot open a protected case at this office.
+
+## A client's account for administrators (issue 11)
+admin-people-staff-only = These are the staff. Clients' accounts are not listed here. To give a client a new password or to disable their account:
+client-accounts-title = Find a client's account
+client-accounts-intro = Type the exact username to find a client's account, for example to give a new password or to disable the account. The lookup is logged, and the client sees it in their list of who has looked at their case.
+client-accounts-username-hint = The whole username, as the client logs in with it.
+client-accounts-find = Find the account
+client-account-not-found = No client account has this username.
+client-account-heading = The account
+client-account-logged = That you have seen the account is logged. The client sees it.
+client-account-password-heading = New password
+client-account-password-hint = The client is signed out everywhere. Give the password to the client in a safe way, not by e-mail.
+client-account-password-submit = Set the new password
+client-account-password-done = The password is changed. The client has been signed out everywhere.
+client-account-disable-heading = Disable the account
+client-account-disable-hint = The client is signed out and cannot log in until the account is enabled again. The case is not changed.
+client-account-disable = Disable the account
+client-account-disabled-done = The account is disabled. The client has been signed out.
+client-account-enable-heading = Enable the account again
+client-account-enable-hint = The account is disabled. Once it is enabled again, the client can log in.
+client-account-enable = Enable the account again
+client-account-enabled-done = The account is enabled again.
+client-account-another = Find another account
+client-account-reason-intro = This client is protected. Write why you need to see the account. The reason is stored.
+client-account-reason-label = Why do you need to see the account?
+client-account-reason-submit = Show the account
+audit-viewed-account = Saw your user account (name and username)
+audit-created-account = Created your user account
+audit-changed-account = Changed your user account (password or disabling)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Opened, printed or changed
+access-log-openings-empty = Nobody in the service has opened, printed or changed your case yet.
+access-log-openings-pages = More pages: opened, printed or changed
+access-log-lists-heading = Saw your name in a list
+access-log-lists-intro = Counselors see your name in their lists of clients. There is one line per person per day (times in UTC), with how many times.
+access-log-lists-caption = Who saw your name in a list, per day, newest first
+access-log-lists-empty = Nobody has seen your name in a list yet.
+access-log-lists-pages = More pages: your name in a list
+access-log-newer = Newer
+access-log-older = Older
+access-log-newest = To the newest
+access-log-times = { $count ->
+    [one] { $count } time
+   *[other] { $count } times
+}
+col-day = Day
+col-times = How many times

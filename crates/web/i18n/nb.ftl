@@ -144,7 +144,7 @@ admin-new-person = Ny person
 admin-create-person = Opprett person
 admin-create-office = Opprett kontor
 admin-create-team = Opprett team
-admin-people-caption = Alle personer i organisasjonen
+admin-people-caption = Ansatte i organisasjonen
 admin-disable = Sperr { $name }
 admin-enable = Åpne { $name } igjen
 
@@ -704,3 +704,51 @@ case-new-password-hint = Gi passordet til brukeren på en trygg måte, ikke på 
 case-new-submit = Opprett saken
 field-username-taken = Dette brukernavnet er tatt. Velg et annet.
 field-protected-not-allowed = Du kan ikke opprette en skjermet sak ved dette kontoret.
+
+## A client's account for administrators (issue 11)
+admin-people-staff-only = Her står de ansatte. Brukernes kontoer står ikke her. For å gi en bruker nytt passord eller sperre kontoen:
+client-accounts-title = Finn en brukers konto
+client-accounts-intro = Skriv inn brukernavnet nøyaktig for å finne kontoen til en bruker, for eksempel for å gi et nytt passord eller sperre kontoen. Oppslaget blir logget, og brukeren ser det i oversikten over hvem som har sett saken.
+client-accounts-username-hint = Hele brukernavnet, slik brukeren logger inn med det.
+client-accounts-find = Finn kontoen
+client-account-not-found = Ingen brukerkonto har dette brukernavnet.
+client-account-heading = Kontoen
+client-account-logged = At du har sett kontoen, er logget. Brukeren ser det.
+client-account-password-heading = Nytt passord
+client-account-password-hint = Brukeren blir logget ut overalt. Gi passordet til brukeren på en trygg måte, ikke på e-post.
+client-account-password-submit = Sett nytt passord
+client-account-password-done = Passordet er endret. Brukeren er logget ut overalt.
+client-account-disable-heading = Sperre kontoen
+client-account-disable-hint = Brukeren blir logget ut og kan ikke logge inn før kontoen er åpnet igjen. Saken blir ikke endret.
+client-account-disable = Sperr kontoen
+client-account-disabled-done = Kontoen er sperret. Brukeren er logget ut.
+client-account-enable-heading = Åpne kontoen igjen
+client-account-enable-hint = Kontoen er sperret. Når den er åpnet igjen, kan brukeren logge inn.
+client-account-enable = Åpne kontoen igjen
+client-account-enabled-done = Kontoen er åpnet igjen.
+client-account-another = Finn en annen konto
+client-account-reason-intro = Denne brukeren er skjermet. Skriv hvorfor du trenger å se kontoen. Begrunnelsen blir lagret.
+client-account-reason-label = Hvorfor trenger du å se kontoen?
+client-account-reason-submit = Vis kontoen
+audit-viewed-account = Så brukerkontoen din (navn og brukernavn)
+audit-created-account = Opprettet brukerkontoen din
+audit-changed-account = Endret brukerkontoen din (passord eller sperring)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Åpnet, skrevet ut eller endret
+access-log-openings-empty = Ingen i tjenesten har åpnet, skrevet ut eller endret saken din ennå.
+access-log-openings-pages = Flere sider: åpnet, skrevet ut eller endret
+access-log-lists-heading = Så navnet ditt i en liste
+access-log-lists-intro = Veiledere ser navnet ditt i listene over brukerne sine. Her står én linje per person per dag (tid i UTC), med hvor mange ganger.
+access-log-lists-caption = Hvem som har sett navnet ditt i en liste, per dag, nyeste først
+access-log-lists-empty = Ingen har sett navnet ditt i en liste ennå.
+access-log-lists-pages = Flere sider: navnet ditt i en liste
+access-log-newer = Nyere
+access-log-older = Eldre
+access-log-newest = Til det nyeste
+access-log-times = { $count ->
+    [one] { $count } gang
+   *[other] { $count } ganger
+}
+col-day = Dag
+col-times = Hvor mange ganger

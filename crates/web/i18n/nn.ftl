@@ -144,7 +144,7 @@ admin-new-person = Ny person
 admin-create-person = Opprett person
 admin-create-office = Opprett kontor
 admin-create-team = Opprett team
-admin-people-caption = Alle personar i organisasjonen
+admin-people-caption = Tilsette i organisasjonen
 admin-disable = Sperr { $name }
 admin-enable = Opne { $name } igjen
 
@@ -704,3 +704,51 @@ case-new-password-hint = Gi passordet til brukaren på ein trygg måte, ikkje p�
 case-new-submit = Opprett saka
 field-username-taken = Dette brukarnamnet er teke. Vel eit anna.
 field-protected-not-allowed = Du kan ikkje opprette ei skjerma sak ved dette kontoret.
+
+## A client's account for administrators (issue 11)
+admin-people-staff-only = Her står dei tilsette. Kontoane til brukarane står ikkje her. For å gi ein brukar nytt passord eller sperre kontoen:
+client-accounts-title = Finn kontoen til ein brukar
+client-accounts-intro = Skriv inn brukarnamnet nøyaktig for å finne kontoen til ein brukar, til dømes for å gi eit nytt passord eller sperre kontoen. Oppslaget blir logga, og brukaren ser det i oversikta over kven som har sett saka.
+client-accounts-username-hint = Heile brukarnamnet, slik brukaren loggar inn med det.
+client-accounts-find = Finn kontoen
+client-account-not-found = Ingen brukarkonto har dette brukarnamnet.
+client-account-heading = Kontoen
+client-account-logged = At du har sett kontoen, er logga. Brukaren ser det.
+client-account-password-heading = Nytt passord
+client-account-password-hint = Brukaren blir logga ut overalt. Gi passordet til brukaren på ein trygg måte, ikkje på e-post.
+client-account-password-submit = Set nytt passord
+client-account-password-done = Passordet er endra. Brukaren er logga ut overalt.
+client-account-disable-heading = Sperre kontoen
+client-account-disable-hint = Brukaren blir logga ut og kan ikkje logge inn før kontoen er opna att. Saka blir ikkje endra.
+client-account-disable = Sperr kontoen
+client-account-disabled-done = Kontoen er sperra. Brukaren er logga ut.
+client-account-enable-heading = Opne kontoen att
+client-account-enable-hint = Kontoen er sperra. Når han er opna att, kan brukaren logge inn.
+client-account-enable = Opne kontoen att
+client-account-enabled-done = Kontoen er opna att.
+client-account-another = Finn ein annan konto
+client-account-reason-intro = Denne brukaren er skjerma. Skriv kvifor du treng å sjå kontoen. Grunngivinga blir lagra.
+client-account-reason-label = Kvifor treng du å sjå kontoen?
+client-account-reason-submit = Vis kontoen
+audit-viewed-account = Såg brukarkontoen din (namn og brukarnamn)
+audit-created-account = Oppretta brukarkontoen din
+audit-changed-account = Endra brukarkontoen din (passord eller sperring)
+
+## The access log, paged, with list views apart (issue 11)
+access-log-openings-heading = Opna, skrive ut eller endra
+access-log-openings-empty = Ingen i tenesta har opna, skrive ut eller endra saka di enno.
+access-log-openings-pages = Fleire sider: opna, skrive ut eller endra
+access-log-lists-heading = Såg namnet ditt i ei liste
+access-log-lists-intro = Rettleiarar ser namnet ditt i listene over brukarane sine. Her står éi linje per person per dag (tid i UTC), med kor mange gonger.
+access-log-lists-caption = Kven som har sett namnet ditt i ei liste, per dag, nyaste først
+access-log-lists-empty = Ingen har sett namnet ditt i ei liste enno.
+access-log-lists-pages = Fleire sider: namnet ditt i ei liste
+access-log-newer = Nyare
+access-log-older = Eldre
+access-log-newest = Til det nyaste
+access-log-times = { $count ->
+    [one] { $count } gong
+   *[other] { $count } gonger
+}
+col-day = Dag
+col-times = Kor mange gonger

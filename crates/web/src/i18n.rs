@@ -106,13 +106,6 @@ impl I18n {
     /// The message `key` in `lang`, with `args` filled in. A missing message shows its id
     /// (and a test fails), never an empty string.
     pub fn format(&self, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
-        let Some(bundle) = self.bundle(lang) else {
-            return key.to_string();
-        };
-        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-            tracing::warn!(key, lang = lang.code(), "missing translation");
-            return key.to_string();
-        };
         let mut fargs = FluentArgs::new();
         for (name, value) in args {
             // Text with bidirectional controls (a name with a right-to-left override) is
@@ -122,6 +115,25 @@ impl I18n {
             let value = domain::bidi::isolate(value).into_owned();
             fargs.set(*name, FluentValue::from(value));
         }
+        self.format_args(lang, key, fargs)
+    }
+
+    /// A message with one number, so that it can choose its plural form
+    /// (`{ $count -> [one] … *[other] … }`).
+    pub fn format_count(&self, lang: Lang, key: &str, name: &str, n: i64) -> String {
+        let mut fargs = FluentArgs::new();
+        fargs.set(name, FluentValue::from(n));
+        self.format_args(lang, key, fargs)
+    }
+
+    fn format_args(&self, lang: Lang, key: &str, fargs: FluentArgs<'_>) -> String {
+        let Some(bundle) = self.bundle(lang) else {
+            return key.to_string();
+        };
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(key, lang = lang.code(), "missing translation");
+            return key.to_string();
+        };
         let mut errors = vec![];
         bundle
             .format_pattern(pattern, Some(&fargs), &mut errors)
@@ -166,6 +178,11 @@ impl Tr {
     /// A message with several arguments.
     pub fn args(&self, key: &str, args: &[(&str, String)]) -> String {
         self.i18n.format(self.lang, key, args)
+    }
+
+    /// A message with a count, in the plural form the language needs.
+    pub fn count(&self, key: &str, name: &str, n: i64) -> String {
+        self.i18n.format_count(self.lang, key, name, n)
     }
 }
 

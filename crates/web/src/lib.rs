@@ -5,6 +5,8 @@
 //! route is declared in one table ([`routes::route_table`]) with its policy, and object
 //! decisions are made by `domain::policy` inside the use cases.
 
+pub mod access_log_web;
+pub mod accounts_web;
 pub mod assets;
 pub mod case_web;
 pub mod clock;

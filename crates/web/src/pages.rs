@@ -138,21 +138,6 @@ pub struct LoginPage {
     pub username: String,
 }
 
-pub struct AccessRow {
-    pub when: String,
-    pub who: String,
-    pub role: String,
-    pub office: String,
-    pub what: String,
-}
-
-#[derive(Template)]
-#[template(path = "access_log.html")]
-pub struct AccessLogPage {
-    pub ctx: PageCtx,
-    pub rows: Vec<AccessRow>,
-}
-
 #[derive(Template)]
 #[template(path = "caseload.html")]
 pub struct CaseloadPage {

@@ -710,7 +710,15 @@ async fn goal_edit_view(
     errors: Errors,
     status: StatusCode,
 ) -> Response {
-    let v = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
+    // The wording of a goal is the client's own: anyone else is shown nothing here, so they
+    // get the 404 before anything is read (and no audit row).
+    match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
+        Ok(Some(Side::Client)) => {}
+        Ok(_) => return error_page(ctx, StatusCode::NOT_FOUND),
+        Err(e) => return domain_error(ctx, &e),
+    }
+    let part = domain::ports::PlanPart::Goal(goal);
+    let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
         Ok(v) => v,
         Err(e) => return domain_error(ctx, &e),
     };
@@ -996,7 +1004,8 @@ async fn activity_view(
     errors: Errors,
     status: StatusCode,
 ) -> Response {
-    let v = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
+    let part = domain::ports::PlanPart::Activity(item);
+    let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
         Ok(v) => v,
         Err(e) => return reason_or_error(ctx, client, None, e),
     };
@@ -1454,7 +1463,8 @@ async fn measure_view(
     question: String,
     errors: Errors,
 ) -> Response {
-    let v = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
+    let part = domain::ports::PlanPart::Measure(measure);
+    let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
         Ok(v) => v,
         Err(e) => return reason_or_error(ctx, client, None, e),
     };

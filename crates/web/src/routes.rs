@@ -8,7 +8,7 @@ use crate::context::{
     LANG_COOKIE, PageCtx, PeerAddr, cookie_names, fresh_pre_session_token, set_cookie,
 };
 use crate::extract::{Form, Path};
-use crate::handler::{ctx_of, utc_text};
+use crate::handler::ctx_of;
 use crate::i18n::Lang;
 use crate::meetings_web;
 use crate::messages_web;
@@ -72,7 +72,7 @@ pub fn route_table() -> Vec<RouteSpec> {
         spec(
             "/me/access-log",
             Object(Action::ViewAccessLog),
-            get(access_log),
+            get(crate::access_log_web::access_log),
         ),
         spec("/caseload", Object(Action::ListClients), get(caseload)),
         spec(
@@ -266,6 +266,27 @@ pub fn route_table() -> Vec<RouteSpec> {
             "/admin/people/{id}/enable",
             Object(Action::ManageOrganisation),
             post(person_enable),
+        ),
+        // ----- a client's account, by exact username (issue 11) -----
+        spec(
+            "/admin/client-accounts",
+            Object(Action::ManageClientAccount),
+            get(crate::accounts_web::lookup_form).post(crate::accounts_web::lookup),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/password",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::set_password),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/disable",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::disable),
+        ),
+        spec(
+            "/admin/client-accounts/{id}/enable",
+            Object(Action::ManageClientAccount),
+            post(crate::accounts_web::enable),
         ),
         spec(
             "/admin/offices",
@@ -686,33 +707,6 @@ async fn set_language(
         ),
     );
     res
-}
-
-async fn access_log(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::clients::access_log(ctx_of(&state, &ctx), &actor).await {
-        Ok(entries) => {
-            let rows = entries
-                .into_iter()
-                .map(|e| AccessRow {
-                    when: utc_text(e.at),
-                    who: e.actor_name,
-                    role: ctx.tr.get(&format!("role-{}", e.actor_role.as_str())),
-                    office: e.actor_offices,
-                    what: ctx.tr.get(&format!(
-                        "audit-{}-{}",
-                        e.action.as_str(),
-                        e.data_kind.as_str()
-                    )),
-                })
-                .collect();
-            render(StatusCode::OK, &AccessLogPage { ctx, rows })
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {

@@ -81,6 +81,10 @@ async fn the_authorization_matrix_holds_for_every_object_route() {
         ("/admin/offices", [404, 404, 404, 404, 404, 404, 200, 303]),
         ("/admin/teams", [404, 404, 404, 404, 404, 404, 200, 303]),
         (
+            "/admin/client-accounts",
+            [404, 404, 404, 404, 404, 404, 200, 303],
+        ),
+        (
             "/clients/not-a-uuid",
             [404, 404, 404, 404, 404, 404, 404, 303],
         ),
@@ -110,6 +114,53 @@ async fn the_authorization_matrix_holds_for_every_object_route() {
         [200, 404, 200, 200, 404, 404, 404, 303],
         &actual,
     );
+
+    // A client's account, by exact username (issue 11): only the administrator finds it; a
+    // protected client's account nobody in the matrix finds (the administrator lacks the
+    // protected permission), only an administrator who holds it. The same for a change
+    // (enabling an enabled account changes nothing but is decided the same way).
+    let protected = app.world.protected_client;
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let posts: Vec<(String, Fields, [u16; 8])> = vec![
+        (
+            "/admin/client-accounts".into(),
+            vec![("username", users::OWNER_CLIENT)],
+            [404, 404, 404, 404, 404, 404, 200, 303],
+        ),
+        (
+            "/admin/client-accounts".into(),
+            vec![
+                ("username", users::PROTECTED_CLIENT),
+                ("reason", "Reset the password today"),
+            ],
+            [404, 404, 404, 404, 404, 404, 404, 303],
+        ),
+        (
+            format!("/admin/client-accounts/{owner}/enable"),
+            vec![],
+            [404, 404, 404, 404, 404, 404, 200, 303],
+        ),
+        (
+            format!("/admin/client-accounts/{protected}/enable"),
+            vec![("reason", "Reset the password today")],
+            [404, 404, 404, 404, 404, 404, 404, 303],
+        ),
+    ];
+    let mut permitted = app.login(users::PROTECTED_ACCESS_ADMINISTRATOR).await;
+    for (route, fields, outcomes) in &posts {
+        let mut actual = Vec::new();
+        for (who, b) in people.iter_mut() {
+            let r = app.post(b, route, fields).await;
+            actual.push((who.clone(), r.status, r.location().map(str::to_string)));
+        }
+        check(route, *outcomes, &actual);
+        let r = app.post(&mut permitted, route, fields).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{route} {fields:?} as the administrator with the protected permission"
+        );
+    }
 }
 
 #[tokio::test]

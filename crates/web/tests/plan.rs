@@ -480,3 +480,62 @@ async fn a_counselor_wording_is_a_suggestion_until_the_client_approves_it() {
     let r = app.get(&mut client, "/me").await;
     assert!(!r.body.contains("Suggested by the counselor"));
 }
+
+/// Issue 11, item 11: a goal, activity or catalogue item that does not exist is a 404 with no
+/// audit row, also for the assigned counselor (whose views are audited); one that exists is
+/// shown with its row.
+#[tokio::test]
+async fn a_missing_goal_activity_or_catalogue_item_is_a_404_without_an_audit_row() {
+    let app = TestApp::new().await;
+    let owner = app.world.owner_client;
+    let mut client = english(&app, users::OWNER_CLIENT).await;
+    let mut counselor = english(&app, users::ASSIGNED_COUNSELOR).await;
+    let r = app
+        .post(
+            &mut client,
+            &format!("/clients/{owner}/goals"),
+            &[("text", "A job in a shop"), ("target_date", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let plan = domain::ports::Store::read_plan(app.store.as_ref(), owner, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let goal = plan.items.iter().find(|i| i.kind == "goal").unwrap().id;
+    let activity = add_activity(&app, &mut client, owner, "Walk every morning").await;
+    // An item of another client is not an item of this one.
+    let other = app.world.other_client;
+    let mut other_client = english(&app, users::OTHER_CLIENT).await;
+    let elsewhere = add_activity(&app, &mut other_client, other, "Someone else's").await;
+
+    let missing = "01900000-0000-7000-8000-000000000000";
+    for path in [
+        format!("/clients/{owner}/goals/{missing}"),
+        format!("/clients/{owner}/activities/{missing}"),
+        format!("/clients/{owner}/activities/{goal}"),
+        format!("/clients/{owner}/activities/{elsewhere}"),
+        format!("/clients/{owner}/catalogue/{missing}"),
+        // The goal form is the client's own; the counselor is shown nothing there.
+        format!("/clients/{owner}/goals/{goal}"),
+    ] {
+        let before = app.audit_count().await;
+        let r = app.get(&mut counselor, &path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.audit_count().await,
+            before,
+            "{path}: a 404 writes no audit row"
+        );
+    }
+    let before = app.audit_count().await;
+    let r = app
+        .get(
+            &mut counselor,
+            &format!("/clients/{owner}/activities/{activity}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Walk every morning"));
+    assert_eq!(app.audit_count().await, before + 1, "a view writes its row");
+}

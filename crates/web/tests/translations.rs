@@ -170,6 +170,7 @@ fn roles_and_audit_lines_have_messages() {
             DataKind::CaseOverview,
             DataKind::ClientListEntry,
             DataKind::Assignment,
+            DataKind::Account,
         ] {
             assert_exists(
                 &format!("audit-{}-{}", action.as_str(), kind.as_str()),

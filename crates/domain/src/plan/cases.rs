@@ -203,6 +203,29 @@ pub async fn view_plan(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<PlanView, DomainError> {
+    view_plan_where(ctx, actor, client, reason, None).await
+}
+
+/// The client's plan for a page about one part of it (a goal, an activity, a catalogue
+/// entry). A part the plan does not hold is [`DomainError::NotFound`] with no audit row: the
+/// store checks it in the transaction that would write the row.
+pub async fn view_plan_part(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+    part: crate::ports::PlanPart,
+) -> Result<PlanView, DomainError> {
+    view_plan_where(ctx, actor, client, reason, Some(part)).await
+}
+
+async fn view_plan_where(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    client: ClientId,
+    reason: Option<&str>,
+    part: Option<crate::ports::PlanPart>,
+) -> Result<PlanView, DomainError> {
     let scope = ctx
         .store
         .client_scope(client)
@@ -226,11 +249,11 @@ pub async fn view_plan(
             reason,
         )
     });
-    let record = ctx
-        .store
-        .read_plan(client, audit)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let record = match part {
+        None => ctx.store.read_plan(client, audit).await?,
+        Some(part) => ctx.store.read_plan_part(client, part, audit).await?,
+    }
+    .ok_or(DomainError::NotFound)?;
     assemble(record, side)
 }
 
