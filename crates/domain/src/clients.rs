@@ -4,48 +4,17 @@
 
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::ids::{AuditId, ClientId, OfficeId, RequestId};
+use crate::ids::{AuditId, ClientId, OfficeId};
 use crate::org::{NewPersonInput, parse_new_person};
 use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize, caseload_scope};
 use crate::ports::{
-    ClientRecord, ClientSummary, Clock, LiveEvent, NewClient, Notifier, Office, PasswordHasher,
-    PortError, Store,
+    ClientRecord, ClientSummary, NewClient, Office, PasswordHasher, PortError, Store,
 };
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
-/// Context every use case that writes audit rows needs.
-#[derive(Clone, Copy)]
-pub struct Ctx<'a> {
-    pub store: &'a dyn Store,
-    pub clock: &'a dyn Clock,
-    /// Tells open pages that something happened (after the change is committed).
-    pub notifier: &'a dyn Notifier,
-    pub request_id: RequestId,
-}
-
-impl Ctx<'_> {
-    /// Announces stored live events to open pages. The events are already committed, so a
-    /// failure here only delays them until the page reconnects or reloads.
-    pub async fn announce(&self, events: Vec<LiveEvent>) {
-        for event in events {
-            if let Err(e) = self.notifier.publish(event).await {
-                tracing::warn!(error = %e, "live event not announced");
-            }
-        }
-    }
-}
-
-/// A notifier that tells nobody (command-line tools, demo seeding).
-pub struct Silent;
-
-#[async_trait::async_trait]
-impl Notifier for Silent {
-    async fn publish(&self, _event: LiveEvent) -> crate::ports::PortResult<()> {
-        Ok(())
-    }
-}
+pub use crate::context::{Ctx, Silent};
 
 /// Opens a client's case for `actor`. Staff views write their audit row in the same
 /// transaction as the read; a protected client needs `reason`, which the row records.

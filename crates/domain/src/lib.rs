@@ -14,6 +14,7 @@ pub mod availability;
 pub mod bidi;
 pub mod checkins;
 pub mod clients;
+pub mod context;
 pub mod conversation;
 pub mod conversation_demo;
 pub mod demo;
