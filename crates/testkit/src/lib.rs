@@ -3,7 +3,8 @@
 //! * [`clock`]: a clock tests can set and advance.
 //! * [`sqlite`] / [`postgres`]: a fresh database per test (a temp file; a new PostgreSQL
 //!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
-//! * [`conformance`]: the store conformance suite, written once and run against both stores.
+//! * [`conformance`]: the store conformance suite, written once and run against both stores:
+//!   one file per feature, every test registered in one list ([`conformance_tests!`]).
 //! * [`insights`]: feedback rows written by the migration contract, and the conformance test
 //!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
 //! * [`db`]: raw reads of a test's database (row counts, organisations, stored notices) for
@@ -17,8 +18,6 @@
 
 pub mod clock;
 pub mod conformance;
-/// The feedback-collection part of the conformance suite (issue 5).
-pub mod conformance_feedback;
 pub mod db;
 pub mod insights;
 // The summary of settled quarters (issue 5 at scale).
