@@ -4,9 +4,8 @@
 //! * [`sqlite`] / [`postgres`]: a fresh database per test (a temp file; a new PostgreSQL
 //!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
 //! * [`conformance`]: the store conformance suite, written once and run against both stores:
-//!   one file per feature, every test registered in one list ([`conformance_tests!`]).
-//! * [`insights`]: feedback rows written by the migration contract, and the conformance test
-//!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
+//!   one file per feature, every test registered in one list ([`conformance_tests!`]);
+//!   [`conformance::insights`] also holds the feedback-row fixtures of the insight tests.
 //! * [`db`]: raw reads of a test's database (row counts, organisations, stored notices) for
 //!   what no product code asks the store; [`db::Fresh`] is a fresh store with that access.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
@@ -19,9 +18,6 @@
 pub mod clock;
 pub mod conformance;
 pub mod db;
-pub mod insights;
-// The summary of settled quarters (issue 5 at scale).
-pub mod insights_summary;
 pub mod postgres;
 pub mod sqlite;
 pub mod tamper;

@@ -1,5 +1,5 @@
 //! The store conformance suite: written once, run against SQLite and PostgreSQL. One file per
-//! feature (the names of `docs/ARCHITECTURE.md`); every test is registered in one list, the
+//! feature, named like the feature's folder in the domain and its file in each store; every test is registered in one list, the
 //! [`conformance_tests!`](crate::conformance_tests) macro, which
 //! `crates/store-*/tests/conformance.rs` expand. Each test gets a fresh, migrated store and
 //! asserts what a user of the port relies on.
@@ -15,6 +15,7 @@ pub mod cases;
 pub mod contact;
 pub mod conversation;
 pub mod feedback;
+pub mod insights;
 pub mod live;
 pub mod meetings;
 pub mod notices;
@@ -248,6 +249,11 @@ macro_rules! conformance_tests {
             }
             feedback {
                 feedback_is_stored_shared_changed_and_deleted,
+            }
+            insights {
+                #[with_db] aggregates_match_the_grouping_definition,
+                #[with_db] summary_equals_a_fresh_grouping_after_every_write,
+                #[with_db] the_worker_summarises_settled_quarters_in_rounds,
             }
         );
     };
