@@ -6,7 +6,6 @@
 
 mod config;
 mod dev;
-mod dev_clock;
 mod feedback_cli;
 mod worker;
 // The summary of settled feedback quarters (issue 5 at scale).
@@ -402,7 +401,8 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     let clock: Arc<dyn Clock> = match clock_shift_days.filter(|_| demo) {
         None | Some(0) => Arc::new(web::SystemClock),
         Some(days) => {
-            let shifted = dev_clock::ShiftedClock::days(days).map_err(|e| fail(2, e))?;
+            let shifted = demo::ShiftedClock::days(Arc::new(web::SystemClock), days)
+                .map_err(|e| fail(2, e))?;
             let message = format!(
                 "WARNING: DEVELOPMENT CLOCK: this server's clock runs {days} days off the real time (it is now {} here). For browser tests with demo data only.",
                 shifted.now()
@@ -437,7 +437,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     };
 
     if demo {
-        match domain::demo::seed(
+        match demo::seed(
             store.as_ref(),
             clock.as_ref(),
             hasher.as_ref(),
@@ -447,7 +447,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         {
             Ok(true) => println!(
                 "Demo data created. Log in as demo-client, demo-counselor, demo-leader or demo-admin; password {}.",
-                domain::demo::DEMO_PASSWORD
+                demo::DEMO_PASSWORD
             ),
             Ok(false) => println!("The database already holds data; demo data was not added."),
             Err(e) => return Err(fail(1, format!("cannot create demo data: {e}"))),

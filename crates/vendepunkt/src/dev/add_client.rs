@@ -36,7 +36,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         .organisations()
         .await?
         .into_iter()
-        .find(|(_, name)| name == domain::demo::DEMO_ORGANISATION)
+        .find(|(_, name)| name == demo::DEMO_ORGANISATION)
         .ok_or_else(|| {
             fail(
                 2,
