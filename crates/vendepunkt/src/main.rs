@@ -5,7 +5,6 @@
 //! input; 3 not supported on this database (backup on PostgreSQL); 130 interrupted.
 
 mod config;
-mod dev;
 mod feedback_cli;
 mod worker;
 // The summary of settled feedback quarters (issue 5 at scale).
@@ -90,11 +89,6 @@ enum Command {
     CheckConfig {
         #[arg(long)]
         print: bool,
-    },
-    /// Developer tools: generate an invented dataset, measure page latency (benchmarks only).
-    Dev {
-        #[command(subcommand)]
-        command: dev::DevCommand,
     },
 }
 
@@ -367,7 +361,6 @@ async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<
             command: AuditCommand::Verify,
         } => audit_verify(config).await,
         Command::Admin { command } => admin(config, command).await,
-        Command::Dev { command } => dev::run(config, command).await,
     }
 }
 

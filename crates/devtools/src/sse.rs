@@ -5,9 +5,9 @@
 //! rows) until the event arrives on the client's open stream. Reports the server's resident
 //! memory before and after the streams were opened (`--server-pid`).
 
-use super::bench::{Series, sample};
-use super::{duration_text, progress_line};
+use crate::bench::{Series, sample};
 use crate::config::Config;
+use crate::progress::{duration_text, progress_line};
 use crate::{Failure, OpenMode, fail, open, port};
 use domain::ports::{Clock, SessionRecord};
 use rand::rngs::StdRng;

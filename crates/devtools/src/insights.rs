@@ -17,8 +17,8 @@
 //!    to random leaders and `requests` requests `GET /caseload/feedback` to random
 //!    counselors, one at a time. p50/p95/p99/max are printed as Markdown table rows.
 
-use super::{duration_text, progress_line};
 use crate::config::Config;
+use crate::progress::{duration_text, progress_line};
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::feedback::Quarter;
 use domain::feedback::insights::published_quarters;
@@ -45,6 +45,9 @@ const TEAMS: usize = 4;
 const COUNSELORS: usize = 10;
 const CLIENTS: usize = 600;
 const ORGANISATION: &str = "Insight benchmark (invented)";
+/// Office-quarters per round of the summary worker, as `vendepunkt serve` runs it
+/// (`crates/vendepunkt/src/summary.rs`).
+const SUMMARY_BATCH: u64 = 8;
 
 /// A value for either database.
 #[derive(Clone)]
@@ -717,7 +720,7 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
         let done = domain::feedback::insights::summarise_settled(
             store.as_ref(),
             clock.now(),
-            crate::summary::BATCH,
+            SUMMARY_BATCH,
         )
         .await
         .map_err(|e| fail(1, format!("summarising failed: {e:?}")))?;

@@ -7,8 +7,8 @@
 //! page go to randomly chosen sampled clients: `GET /me` as the client and
 //! `GET /clients/{id}` as their counselor (which writes an audit row, as in real use).
 
-use super::{Progress, duration_text};
 use crate::config::Config;
+use crate::progress::{Progress, duration_text};
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::ids::{ClientId, UserId};
 use domain::ports::{Clock, SessionRecord};

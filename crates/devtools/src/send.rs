@@ -8,9 +8,10 @@
 //! Sessions for a sample of clients with threads and their counselors are inserted through
 //! the `Store` port and removed at the end.
 
-use super::bench::{Series, sample};
-use super::{Progress, duration_text, messages};
+use crate::bench::{Series, sample};
 use crate::config::Config;
+use crate::messages;
+use crate::progress::{Progress, duration_text};
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::ports::{Clock, SessionRecord};
 use domain::types::Secret;

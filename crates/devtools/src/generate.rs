@@ -1,6 +1,6 @@
 //! `vendepunkt dev generate`: writes an invented dataset in large transactions.
 //!
-//! Rows are built on a separate thread (see [`super::data`]) while the previous batch is
+//! Rows are built on a separate thread (see [`crate::data`]) while the previous batch is
 //! written. Each batch of clients is one transaction: a client is either complete (account,
 //! case, plan items and their history) or absent. Ctrl-C stops after the current batch.
 //!
@@ -10,10 +10,10 @@
 //! * PostgreSQL: `COPY … FROM STDIN` with `synchronous_commit=off` for this session; at the
 //!   end `VACUUM (ANALYZE)` so the benchmark does not race autovacuum.
 
-use super::data::{self, Batch, Setup, World};
-use super::messages;
-use super::{Progress, duration_text};
 use crate::config::Config;
+use crate::data::{self, Batch, Setup, World};
+use crate::messages;
+use crate::progress::{Progress, duration_text};
 use crate::{Backend, Failure, OpenMode, fail, open};
 use domain::ids::OrganisationId;
 use domain::ports::{Clock, PasswordHasher};
@@ -64,7 +64,7 @@ async fn existing(backend: &Backend) -> Result<Existing, sqlx::Error> {
         Backend::Sqlite(s) => (
             sqlx::query_as(COUNTS).fetch_one(s.pool()).await?,
             sqlx::query_scalar("SELECT id FROM organisations WHERE name = ? ORDER BY created_at")
-                .bind(super::texts::ORGANISATION)
+                .bind(crate::texts::ORGANISATION)
                 .fetch_optional(s.pool())
                 .await?,
         ),
@@ -73,7 +73,7 @@ async fn existing(backend: &Backend) -> Result<Existing, sqlx::Error> {
             sqlx::query_scalar(
                 "SELECT id::text FROM organisations WHERE name = $1 ORDER BY created_at",
             )
-            .bind(super::texts::ORGANISATION)
+            .bind(crate::texts::ORGANISATION)
             .fetch_optional(p.pool())
             .await?,
         ),

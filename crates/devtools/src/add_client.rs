@@ -26,7 +26,7 @@ pub struct Options {
 }
 
 pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
-    let password = crate::read_password(Some(o.password_file.clone()), false)?;
+    let password = crate::read_password(&o.password_file)?;
     if password.is_empty() {
         return Err(fail(2, "password-file: the first line is empty"));
     }
