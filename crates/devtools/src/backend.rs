@@ -49,23 +49,6 @@ impl Backend {
         }
     }
 
-    /// Organisations as `(id, name)`; the port has ids only, names are for the command line.
-    pub async fn organisations(&self) -> Result<Vec<(String, String)>, Failure> {
-        let rows = match self {
-            Backend::Sqlite(s) => {
-                sqlx::query_as("SELECT id, name FROM organisations ORDER BY created_at, id")
-                    .fetch_all(s.pool())
-                    .await
-            }
-            Backend::Postgres(p) => {
-                sqlx::query_as("SELECT id::text, name FROM organisations ORDER BY created_at, id")
-                    .fetch_all(p.pool())
-                    .await
-            }
-        };
-        rows.map_err(|e| fail(1, format!("cannot list organisations: {e}")))
-    }
-
     /// Lets SQLite checkpoint its WAL and PostgreSQL end sessions cleanly.
     pub async fn close(&self) {
         match self {

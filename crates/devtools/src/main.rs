@@ -28,6 +28,7 @@ mod progress;
 mod send;
 mod sse;
 mod texts;
+mod writer;
 
 use backend::{Backend, Failure, OpenMode, cli_field, describe, fail, open, port, read_password};
 use clap::{Parser, Subcommand};

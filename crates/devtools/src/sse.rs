@@ -209,15 +209,10 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         s.abort();
     }
     let messages_in_db: i64 = match &backend {
-        crate::Backend::Sqlite(s) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(s.pool())
-            .await
-            .unwrap_or(-1),
-        crate::Backend::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(p.pool())
-            .await
-            .unwrap_or(-1),
-    };
+        crate::Backend::Sqlite(s) => store_sqlite::bulk::holdings(s).await.map(|h| h.messages),
+        crate::Backend::Postgres(p) => store_postgres::bulk::holdings(p).await.map(|h| h.messages),
+    }
+    .unwrap_or(-1);
     for cookie in client_cookies.iter().chain(counselor_cookies.iter()) {
         if let Some(token) = cookie
             .strip_prefix("vp_session=")
