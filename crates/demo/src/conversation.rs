@@ -4,7 +4,7 @@
 
 use domain::DomainError;
 use domain::attachments::FileCleaner;
-use domain::clients::{Ctx, Silent};
+use domain::context::{Ctx, Silent};
 use domain::conversation::{self, Upload};
 use domain::ids::{ClientId, RequestId, UserId};
 use domain::ports::{Clock, Store};

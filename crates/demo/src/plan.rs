@@ -4,7 +4,7 @@
 //! has the same history and audit rows as real use.
 
 use domain::DomainError;
-use domain::clients::Ctx;
+use domain::context::Ctx;
 use domain::ids::{ClientId, MeasureId, OfficeId, PlanItemId, RequestId, UserId};
 use domain::plan::cases::{self};
 use domain::plan::input::ActivityFields;
@@ -106,7 +106,7 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
     let ctx = Ctx {
         store,
         clock,
-        notifier: &domain::clients::Silent,
+        notifier: &domain::context::Silent,
         request_id: RequestId::new(),
     };
     let admin = actor(store, p.admin).await?;
@@ -416,7 +416,7 @@ async fn meetings_for_kari(
     let ctx = Ctx {
         store,
         clock: &before,
-        notifier: &domain::clients::Silent,
+        notifier: &domain::context::Silent,
         request_id,
     };
     let past = meetings::propose(
