@@ -1,4 +1,4 @@
-//! `vendepunkt dev bench`: page latency of a running server, measured at the client over
+//! `vendepunkt-dev bench`: page latency of a running server, measured at the client over
 //! loopback (an upper bound of the server's time), one request at a time.
 //!
 //! Sessions for a sample of clients and their assigned counselors are inserted through the
@@ -138,7 +138,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     if sampled.is_empty() {
         return Err(fail(
             1,
-            "no client with an account and a counselor to sample; run `vendepunkt dev generate` first",
+            "no client with an account and a counselor to sample; run `vendepunkt-dev generate` first",
         ));
     }
     let now = web::SystemClock.now();

@@ -1,4 +1,4 @@
-//! `vendepunkt dev bench-send`: how long sending a message takes on a running server, with
+//! `vendepunkt-dev bench-send`: how long sending a message takes on a running server, with
 //! several senders at once. Each send is a real answer in an existing thread —
 //! `POST /clients/{id}/messages/{thread}` as the client or as their counselor, through the
 //! use case that checks access, stores the message, its audit row and its live-event row (the
@@ -100,7 +100,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let outcome = if parties.is_empty() {
         Err(fail(
             1,
-            "no sampled client has a thread; run `vendepunkt dev generate --messages N` first",
+            "no sampled client has a thread; run `vendepunkt-dev generate --messages N` first",
         ))
     } else {
         measure(config, &o, parties.clone()).await

@@ -1,4 +1,4 @@
-//! `vendepunkt dev bench-sse`: live updates under load. Opens one event stream
+//! `vendepunkt-dev bench-sse`: live updates under load. Opens one event stream
 //! (`GET /events`) for each of `connections` sampled clients, then, one at a time, has a
 //! counselor send a message to a randomly chosen one of those clients and measures how long
 //! it takes from the start of the send (the POST, with its audit, live-event and history
