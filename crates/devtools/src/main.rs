@@ -126,7 +126,7 @@ enum Command {
         #[arg(long, default_value_t = 50_000)]
         message_batch: u64,
     },
-    /// Measure page latency of a running server (`serve`) on the configured database.
+    /// Measure page latency of a running server (`vendepunkt serve`) on the configured database.
     Bench {
         /// The server's address, e.g. http://127.0.0.1:8080
         #[arg(long)]
