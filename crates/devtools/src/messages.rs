@@ -13,7 +13,7 @@
 //! * Ids are UUIDv7 from the time they stand for, as `MessageId::new()` would have made them
 //!   then.
 
-use super::message_texts as t;
+use crate::message_texts as t;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
