@@ -8,9 +8,9 @@
 //
 // 1. `serve --demo --clock-shift-days N` puts the server in the middle of the quarter before
 //    the latest settled one (Q1). The administrator creates the office "Testby kontor", two
-//    counselors and a leader on the admin pages; `vendepunkt dev add-client` adds five clients
-//    with accounts (the product has no page for opening cases yet), three followed by one
-//    counselor and two by the other. Clients 1–4 log in and answer.
+//    counselors and a leader on the admin pages; `vendepunkt-dev add-client` adds five clients
+//    with accounts (set up from a script instead of driving the counselor's form on
+//    /caseload/new), three followed by one counselor and two by the other. Clients 1–4 log in and answer.
 // 2. The same database, the server moved to the middle of the latest settled quarter (Q2):
 //    all five clients answer (the fifth by keyboard only).
 // 3. The same database at the real time: the leader sees Q2 with 5 clients and the means of
@@ -27,7 +27,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   DEMO, LANGUAGES, startServer, launchBrowser, newContext, login, binaryPath,
   expectNoAxeViolations, screenshot,
@@ -110,13 +110,18 @@ async function restart(name, args = []) {
   return server;
 }
 
-/** `vendepunkt dev add-client` on the server's database (a clean environment). */
+/** The development tools' binary (`cargo build -p devtools`), next to the server's binary. */
+function devBinaryPath() {
+  return join(dirname(binaryPath()), 'vendepunkt-dev');
+}
+
+/** `vendepunkt-dev add-client` on the server's database (a clean environment). */
 async function addClient(c) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VENDEPUNKT_')));
   const passwordFile = join(dir, 'client-password');
   writeFileSync(passwordFile, `${CLIENT_PASSWORD}\n`);
-  const { stdout } = await run(binaryPath(), [
-    '--database', server.database, 'dev', 'add-client',
+  const { stdout } = await run(devBinaryPath(), [
+    '--database', server.database, 'add-client',
     '--username', c.username, '--name', c.name, '--office', OFFICE,
     '--counselor', c.counselor, '--password-file', passwordFile,
   ], { cwd: dir, env });

@@ -16,8 +16,8 @@ pub mod checkins;
 pub mod clients;
 pub mod context;
 pub mod conversation;
+#[doc(hidden)]
 pub mod conversation_demo;
-pub mod demo;
 pub mod error;
 pub mod feedback;
 pub mod ids;

@@ -31,13 +31,15 @@ use uuid::Uuid;
 pub mod access_log; // the client's access log, paged (issue 11)
 mod accounts; // clients' accounts for administrators (issue 11)
 mod audit;
+#[cfg(feature = "bulk")]
+pub mod bulk;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
 mod meetings;
 mod notify;
 mod plan_read;
-pub mod reminders;
+pub mod reminders; // the development tools' bulk writes and queries (crates/devtools only)
 
 use audit::append_audit_rows;
 

@@ -4,14 +4,14 @@
 //! Exit codes: 0 success; 1 failure (including a broken audit trail); 2 bad configuration or
 //! input; 3 not supported on this database (backup on PostgreSQL); 130 interrupted.
 
+mod admin_cli;
 mod config;
-mod dev;
-mod dev_clock;
 mod feedback_cli;
 mod worker;
 // The summary of settled feedback quarters (issue 5 at scale).
 mod summary;
 
+use admin_cli::choose_organisation;
 use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
 use domain::ports::{Clock, PasswordHasher, PortError, Store};
@@ -91,11 +91,6 @@ enum Command {
     CheckConfig {
         #[arg(long)]
         print: bool,
-    },
-    /// Developer tools: generate an invented dataset, measure page latency (benchmarks only).
-    Dev {
-        #[command(subcommand)]
-        command: dev::DevCommand,
     },
 }
 
@@ -367,8 +362,7 @@ async fn run(command: Command, config: Config, file: Option<PathBuf>) -> Result<
         Command::Audit {
             command: AuditCommand::Verify,
         } => audit_verify(config).await,
-        Command::Admin { command } => admin(config, command).await,
-        Command::Dev { command } => dev::run(config, command).await,
+        Command::Admin { command } => admin_cli::run(config, command).await,
     }
 }
 
@@ -402,7 +396,8 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     let clock: Arc<dyn Clock> = match clock_shift_days.filter(|_| demo) {
         None | Some(0) => Arc::new(web::SystemClock),
         Some(days) => {
-            let shifted = dev_clock::ShiftedClock::days(days).map_err(|e| fail(2, e))?;
+            let shifted = demo::ShiftedClock::days(Arc::new(web::SystemClock), days)
+                .map_err(|e| fail(2, e))?;
             let message = format!(
                 "WARNING: DEVELOPMENT CLOCK: this server's clock runs {days} days off the real time (it is now {} here). For browser tests with demo data only.",
                 shifted.now()
@@ -437,7 +432,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     };
 
     if demo {
-        match domain::demo::seed(
+        match demo::seed(
             store.as_ref(),
             clock.as_ref(),
             hasher.as_ref(),
@@ -447,7 +442,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
         {
             Ok(true) => println!(
                 "Demo data created. Log in as demo-client, demo-counselor, demo-leader or demo-admin; password {}.",
-                domain::demo::DEMO_PASSWORD
+                demo::DEMO_PASSWORD
             ),
             Ok(false) => println!("The database already holds data; demo data was not added."),
             Err(e) => return Err(fail(1, format!("cannot create demo data: {e}"))),
@@ -751,218 +746,6 @@ fn progress(done: i64, total: i64, elapsed: Duration) -> String {
         "checked {done} of {total} rows ({:.0} %), about {left} left",
         fraction * 100.0
     )
-}
-
-async fn admin(config: Config, command: AdminCommand) -> Result<(), Failure> {
-    let AdminCommand::CreateUser {
-        username,
-        name,
-        role,
-        office,
-        organisation,
-        password_file,
-        password_stdin,
-    } = command
-    else {
-        return feedback_cli::run(config, command).await;
-    };
-    let role = domain::roles::Role::parse(&role)
-        .filter(|r| *r != domain::roles::Role::Client)
-        .ok_or_else(|| {
-            fail(
-                2,
-                format!(
-                    "role: unknown role {role:?}; use counselor, leader, moderator, partner or administrator (clients are added through a case)"
-                ),
-            )
-        })?;
-    let password = read_password(password_file, password_stdin)?;
-    let backend = open(&config, OpenMode::Migrate).await?;
-    let store = backend.store();
-    let organisation_id = choose_organisation(&backend, organisation.as_deref()).await?;
-    let offices = store
-        .list_offices(organisation_id)
-        .await
-        .map_err(|e| port("cannot list offices", e))?;
-    let office_id = if role == domain::roles::Role::Administrator {
-        if office.is_some() {
-            return Err(fail(
-                2,
-                "office: administrators act for the whole organisation; leave out --office",
-            ));
-        }
-        None
-    } else {
-        let found = match &office {
-            Some(o) => offices
-                .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(o.trim()) || x.id.to_string() == o.trim()),
-            None if offices.len() == 1 => offices.first(),
-            None => None,
-        };
-        let names = offices
-            .iter()
-            .map(|o| o.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        Some(found.map(|o| o.id).ok_or_else(|| match &office {
-            Some(o) => fail(
-                2,
-                format!("office: no office {o:?}; choose one of: {names}"),
-            ),
-            None => fail(2, format!("office: choose one with --office: {names}")),
-        })?)
-    };
-    let no_password = password.is_empty();
-    let input = domain::org::NewPersonInput {
-        username: username.clone(),
-        display_name: name,
-        password: domain::types::Secret::new(password),
-        grants: vec![domain::roles::RoleGrant { role, office_id }],
-        protected_access: vec![],
-    };
-    let hasher = web::Argon2Hasher::production();
-    let user =
-        domain::org::parse_new_person(&hasher, organisation_id, &input, web::SystemClock.now())
-            .await
-            .map_err(|e| match e {
-                domain::DomainError::Invalid(list) => fail(
-                    2,
-                    list.iter()
-                        .map(|(f, e)| format!("{}: {}", cli_field(f), describe(*e)))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                other => fail(1, format!("cannot create the account: {other}")),
-            })?;
-    let id = user.id;
-    store.create_user(user).await.map_err(|e| match e {
-        PortError::Conflict(_) => fail(2, format!("username: {username:?} is already taken")),
-        other => port("cannot create the account", other),
-    })?;
-    drop(store);
-    backend.close().await;
-    println!("created {} {username} (id {id})", role.as_str());
-    if no_password {
-        println!(
-            "no password was given: the account can log in only through a linked identity provider"
-        );
-    }
-    Ok(())
-}
-
-fn read_password(file: Option<PathBuf>, stdin: bool) -> Result<String, Failure> {
-    let text = if let Some(p) = file {
-        std::fs::read_to_string(&p).map_err(|e| {
-            fail(
-                2,
-                format!("password-file: cannot read {}: {e}", p.display()),
-            )
-        })?
-    } else if stdin {
-        use std::io::IsTerminal;
-        if std::io::stdin().is_terminal() {
-            eprint!("Password (shown as you type; prefer --password-file): ");
-            let _ = std::io::stderr().flush();
-        }
-        let mut s = String::new();
-        std::io::stdin()
-            .read_line(&mut s)
-            .map_err(|e| fail(2, format!("password-stdin: {e}")))?;
-        s
-    } else {
-        String::new()
-    };
-    // Only the line ending goes: spaces may be part of a passphrase.
-    Ok(text
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('\r')
-        .to_string())
-}
-
-async fn choose_organisation(
-    backend: &Backend,
-    wanted: Option<&str>,
-) -> Result<domain::ids::OrganisationId, Failure> {
-    let all = backend.organisations().await?;
-    let chosen = match wanted {
-        Some(w) => all
-            .iter()
-            .find(|(id, name)| id == w.trim() || name.eq_ignore_ascii_case(w.trim()))
-            .ok_or_else(|| {
-                fail(
-                    2,
-                    format!(
-                        "organisation: no organisation {w:?}; there is: {}",
-                        all.iter()
-                            .map(|(_, n)| n.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?,
-        None => match all.as_slice() {
-            [only] => only,
-            [] => {
-                return Err(fail(
-                    1,
-                    "no organisation yet: run `vendepunkt serve` and complete /setup first",
-                ));
-            }
-            _ => {
-                return Err(fail(
-                    2,
-                    "organisation: there are several; choose one with --organisation",
-                ));
-            }
-        },
-    };
-    chosen.0.parse().map_err(|_| {
-        fail(
-            1,
-            format!("organisation id {:?} is not a valid id", chosen.0),
-        )
-    })
-}
-
-/// Form field names as the command-line flags that fill them.
-fn cli_field(field: &str) -> &str {
-    match field {
-        "display_name" => "name",
-        "roles" => "role",
-        other => other,
-    }
-}
-
-fn describe(e: domain::types::FieldError) -> &'static str {
-    use domain::types::FieldError::*;
-    match e {
-        Required => "required",
-        TooLong => "too long",
-        TooShort => "too short",
-        InvalidCharacters => "has characters that are not allowed",
-        PasswordTooShort => "the password needs at least 12 characters",
-        PasswordTooLong => "the password can have at most 256 characters",
-        PasswordTooCommon => "this password is too common; choose another",
-        PasswordContainsUsername => "the password cannot contain the username",
-        DateInvalid => "is not a date (use YYYY-MM-DD)",
-        DateOutOfRange => "is outside the years 2000 to 2100",
-        EndBeforeStart => "is before the start",
-        NotAChoice => "is not one of the choices",
-        NumberInvalid => "is not a valid number",
-        MustConfirm => "must be confirmed",
-        AttachmentTooLarge => "is too large",
-        AttachmentType => "is not a PDF, PNG or JPEG file",
-        AttachmentName => "has a file name that is not allowed",
-        AttachmentPixels => "is a picture with too many pixels",
-        AttachmentEncrypted => "is a password-protected PDF",
-        TimeInvalid => "is not a date and time",
-        TimeInPast => "is in the past",
-        UsernameTaken => "is already taken",
-        ProtectedNotAllowed => "cannot be protected at this office",
-    }
 }
 
 #[cfg(test)]

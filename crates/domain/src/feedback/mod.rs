@@ -13,7 +13,6 @@ pub use period::{Quarter, Theme};
 
 // ----- collecting feedback: instruments, asking, answering, the counselor's picture -----
 pub mod asking;
-pub mod demo;
 pub mod instrument;
 pub mod picture;
 pub mod responses;

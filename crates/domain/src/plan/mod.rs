@@ -10,7 +10,6 @@
 //! [`ports::PlanItemRow`]: crate::ports::PlanItemRow
 
 pub mod cases;
-pub mod demo;
 pub mod history;
 pub mod input;
 pub mod model;

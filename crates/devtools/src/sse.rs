@@ -1,13 +1,13 @@
-//! `vendepunkt dev bench-sse`: live updates under load. Opens one event stream
+//! `vendepunkt-dev bench-sse`: live updates under load. Opens one event stream
 //! (`GET /events`) for each of `connections` sampled clients, then, one at a time, has a
 //! counselor send a message to a randomly chosen one of those clients and measures how long
 //! it takes from the start of the send (the POST, with its audit, live-event and history
 //! rows) until the event arrives on the client's open stream. Reports the server's resident
 //! memory before and after the streams were opened (`--server-pid`).
 
-use super::bench::{Series, sample};
-use super::{duration_text, progress_line};
+use crate::bench::{Series, sample};
 use crate::config::Config;
+use crate::progress::{duration_text, progress_line};
 use crate::{Failure, OpenMode, fail, open, port};
 use domain::ports::{Clock, SessionRecord};
 use rand::rngs::StdRng;
@@ -209,15 +209,10 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         s.abort();
     }
     let messages_in_db: i64 = match &backend {
-        crate::Backend::Sqlite(s) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(s.pool())
-            .await
-            .unwrap_or(-1),
-        crate::Backend::Postgres(p) => sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-            .fetch_one(p.pool())
-            .await
-            .unwrap_or(-1),
-    };
+        crate::Backend::Sqlite(s) => store_sqlite::bulk::holdings(s).await.map(|h| h.messages),
+        crate::Backend::Postgres(p) => store_postgres::bulk::holdings(p).await.map(|h| h.messages),
+    }
+    .unwrap_or(-1);
     for cookie in client_cookies.iter().chain(counselor_cookies.iter()) {
         if let Some(token) = cookie
             .strip_prefix("vp_session=")

@@ -3,14 +3,14 @@
 //! and proposals waiting for each side. Everything goes through the use cases, so the demo
 //! has the same history and audit rows as real use.
 
-use super::cases::{self};
-use super::input::ActivityFields;
-use super::model::*;
-use crate::DomainError;
-use crate::clients::Ctx;
-use crate::ids::{ClientId, MeasureId, OfficeId, PlanItemId, RequestId, UserId};
-use crate::ports::{Clock, Store};
-use crate::roles::Actor;
+use domain::DomainError;
+use domain::context::Ctx;
+use domain::ids::{ClientId, MeasureId, OfficeId, PlanItemId, RequestId, UserId};
+use domain::plan::cases::{self};
+use domain::plan::input::ActivityFields;
+use domain::plan::model::*;
+use domain::ports::{Clock, Store};
+use domain::roles::Actor;
 use time::Duration;
 
 /// People the demo plans are written by.
@@ -106,7 +106,7 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
     let ctx = Ctx {
         store,
         clock,
-        notifier: &crate::clients::Silent,
+        notifier: &domain::context::Silent,
         request_id: RequestId::new(),
     };
     let admin = actor(store, p.admin).await?;
@@ -390,9 +390,9 @@ async fn meetings_for_kari(
     vera: &Actor,
     c: ClientId,
 ) -> Result<(), DomainError> {
-    use crate::meetings::{self, Answer, ProposalInput};
-    use crate::oslo;
-    let at = |t| At(crate::ports::truncate_to_micros(t));
+    use domain::meetings::{self, Answer, ProposalInput};
+    use domain::oslo;
+    let at = |t| At(domain::ports::truncate_to_micros(t));
     let local = |days: i64, hour: u8, minute: u8| {
         let day = oslo::to_local(now).date() + Duration::days(days);
         let t = time::Time::from_hms(hour, minute, 0).unwrap_or(time::Time::MIDNIGHT);
@@ -416,7 +416,7 @@ async fn meetings_for_kari(
     let ctx = Ctx {
         store,
         clock: &before,
-        notifier: &crate::clients::Silent,
+        notifier: &domain::context::Silent,
         request_id,
     };
     let past = meetings::propose(

@@ -1,32 +1,29 @@
-//! `vendepunkt dev generate`: writes an invented dataset in large transactions.
+//! `vendepunkt-dev generate`: writes an invented dataset in large transactions.
 //!
-//! Rows are built on a separate thread (see [`super::data`]) while the previous batch is
+//! Rows are built on a separate thread (see [`crate::data`]) while the previous batch is
 //! written. Each batch of clients is one transaction: a client is either complete (account,
 //! case, plan items and their history) or absent. Ctrl-C stops after the current batch.
 //!
-//! * SQLite: multi-row `INSERT`s on the generator's own connection with
-//!   `PRAGMA synchronous=OFF` (a power cut during generation can damage the file; the server
-//!   keeps `synchronous=FULL` on its own connections).
-//! * PostgreSQL: `COPY … FROM STDIN` with `synchronous_commit=off` for this session; at the
-//!   end `VACUUM (ANALYZE)` so the benchmark does not race autovacuum.
+//! The rows go through [`crate::writer`] into the store crates' `bulk` modules (multi-row
+//! `INSERT`s with `synchronous=OFF` on SQLite, `COPY` on PostgreSQL); at the end PostgreSQL
+//! gets `VACUUM (ANALYZE)` so the benchmark does not race autovacuum.
 
-use super::data::{self, Batch, Setup, World};
-use super::messages;
-use super::{Progress, duration_text};
 use crate::config::Config;
+use crate::data::{self, Batch, Setup, World};
+use crate::messages;
+use crate::progress::{Progress, duration_text};
+use crate::writer::{Tables, V, Writer, db, opt, text};
 use crate::{Backend, Failure, OpenMode, fail, open};
 use domain::ids::OrganisationId;
 use domain::ports::{Clock, PasswordHasher};
 use domain::types::Secret;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sqlx::{Connection, PgConnection, SqliteConnection};
-use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-use time::OffsetDateTime;
+use store_postgres::bulk as pg;
+use store_sqlite::bulk as lite;
 use uuid::Uuid;
 
 /// The password of every generated account.
@@ -53,43 +50,41 @@ struct Existing {
     organisation: Option<OrganisationId>,
 }
 
-async fn existing(backend: &Backend) -> Result<Existing, sqlx::Error> {
-    const COUNTS: &str = "SELECT
-        (SELECT COUNT(*) FROM clients),
-        (SELECT COUNT(*) FROM users),
-        (SELECT COUNT(*) FROM offices),
-        (SELECT COUNT(*) FROM users WHERE username LIKE 'gen-client-%'),
-        (SELECT COUNT(*) FROM users WHERE username LIKE 'gen-counselor-%')";
-    let (counts, org): ((i64, i64, i64, i64, i64), Option<String>) = match backend {
+async fn existing(backend: &Backend) -> Result<Existing, String> {
+    const CLIENTS: &str = "gen-client-%";
+    const COUNSELORS: &str = "gen-counselor-%";
+    let (held, gen_clients, gen_counselors, organisation) = match backend {
         Backend::Sqlite(s) => (
-            sqlx::query_as(COUNTS).fetch_one(s.pool()).await?,
-            sqlx::query_scalar("SELECT id FROM organisations WHERE name = ? ORDER BY created_at")
-                .bind(super::texts::ORGANISATION)
-                .fetch_optional(s.pool())
-                .await?,
+            lite::holdings(s)
+                .await
+                .map(|h| (h.clients, h.users, h.offices))
+                .map_err(text)?,
+            lite::count_users_like(s, CLIENTS).await.map_err(text)?,
+            lite::count_users_like(s, COUNSELORS).await.map_err(text)?,
+            lite::organisation_named(s, crate::texts::ORGANISATION)
+                .await
+                .map_err(text)?,
         ),
         Backend::Postgres(p) => (
-            sqlx::query_as(COUNTS).fetch_one(p.pool()).await?,
-            sqlx::query_scalar(
-                "SELECT id::text FROM organisations WHERE name = $1 ORDER BY created_at",
-            )
-            .bind(super::texts::ORGANISATION)
-            .fetch_optional(p.pool())
-            .await?,
+            pg::holdings(p)
+                .await
+                .map(|h| (h.clients, h.users, h.offices))
+                .map_err(text)?,
+            pg::count_users_like(p, CLIENTS).await.map_err(text)?,
+            pg::count_users_like(p, COUNSELORS).await.map_err(text)?,
+            pg::organisation_named(p, crate::texts::ORGANISATION)
+                .await
+                .map_err(text)?,
         ),
     };
     Ok(Existing {
-        clients: counts.0,
-        users: counts.1,
-        offices: counts.2,
-        gen_clients: counts.3,
-        gen_counselors: counts.4,
-        organisation: org.and_then(|o| o.parse().ok()),
+        clients: held.0,
+        users: held.1,
+        offices: held.2,
+        gen_clients,
+        gen_counselors,
+        organisation,
     })
-}
-
-fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
-    move |e| fail(1, format!("{context}: {e}"))
 }
 
 pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
@@ -197,7 +192,7 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
     if !interrupted {
         let t = Instant::now();
         eprintln!("finishing (SQLite: checkpoint; PostgreSQL: VACUUM ANALYZE) …");
-        writer.finish().await?;
+        writer.finish(false, &[]).await?;
         eprintln!("finished in {}", duration_text(t.elapsed()));
     } else {
         writer.close().await;
@@ -229,49 +224,40 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
 
 /// The clients who can hold a conversation (an account and an assigned counselor), and how
 /// many messages the database holds already.
-async fn parties(backend: &Backend) -> Result<(i64, Vec<messages::Party>), sqlx::Error> {
-    let (count, rows): (i64, Vec<(String, String, String, i64)>) = match backend {
+async fn parties(backend: &Backend) -> Result<(i64, Vec<messages::Party>), String> {
+    let (count, parties) = match backend {
         Backend::Sqlite(s) => (
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-                .fetch_one(s.pool())
-                .await?,
-            sqlx::query_as(
-                "SELECT id, user_id, assigned_counselor, created_at FROM clients
-                 WHERE user_id IS NOT NULL AND assigned_counselor IS NOT NULL ORDER BY rowid",
-            )
-            .fetch_all(s.pool())
-            .await?,
+            lite::holdings(s).await.map_err(text)?.messages,
+            lite::conversation_parties(s)
+                .await
+                .map_err(text)?
+                .into_iter()
+                .map(|p| messages::Party {
+                    client: p.client.as_uuid(),
+                    user: p.user.as_uuid(),
+                    counselor: p.counselor.as_uuid(),
+                    since: p.since,
+                })
+                .collect(),
         ),
         Backend::Postgres(p) => (
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-                .fetch_one(p.pool())
-                .await?,
-            sqlx::query_as(
-                "SELECT id::text, user_id::text, assigned_counselor::text,
-                        (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint FROM clients
-                 WHERE user_id IS NOT NULL AND assigned_counselor IS NOT NULL ORDER BY id",
-            )
-            .fetch_all(p.pool())
-            .await?,
+            pg::holdings(p).await.map_err(text)?.messages,
+            pg::conversation_parties(p)
+                .await
+                .map_err(text)?
+                .into_iter()
+                .map(|p| messages::Party {
+                    client: p.client.as_uuid(),
+                    user: p.user.as_uuid(),
+                    counselor: p.counselor.as_uuid(),
+                    since: p.since,
+                })
+                .collect(),
         ),
     };
-    let parties = rows
-        .into_iter()
-        .filter_map(|(c, u, k, at)| {
-            Some(messages::Party {
-                client: c.parse().ok()?,
-                user: u.parse().ok()?,
-                counselor: k.parse().ok()?,
-                since: OffsetDateTime::from_unix_timestamp_nanos(at as i128 * 1_000).ok()?,
-            })
-        })
-        .collect();
     Ok((count, parties))
 }
 
-/// Adds threads and messages between the clients already there and their counselors until the
-/// database holds `o.messages` messages. Each batch of complete threads is one transaction;
-/// Ctrl-C stops after the current batch, and a later run continues from there.
 async fn conversation_phase(config: &Config, o: &Options) -> Result<(), Failure> {
     let backend = open(config, OpenMode::Existing).await?;
     let (existing, mut parties) = parties(&backend)
@@ -353,7 +339,7 @@ async fn conversation_phase(config: &Config, o: &Options) -> Result<(), Failure>
     if !interrupted {
         let t = Instant::now();
         eprintln!("finishing (SQLite: checkpoint; PostgreSQL: VACUUM ANALYZE) …");
-        writer.finish_conversation().await?;
+        writer.finish(false, &["threads", "messages"]).await?;
         eprintln!("finished in {}", duration_text(t.elapsed()));
     } else {
         writer.close().await;
@@ -413,63 +399,7 @@ fn produce(
 
 // ----- writing -----
 
-/// A value for either database.
-#[derive(Clone, Copy)]
-enum V<'a> {
-    S(&'a str),
-    U(Uuid),
-    T(OffsetDateTime),
-    I(i64),
-    B(bool),
-    N,
-}
-
-fn opt(s: Option<&str>) -> V<'_> {
-    s.map(V::S).unwrap_or(V::N)
-}
-
-enum Writer {
-    Sqlite {
-        conn: SqliteConnection,
-        sql: HashMap<(&'static str, usize), String>,
-    },
-    Postgres(PgConnection),
-}
-
-/// SQLite's limit is 32766 variables per statement; stay well below it.
-const SQLITE_VARIABLES: usize = 6_000;
-
 impl Writer {
-    async fn open(config: &Config) -> Result<Writer, Failure> {
-        if config.is_postgres() {
-            let mut conn = PgConnection::connect(&config.database_url)
-                .await
-                .map_err(db("cannot connect to PostgreSQL"))?;
-            sqlx::query("SET synchronous_commit = off")
-                .execute(&mut conn)
-                .await
-                .map_err(db("cannot configure the session"))?;
-            Ok(Writer::Postgres(conn))
-        } else {
-            let path = store_sqlite::database_path(&config.database_url);
-            let options = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&path)
-                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
-                .foreign_keys(true)
-                .busy_timeout(store_sqlite::BUSY_TIMEOUT)
-                .pragma("cache_size", "-1000000")
-                .pragma("temp_store", "memory");
-            let conn = sqlx::ConnectOptions::connect(&options)
-                .await
-                .map_err(db("cannot open the SQLite database"))?;
-            Ok(Writer::Sqlite {
-                conn,
-                sql: HashMap::new(),
-            })
-        }
-    }
-
     async fn setup(&mut self, s: &Setup, hash: &str) -> Result<(), Failure> {
         let org = s.organisation_id.as_uuid();
         let mut tables = Tables::default();
@@ -613,31 +543,6 @@ impl Writer {
         self.write(tables).await.map_err(db("cannot write a batch"))
     }
 
-    /// Generated threads and messages point only at rows that exist (the clients just read,
-    /// their accounts and counselors); checking each reference row by row would make 60
-    /// million messages take hours. SQLite: `PRAGMA foreign_keys = OFF` on this connection;
-    /// PostgreSQL: `session_replication_role = replica` for this session (needs a superuser,
-    /// otherwise the references are checked).
-    async fn without_foreign_keys(&mut self) -> Result<(), Failure> {
-        match self {
-            Writer::Sqlite { conn, .. } => {
-                sqlx::query("PRAGMA foreign_keys = OFF")
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db("cannot configure the connection"))?;
-            }
-            Writer::Postgres(conn) => {
-                if let Err(e) = sqlx::query("SET session_replication_role = replica")
-                    .execute(&mut *conn)
-                    .await
-                {
-                    eprintln!("references are checked row by row (slower): {e}");
-                }
-            }
-        }
-        Ok(())
-    }
-
     async fn conversation(&mut self, b: &messages::ConversationBatch) -> Result<(), Failure> {
         let mut tables = Tables::default();
         tables.add(
@@ -694,71 +599,6 @@ impl Writer {
             .await
             .map_err(db("cannot write a batch of messages"))
     }
-
-    async fn finish_conversation(self) -> Result<(), Failure> {
-        match self {
-            Writer::Sqlite { .. } => self.finish().await,
-            Writer::Postgres(mut conn) => {
-                sqlx::query("VACUUM (ANALYZE) threads, messages")
-                    .execute(&mut conn)
-                    .await
-                    .map_err(db("VACUUM ANALYZE failed"))?;
-                let _ = conn.close().await;
-                Ok(())
-            }
-        }
-    }
-
-    /// Writes all tables in one transaction, in order (foreign keys point backwards).
-    async fn write(&mut self, tables: Tables<'_>) -> Result<(), sqlx::Error> {
-        match self {
-            Writer::Sqlite { conn, sql } => {
-                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-                for t in &tables.0 {
-                    sqlite_insert(&mut tx, sql, t).await?;
-                }
-                tx.commit().await
-            }
-            Writer::Postgres(conn) => {
-                let mut tx = conn.begin().await?;
-                for t in &tables.0 {
-                    pg_copy(&mut tx, t).await?;
-                }
-                tx.commit().await
-            }
-        }
-    }
-
-    async fn finish(self) -> Result<(), Failure> {
-        match self {
-            Writer::Sqlite { mut conn, .. } => {
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&mut conn)
-                    .await
-                    .map_err(db("checkpoint failed"))?;
-                let _ = conn.close().await;
-            }
-            Writer::Postgres(mut conn) => {
-                sqlx::query("VACUUM (ANALYZE)")
-                    .execute(&mut conn)
-                    .await
-                    .map_err(db("VACUUM ANALYZE failed"))?;
-                let _ = conn.close().await;
-            }
-        }
-        Ok(())
-    }
-
-    async fn close(self) {
-        match self {
-            Writer::Sqlite { conn, .. } => {
-                let _ = conn.close().await;
-            }
-            Writer::Postgres(conn) => {
-                let _ = conn.close().await;
-            }
-        }
-    }
 }
 
 const USERS: (&str, [&str; 7]) = (
@@ -784,157 +624,4 @@ fn user<'a>(p: &'a data::Person, org: Uuid, hash: &'a str) -> [V<'a>; 7] {
         V::B(false),
         V::T(p.created_at),
     ]
-}
-
-/// One table's rows, flattened: `values.len() == rows * columns.len()`.
-struct Table<'a> {
-    name: &'static str,
-    columns: Vec<&'static str>,
-    values: Vec<V<'a>>,
-}
-
-#[derive(Default)]
-struct Tables<'a>(Vec<Table<'a>>);
-
-impl<'a> Tables<'a> {
-    fn add<const N: usize>(
-        &mut self,
-        name: &'static str,
-        columns: [&'static str; N],
-        rows: impl IntoIterator<Item = [V<'a>; N]>,
-    ) {
-        let mut values = Vec::new();
-        for row in rows {
-            values.extend_from_slice(&row);
-        }
-        if !values.is_empty() {
-            self.0.push(Table {
-                name,
-                columns: columns.to_vec(),
-                values,
-            });
-        }
-    }
-}
-
-async fn sqlite_insert(
-    conn: &mut SqliteConnection,
-    cache: &mut HashMap<(&'static str, usize), String>,
-    t: &Table<'_>,
-) -> Result<(), sqlx::Error> {
-    let n = t.columns.len();
-    let per_statement = (SQLITE_VARIABLES / n).max(1);
-    for chunk in t.values.chunks(per_statement * n) {
-        let rows = chunk.len() / n;
-        let sql = cache
-            .entry((t.name, rows))
-            .or_insert_with(|| {
-                let one = format!("({})", vec!["?"; n].join(","));
-                format!(
-                    "INSERT INTO {} ({}) VALUES {}",
-                    t.name,
-                    t.columns.join(", "),
-                    vec![one; rows].join(",")
-                )
-            })
-            .clone();
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in chunk {
-            q = match *v {
-                V::S(s) => q.bind(s),
-                V::U(u) => q.bind(u.hyphenated().to_string()),
-                V::T(t) => q.bind((t.unix_timestamp_nanos() / 1_000) as i64),
-                V::I(i) => q.bind(i),
-                V::B(b) => q.bind(b as i64),
-                V::N => q.bind(None::<String>),
-            };
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// Sends a table with `COPY … FROM STDIN` (text format), a few megabytes at a time.
-async fn pg_copy(conn: &mut PgConnection, t: &Table<'_>) -> Result<(), sqlx::Error> {
-    const FLUSH: usize = 4 << 20;
-    let n = t.columns.len();
-    let statement = format!("COPY {} ({}) FROM STDIN", t.name, t.columns.join(", "));
-    let mut copy = conn.copy_in_raw(&statement).await?;
-    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH + (1 << 16));
-    for row in t.values.chunks(n) {
-        for (i, v) in row.iter().enumerate() {
-            if i > 0 {
-                buf.push(b'\t');
-            }
-            copy_value(&mut buf, v);
-        }
-        buf.push(b'\n');
-        if buf.len() >= FLUSH {
-            copy.send(std::mem::take(&mut buf)).await?;
-            buf.reserve(FLUSH + (1 << 16));
-        }
-    }
-    if !buf.is_empty() {
-        copy.send(buf).await?;
-    }
-    copy.finish().await?;
-    Ok(())
-}
-
-fn copy_value(buf: &mut Vec<u8>, v: &V<'_>) {
-    match *v {
-        V::S(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => buf.extend_from_slice(b"\\\\"),
-                    b'\n' => buf.extend_from_slice(b"\\n"),
-                    b'\r' => buf.extend_from_slice(b"\\r"),
-                    b'\t' => buf.extend_from_slice(b"\\t"),
-                    other => buf.push(other),
-                }
-            }
-        }
-        V::U(u) => {
-            let mut tmp = Uuid::encode_buffer();
-            buf.extend_from_slice(u.hyphenated().encode_lower(&mut tmp).as_bytes());
-        }
-        V::T(t) => {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            let _ = write!(
-                buf,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}+00",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                t.microsecond()
-            );
-        }
-        V::I(i) => {
-            let _ = write!(buf, "{i}");
-        }
-        V::B(b) => buf.push(if b { b't' } else { b'f' }),
-        V::N => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn copy_text_escapes_and_formats() {
-        let mut buf = vec![];
-        copy_value(&mut buf, &V::S("a\tb\\c\nd"));
-        assert_eq!(buf, b"a\\tb\\\\c\\nd");
-        let mut buf = vec![];
-        let t = time::macros::datetime!(2026-01-02 03:04:05.000007 UTC);
-        copy_value(&mut buf, &V::T(t));
-        assert_eq!(buf, b"2026-01-02 03:04:05.000007+00");
-        let mut buf = vec![];
-        copy_value(&mut buf, &V::N);
-        assert_eq!(buf, b"\\N");
-    }
 }

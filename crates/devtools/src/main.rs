@@ -1,34 +1,105 @@
-//! `vendepunkt dev …`: tools for developers and benchmarks, never for production data.
+//! `vendepunkt-dev`: tools for developers and benchmarks, never for production data. The
+//! product binary (`vendepunkt`) has none of this; the bulk SQL these tools need lives in the
+//! store crates' `bulk` modules (cargo feature `bulk`, enabled only here).
 //!
-//! * `dev generate` fills a database with an invented national-scale dataset. It writes rows
+//! * `generate` fills a database with an invented national-scale dataset. It writes rows
 //!   directly (bypassing the use cases, so it writes **no audit rows**; the audit tables are
 //!   not touched and the chain stays verifiable) and is meant for benchmarks only.
-//! * `dev bench` measures page latency against a running server on such a dataset;
-//!   `dev bench-sse` live updates and memory with many open streams; `dev bench-send` sending
-//!   messages (with `dev generate --messages` for the threads).
-//! * `dev bench-insights` fills a database with invented feedback and measures the leader
+//! * `bench` measures page latency against a running server (`vendepunkt serve`) on such a
+//!   dataset; `bench-sse` live updates and memory with many open streams; `bench-send`
+//!   sending messages (with `generate --messages` for the threads).
+//! * `bench-insights` fills a database with invented feedback and measures the leader
 //!   dashboard (see `docs/BENCHMARKS.md`).
-//! * `dev add-client` adds one client with an account to the demo organisation (for browser
+//! * `add-client` adds one client with an account to the demo organisation (for browser
 //!   tests; see `docs/TESTING.md`).
+//!
+//! Exit codes: 0 success; 1 failure; 2 bad configuration or input.
 
 mod add_client;
+mod backend;
 mod bench;
+mod config;
 mod data;
 mod generate;
 mod insights;
 mod message_texts;
 mod messages;
+mod progress;
 mod send;
 mod sse;
 mod texts;
+mod writer;
 
-use crate::Failure;
-use crate::config::Config;
-use clap::Subcommand;
-use std::time::{Duration, Instant};
+use backend::{Backend, Failure, OpenMode, cli_field, describe, fail, open, port, read_password};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "vendepunkt-dev",
+    version,
+    about = "Vendepunkt's development tools: invented datasets, benchmarks, demo helpers (never on real data)",
+    after_help = "The database comes from --database, else VENDEPUNKT_DATABASE_URL (or \
+                  VENDEPUNKT_DATABASE_URL_FILE), else the configuration file's database_url, \
+                  else the product's default, as for `vendepunkt`."
+)]
+struct Cli {
+    /// Configuration file (TOML), as for `vendepunkt`; only database_url, public_url,
+    /// behind_tls_proxy and log are read. Default: ./vendepunkt.toml if it exists.
+    #[arg(long, global = true, env = "VENDEPUNKT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL (sqlite://PATH or postgres://…); overrides the file and environment.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let file = cli.config.clone().or_else(|| {
+        let default = PathBuf::from("vendepunkt.toml");
+        default.exists().then_some(default)
+    });
+    let config = match Config::resolve(file.as_deref(), cli.database.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vendepunkt-dev: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vendepunkt-dev: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(config, cli.command));
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("vendepunkt-dev: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
 
 #[derive(Subcommand)]
-pub enum DevCommand {
+enum Command {
     /// Fill the database with an invented dataset for benchmarks (no audit rows; never on
     /// real data). Refuses a database that already holds clients or accounts unless --append.
     Generate {
@@ -55,7 +126,7 @@ pub enum DevCommand {
         #[arg(long, default_value_t = 50_000)]
         message_batch: u64,
     },
-    /// Measure page latency of a running server (`serve`) on the configured database.
+    /// Measure page latency of a running server (`vendepunkt serve`) on the configured database.
     Bench {
         /// The server's address, e.g. http://127.0.0.1:8080
         #[arg(long)]
@@ -144,8 +215,9 @@ pub enum DevCommand {
     },
     // ----- browser test of the leader's insight (issue 5) -----
     /// Add a client with an account (password from a file) to an office of the demo
-    /// organisation, followed by one of its counselors. Demo databases only: the product has
-    /// no page for opening client cases yet, and browser tests need clients who log in.
+    /// organisation, followed by one of its counselors. Demo databases only: in the product a
+    /// counselor opens a case on /caseload/new; this sets one up from a script for browser
+    /// tests, whose clients log in.
     AddClient {
         /// The client's login name.
         #[arg(long)]
@@ -165,9 +237,9 @@ pub enum DevCommand {
     },
 }
 
-pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
+async fn run(config: Config, command: Command) -> Result<(), Failure> {
     match command {
-        DevCommand::AddClient {
+        Command::AddClient {
             username,
             name,
             office,
@@ -186,7 +258,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-        DevCommand::Generate {
+        Command::Generate {
             clients,
             seed,
             append,
@@ -209,7 +281,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-        DevCommand::Bench {
+        Command::Bench {
             base_url,
             samples,
             requests,
@@ -230,7 +302,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-        DevCommand::BenchSend {
+        Command::BenchSend {
             base_url,
             samples,
             sends,
@@ -253,7 +325,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-        DevCommand::BenchSse {
+        Command::BenchSse {
             base_url,
             connections,
             messages,
@@ -274,7 +346,7 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-        DevCommand::BenchInsights {
+        Command::BenchInsights {
             offices,
             responses,
             requests,
@@ -295,86 +367,5 @@ pub async fn run(config: Config, command: DevCommand) -> Result<(), Failure> {
             )
             .await
         }
-    }
-}
-
-/// "1 min 33 s", "12 s", "2 h 5 min".
-pub fn duration_text(d: Duration) -> String {
-    let s = d.as_secs_f64().round() as u64;
-    if s >= 3_600 {
-        format!("{} h {} min", s / 3_600, (s % 3_600) / 60)
-    } else if s >= 60 {
-        format!("{} min {} s", s / 60, s % 60)
-    } else {
-        format!("{s} s")
-    }
-}
-
-/// Prints a [`progress_line`] to stderr at most every few seconds, so that a long run shows it
-/// is alive and how long it has left without flooding the terminal.
-pub struct Progress {
-    what: &'static str,
-    total: u64,
-    started: Instant,
-    last: Instant,
-}
-
-impl Progress {
-    const EVERY: Duration = Duration::from_secs(3);
-
-    /// `started` is when the work being counted began (the rate is measured from there).
-    pub fn new(what: &'static str, total: u64, started: Instant) -> Progress {
-        Progress {
-            what,
-            total,
-            started,
-            last: Instant::now(),
-        }
-    }
-
-    pub fn report(&mut self, done: u64) {
-        if self.last.elapsed() >= Self::EVERY {
-            eprintln!(
-                "{}",
-                progress_line(self.what, done, self.total, self.started.elapsed())
-            );
-            let _ = std::io::Write::flush(&mut std::io::stderr());
-            self.last = Instant::now();
-        }
-    }
-}
-
-/// "clients 120000 of 1000000 (12 %), 9500 clients/s, about 1 min 33 s left"
-pub fn progress_line(what: &str, done: u64, total: u64, elapsed: Duration) -> String {
-    let secs = elapsed.as_secs_f64().max(1e-9);
-    let rate = done as f64 / secs;
-    let left = if rate > 0.0 {
-        Duration::from_secs_f64(total.saturating_sub(done) as f64 / rate)
-    } else {
-        Duration::ZERO
-    };
-    let pct = if total > 0 {
-        done as f64 * 100.0 / total as f64
-    } else {
-        100.0
-    };
-    format!(
-        "{what} {done} of {total} ({pct:.0} %), {rate:.0} {what}/s, about {} left",
-        duration_text(left)
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_shows_rate_and_time_left() {
-        assert_eq!(
-            progress_line("clients", 120_000, 1_000_000, Duration::from_secs(12)),
-            "clients 120000 of 1000000 (12 %), 10000 clients/s, about 1 min 28 s left"
-        );
-        assert_eq!(duration_text(Duration::from_secs(7_500)), "2 h 5 min");
-        assert_eq!(duration_text(Duration::from_secs(9)), "9 s");
     }
 }

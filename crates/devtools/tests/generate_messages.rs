@@ -1,4 +1,4 @@
-//! `vendepunkt dev generate --messages` and `dev bench-send`, through the real binary, on
+//! `vendepunkt-dev generate --messages` and `bench-send`, through the real binary, on
 //! SQLite and PostgreSQL: exactly the asked number of messages in threads whose counters
 //! match their messages, every reference pointing at the right rows, every thread readable
 //! through the `Store` port, a rerun tops up instead of repeating, Ctrl-C leaves only
@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{BIN, run, store};
+use common::{DEV, dev, product, run, store};
 
 use domain::ids::{ClientId, ThreadId};
 use std::io::{BufRead, BufReader};
@@ -164,7 +164,7 @@ struct Server {
 
 impl Server {
     fn start(database: &str) -> Server {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(product())
             .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
             .env("VENDEPUNKT_LOG", "warn")
             .stdout(Stdio::piped())
@@ -200,8 +200,7 @@ impl Drop for Server {
 }
 
 async fn generates_threads_then_sends(db: &str) {
-    let (code, out, err) = run(&[
-        "dev",
+    let (code, out, err) = dev(&[
         "generate",
         "--clients",
         "60",
@@ -232,7 +231,6 @@ async fn generates_threads_then_sends(db: &str) {
     // The same command again changes nothing; a larger number tops up.
     let args = |m: &'static str| {
         [
-            "dev",
             "generate",
             "--clients",
             "60",
@@ -242,13 +240,13 @@ async fn generates_threads_then_sends(db: &str) {
             "--database",
         ]
     };
-    let (code, out, err) = run(&[&args("3000")[..], &[db]].concat());
+    let (code, out, err) = dev(&[&args("3000")[..], &[db]].concat());
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("reusing: the database already holds 3000 messages"),
         "{out}"
     );
-    let (code, out, err) = run(&[&args("4000")[..], &[db]].concat());
+    let (code, out, err) = dev(&[&args("4000")[..], &[db]].concat());
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("generated 1000 messages"), "{out}");
     let c = counts(db).await;
@@ -258,8 +256,7 @@ async fn generates_threads_then_sends(db: &str) {
     // Answers through the server into generated threads (the benchmark fails on any
     // answer other than 303); each one writes its audit row, and the chain verifies.
     let server = Server::start(db);
-    let (code, out, err) = run(&[
-        "dev",
+    let (code, out, err) = dev(&[
         "bench-send",
         "--base-url",
         &server.base,
@@ -308,9 +305,8 @@ async fn postgres_messages_then_send() {
 async fn ctrl_c_leaves_complete_threads() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("gen.sqlite").display());
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(DEV)
         .args([
-            "dev",
             "generate",
             "--clients",
             "50",
@@ -360,8 +356,7 @@ async fn ctrl_c_leaves_complete_threads() {
     );
     assert_consistent(&c);
     // A rerun with a smaller target sees the dataset as done; the data stays usable.
-    let (code, out, err) = run(&[
-        "dev",
+    let (code, out, err) = dev(&[
         "generate",
         "--clients",
         "50",

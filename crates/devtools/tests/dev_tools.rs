@@ -1,12 +1,12 @@
 //! The development helpers the leader's browser test uses (`e2e/insights.test.mjs`), through
 //! the real binary on SQLite and PostgreSQL: `serve --clock-shift-days` is refused without
-//! `--demo` and beyond ten years, and `dev add-client` adds a client who can log in to an
+//! `--demo` and beyond ten years, and `vendepunkt-dev add-client` adds a client who can log in to an
 //! office of the demo organisation, followed by a counselor of that office, with audit rows
 //! that keep the chain intact, and refuses anything else.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{BIN, run, store};
+use common::{dev, product, run, store};
 
 use domain::ports::PasswordHasher;
 use domain::types::Username;
@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 /// Starts `serve` with `args` until it listens (or exits); returns what it printed.
 fn serve_once(database: &str, args: &[&str]) -> String {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(product())
         .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
         .args(args)
         .env("VENDEPUNKT_LOG", "warn")
@@ -58,10 +58,9 @@ async fn dev_tools(db: &str, dir: &std::path::Path) {
     std::fs::write(&password, "Testperson-passord-77\n").unwrap();
     let pw = password.to_str().unwrap();
     let add = |username: &str, office: &str, counselor: &str| {
-        run(&[
+        dev(&[
             "--database",
             db,
-            "dev",
             "add-client",
             "--username",
             username,

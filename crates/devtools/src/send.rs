@@ -1,4 +1,4 @@
-//! `vendepunkt dev bench-send`: how long sending a message takes on a running server, with
+//! `vendepunkt-dev bench-send`: how long sending a message takes on a running server, with
 //! several senders at once. Each send is a real answer in an existing thread —
 //! `POST /clients/{id}/messages/{thread}` as the client or as their counselor, through the
 //! use case that checks access, stores the message, its audit row and its live-event row (the
@@ -8,16 +8,21 @@
 //! Sessions for a sample of clients with threads and their counselors are inserted through
 //! the `Store` port and removed at the end.
 
-use super::bench::{Series, sample};
-use super::{Progress, duration_text, messages};
+use crate::bench::{Series, sample};
 use crate::config::Config;
+use crate::messages;
+use crate::progress::{Progress, duration_text};
+use crate::writer::db;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
+use domain::ids::ClientId;
 use domain::ports::{Clock, SessionRecord};
 use domain::types::Secret;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use store_postgres::bulk as pg;
+use store_sqlite::bulk as lite;
 
 pub struct Options {
     pub base_url: String,
@@ -37,49 +42,34 @@ struct Party {
     counselor_token: Secret,
 }
 
-fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
-    move |e| fail(1, format!("{context}: {e}"))
-}
-
 /// The client's most recently active threads (answers mostly go to those).
-async fn recent_threads(backend: &Backend, client: &str) -> Result<Vec<String>, Failure> {
-    match backend {
-        Backend::Sqlite(s) => sqlx::query_scalar(
-            "SELECT id FROM threads WHERE client_id = ? ORDER BY last_message_at DESC LIMIT 5",
-        )
-        .bind(client)
-        .fetch_all(s.pool())
-        .await
-        .map_err(db("cannot read threads")),
-        Backend::Postgres(p) => sqlx::query_scalar(
-            "SELECT id::text FROM threads WHERE client_id = $1::uuid
-             ORDER BY last_message_at DESC LIMIT 5",
-        )
-        .bind(client)
-        .fetch_all(p.pool())
-        .await
-        .map_err(db("cannot read threads")),
+async fn recent_threads(backend: &Backend, client: ClientId) -> Result<Vec<String>, Failure> {
+    let threads = match backend {
+        Backend::Sqlite(s) => lite::recent_threads(s, client, 5).await,
+        Backend::Postgres(p) => pg::recent_threads(p, client, 5).await,
     }
+    .map_err(db("cannot read threads"))?;
+    Ok(threads.iter().map(|t| t.to_string()).collect())
 }
 
-async fn count(backend: &Backend, sql: &'static str) -> i64 {
+/// Messages in the database (-1 if they cannot be counted).
+async fn messages_held(backend: &Backend) -> i64 {
     match backend {
-        Backend::Sqlite(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await,
-        Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p.pool()).await,
+        Backend::Sqlite(s) => lite::holdings(s).await.map(|h| h.messages).unwrap_or(-1),
+        Backend::Postgres(p) => pg::holdings(p).await.map(|h| h.messages).unwrap_or(-1),
     }
-    .unwrap_or(-1)
 }
 
 pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let backend = open(config, OpenMode::Existing).await?;
     let store = backend.store();
     eprintln!("counting messages and sampling {} clients …", o.samples);
-    let messages_before = count(&backend, "SELECT COUNT(*) FROM messages").await;
+    let messages_before = messages_held(&backend).await;
     let (total_clients, sampled) = sample(&backend, o.samples, o.seed).await?;
     let now = web::SystemClock.now();
     let mut parties = vec![];
     for s in &sampled {
-        let threads = recent_threads(&backend, &s.client.to_string()).await?;
+        let threads = recent_threads(&backend, s.client).await?;
         if threads.is_empty() {
             continue;
         }
@@ -110,12 +100,12 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let outcome = if parties.is_empty() {
         Err(fail(
             1,
-            "no sampled client has a thread; run `vendepunkt dev generate --messages N` first",
+            "no sampled client has a thread; run `vendepunkt-dev generate --messages N` first",
         ))
     } else {
         measure(config, &o, parties.clone()).await
     };
-    let messages_after = count(&backend, "SELECT COUNT(*) FROM messages").await;
+    let messages_after = messages_held(&backend).await;
     for p in parties.iter() {
         for token in [&p.client_token, &p.counselor_token] {
             let _ = store.delete_session(&domain::auth::token_hash(token)).await;

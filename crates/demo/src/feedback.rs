@@ -5,20 +5,20 @@
 //! answers that dropped (Vera sees the prompt) and an open invitation after her meeting two
 //! weeks ago. All names are invented.
 
-use super::Quarter;
-use super::instrument::{BUILTIN_ID, BUILTIN_VERSION};
-use super::responses::{Answers, CHANGE_WINDOW, ensure_builtin};
-use super::store::{InvitationRow, InviteReason, InviteState, ResponseRow};
-use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::ids::{
+use domain::DomainError;
+use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::feedback::Quarter;
+use domain::feedback::instrument::{BUILTIN_ID, BUILTIN_VERSION};
+use domain::feedback::responses::{Answers, CHANGE_WINDOW, ensure_builtin};
+use domain::feedback::store::{InvitationRow, InviteReason, InviteState, ResponseRow};
+use domain::ids::{
     AuditId, ClientId, FeedbackInvitationId, FeedbackResponseId, MeetingId, OfficeId,
     OrganisationId, RequestId, TeamId, UserId,
 };
-use crate::meetings::MeetingStatus;
-use crate::ports::{Clock, NewClient, NewTeam, NewUser, Store};
-use crate::roles::{Role, RoleGrant};
-use crate::types::{PersonName, UnitName, Username};
+use domain::meetings::MeetingStatus;
+use domain::ports::{Clock, NewClient, NewTeam, NewUser, Store};
+use domain::roles::{Role, RoleGrant};
+use domain::types::{PersonName, UnitName, Username};
 use time::{Duration, OffsetDateTime};
 
 /// Who the demo already has.
@@ -71,7 +71,7 @@ const BETTER: [&str; 4] = [
     "Flere valg enn bare ett kurs.",
 ];
 
-fn bad(field: &'static str) -> impl Fn(crate::types::FieldError) -> DomainError {
+fn bad(field: &'static str) -> impl Fn(domain::types::FieldError) -> DomainError {
     move |e| DomainError::invalid(field, e)
 }
 
@@ -129,7 +129,7 @@ impl Writer<'_> {
             })
             .await?;
         let mut answers = texts;
-        for (i, t) in super::Theme::ALL.iter().enumerate() {
+        for (i, t) in domain::feedback::Theme::ALL.iter().enumerate() {
             if let Some(v) = themes[i] {
                 answers.items.insert(t.as_str().to_string(), v);
             }

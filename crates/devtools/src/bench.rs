@@ -1,4 +1,4 @@
-//! `vendepunkt dev bench`: page latency of a running server, measured at the client over
+//! `vendepunkt-dev bench`: page latency of a running server, measured at the client over
 //! loopback (an upper bound of the server's time), one request at a time.
 //!
 //! Sessions for a sample of clients and their assigned counselors are inserted through the
@@ -7,8 +7,9 @@
 //! page go to randomly chosen sampled clients: `GET /me` as the client and
 //! `GET /clients/{id}` as their counselor (which writes an audit row, as in real use).
 
-use super::{Progress, duration_text};
 use crate::config::Config;
+use crate::progress::{Progress, duration_text};
+use crate::writer::db;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::ids::{ClientId, UserId};
 use domain::ports::{Clock, SessionRecord};
@@ -17,6 +18,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
+use store_postgres::bulk as pg;
+use store_sqlite::bulk as lite;
 
 pub struct Options {
     pub base_url: String,
@@ -39,10 +42,6 @@ struct Visitor {
     counselor_token: Secret,
 }
 
-fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
-    move |e| fail(1, format!("{context}: {e}"))
-}
-
 /// Unprotected clients with an account and an assigned counselor, chosen at random (the
 /// same ones for the same seed and data). Protected clients are left out: their page asks
 /// the counselor for a reason first.
@@ -52,77 +51,27 @@ pub(super) async fn sample(
     seed: u64,
 ) -> Result<(i64, Vec<Sampled>), Failure> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut rows: Vec<(String, String, String)> = vec![];
-    let total: i64;
-    match backend {
-        Backend::Sqlite(s) => {
-            total = sqlx::query_scalar("SELECT COUNT(*) FROM clients")
-                .fetch_one(s.pool())
-                .await
-                .map_err(db("cannot count clients"))?;
-            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(rowid), 0) FROM clients")
-                .fetch_one(s.pool())
-                .await
-                .map_err(db("cannot count clients"))?;
-            let mut tries = 0;
-            while rows.len() < n && tries < n * 50 && max > 0 {
-                tries += 1;
-                let r: Option<(String, String, String)> = sqlx::query_as(
-                    "SELECT id, user_id, assigned_counselor FROM clients
-                     WHERE rowid = ? AND protected = 0
-                       AND user_id IS NOT NULL AND assigned_counselor IS NOT NULL",
-                )
-                .bind(rng.random_range(1..=max))
-                .fetch_optional(s.pool())
-                .await
-                .map_err(db("cannot sample clients"))?;
-                if let Some(r) = r
-                    && !rows.iter().any(|x| x.0 == r.0)
-                {
-                    rows.push(r);
-                }
-            }
-        }
+    let (total, rows) = match backend {
+        Backend::Sqlite(s) => lite::sample_clients(s, n, &mut |max| rng.random_range(1..=max))
+            .await
+            .map_err(db("cannot sample clients"))?,
         Backend::Postgres(p) => {
-            total = sqlx::query_scalar("SELECT COUNT(*) FROM clients")
-                .fetch_one(p.pool())
-                .await
-                .map_err(db("cannot count clients"))?;
-            // Oversample, then choose: LIMIT would favour the start of the table.
-            let percent = if total > 0 {
-                (n as f64 * 3.0 * 100.0 / total as f64).clamp(0.001, 100.0)
-            } else {
-                100.0
-            };
-            let sql = format!(
-                "SELECT id::text, user_id::text, assigned_counselor::text
-                 FROM clients TABLESAMPLE BERNOULLI ({percent}) REPEATABLE ({})
-                 WHERE NOT protected AND user_id IS NOT NULL AND assigned_counselor IS NOT NULL",
-                seed % 1_000_000
-            );
-            rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(p.pool())
+            let (total, mut rows) = pg::sample_clients(p, n, seed)
                 .await
                 .map_err(db("cannot sample clients"))?;
-            rows.sort();
             rows.shuffle(&mut rng);
             rows.truncate(n);
+            (total, rows)
         }
-    }
-    let parse = |s: &str| {
-        s.parse::<uuid::Uuid>()
-            .map_err(|_| fail(1, format!("bad id {s:?} in the database")))
     };
     let sampled = rows
-        .iter()
-        .map(|(c, u, k)| {
-            Ok(Sampled {
-                client: ClientId(parse(c)?),
-                client_user: UserId(parse(u)?),
-                counselor: UserId(parse(k)?),
-            })
+        .into_iter()
+        .map(|(client, client_user, counselor)| Sampled {
+            client,
+            client_user,
+            counselor,
         })
-        .collect::<Result<Vec<_>, Failure>>()?;
+        .collect();
     Ok((total, sampled))
 }
 
@@ -189,7 +138,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     if sampled.is_empty() {
         return Err(fail(
             1,
-            "no client with an account and a counselor to sample; run `vendepunkt dev generate` first",
+            "no client with an account and a counselor to sample; run `vendepunkt-dev generate` first",
         ));
     }
     let now = web::SystemClock.now();

@@ -1,18 +1,17 @@
-//! `vendepunkt dev bench-insights` through the real binary, small, on SQLite and PostgreSQL:
+//! `vendepunkt-dev bench-insights` through the real binary, small, on SQLite and PostgreSQL:
 //! the dataset has the promised shape, the dashboard is measured (every request answered 200),
 //! a second run reuses the dataset, and a dataset of another size is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
+const DEV: &str = env!("CARGO_BIN_EXE_vendepunkt-dev");
 
 fn run(database: &str, offices: &str) -> (i32, String, String) {
-    let out = Command::new(BIN)
+    let out = Command::new(DEV)
         .args([
             "--database",
             database,
-            "dev",
             "bench-insights",
             "--offices",
             offices,

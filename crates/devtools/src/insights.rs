@@ -1,11 +1,12 @@
-//! `vendepunkt dev bench-insights`: the leader dashboard on a large feedback dataset.
+//! `vendepunkt-dev bench-insights`: the leader dashboard on a large feedback dataset.
 //!
 //! 1. **Generate** (unless the database already holds exactly this dataset): one
 //!    organisation with `offices` offices, 4 teams, 10 counselors and a leader each, 600
 //!    clients per office, and about `responses` feedback responses spread over the 8
 //!    published quarters (about 70 % of client-quarters answer, 3–5 times; every
 //!    client-quarter has an invitation; 10 % of items skipped; 70 % shared), written in bulk:
-//!    multi-row `INSERT`s with `synchronous=OFF` on SQLite, `COPY` on PostgreSQL, a few
+//!    through [`crate::writer`] (multi-row `INSERT`s with `synchronous=OFF` on SQLite,
+//!    `COPY` on PostgreSQL, the SQL in the store crates' `bulk` modules), a few
 //!    offices per transaction. Progress shows the rate and the time left; Ctrl-C stops after
 //!    the current batch (whole offices only; the measurement then refuses to run).
 //!    No audit rows and no client accounts are written: this is benchmark data only.
@@ -17,8 +18,9 @@
 //!    to random leaders and `requests` requests `GET /caseload/feedback` to random
 //!    counselors, one at a time. p50/p95/p99/max are printed as Markdown table rows.
 
-use super::{duration_text, progress_line};
 use crate::config::Config;
+use crate::progress::{duration_text, progress_line};
+use crate::writer::{self, Tables, Writer, db};
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::feedback::Quarter;
 use domain::feedback::insights::published_quarters;
@@ -26,10 +28,11 @@ use domain::ids::UserId;
 use domain::ports::{Clock, SessionRecord, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::{Connection, PgConnection, SqliteConnection};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use store_postgres::bulk as pg;
+use store_sqlite::bulk as lite;
 use uuid::Uuid;
 
 pub struct Options {
@@ -45,6 +48,9 @@ const TEAMS: usize = 4;
 const COUNSELORS: usize = 10;
 const CLIENTS: usize = 600;
 const ORGANISATION: &str = "Insight benchmark (invented)";
+/// Office-quarters per round of the summary worker, as `vendepunkt serve` runs it
+/// (`crates/vendepunkt/src/summary.rs`).
+const SUMMARY_BATCH: u64 = 8;
 
 /// A value for either database.
 #[derive(Clone)]
@@ -74,161 +80,61 @@ impl Table {
     }
 }
 
-fn db(context: &str) -> impl Fn(sqlx::Error) -> Failure + '_ {
-    move |e| fail(1, format!("{context}: {e}"))
+/// The insights tables as the generators' neutral rows (times as microseconds here).
+fn neutral(tables: &[Table]) -> Tables<'_> {
+    Tables(
+        tables
+            .iter()
+            .filter(|t| !t.rows.is_empty())
+            .map(|t| writer::Table {
+                name: t.name,
+                columns: t.columns.to_vec(),
+                values: t
+                    .rows
+                    .iter()
+                    .flatten()
+                    .map(|v| match v {
+                        V::Id(u) => writer::V::U(*u),
+                        V::Text(s) => writer::V::S(s),
+                        V::Int(i) => writer::V::I(*i),
+                        V::Bool(b) => writer::V::B(*b),
+                        V::Time(micros) => writer::V::T(
+                            time::OffsetDateTime::from_unix_timestamp_nanos(
+                                i128::from(*micros) * 1_000,
+                            )
+                            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                        ),
+                        V::Null => writer::V::N,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
 }
 
-enum Conn {
-    Sqlite(SqliteConnection),
-    Postgres(PgConnection),
-}
-
-impl Conn {
-    async fn open(config: &Config) -> Result<Conn, Failure> {
-        if config.is_postgres() {
-            let mut c = PgConnection::connect(&config.database_url)
-                .await
-                .map_err(db("cannot connect"))?;
-            sqlx::query("SET synchronous_commit = off")
-                .execute(&mut c)
-                .await
-                .map_err(db("cannot set synchronous_commit"))?;
-            Ok(Conn::Postgres(c))
-        } else {
-            let path = store_sqlite::database_path(&config.database_url);
-            let options = sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&path)
-                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
-            let c = SqliteConnection::connect_with(&options)
-                .await
-                .map_err(db("cannot open the database"))?;
-            Ok(Conn::Sqlite(c))
-        }
-    }
-
-    /// Writes the tables in one transaction.
-    async fn write(&mut self, tables: &[Table]) -> Result<(), sqlx::Error> {
-        match self {
-            Conn::Sqlite(c) => {
-                let mut tx = c.begin().await?;
-                for t in tables {
-                    let per = (30_000 / t.columns.len()).max(1);
-                    for chunk in t.rows.chunks(per) {
-                        let row = format!("({})", vec!["?"; t.columns.len()].join(","));
-                        let sql = format!(
-                            "INSERT INTO {} ({}) VALUES {}",
-                            t.name,
-                            t.columns.join(","),
-                            vec![row; chunk.len()].join(",")
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for r in chunk {
-                            for v in r {
-                                q = match v {
-                                    V::Id(u) => q.bind(u.to_string()),
-                                    V::Text(s) => q.bind(s.clone()),
-                                    V::Int(i) | V::Time(i) => q.bind(*i),
-                                    V::Bool(b) => q.bind(i64::from(*b)),
-                                    V::Null => q.bind(Option::<String>::None),
-                                };
-                            }
-                        }
-                        q.execute(&mut *tx).await?;
-                    }
-                }
-                tx.commit().await
-            }
-            Conn::Postgres(c) => {
-                let mut tx = c.begin().await?;
-                for t in tables {
-                    let statement =
-                        format!("COPY {} ({}) FROM STDIN", t.name, t.columns.join(", "));
-                    let mut copy = tx.copy_in_raw(&statement).await?;
-                    let mut buf = Vec::with_capacity(1 << 20);
-                    for r in &t.rows {
-                        for (i, v) in r.iter().enumerate() {
-                            if i > 0 {
-                                buf.push(b'\t');
-                            }
-                            copy_value(&mut buf, v);
-                        }
-                        buf.push(b'\n');
-                        if buf.len() > 4 << 20 {
-                            copy.send(std::mem::take(&mut buf)).await?;
-                        }
-                    }
-                    if !buf.is_empty() {
-                        copy.send(buf).await?;
-                    }
-                    copy.finish().await?;
-                }
-                tx.commit().await
-            }
-        }
-    }
-}
-
-fn copy_value(buf: &mut Vec<u8>, v: &V) {
-    match v {
-        V::Id(u) => buf.extend_from_slice(u.to_string().as_bytes()),
-        V::Text(s) => {
-            for b in s.bytes() {
-                match b {
-                    b'\\' => buf.extend_from_slice(b"\\\\"),
-                    b'\t' => buf.extend_from_slice(b"\\t"),
-                    b'\n' => buf.extend_from_slice(b"\\n"),
-                    b'\r' => buf.extend_from_slice(b"\\r"),
-                    _ => buf.push(b),
-                }
-            }
-        }
-        V::Int(i) => buf.extend_from_slice(i.to_string().as_bytes()),
-        V::Bool(b) => buf.push(if *b { b't' } else { b'f' }),
-        V::Time(micros) => {
-            let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(*micros) * 1_000)
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-            let text = t
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            buf.extend_from_slice(text.as_bytes());
-        }
-        V::Null => buf.extend_from_slice(b"\\N"),
-    }
-}
-
-async fn scalar(backend: &Backend, sql: &'static str) -> Result<i64, Failure> {
+/// Feedback responses and benchmark offices (one leader each) already in the database.
+async fn held(backend: &Backend) -> Result<(i64, i64), Failure> {
+    const LEADERS: &str = "insight-leader-%";
     match backend {
-        Backend::Sqlite(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await,
-        Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p.pool()).await,
-    }
-    .map_err(db("cannot count rows"))
-}
-
-/// The leaders of the generated offices.
-async fn leaders(backend: &Backend) -> Result<Vec<UserId>, Failure> {
-    let ids: Vec<String> = match backend {
-        Backend::Sqlite(s) => {
-            sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'insight-leader-%'")
-                .fetch_all(s.pool())
+        Backend::Sqlite(s) => Ok((
+            lite::holdings(s)
                 .await
-        }
-        Backend::Postgres(p) => {
-            sqlx::query_scalar("SELECT id::text FROM users WHERE username LIKE 'insight-leader-%'")
-                .fetch_all(p.pool())
+                .map_err(db("cannot count rows"))?
+                .feedback_responses,
+            lite::count_users_like(s, LEADERS)
                 .await
-        }
+                .map_err(db("cannot count rows"))?,
+        )),
+        Backend::Postgres(p) => Ok((
+            pg::holdings(p)
+                .await
+                .map_err(db("cannot count rows"))?
+                .feedback_responses,
+            pg::count_users_like(p, LEADERS)
+                .await
+                .map_err(db("cannot count rows"))?,
+        )),
     }
-    .map_err(db("cannot list the leaders"))?;
-    ids.iter()
-        .map(|s| {
-            s.parse::<Uuid>()
-                .map(UserId)
-                .map_err(|_| fail(1, format!("bad id {s:?}")))
-        })
-        .collect()
 }
 
 pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
@@ -236,12 +142,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         return Err(fail(2, "offices and responses: give at least 1"));
     }
     let backend = open(config, OpenMode::Migrate).await?;
-    let responses = scalar(&backend, "SELECT COUNT(*) FROM feedback_responses").await?;
-    let offices = scalar(
-        &backend,
-        "SELECT COUNT(*) FROM users WHERE username LIKE 'insight-leader-%'",
-    )
-    .await?;
+    let (responses, offices) = held(&backend).await?;
     if responses == 0 && offices == 0 {
         backend.close().await;
         let complete = generate(config, &o).await?;
@@ -285,7 +186,7 @@ async fn generate(config: &Config, o: &Options) -> Result<bool, Failure> {
     let micros = (now.unix_timestamp_nanos() / 1_000) as i64;
     let quarters: Vec<Quarter> = published_quarters(now);
     let mut rng = StdRng::seed_from_u64(o.seed);
-    let mut conn = Conn::open(config).await?;
+    let mut conn = Writer::open(config).await?;
 
     let org = Uuid::now_v7();
     let instrument = "insight-benchmark";
@@ -314,7 +215,7 @@ async fn generate(config: &Config, o: &Options) -> Result<bool, Failure> {
         V::Text("{}".into()),
         V::Time(micros),
     ]);
-    conn.write(&head)
+    conn.write(neutral(&head))
         .await
         .map_err(db("cannot write the organisation"))?;
 
@@ -521,7 +422,9 @@ async fn generate(config: &Config, o: &Options) -> Result<bool, Failure> {
             }
             written += office_responses;
         }
-        conn.write(&t).await.map_err(db("cannot write a batch"))?;
+        conn.write(neutral(&t))
+            .await
+            .map_err(db("cannot write a batch"))?;
         office_no = end;
         if last_report.elapsed() > Duration::from_secs(5) || office_no == o.offices {
             eprintln!(
@@ -536,24 +439,9 @@ async fn generate(config: &Config, o: &Options) -> Result<bool, Failure> {
     let complete = office_no == o.offices;
     if complete {
         eprintln!("finishing (SQLite: ANALYZE and checkpoint; PostgreSQL: VACUUM ANALYZE) …");
-        match &mut conn {
-            Conn::Sqlite(c) => {
-                sqlx::query("ANALYZE")
-                    .execute(&mut *c)
-                    .await
-                    .map_err(db("ANALYZE failed"))?;
-                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&mut *c)
-                    .await
-                    .map_err(db("checkpoint failed"))?;
-            }
-            Conn::Postgres(c) => {
-                sqlx::query("VACUUM (ANALYZE)")
-                    .execute(&mut *c)
-                    .await
-                    .map_err(db("VACUUM ANALYZE failed"))?;
-            }
-        }
+        conn.finish(true, &[]).await?;
+    } else {
+        conn.close().await;
     }
     eprintln!(
         "{written} responses in {office_no} offices written in {}",
@@ -574,39 +462,22 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1_000.0)
 }
 
-/// Runs one statement that returns nothing (benchmark housekeeping).
-async fn execute(backend: &Backend, sql: &'static str) -> Result<(), Failure> {
+/// Empties the summary of settled quarters (the measurement builds it).
+async fn clear_summaries(backend: &Backend) -> Result<(), Failure> {
     match backend {
-        Backend::Sqlite(s) => sqlx::query(sql).execute(s.pool()).await.map(|_| ()),
-        Backend::Postgres(p) => sqlx::query(sql).execute(p.pool()).await.map(|_| ()),
+        Backend::Sqlite(s) => lite::clear_quarter_summaries(s).await,
+        Backend::Postgres(p) => pg::clear_quarter_summaries(p).await,
     }
-    .map_err(db("cannot run a housekeeping statement"))
+    .map_err(db("cannot empty the summary of settled quarters"))
 }
 
-/// One benchmark user by username pattern.
+/// Benchmark users by username pattern.
 async fn users_like(backend: &Backend, pattern: &'static str) -> Result<Vec<UserId>, Failure> {
-    let ids: Vec<String> = match backend {
-        Backend::Sqlite(s) => {
-            sqlx::query_scalar("SELECT id FROM users WHERE username LIKE ?")
-                .bind(pattern)
-                .fetch_all(s.pool())
-                .await
-        }
-        Backend::Postgres(p) => {
-            sqlx::query_scalar("SELECT id::text FROM users WHERE username LIKE $1")
-                .bind(pattern)
-                .fetch_all(p.pool())
-                .await
-        }
+    match backend {
+        Backend::Sqlite(s) => lite::users_like(s, pattern).await,
+        Backend::Postgres(p) => pg::users_like(p, pattern).await,
     }
-    .map_err(db("cannot list benchmark users"))?;
-    ids.iter()
-        .map(|s| {
-            s.parse::<Uuid>()
-                .map(UserId)
-                .map_err(|_| fail(1, format!("bad id {s:?}")))
-        })
-        .collect()
+    .map_err(db("cannot list benchmark users"))
 }
 
 /// Latencies of one kind of request, as a Markdown table row.
@@ -628,9 +499,9 @@ fn row(label: &str, responses: i64, offices: usize, page: &str, times: &mut [Dur
 /// (`/caseload/feedback`, one counselor per office).
 async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     let backend = open(config, OpenMode::Existing).await?;
-    let leaders = leaders(&backend).await?;
+    let leaders = users_like(&backend, "insight-leader-%").await?;
     let counselors = users_like(&backend, "insight-counselor-%-0").await?;
-    let responses = scalar(&backend, "SELECT COUNT(*) FROM feedback_responses").await?;
+    let (responses, _) = held(&backend).await?;
     let store: Arc<dyn Store> = match &backend {
         Backend::Sqlite(s) => Arc::new(s.clone()),
         Backend::Postgres(p) => Arc::new(p.clone()),
@@ -699,7 +570,7 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     };
 
     // 1. First views with no summary: every leader once, in random order.
-    execute(&backend, "DELETE FROM feedback_quarter_summaries").await?;
+    clear_summaries(&backend).await?;
     let mut order: Vec<usize> = (0..tokens.len()).collect();
     for i in (1..order.len()).rev() {
         order.swap(i, rng.random_range(0..=i));
@@ -710,14 +581,14 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     }
 
     // 2. The worker's part, from an empty summary, as `serve` runs it.
-    execute(&backend, "DELETE FROM feedback_quarter_summaries").await?;
+    clear_summaries(&backend).await?;
     let started = Instant::now();
     let mut built = 0u64;
     loop {
         let done = domain::feedback::insights::summarise_settled(
             store.as_ref(),
             clock.now(),
-            crate::summary::BATCH,
+            SUMMARY_BATCH,
         )
         .await
         .map_err(|e| fail(1, format!("summarising failed: {e:?}")))?;

@@ -1,4 +1,4 @@
-//! `vendepunkt dev add-client`: one client with an account, in an office of the **demo**
+//! `vendepunkt-dev add-client`: one client with an account, in an office of the **demo**
 //! organisation, followed by one of the office's counselors.
 //!
 //! In the product, a counselor opens a case on `/caseload/new` (`domain::clients::open_new_case`).
@@ -9,7 +9,7 @@
 //! refuses any organisation but the demo's, so it cannot add a login to real data.
 
 use crate::config::Config;
-use crate::{Failure, OpenMode, fail, open, port};
+use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
 use domain::ids::{AuditId, ClientId, RequestId};
 use domain::ports::{Clock, NewClient, PortError};
@@ -26,27 +26,27 @@ pub struct Options {
 }
 
 pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
-    let password = crate::read_password(Some(o.password_file.clone()), false)?;
+    let password = crate::read_password(&o.password_file)?;
     if password.is_empty() {
         return Err(fail(2, "password-file: the first line is empty"));
     }
     let backend = open(config, OpenMode::Existing).await?;
     let store = backend.store();
-    let organisation = backend
-        .organisations()
-        .await?
-        .into_iter()
-        .find(|(_, name)| name == domain::demo::DEMO_ORGANISATION)
-        .ok_or_else(|| {
-            fail(
-                2,
-                "dev add-client works only in the demo organisation (`serve --demo` on an empty database)",
-            )
-        })?;
-    let organisation_id = organisation
-        .0
-        .parse()
-        .map_err(|_| fail(1, "the demo organisation's id is not a valid id"))?;
+    let demo_organisation = match &backend {
+        Backend::Sqlite(s) => {
+            store_sqlite::bulk::organisation_named(s, demo::DEMO_ORGANISATION).await
+        }
+        Backend::Postgres(p) => {
+            store_postgres::bulk::organisation_named(p, demo::DEMO_ORGANISATION).await
+        }
+    }
+    .map_err(crate::writer::db("cannot read the organisations"))?;
+    let organisation_id = demo_organisation.ok_or_else(|| {
+        fail(
+            2,
+            "add-client works only in the demo organisation (`vendepunkt serve --demo` on an empty database)",
+        )
+    })?;
     let offices = store
         .list_offices(organisation_id)
         .await

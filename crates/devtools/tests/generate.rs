@@ -1,11 +1,11 @@
-//! `vendepunkt dev generate` and `dev bench`, through the real binary, on SQLite and
+//! `vendepunkt-dev generate` and `bench`, through the real binary, on SQLite and
 //! PostgreSQL: the dataset has the promised shape, every stored document decodes into the
 //! domain's types, the audit chain still verifies, a second run is refused, Ctrl-C leaves
 //! only complete clients, and the benchmark runs against a served copy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-use common::{BIN, run};
+use common::{DEV, dev, product, run};
 
 use domain::plan::{Activity, Goal, MeasureData, Preferences, Presentation, Question};
 use std::io::{BufRead, BufReader};
@@ -185,7 +185,7 @@ struct Server {
 
 impl Server {
     fn start(database: &str) -> Server {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(product())
             .args(["serve", "--addr", "127.0.0.1:0", "--database", database])
             .env("VENDEPUNKT_LOG", "warn")
             .stdout(Stdio::piped())
@@ -226,26 +226,17 @@ async fn generates_a_verifiable_dataset_once(db: &str, facts: Facts) {
     let (code, out, err) = run(&["audit", "verify", "--database", db]);
     assert_eq!(code, 0, "audit verify: {out}{err}");
 
-    let (code, _, err) = run(&["dev", "generate", "--clients", "300", "--database", db]);
+    let (code, _, err) = dev(&["generate", "--clients", "300", "--database", db]);
     assert_ne!(code, 0, "a second run without --append is refused");
     assert!(err.contains("--append"), "{err}");
 
-    let (code, out, err) = run(&[
-        "dev",
-        "generate",
-        "--clients",
-        "300",
-        "--reuse",
-        "--database",
-        db,
-    ]);
+    let (code, out, err) = dev(&["generate", "--clients", "300", "--reuse", "--database", db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("reusing"), "{out}");
 
     // The pages decode the generated plans: the benchmark fails on any non-200 answer.
     let server = Server::start(db);
-    let (code, out, err) = run(&[
-        "dev",
+    let (code, out, err) = dev(&[
         "bench",
         "--base-url",
         &server.base,
@@ -273,7 +264,7 @@ async fn generates_a_verifiable_dataset_once(db: &str, facts: Facts) {
 async fn sqlite_generate_then_bench() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("gen.sqlite").display());
-    let (code, out, err) = run(&["dev", "generate", "--clients", "300", "--database", &db]);
+    let (code, out, err) = dev(&["generate", "--clients", "300", "--database", &db]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("generated 300 clients"), "{out}");
     let facts = sqlite_facts(&db).await;
@@ -285,7 +276,7 @@ async fn postgres_generate_then_bench() {
     let Some(db) = testkit::postgres::fresh_database_url().await else {
         return;
     };
-    let (code, out, err) = run(&["dev", "generate", "--clients", "300", "--database", &db]);
+    let (code, out, err) = dev(&["generate", "--clients", "300", "--database", &db]);
     assert_eq!(code, 0, "{out}{err}");
     let facts = postgres_facts(&db).await;
     generates_a_verifiable_dataset_once(&db, facts).await;
@@ -295,9 +286,8 @@ async fn postgres_generate_then_bench() {
 async fn ctrl_c_stops_after_a_whole_batch() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("gen.sqlite").display());
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(DEV)
         .args([
-            "dev",
             "generate",
             "--clients",
             "1000000",

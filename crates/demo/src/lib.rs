@@ -1,19 +1,37 @@
-//! Invented demo data for `serve --demo`: an organisation with two offices, a team, several
-//! counselors, about 30 clients with varied situations and one protected client, and the
-//! accounts `demo-client`, `demo-counselor`, `demo-leader` and `demo-admin`.
-//! All names are invented. Nothing here runs outside `--demo`.
+//! Invented demo data for `vendepunkt serve --demo`, in one place and behind one entry point,
+//! [`seed`]: an organisation with two offices, a team, several counselors, about 30 clients
+//! with varied situations and one protected client, and the accounts `demo-client`,
+//! `demo-counselor`, `demo-leader` and `demo-admin`. All names are invented.
+//!
+//! The seeding goes through the domain's public API (use cases where there are any, the
+//! `Store` port for the organisation and its people), so the demo has the same history and
+//! audit rows as real use. The parts, called in this order by [`seed`]:
+//!
+//! * this file: the organisation, offices, team, staff and clients;
+//! * [`plan`]: measures and plans, meetings;
+//! * [`conversation`]: contact agreement, threads, an attachment;
+//! * [`feedback`]: a year of client feedback.
+//!
+//! [`clock`] is the shifted development clock for `serve --demo --clock-shift-days N`.
 
-use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, TeamId, UserId};
-use crate::ports::{
+pub mod clock;
+pub mod conversation;
+pub mod feedback;
+pub mod plan;
+
+pub use clock::ShiftedClock;
+
+use domain::DomainError;
+use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, TeamId, UserId};
+use domain::ports::{
     Clock, NewClient, NewOffice, NewOrganisation, NewTeam, NewUser, PasswordHasher, Store,
 };
-use crate::roles::{Role, RoleGrant};
-use crate::types::{PersonName, Secret, UnitName, Username};
+use domain::roles::{Role, RoleGrant};
+use domain::types::{PersonName, Secret, UnitName, Username};
 
 pub const DEMO_PASSWORD: &str = "vendepunkt-demo";
-/// The demo organisation's name (`vendepunkt dev add-client` works only there).
+/// The demo organisation's name (`vendepunkt-dev add-client` works only there).
 pub const DEMO_ORGANISATION: &str = "Demo kommune (oppdiktet)";
 
 const FIRST: [&str; 16] = [
@@ -42,7 +60,7 @@ pub async fn seed(
     store: &dyn Store,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
-    cleaner: &dyn crate::attachments::FileCleaner,
+    cleaner: &dyn domain::attachments::FileCleaner,
 ) -> Result<bool, DomainError> {
     if store.organisation_count().await? > 0 {
         return Ok(false);
@@ -225,10 +243,10 @@ pub async fn seed(
             others.push((id, c_id));
         }
     }
-    crate::plan::demo::fill(
+    crate::plan::fill(
         store,
         clock,
-        &crate::plan::demo::DemoPeople {
+        &crate::plan::DemoPeople {
             admin: admin_id,
             client_user: me_id,
             client_case: my_case,
@@ -238,13 +256,12 @@ pub async fn seed(
         },
     )
     .await?;
-    crate::conversation_demo::fill(store, clock, cleaner, me_id, my_case, counselor_id, &others)
-        .await?;
+    crate::conversation::fill(store, clock, cleaner, me_id, my_case, counselor_id, &others).await?;
     // A year of client feedback in Nordby (issue 5).
-    crate::feedback::demo::fill(
+    crate::feedback::fill(
         store,
         clock,
-        &crate::feedback::demo::DemoPeople {
+        &crate::feedback::DemoPeople {
             org,
             office: north,
             team,

@@ -5,7 +5,7 @@
 //! Plan documents are the domain's own types serialized with serde_json, exactly as the use
 //! cases store them, so every page can decode every generated item.
 
-use super::texts as t;
+use crate::texts as t;
 use domain::ids::{
     ClientId, MeasureId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, UserId,
 };
