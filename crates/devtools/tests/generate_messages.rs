@@ -131,7 +131,7 @@ async fn every_thread_decodes(db: &str, expected_messages: i64) {
         pool.close().await;
         v
     };
-    let now = time::OffsetDateTime::now_utc();
+    let now = testkit::clock::wall_now();
     let mut seen = 0i64;
     for c in clients {
         let client = ClientId(c.parse().unwrap());

@@ -2,21 +2,8 @@
 //!
 //! Handlers never decide; they call a use case, and the use case asks [`authorize`]. Anything
 //! out of reach is [`Denied::NotFound`], so that whether a client exists does not leak.
-//! The rules, as a table (also in `docs/ACCESS.md`):
-//!
-//! | action | client (own case) | assigned counselor | counselor, same office | leader | administrator |
-//! |---|---|---|---|---|---|
-//! | view client case | yes | yes | read only | no | no |
-//! | change client case | own entries | yes | no | no | no |
-//! | view access log | yes | no | no | no | no |
-//! | view feedback the client shared, record a talk | — | yes | no | no | no |
-//! | list caseload / office clients | — | own caseload | office, read only | no | no |
-//! | office insights (aggregates only) | no | no | no | own office | no |
-//! | own feedback aggregate (aggregates only) | no | own clients | own clients | no | no |
-//! | open a new client case at an office | — | — | counselors there | no | no |
-//! | open a new *protected* case at an office | — | — | counselors there with the protected permission | no | no |
-//! | manage people, offices, teams (staff only: lists and counts never show clients) | no | no | no | no | own organisation |
-//! | look up a client's account by exact username, reset its password, disable it (audited) | no | no | no | no | own organisation; a protected client only with the protected permission at the client's office |
+//! The rules as a table: [`access_markdown`] computes it by asking [`authorize`], and
+//! `docs/ACCESS.md` shows it (a test keeps the two equal).
 //!
 //! Protected clients (strengthened confidentiality) are out of reach — in lists and counts
 //! too — for anyone without the special permission at the client's office, and every opening
@@ -24,6 +11,9 @@
 
 use crate::ids::{ClientId, OfficeId, OrganisationId, UserId};
 use crate::roles::{Actor, Role};
+
+mod table;
+pub use table::access_markdown;
 
 /// What the policy needs to know about a client to decide: no personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ async fn reminder_queries_can_use_their_partial_indexes() {
         .execute(&mut *conn)
         .await
         .unwrap();
-    let now = time::OffsetDateTime::now_utc();
+    let now = testkit::clock::wall_now();
     let meetings: Vec<String> =
         sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {MEETINGS_TO_REMIND}")))
             .bind(now)

@@ -174,7 +174,7 @@ async fn background_checkpoints_bring_commits_into_the_database_file() {
         .create_organisation(domain::ports::NewOrganisation {
             id: org,
             name: UnitName::parse("Checkpoint kommune").unwrap(),
-            created_at: time::OffsetDateTime::now_utc(),
+            created_at: testkit::clock::wall_now(),
         })
         .await
         .unwrap();

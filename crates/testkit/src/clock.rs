@@ -43,3 +43,14 @@ impl Clock for ManualClock {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
+
+/// The real time, for tests of what the real binary does with its real clock (a notice in the
+/// quiet hours around now, the quarters published today) and of database queries planned at
+/// the current time. Everything else in tests uses [`ManualClock`].
+#[allow(
+    clippy::disallowed_methods,
+    reason = "tests that run the real binary must agree with its wall clock"
+)]
+pub fn wall_now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}

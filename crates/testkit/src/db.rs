@@ -51,6 +51,15 @@ fn micros(us: i64) -> OffsetDateTime {
 }
 
 impl Db {
+    /// The same database as the borrowed handle the insight fixtures take.
+    pub fn raw(&self) -> crate::conformance::insights::Raw<'_> {
+        use crate::conformance::insights::Raw;
+        match self {
+            Db::Sqlite(pool) => Raw::Sqlite(pool),
+            Db::Postgres(pool) => Raw::Postgres(pool),
+        }
+    }
+
     /// Connects to the database at `url` (`sqlite://…` or `postgres://…`), e.g. the database
     /// a command-line test gave the binary.
     pub async fn connect(url: &str) -> Db {

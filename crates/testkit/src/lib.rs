@@ -3,9 +3,9 @@
 //! * [`clock`]: a clock tests can set and advance.
 //! * [`sqlite`] / [`postgres`]: a fresh database per test (a temp file; a new PostgreSQL
 //!   database). Under `CI=true` a missing PostgreSQL fails the test instead of skipping it.
-//! * [`conformance`]: the store conformance suite, written once and run against both stores.
-//! * [`insights`]: feedback rows written by the migration contract, and the conformance test
-//!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
+//! * [`conformance`]: the store conformance suite, written once and run against both stores:
+//!   one file per feature, every test registered in one list ([`conformance_tests!`]);
+//!   [`conformance::insights`] also holds the feedback-row fixtures of the insight tests.
 //! * [`db`]: raw reads of a test's database (row counts, organisations, stored notices) for
 //!   what no product code asks the store; [`db::Fresh`] is a fresh store with that access.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
@@ -17,12 +17,7 @@
 
 pub mod clock;
 pub mod conformance;
-/// The feedback-collection part of the conformance suite (issue 5).
-pub mod conformance_feedback;
 pub mod db;
-pub mod insights;
-// The summary of settled quarters (issue 5 at scale).
-pub mod insights_summary;
 pub mod postgres;
 pub mod sqlite;
 pub mod tamper;

@@ -386,7 +386,7 @@ fn assert_no_content(text: &str) {
 
 /// Quiet hours in Oslo time covering now: from the hour before to two hours after.
 fn quiet_hours_covering_now() -> (String, String) {
-    let now = domain::oslo::to_local(time::OffsetDateTime::now_utc());
+    let now = domain::oslo::to_local(testkit::clock::wall_now());
     let h = i32::from(now.hour());
     (
         format!("{:02}:00", (h + 23) % 24),
@@ -527,13 +527,13 @@ async fn a_meeting_soon_reminds_both_parties_once(db_url: &str) {
     let soon = if db.pg() {
         "now() + interval '2 hours'".to_string()
     } else {
-        let at = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+        let at = testkit::clock::wall_now() + time::Duration::hours(2);
         (at.unix_timestamp_nanos() / 1000).to_string()
     };
     let now = if db.pg() {
         "now()".to_string()
     } else {
-        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).to_string()
+        (testkit::clock::wall_now().unix_timestamp_nanos() / 1000).to_string()
     };
     db.exec(format!(
         "UPDATE meetings SET starts_at = {soon} WHERE status = 'accepted' AND starts_at > {now}"

@@ -14,7 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_vendepunkt");
 
 /// (office-quarters summarised, office-quarters with feedback among the published quarters).
 async fn counts(db: &str) -> (i64, i64) {
-    let published: Vec<String> = published_quarters(time::OffsetDateTime::now_utc())
+    let published: Vec<String> = published_quarters(testkit::clock::wall_now())
         .iter()
         .map(|q| q.to_string())
         .collect();

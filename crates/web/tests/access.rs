@@ -6,6 +6,10 @@
 mod common;
 
 use common::{Browser, TestApp};
+use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::ids::{AuditId, RequestId};
+use domain::roles::Role;
+use domain::types::Username;
 use http::StatusCode;
 use testkit::world::users;
 use web::routes::{RoutePolicy, route_table};
@@ -227,9 +231,46 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
         app.get(&mut plain, &page).await.status,
         StatusCode::NOT_FOUND
     );
+    // The caseload lists the viewer's own clients only, so the protected client must be this
+    // counselor's for the list to show that protection, and nothing else, keeps her out.
+    let same_id = domain::ports::Store::credentials_by_username(
+        app.store.as_ref(),
+        &Username::parse(users::SAME_OFFICE_COUNSELOR).unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("the same-office counselor")
+    .user_id;
+    domain::ports::Store::assign_counselor(
+        app.store.as_ref(),
+        app.world.protected_client,
+        same_id,
+        NewAuditEvent {
+            id: AuditId::new(),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            actor_id: app.world.admin_id,
+            actor_role: Role::Administrator,
+            client_id: app.world.protected_client,
+            data_kind: DataKind::Assignment,
+            action: AuditAction::Changed,
+            request_id: RequestId::new(),
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
     let mut same = app.login(users::SAME_OFFICE_COUNSELOR).await;
     let list = app.get(&mut same, "/caseload").await;
-    assert!(!list.body.contains("Paula Protected"));
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains("Otto Otherclient"),
+        "the list shows the counselor's own clients: {}",
+        list.body
+    );
+    assert!(
+        !list.body.contains("Paula Protected"),
+        "the counselor's own protected client is not listed without the permission"
+    );
 
     let mut permitted = app.login(users::PROTECTED_ACCESS_COUNSELOR).await;
     let before = app.audit_count().await;

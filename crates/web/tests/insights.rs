@@ -14,8 +14,8 @@ use domain::ports::{Clock, NewTeam, NewUser, PasswordHasher, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, Secret, UnitName, Username};
 use http::{StatusCode, header};
+use testkit::conformance::insights::{Raw, insert_rows, response};
 use testkit::conformance::{Fixture, new_client, user};
-use testkit::insights::{Raw, insert_rows, response};
 use testkit::world::users;
 
 /// The quarter a leader sees last at the test clock's time (2 March 2026).

@@ -1,11 +1,13 @@
-//! Feedback rows for the insight tests, written straight into either database by the
-//! migration contract (`0011_feedback.sql`), and the conformance test of the aggregate
-//! queries: both stores must compute exactly what `domain::feedback::grouping` defines.
+//! Conformance of the leader's insights: feedback rows written straight into either database
+//! by the migration contract (`0011_feedback.sql`), and the aggregate queries, which both stores
+//! must compute exactly as `domain::feedback::grouping` defines; [`summary`]: the summary of
+//! settled quarters.
 //!
 //! Test code only: the real write path (responses and invitations through the use cases)
 //! belongs to the feedback collection feature.
 
-use crate::conformance::{fixture, new_client, user};
+use super::{fixture, new_client, user};
+use crate::db::Db;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::{FeedbackRow, RowKind, counselor_groups, office_groups};
 use domain::feedback::insights::FeedbackGroup;
@@ -16,7 +18,13 @@ use domain::types::UnitName;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Direct access to a store's database.
+pub mod summary;
+pub use summary::{
+    summary_equals_a_fresh_grouping_after_every_write,
+    the_worker_summarises_settled_quarters_in_rounds,
+};
+
+/// Direct access to a store's database (borrowed from a [`Db`] with [`Db::raw`]).
 #[derive(Clone, Copy)]
 pub enum Raw<'a> {
     Sqlite(&'a sqlx::SqlitePool),
@@ -205,7 +213,8 @@ fn sorted(mut g: Vec<FeedbackGroup>) -> Vec<FeedbackGroup> {
 /// varied dataset (clients moving between teams and counselors within a quarter, rows without
 /// team or counselor, skipped items, unshared answers, invitations without answers, answers
 /// without invitations), only for the office and quarters asked, and never for another office.
-pub async fn aggregates_match_the_grouping_definition(store: &dyn Store, raw: Raw<'_>) {
+pub async fn aggregates_match_the_grouping_definition(store: &dyn Store, db: &Db) {
+    let raw = db.raw();
     let f = fixture(store).await;
     let mut teams = Vec::new();
     for name in ["Team Nord", "Team Sør", "=Team Øst"] {

@@ -1,18 +1,262 @@
-//! Conformance: reminders (a meeting soon, an activity due tomorrow), claiming due notices,
-//! and the staff's notice language (the notices-reminders work; `docs/NOTIFICATIONS.md`).
+//! Conformance: the notice outbox (the worker's cursor over live events, notices stored once,
+//! claimed, retried and sent), reminders (a meeting soon, an activity due tomorrow) and
+//! claiming due notices (`docs/NOTIFICATIONS.md`).
 
-use super::{event, fixture, new_client, plan_write, t0, user};
+use super::conversation::message;
+use super::plan::plan_write;
+use super::{event, fixture, new_client, t0, user};
+use crate::db::Db;
 use domain::audit::{AuditAction, DataKind};
-use domain::ids::{MeetingId, PlanItemId, UserId};
+use domain::ids::MeetingId;
+use domain::ids::{PlanItemId, ThreadId, UserId};
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::notify::{Channel, NewNotice, NoticeState};
 use domain::plan::Side;
-use domain::ports::{MeetingRow, PlanWrite, Store};
+use domain::ports::{LiveEvent, NewThread, PlanWrite, Store};
+use domain::ports::{MeetingRow, NoticeAttempt};
 use domain::reminders::{ACTIVITY_DUE, MEETING_SOON, scan};
 use domain::roles::Role;
 use std::collections::HashSet;
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
+
+/// A client with an account, a thread by counselor A with one live event for the client, and
+/// the notice the worker makes of that event, stored once.
+struct Enqueued {
+    client_user_id: UserId,
+    thread: ThreadId,
+    seq: i64,
+    notice: NewNotice,
+}
+
+async fn enqueued(store: &dyn Store) -> Enqueued {
+    let f = fixture(store).await;
+    let client_user = user(f.org, "client-notice", vec![]);
+    let client_user_id = client_user.id;
+    store.create_user(client_user).await.unwrap();
+    let client = new_client(
+        store,
+        &f,
+        f.office_a,
+        "Kari Notice",
+        false,
+        Some(client_user_id),
+    )
+    .await;
+    let thread = ThreadId::new();
+    store
+        .create_thread(
+            NewThread {
+                id: thread,
+                client_id: client,
+                subject: "Hello".into(),
+                about: None,
+                created_at: t0(),
+            },
+            message(thread, client, f.counselor_a, Side::Counselor, "Hi", 0),
+            event(
+                f.counselor_a,
+                Role::Counselor,
+                client,
+                DataKind::Messages,
+                AuditAction::Created,
+            ),
+            vec![LiveEvent {
+                recipient: client_user_id,
+                kind: "message".into(),
+                about: Some(thread.to_string()),
+            }],
+        )
+        .await
+        .unwrap();
+    let seq = store.notice_events_after(0, 10).await.unwrap()[0].seq;
+    let notice = NewNotice {
+        idempotency_key: format!("k-{seq}-sms"),
+        recipient: client_user_id,
+        channel: Channel::Sms,
+        about: Some(thread.to_string()),
+        language: "nn".into(),
+        state: NoticeState::Pending,
+        reason: None,
+        created_at: t0(),
+        next_attempt_at: t0(),
+    };
+    store
+        .enqueue_notices(seq, vec![notice.clone()])
+        .await
+        .unwrap();
+    Enqueued {
+        client_user_id,
+        thread,
+        seq,
+        notice,
+    }
+}
+
+/// The worker's cursor over live events: it starts at zero, live events from a message are
+/// what the worker reads (across recipients, in order), a notice is stored once per
+/// idempotency key (reading the same event again after a crash stores nothing new) and moves
+/// the cursor; `notice_recently` finds it by recipient, channel and what it is about.
+pub async fn the_worker_reads_live_events_and_stores_each_notice_once(store: &dyn Store) {
+    assert_eq!(store.notice_cursor().await.unwrap(), 0);
+    let Enqueued {
+        client_user_id,
+        thread,
+        seq,
+        notice,
+    } = enqueued(store).await;
+    let events = store.notice_events_after(0, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].recipient, client_user_id);
+    assert_eq!(
+        events[0].about.as_deref(),
+        Some(thread.to_string().as_str())
+    );
+    // Reading the same event again (after a crash) stores nothing new.
+    store
+        .enqueue_notices(seq, vec![notice.clone()])
+        .await
+        .unwrap();
+    assert_eq!(store.notice_cursor().await.unwrap(), seq);
+    assert!(store.notice_events_after(seq, 10).await.unwrap().is_empty());
+    assert_eq!(store.notices_for(client_user_id).await.unwrap().len(), 1);
+    let about = thread.to_string();
+    assert!(
+        store
+            .notice_recently(
+                client_user_id,
+                Channel::Sms,
+                Some(&about),
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .notice_recently(
+                client_user_id,
+                Channel::Email,
+                Some(&about),
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .notice_recently(
+                client_user_id,
+                Channel::Sms,
+                None,
+                t0() - Duration::minutes(30)
+            )
+            .await
+            .unwrap()
+    );
+}
+
+/// A stored notice is claimed (a crash leaves it `sending`), resumed, failed once, deferred,
+/// then sent; the row keeps its attempts, and a sent notice is never claimed again.
+pub async fn a_notice_is_claimed_resumed_retried_and_sent_once(store: &dyn Store, db: &Db) {
+    let Enqueued {
+        client_user_id,
+        notice,
+        ..
+    } = enqueued(store).await;
+    let sms = [Channel::Sms];
+    let lease = t0() + Duration::minutes(5);
+    let claimed = store
+        .claim_due_notices(t0(), lease, &sms, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].state, NoticeState::Sending);
+    let id = claimed[0].id;
+    assert!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a claimed notice is not claimed again while its lease runs"
+    );
+    assert_eq!(store.resume_sending_notices(t0()).await.unwrap(), 1);
+    assert_eq!(
+        store.notices_for(client_user_id).await.unwrap()[0].state,
+        NoticeState::Pending
+    );
+    assert_eq!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "resumed: due again at once"
+    );
+    store
+        .record_notice_attempt(
+            id,
+            NoticeAttempt {
+                at: t0(),
+                outcome: "failed".into(),
+                detail: Some("timeout".into()),
+            },
+            NoticeState::Pending,
+            t0() + Duration::seconds(30),
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .claim_due_notices(t0(), lease, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a failed notice waits for its retry"
+    );
+    store
+        .defer_notice(id, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    let later = t0() + Duration::minutes(2);
+    assert_eq!(
+        store
+            .claim_due_notices(later, later + Duration::minutes(5), &sms, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store
+        .record_notice_attempt(
+            id,
+            NoticeAttempt {
+                at: later,
+                outcome: "sent".into(),
+                detail: None,
+            },
+            NoticeState::Sent,
+            later,
+        )
+        .await
+        .unwrap();
+    let stored = db.notice(&notice.idempotency_key).await.unwrap();
+    assert_eq!(stored.state, NoticeState::Sent.as_str());
+    assert_eq!(stored.attempts, 2);
+    assert_eq!(stored.sent_at, Some(later));
+    assert_eq!(stored.outcomes, ["failed", "sent"]);
+    assert!(
+        store
+            .claim_due_notices(later + Duration::hours(1), later, &sms, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a sent notice is never claimed again"
+    );
+    assert_eq!(db.notice("nope").await, None);
+}
 
 fn meeting(
     client: domain::ids::ClientId,

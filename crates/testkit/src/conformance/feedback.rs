@@ -5,7 +5,7 @@
 //! inside its window, invitations keep their state, talk notes read back with the author's
 //! name, and retention deletes every trace of one client and nothing of another.
 
-use crate::conformance::{event, fixture, new_client, user, verify_chain};
+use super::{event, fixture, new_client, user, verify_chain};
 use domain::audit::{AuditAction, DataKind};
 use domain::feedback::instrument::{BUILTIN_ID, builtin};
 use domain::feedback::responses::Answers;

@@ -3,8 +3,9 @@
 //! built, after a late write into a summarised quarter (clock skew), after a changed answer,
 //! and after a client's feedback was deleted under the retention rules — on both databases.
 
+use super::{Dice, Raw, insert_rows, response};
 use crate::conformance::{fixture, new_client, user};
-use crate::insights::{Dice, Raw, insert_rows, response};
+use crate::db::Db;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::{FeedbackRow, RowKind, counselor_groups, office_groups};
 use domain::feedback::insights::{FeedbackGroup, summarise_settled};
@@ -172,7 +173,8 @@ async fn assert_fresh(store: &dyn Store, d: &Dataset, quarters: &[Quarter], when
 /// into a summarised quarter, a changed answer and a deleted client each leave the figures
 /// equal to a fresh grouping, because the write removes that office-quarter's summary in
 /// the same transaction; other offices' summaries stay.
-pub async fn summary_equals_a_fresh_grouping_after_every_write(store: &dyn Store, raw: Raw<'_>) {
+pub async fn summary_equals_a_fresh_grouping_after_every_write(store: &dyn Store, db: &Db) {
+    let raw = db.raw();
     let mut d = dataset(store, raw).await;
     let quarters = [q(2), q(3), q(4)];
     assert_eq!(summarised(raw, d.office).await, 0);
@@ -282,7 +284,8 @@ pub async fn summary_equals_a_fresh_grouping_after_every_write(store: &dyn Store
 
 /// Conformance: the worker's part summarises newly settled quarters in bounded, resumable
 /// rounds, newest quarter first, and only quarters with feedback.
-pub async fn the_worker_summarises_settled_quarters_in_rounds(store: &dyn Store, raw: Raw<'_>) {
+pub async fn the_worker_summarises_settled_quarters_in_rounds(store: &dyn Store, db: &Db) {
+    let raw = db.raw();
     let d = dataset(store, raw).await;
     // On 20 January 2026 the published quarters are 2024-Q1 … 2025-Q4.
     let now = time::macros::datetime!(2026-01-20 12:00 UTC);
