@@ -7,13 +7,11 @@
 
 pub mod access_log;
 pub mod accounts;
-pub mod attachments;
 pub mod audit;
 pub mod auth;
-pub mod availability;
 pub mod bidi;
-pub mod checkins;
 pub mod clients;
+pub mod contact;
 pub mod context;
 pub mod conversation;
 pub mod conversation_demo;
@@ -21,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod feedback;
 pub mod ids;
+pub mod live;
 pub mod meetings;
 pub mod notify;
 pub mod org;
@@ -34,3 +33,10 @@ pub mod roles;
 pub mod types;
 
 pub use error::DomainError;
+
+// Old paths of moved modules, kept while the issue-12 branches merge (the coordinator removes
+// them afterwards).
+#[doc(hidden)]
+pub use crate::contact as availability;
+#[doc(hidden)]
+pub use conversation::{attachments, checkins};

@@ -7,8 +7,8 @@
 
 use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use crate::ids::{
-    AgendaPointId, AttachmentId, ClientId, MeasureId, MeetingId, MessageId, NotesCommentId,
-    OfficeId, OrganisationId, PlanHistoryId, PlanItemId, TeamId, ThreadId, UserId,
+    AgendaPointId, ClientId, MeasureId, MeetingId, NotesCommentId, OfficeId, OrganisationId,
+    PlanHistoryId, PlanItemId, TeamId, UserId,
 };
 use crate::meetings::{MeetingMode, MeetingStatus};
 use crate::plan::Side;
@@ -159,6 +159,14 @@ pub trait FeedbackAggregates: Send + Sync {
     ) -> PortResult<()>;
 }
 
+// The records of each feature's store capability, at their old paths.
+pub use crate::contact::{ContactStatus, ContactStore};
+pub use crate::conversation::store::{
+    AttachmentFile, AttachmentMeta, ConversationStore, MessageRow, NewAttachment, NewMessage,
+    NewThread, ThreadRecord, ThreadSummary,
+};
+pub use crate::live::{LiveStore, StoredLiveEvent};
+
 // ----- records passed through the Store port -----
 
 #[derive(Debug, Clone)]
@@ -296,6 +304,9 @@ pub trait Store:
     + FeedbackAggregates
     + crate::accounts::AccountStore
     + crate::access_log::AccessLogStore
+    + crate::conversation::store::ConversationStore
+    + crate::live::LiveStore
+    + crate::contact::ContactStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
@@ -443,87 +454,6 @@ pub trait Store:
     /// The office's catalogue, in name order of insertion (oldest first).
     async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>>;
 
-    // conversation
-    /// The client's own account, if they have one.
-    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>>;
-    /// Creates a thread with its first message, the audit row and the live events, in one
-    /// transaction.
-    async fn create_thread(
-        &self,
-        thread: NewThread,
-        first: NewMessage,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()>;
-    /// Adds a message (a client's message clears "no answer needed"), with its audit row and
-    /// live events, in one transaction.
-    async fn add_message(
-        &self,
-        message: NewMessage,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()>;
-    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>>;
-    /// The client's threads, most recent first, writing `audit` (when given) in the same
-    /// transaction.
-    async fn list_threads(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<ThreadSummary>>;
-    /// One thread of `client` with its messages. With `reader`, the other side's unread
-    /// messages are marked read at `now` and, if any were, `events` are stored (a read
-    /// receipt). `audit` is written in the same transaction.
-    async fn read_thread(
-        &self,
-        thread: ThreadId,
-        client: ClientId,
-        reader: Option<Side>,
-        now: OffsetDateTime,
-        audit: Option<NewAuditEvent>,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<Option<ThreadRecord>>;
-    async fn set_no_answer_needed(
-        &self,
-        thread: ThreadId,
-        no_answer_needed: bool,
-        audit: NewAuditEvent,
-    ) -> PortResult<()>;
-    /// A recipient's live events after `after`, oldest first.
-    async fn live_events_after(
-        &self,
-        recipient: UserId,
-        after: i64,
-        limit: i64,
-    ) -> PortResult<Vec<StoredLiveEvent>>;
-    /// The sequence number of the recipient's latest live event (0 if none).
-    async fn last_live_event(&self, recipient: UserId) -> PortResult<i64>;
-    /// Saves (or with an empty body removes) a person's unsent answer in a thread.
-    async fn save_draft(
-        &self,
-        user: UserId,
-        thread: ThreadId,
-        body: &str,
-        at: OffsetDateTime,
-    ) -> PortResult<()>;
-    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>>;
-    /// Sets or clears a client's check-in frequency, with its audit row.
-    async fn set_checkin_frequency(
-        &self,
-        client: ClientId,
-        every_days: Option<i64>,
-        audit: NewAuditEvent,
-    ) -> PortResult<()>;
-    /// Check-in frequency and last contact for each of `clients` (no personal data).
-    async fn contact_status(&self, clients: &[ClientId]) -> PortResult<Vec<ContactStatus>>;
-    /// An attachment of `client`, writing `audit` (when given) in the same transaction.
-    async fn attachment(
-        &self,
-        id: AttachmentId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<AttachmentFile>>;
-
     // availability and notices
     /// How far the notice worker has read `live_events`.
     async fn notice_cursor(&self) -> PortResult<i64>;
@@ -573,33 +503,6 @@ pub trait Store:
     -> PortResult<Option<(NoticeRow, Vec<NoticeAttempt>)>>;
     /// A recipient's notices, oldest first.
     async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<NoticeRow>>;
-    /// Publishes (inserts or replaces) a counselor's contact hours.
-    async fn put_availability(
-        &self,
-        availability: crate::availability::CounselorAvailability,
-    ) -> PortResult<()>;
-    async fn availability(
-        &self,
-        counselor: UserId,
-    ) -> PortResult<Option<crate::availability::CounselorAvailability>>;
-    /// Writes a client's contact agreement: new when `expected_version` is `None`, otherwise
-    /// only if the stored version is still that one ([`PortError::Conflict`] `"stale"`).
-    /// `audit` (when given) and `events` (live events for the other party, the outbox of
-    /// notices) are written in the same transaction.
-    async fn put_contact_agreement(
-        &self,
-        agreement: crate::availability::ContactAgreement,
-        expected_version: Option<i64>,
-        audit: Option<NewAuditEvent>,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()>;
-    /// A client's contact agreement, writing `audit` (when given) in the same transaction.
-    async fn contact_agreement(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<crate::availability::ContactAgreement>>;
-
     // meetings
     /// Stores a new meeting (a proposal) with its audit row and live events, in one
     /// transaction.
@@ -800,111 +703,6 @@ pub struct MeasureRow {
     pub version: i64,
     pub updated_at: OffsetDateTime,
     pub data: String,
-}
-
-/// A new conversation thread (its first message comes with it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewThread {
-    pub id: ThreadId,
-    pub client_id: ClientId,
-    pub subject: String,
-    /// The plan item (goal or activity) the thread is about, if any.
-    pub about: Option<PlanItemId>,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMessage {
-    pub id: MessageId,
-    pub thread_id: ThreadId,
-    pub client_id: ClientId,
-    pub author_id: UserId,
-    pub author_side: Side,
-    pub body: String,
-    pub sent_at: OffsetDateTime,
-    /// Files that passed `domain::attachments::inspect` (stored in the database, never under
-    /// the web root).
-    pub attachments: Vec<NewAttachment>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAttachment {
-    pub id: AttachmentId,
-    pub name: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
-/// What a message shows about an attachment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttachmentMeta {
-    pub id: AttachmentId,
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-}
-
-/// An attachment for download, with what the access check needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttachmentFile {
-    pub meta: AttachmentMeta,
-    pub client_id: ClientId,
-    pub bytes: Vec<u8>,
-}
-
-/// A thread as listed: enough to tell who waits for whom and what is unread.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadSummary {
-    pub id: ThreadId,
-    pub client_id: ClientId,
-    pub subject: String,
-    pub about: Option<PlanItemId>,
-    pub created_at: OffsetDateTime,
-    pub last_message_at: Option<OffsetDateTime>,
-    pub last_author_side: Option<Side>,
-    pub no_answer_needed: bool,
-    pub messages: i64,
-    /// Messages from the counselor the client has not opened, and the other way round.
-    pub unread_for_client: i64,
-    pub unread_for_counselor: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRow {
-    pub id: MessageId,
-    pub author_id: UserId,
-    pub author_name: String,
-    pub author_side: Side,
-    pub body: String,
-    pub sent_at: OffsetDateTime,
-    /// When the other party opened the thread after this message arrived.
-    pub read_at: Option<OffsetDateTime>,
-    pub attachments: Vec<AttachmentMeta>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadRecord {
-    pub summary: ThreadSummary,
-    pub messages: Vec<MessageRow>,
-}
-
-/// A live event as stored: `seq` orders a recipient's events and is the SSE event id, so a
-/// page that reconnects with `Last-Event-ID` gets what it missed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredLiveEvent {
-    pub seq: i64,
-    pub kind: String,
-    pub about: Option<String>,
-    pub at: OffsetDateTime,
-}
-
-/// How often a counselor wants to be in touch with a client, and when they last were (the
-/// latest message or plan change, either way).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactStatus {
-    pub client_id: ClientId,
-    pub every_days: Option<i64>,
-    pub last_contact: Option<OffsetDateTime>,
 }
 
 /// Marker for a stale write (see [`PlanWrite`]).

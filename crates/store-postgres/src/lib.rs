@@ -7,14 +7,13 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
-use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
-use domain::plan::Side;
+use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
     ClientRecord, ClientSummary, Credentials, FailedLogin, LiveEvent, MeasureRow, NewClient,
-    NewMessage, NewOffice, NewOrganisation, NewPlanHistory, NewTeam, NewThread, NewUser, Office,
-    PlanHistoryRow, PlanItemRow, PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE,
-    SessionRecord, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
+    NewOffice, NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow,
+    PlanItemRow, PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord,
+    Store, Team, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
@@ -27,6 +26,7 @@ use uuid::Uuid;
 pub mod access_log; // the client's access log, paged (issue 11)
 mod accounts; // clients' accounts for administrators (issue 11)
 mod audit;
+mod contact;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
@@ -1055,179 +1055,6 @@ impl Store for PgStore {
         .collect()
     }
 
-    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
-        self.conv_client_user(client).await
-    }
-
-    async fn create_thread(
-        &self,
-        thread: NewThread,
-        first: NewMessage,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.conv_create_thread(thread, first, audit, events).await
-    }
-
-    async fn add_message(
-        &self,
-        message: NewMessage,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.conv_add_message(message, audit, events).await
-    }
-
-    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>> {
-        self.conv_thread_summary(thread).await
-    }
-
-    async fn list_threads(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<ThreadSummary>> {
-        self.conv_list_threads(client, audit).await
-    }
-
-    async fn read_thread(
-        &self,
-        thread: ThreadId,
-        client: ClientId,
-        reader: Option<Side>,
-        now: OffsetDateTime,
-        audit: Option<NewAuditEvent>,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<Option<ThreadRecord>> {
-        self.conv_read_thread(thread, client, reader, now, audit, events)
-            .await
-    }
-
-    async fn set_no_answer_needed(
-        &self,
-        thread: ThreadId,
-        no_answer_needed: bool,
-        audit: NewAuditEvent,
-    ) -> PortResult<()> {
-        self.conv_set_no_answer_needed(thread, no_answer_needed, audit)
-            .await
-    }
-
-    async fn live_events_after(
-        &self,
-        recipient: UserId,
-        after: i64,
-        limit: i64,
-    ) -> PortResult<Vec<StoredLiveEvent>> {
-        self.conv_live_events_after(recipient, after, limit).await
-    }
-
-    async fn last_live_event(&self, recipient: UserId) -> PortResult<i64> {
-        self.conv_last_live_event(recipient).await
-    }
-
-    async fn save_draft(
-        &self,
-        user: UserId,
-        thread: ThreadId,
-        body: &str,
-        at: OffsetDateTime,
-    ) -> PortResult<()> {
-        if body.trim().is_empty() {
-            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND thread_id = $2")
-                .bind(user.as_uuid())
-                .bind(thread.as_uuid())
-                .execute(&self.pool)
-                .await
-                .map_err(fail)?;
-            return Ok(());
-        }
-        sqlx::query(
-            "INSERT INTO drafts (user_id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (user_id, thread_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .bind(user.as_uuid())
-        .bind(thread.as_uuid())
-        .bind(body)
-        .bind(at)
-        .execute(&self.pool)
-        .await
-        .map_err(fail)?;
-        Ok(())
-    }
-
-    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>> {
-        sqlx::query_scalar("SELECT body FROM drafts WHERE user_id = $1 AND thread_id = $2")
-            .bind(user.as_uuid())
-            .bind(thread.as_uuid())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(fail)
-    }
-
-    async fn set_checkin_frequency(
-        &self,
-        client: ClientId,
-        every_days: Option<i64>,
-        audit: NewAuditEvent,
-    ) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        match every_days {
-            Some(days) => sqlx::query(
-                "INSERT INTO checkins (client_id, every_days) VALUES ($1, $2)
-                 ON CONFLICT (client_id) DO UPDATE SET every_days = excluded.every_days",
-            )
-            .bind(client.as_uuid())
-            .bind(days)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?,
-            None => sqlx::query("DELETE FROM checkins WHERE client_id = $1")
-                .bind(client.as_uuid())
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?,
-        };
-        append_audit_rows(&mut tx, vec![audit]).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn contact_status(
-        &self,
-        clients: &[ClientId],
-    ) -> PortResult<Vec<domain::ports::ContactStatus>> {
-        let ids: Vec<Uuid> = clients.iter().map(|c| c.as_uuid()).collect();
-        let rows = sqlx::query(
-            "SELECT c.id,
-                    (SELECT every_days FROM checkins k WHERE k.client_id = c.id) AS every_days,
-                    GREATEST((SELECT MAX(last_message_at) FROM threads t WHERE t.client_id = c.id),
-                             (SELECT MAX(updated_at) FROM plan_items p WHERE p.client_id = c.id)) AS last_contact
-             FROM clients c WHERE c.id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                Ok(domain::ports::ContactStatus {
-                    client_id: id(&r.get::<Uuid, _>("id"))?,
-                    every_days: r.get("every_days"),
-                    last_contact: r.get("last_contact"),
-                })
-            })
-            .collect()
-    }
-
-    async fn attachment(
-        &self,
-        id: domain::ids::AttachmentId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<domain::ports::AttachmentFile>> {
-        self.conv_attachment(id, client, audit).await
-    }
-
     // availability and notices
     async fn notice_cursor(&self) -> PortResult<i64> {
         self.notify_cursor().await
@@ -1286,37 +1113,6 @@ impl Store for PgStore {
     async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<domain::ports::NoticeRow>> {
         self.notify_for(recipient).await
     }
-    async fn put_availability(
-        &self,
-        availability: domain::availability::CounselorAvailability,
-    ) -> PortResult<()> {
-        self.avail_put(availability).await
-    }
-    async fn availability(
-        &self,
-        counselor: UserId,
-    ) -> PortResult<Option<domain::availability::CounselorAvailability>> {
-        self.avail_get(counselor).await
-    }
-    async fn put_contact_agreement(
-        &self,
-        agreement: domain::availability::ContactAgreement,
-        expected_version: Option<i64>,
-        audit: Option<NewAuditEvent>,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.agreement_put(agreement, expected_version, audit, events)
-            .await
-    }
-    async fn contact_agreement(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<domain::availability::ContactAgreement>> {
-        self.agreement_get(client, audit).await
-    }
-
-    // meetings
     async fn create_meeting(
         &self,
         meeting: domain::ports::MeetingRow,
