@@ -1,16 +1,4 @@
-//! The store conformance suite on SQLite.
+//! The store conformance suite on SQLite (a fresh database file per test).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use domain::ports::Store;
-use std::sync::Arc;
-
-async fn make() -> Option<(tempfile_guard::Guard, Arc<dyn Store>)> {
-    let (dir, store) = testkit::sqlite::temp_store().await;
-    Some((tempfile_guard::Guard(dir), Arc::new(store)))
-}
-
-mod tempfile_guard {
-    pub struct Guard(#[allow(dead_code)] pub tempfile::TempDir);
-}
-
-testkit::conformance_tests!(make());
+testkit::conformance_tests!(testkit::db::Fresh::sqlite());

@@ -6,6 +6,8 @@
 //! * [`conformance`]: the store conformance suite, written once and run against both stores.
 //! * [`insights`]: feedback rows written by the migration contract, and the conformance test
 //!   of the aggregate queries; [`insights_summary`]: the summary of settled quarters.
+//! * [`db`]: raw reads of a test's database (row counts, organisations, stored notices) for
+//!   what no product code asks the store; [`db::Fresh`] is a fresh store with that access.
 //! * [`world`]: a small organisation with one person per role, for router and browser tests.
 //! * [`tamper`]: audit trails as someone with full database access could leave them (fixtures
 //!   for the tests of what `audit verify` and the server do then).
@@ -17,6 +19,7 @@ pub mod clock;
 pub mod conformance;
 /// The feedback-collection part of the conformance suite (issue 5).
 pub mod conformance_feedback;
+pub mod db;
 pub mod insights;
 // The summary of settled quarters (issue 5 at scale).
 pub mod insights_summary;

@@ -107,7 +107,7 @@ async fn instruments_and_retention(db: &str) {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("now 2"), "{out}");
     let s = store(db).await;
-    let orgs = s.organisation_ids().await.unwrap();
+    let orgs = testkit::db::Db::connect(db).await.organisation_ids().await;
     assert_eq!(
         s.chosen_instrument(orgs[0]).await.unwrap().as_deref(),
         Some("session-rating")

@@ -12,6 +12,7 @@ use domain::ids::ClientId;
 use domain::policy::{CaseloadScope, OfficeScope};
 use domain::ports::Store;
 use http::StatusCode;
+use testkit::db::{Db, Table};
 use testkit::world::users;
 
 /// Form fields as posted.
@@ -38,7 +39,9 @@ async fn stored(app: &TestApp) -> (i64, usize, i64) {
             .collect(),
     };
     (
-        app.store.user_count().await.unwrap(),
+        Db::Sqlite(app.store.pool().clone())
+            .count(Table::Users)
+            .await,
         app.store.list_clients(&scope, false).await.unwrap().len(),
         app.audit_count().await,
     )
