@@ -19,16 +19,16 @@ pub mod demo;
 pub mod error;
 pub mod feedback;
 pub mod ids;
+pub mod insights;
 pub mod live;
 pub mod meetings;
-pub mod notify;
+pub mod notices;
 pub mod org;
 pub mod oslo;
 pub mod password;
 pub mod plan;
 pub mod policy;
 pub mod ports;
-pub mod reminders;
 pub mod roles;
 pub mod types;
 
@@ -38,5 +38,9 @@ pub use error::DomainError;
 // them afterwards).
 #[doc(hidden)]
 pub use crate::contact as availability;
+#[doc(hidden)]
+pub use crate::notices as notify;
+#[doc(hidden)]
+pub use crate::notices::reminders;
 #[doc(hidden)]
 pub use conversation::{attachments, checkins};

@@ -11,10 +11,10 @@ use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
-    ClientRecord, ClientSummary, Credentials, FailedLogin, LiveEvent, MeasureRow, NewClient,
-    NewOffice, NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow,
-    PlanItemRow, PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord,
-    Store, Team, UserSummary,
+    ClientRecord, ClientSummary, Credentials, FailedLogin, MeasureRow, NewClient, NewOffice,
+    NewOrganisation, NewPlanHistory, NewTeam, NewUser, Office, PlanHistoryRow, PlanItemRow,
+    PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, Team,
+    UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
@@ -36,9 +36,8 @@ mod feedback; // client feedback (issue 5)
 mod insights;
 mod live;
 mod meetings;
-mod notify;
+pub mod notices; // outbox, reminders, the worker's claims
 mod plan_read;
-pub mod reminders;
 
 use audit::append_audit_rows;
 
@@ -1258,175 +1257,5 @@ impl Store for SqliteStore {
         .iter()
         .map(measure_row)
         .collect()
-    }
-
-    // availability and notices
-    async fn notice_cursor(&self) -> PortResult<i64> {
-        self.notify_cursor().await
-    }
-    async fn notice_events_after(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> PortResult<Vec<domain::notify::NoticeEvent>> {
-        self.notify_events_after(after, limit).await
-    }
-    async fn notice_contact(
-        &self,
-        user: UserId,
-    ) -> PortResult<Option<domain::notify::NoticeContact>> {
-        self.notify_contact(user).await
-    }
-    async fn notice_recently(
-        &self,
-        recipient: UserId,
-        channel: domain::notify::Channel,
-        about: Option<&str>,
-        since: OffsetDateTime,
-    ) -> PortResult<bool> {
-        self.notify_recently(recipient, channel, about, since).await
-    }
-    async fn enqueue_notices(
-        &self,
-        seq: i64,
-        notices: Vec<domain::notify::NewNotice>,
-    ) -> PortResult<()> {
-        self.notify_enqueue(seq, notices).await
-    }
-    async fn resume_sending_notices(&self, now: OffsetDateTime) -> PortResult<u64> {
-        self.notify_resume(now).await
-    }
-    async fn defer_notice(&self, id: i64, until: OffsetDateTime) -> PortResult<()> {
-        self.notify_defer(id, until).await
-    }
-    async fn record_notice_attempt(
-        &self,
-        id: i64,
-        attempt: domain::ports::NoticeAttempt,
-        state: domain::notify::NoticeState,
-        next_attempt_at: OffsetDateTime,
-    ) -> PortResult<()> {
-        self.notify_record_attempt(id, attempt, state, next_attempt_at)
-            .await
-    }
-    async fn notice_by_key(
-        &self,
-        key: &str,
-    ) -> PortResult<Option<(domain::ports::NoticeRow, Vec<domain::ports::NoticeAttempt>)>> {
-        self.notify_by_key(key).await
-    }
-    async fn notices_for(&self, recipient: UserId) -> PortResult<Vec<domain::ports::NoticeRow>> {
-        self.notify_for(recipient).await
-    }
-    async fn create_meeting(
-        &self,
-        meeting: domain::ports::MeetingRow,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.meet_create(meeting, audit, events).await
-    }
-
-    async fn update_meeting(
-        &self,
-        meeting: domain::ports::MeetingRow,
-        expected_version: i64,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.meet_update(meeting, expected_version, audit, events)
-            .await
-    }
-
-    async fn list_meetings(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<domain::ports::MeetingRow>> {
-        self.meet_list(client, audit).await
-    }
-
-    async fn read_meeting(
-        &self,
-        meeting: domain::ids::MeetingId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<domain::ports::MeetingRecord>> {
-        self.meet_read(meeting, client, audit).await
-    }
-
-    async fn add_agenda_point(
-        &self,
-        point: domain::ports::AgendaPointRow,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.meet_add_agenda_point(point, audit, events).await
-    }
-
-    async fn put_meeting_notes(
-        &self,
-        notes: domain::ports::MeetingNotesRow,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.meet_put_notes(notes, audit, events).await
-    }
-
-    async fn add_notes_comment(
-        &self,
-        comment: domain::ports::NotesCommentRow,
-        audit: NewAuditEvent,
-        events: Vec<LiveEvent>,
-    ) -> PortResult<()> {
-        self.meet_add_comment(comment, audit, events).await
-    }
-
-    // ----- reminders, claiming notices, the staff's language (notices-reminders) -----
-    async fn meetings_to_remind(
-        &self,
-        after: OffsetDateTime,
-        until: OffsetDateTime,
-        limit: i64,
-    ) -> PortResult<Vec<domain::reminders::MeetingToRemind>> {
-        self.remind_meetings_due(after, until, limit).await
-    }
-    async fn record_meeting_reminder(
-        &self,
-        meeting: domain::ids::MeetingId,
-        starts_at: OffsetDateTime,
-        events: Vec<LiveEvent>,
-        at: OffsetDateTime,
-    ) -> PortResult<bool> {
-        self.remind_meeting_record(meeting, starts_at, events, at)
-            .await
-    }
-    async fn activities_to_remind(
-        &self,
-        due: &str,
-        limit: i64,
-    ) -> PortResult<Vec<domain::reminders::ActivityToRemind>> {
-        self.remind_activities_due(due, limit).await
-    }
-    async fn record_activity_reminder(
-        &self,
-        item: domain::ids::PlanItemId,
-        due: &str,
-        events: Vec<LiveEvent>,
-        at: OffsetDateTime,
-    ) -> PortResult<bool> {
-        self.remind_activity_record(item, due, events, at).await
-    }
-    async fn claim_due_notices(
-        &self,
-        now: OffsetDateTime,
-        lease_until: OffsetDateTime,
-        channels: &[domain::notify::Channel],
-        limit: i64,
-    ) -> PortResult<Vec<domain::ports::NoticeRow>> {
-        self.notices_claim(now, lease_until, channels, limit).await
-    }
-    async fn set_user_language(&self, user: UserId, language: &str) -> PortResult<()> {
-        self.user_language_set(user, language).await
     }
 }

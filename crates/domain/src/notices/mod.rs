@@ -13,6 +13,11 @@
 //!   never sent during them;
 //! * failed sends are retried after [`backoff`]; after [`MAX_ATTEMPTS`] the notice is `failed`.
 
+pub mod reminders;
+pub mod store;
+
+pub use store::{NoticeAttempt, NoticeRow, NoticesStore};
+
 use crate::ids::UserId;
 use crate::oslo;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, Time};
@@ -289,8 +294,8 @@ pub const LANGUAGES: [&str; 3] = ["nb", "nn", "en"];
 /// in use when they logged in), so that their notices come in it. Staff notices use it; a
 /// client's notices follow the language of their contact agreement. Anything but `nb`, `nn`
 /// or `en` is ignored.
-pub async fn remember_language(
-    store: &dyn crate::ports::Store,
+pub async fn remember_language<S: NoticesStore + ?Sized>(
+    store: &S,
     user: UserId,
     language: &str,
 ) -> crate::ports::PortResult<()> {
