@@ -77,21 +77,6 @@ pub trait Notifier: Send + Sync {
     async fn publish(&self, event: LiveEvent) -> PortResult<()>;
 }
 
-/// An e-mail notice. Never carries case content: only that there is something new, and a link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMail {
-    pub to: String,
-    pub subject: String,
-    pub body_text: String,
-    /// Stable across retries, so a retried notice can be recognised as the same one.
-    pub message_id: String,
-}
-
-#[async_trait]
-pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &OutgoingMail) -> PortResult<()>;
-}
-
 // The records of each feature's store capability, at their old paths.
 pub use crate::contact::{ContactStatus, ContactStore};
 pub use crate::conversation::store::{
