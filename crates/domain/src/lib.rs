@@ -7,13 +7,11 @@
 
 pub mod access_log;
 pub mod accounts;
-pub mod attachments;
 pub mod audit;
 pub mod auth;
-pub mod availability;
 pub mod bidi;
-pub mod checkins;
 pub mod clients;
+pub mod contact;
 pub mod context;
 pub mod conversation;
 #[doc(hidden)]
@@ -21,16 +19,28 @@ pub mod conversation_demo;
 pub mod error;
 pub mod feedback;
 pub mod ids;
+pub mod insights;
+pub mod live;
 pub mod meetings;
-pub mod notify;
+pub mod notices;
 pub mod org;
 pub mod oslo;
 pub mod password;
 pub mod plan;
 pub mod policy;
 pub mod ports;
-pub mod reminders;
 pub mod roles;
 pub mod types;
 
 pub use error::DomainError;
+
+// Old paths of moved modules, kept while the issue-12 branches merge (the coordinator removes
+// them afterwards).
+#[doc(hidden)]
+pub use crate::contact as availability;
+#[doc(hidden)]
+pub use crate::notices as notify;
+#[doc(hidden)]
+pub use crate::notices::reminders;
+#[doc(hidden)]
+pub use conversation::{attachments, checkins};

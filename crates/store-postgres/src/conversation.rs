@@ -1,12 +1,15 @@
-//! Threads, messages, read receipts and live events on PostgreSQL.
+//! Threads, messages, attachments, read receipts, drafts and check-in frequencies on
+//! PostgreSQL.
 
 use super::{PgStore, append_audit_rows, fail, id, opt_id};
+use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::conversation::ConversationStore;
 use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
     AttachmentFile, AttachmentMeta, LiveEvent, MessageRow, NewMessage, NewThread, PortError,
-    PortResult, StoredLiveEvent, ThreadRecord, ThreadSummary,
+    PortResult, ThreadRecord, ThreadSummary,
 };
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
@@ -28,21 +31,22 @@ const SUMMARY: &str = "SELECT t.id, t.client_id, t.subject, t.about, t.created_a
 
 fn summary(r: &sqlx::postgres::PgRow) -> PortResult<ThreadSummary> {
     Ok(ThreadSummary {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-        subject: r.get("subject"),
-        about: opt_id(r.get::<Option<Uuid>, _>("about"))?,
-        created_at: r.get("created_at"),
-        last_message_at: r.get("last_message_at"),
+        id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+        subject: r.try_get("subject").map_err(fail)?,
+        about: opt_id(r.try_get::<Option<Uuid>, _>("about").map_err(fail)?)?,
+        created_at: r.try_get("created_at").map_err(fail)?,
+        last_message_at: r.try_get("last_message_at").map_err(fail)?,
         last_author_side: r
-            .get::<Option<String>, _>("last_author_side")
+            .try_get::<Option<String>, _>("last_author_side")
+            .map_err(fail)?
             .as_deref()
             .map(side)
             .transpose()?,
-        no_answer_needed: r.get("no_answer_needed"),
-        messages: r.get("messages"),
-        unread_for_client: r.get("unread_for_client"),
-        unread_for_counselor: r.get("unread_for_counselor"),
+        no_answer_needed: r.try_get("no_answer_needed").map_err(fail)?,
+        messages: r.try_get("messages").map_err(fail)?,
+        unread_for_client: r.try_get("unread_for_client").map_err(fail)?,
+        unread_for_counselor: r.try_get("unread_for_counselor").map_err(fail)?,
     })
 }
 
@@ -124,8 +128,9 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
-impl PgStore {
-    pub(crate) async fn conv_client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
+#[async_trait]
+impl ConversationStore for PgStore {
+    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
         let row: Option<Option<Uuid>> =
             sqlx::query_scalar("SELECT user_id FROM clients WHERE id = $1")
                 .bind(client.as_uuid())
@@ -135,7 +140,7 @@ impl PgStore {
         opt_id(row.flatten())
     }
 
-    pub(crate) async fn conv_create_thread(
+    async fn create_thread(
         &self,
         t: NewThread,
         first: NewMessage,
@@ -161,7 +166,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_add_message(
+    async fn add_message(
         &self,
         m: NewMessage,
         audit: NewAuditEvent,
@@ -174,10 +179,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_thread_summary(
-        &self,
-        thread: ThreadId,
-    ) -> PortResult<Option<ThreadSummary>> {
+    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>> {
         sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE t.id = $1")))
             .bind(thread.as_uuid())
             .fetch_optional(self.pool())
@@ -188,7 +190,7 @@ impl PgStore {
             .transpose()
     }
 
-    pub(crate) async fn conv_list_threads(
+    async fn list_threads(
         &self,
         client: ClientId,
         audit: Option<NewAuditEvent>,
@@ -214,7 +216,7 @@ impl PgStore {
         Ok(rows)
     }
 
-    pub(crate) async fn conv_read_thread(
+    async fn read_thread(
         &self,
         thread: ThreadId,
         client: ClientId,
@@ -269,13 +271,13 @@ impl PgStore {
         .iter()
         .map(|r| {
             Ok(MessageRow {
-                id: id(&r.get::<Uuid, _>("id"))?,
-                author_id: id(&r.get::<Uuid, _>("author_id"))?,
-                author_name: r.get("display_name"),
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                body: r.get("body"),
-                sent_at: r.get("sent_at"),
-                read_at: r.get("read_at"),
+                id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+                author_name: r.try_get("display_name").map_err(fail)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                body: r.try_get("body").map_err(fail)?,
+                sent_at: r.try_get("sent_at").map_err(fail)?,
+                read_at: r.try_get("read_at").map_err(fail)?,
                 attachments: vec![],
             })
         })
@@ -290,12 +292,12 @@ impl PgStore {
         .await
         .map_err(fail)?;
         for r in &files {
-            let message: MessageId = id(&r.get::<Uuid, _>("message_id"))?;
+            let message: MessageId = id(&r.try_get::<Uuid, _>("message_id").map_err(fail)?)?;
             let meta = AttachmentMeta {
-                id: id(&r.get::<Uuid, _>("id"))?,
-                name: r.get("name"),
-                content_type: r.get("content_type"),
-                size: r.get("size"),
+                id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                name: r.try_get("name").map_err(fail)?,
+                content_type: r.try_get("content_type").map_err(fail)?,
+                size: r.try_get("size").map_err(fail)?,
             };
             if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
                 m.attachments.push(meta);
@@ -311,7 +313,7 @@ impl PgStore {
         }))
     }
 
-    pub(crate) async fn conv_set_no_answer_needed(
+    async fn set_no_answer_needed(
         &self,
         thread: ThreadId,
         flag: bool,
@@ -328,44 +330,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_live_events_after(
-        &self,
-        recipient: UserId,
-        after: i64,
-        limit: i64,
-    ) -> PortResult<Vec<StoredLiveEvent>> {
-        sqlx::query(
-            "SELECT seq, kind, about, at FROM live_events WHERE recipient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-        )
-        .bind(recipient.as_uuid())
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(|r| {
-            Ok(StoredLiveEvent {
-                seq: r.get("seq"),
-                kind: r.get("kind"),
-                about: r.get("about"),
-                at: r.get("at"),
-            })
-        })
-        .collect()
-    }
-
-    pub(crate) async fn conv_last_live_event(&self, recipient: UserId) -> PortResult<i64> {
-        let seq: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM live_events WHERE recipient = $1")
-                .bind(recipient.as_uuid())
-                .fetch_one(self.pool())
-                .await
-                .map_err(fail)?;
-        Ok(seq.unwrap_or(0))
-    }
-
-    pub(crate) async fn conv_attachment(
+    async fn attachment(
         &self,
         attachment: AttachmentId,
         client: ClientId,
@@ -388,18 +353,84 @@ impl PgStore {
         };
         let file = AttachmentFile {
             meta: AttachmentMeta {
-                id: id(&r.get::<Uuid, _>("id"))?,
-                name: r.get("name"),
-                content_type: r.get("content_type"),
-                size: r.get("size"),
+                id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                name: r.try_get("name").map_err(fail)?,
+                content_type: r.try_get("content_type").map_err(fail)?,
+                size: r.try_get("size").map_err(fail)?,
             },
-            client_id: id(&r.get::<Uuid, _>("client_id"))?,
-            bytes: r.get("data"),
+            client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+            bytes: r.try_get("data").map_err(fail)?,
         };
         if let Some(a) = audit {
             append_audit_rows(&mut tx, vec![a]).await?;
         }
         tx.commit().await.map_err(fail)?;
         Ok(Some(file))
+    }
+
+    async fn save_draft(
+        &self,
+        user: UserId,
+        thread: ThreadId,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        if body.trim().is_empty() {
+            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND thread_id = $2")
+                .bind(user.as_uuid())
+                .bind(thread.as_uuid())
+                .execute(&self.pool)
+                .await
+                .map_err(fail)?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO drafts (user_id, thread_id, body, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id, thread_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(user.as_uuid())
+        .bind(thread.as_uuid())
+        .bind(body)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(())
+    }
+
+    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>> {
+        sqlx::query_scalar("SELECT body FROM drafts WHERE user_id = $1 AND thread_id = $2")
+            .bind(user.as_uuid())
+            .bind(thread.as_uuid())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn set_checkin_frequency(
+        &self,
+        client: ClientId,
+        every_days: Option<i64>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        match every_days {
+            Some(days) => sqlx::query(
+                "INSERT INTO checkins (client_id, every_days) VALUES ($1, $2)
+                 ON CONFLICT (client_id) DO UPDATE SET every_days = excluded.every_days",
+            )
+            .bind(client.as_uuid())
+            .bind(days)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            None => sqlx::query("DELETE FROM checkins WHERE client_id = $1")
+                .bind(client.as_uuid())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?,
+        };
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
     }
 }

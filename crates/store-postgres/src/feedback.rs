@@ -29,45 +29,54 @@ fn bad(what: &str) -> PortError {
 
 fn response(r: &sqlx::postgres::PgRow) -> PortResult<ResponseRow> {
     Ok(ResponseRow {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-        author_id: id(&r.get::<Uuid, _>("author_id"))?,
-        office_id: id(&r.get::<Uuid, _>("office_id"))?,
-        team_id: opt_id(r.get::<Option<Uuid>, _>("team_id"))?,
-        counselor_id: opt_id(r.get::<Option<Uuid>, _>("counselor_id"))?,
-        instrument_id: r.get("instrument_id"),
-        instrument_version: r.get("instrument_version"),
-        meeting_id: opt_id(r.get::<Option<Uuid>, _>("meeting_id"))?,
-        quarter: r.get("quarter"),
-        answered_at: r.get("answered_at"),
-        changeable_until: r.get("changeable_until"),
-        shared_with_counselor: r.get("shared_with_counselor"),
-        themes: [
-            "theme_relation",
-            "theme_reciprocity",
-            "theme_choices",
-            "theme_time",
-            "theme_knowledge",
-            "theme_knowledge_sharing",
-        ]
-        .map(|c| r.get::<Option<i16>, _>(c).map(i64::from)),
-        answers: r.get("answers"),
+        id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+        author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+        office_id: id(&r.try_get::<Uuid, _>("office_id").map_err(fail)?)?,
+        team_id: opt_id(r.try_get::<Option<Uuid>, _>("team_id").map_err(fail)?)?,
+        counselor_id: opt_id(r.try_get::<Option<Uuid>, _>("counselor_id").map_err(fail)?)?,
+        instrument_id: r.try_get("instrument_id").map_err(fail)?,
+        instrument_version: r.try_get("instrument_version").map_err(fail)?,
+        meeting_id: opt_id(r.try_get::<Option<Uuid>, _>("meeting_id").map_err(fail)?)?,
+        quarter: r.try_get("quarter").map_err(fail)?,
+        answered_at: r.try_get("answered_at").map_err(fail)?,
+        changeable_until: r.try_get("changeable_until").map_err(fail)?,
+        shared_with_counselor: r.try_get("shared_with_counselor").map_err(fail)?,
+        themes: {
+            let mut themes = [None; 6];
+            for (slot, c) in themes.iter_mut().zip([
+                "theme_relation",
+                "theme_reciprocity",
+                "theme_choices",
+                "theme_time",
+                "theme_knowledge",
+                "theme_knowledge_sharing",
+            ]) {
+                *slot = r.try_get::<Option<i16>, _>(c).map_err(fail)?.map(i64::from);
+            }
+            themes
+        },
+        answers: r.try_get("answers").map_err(fail)?,
     })
 }
 
 fn invitation(r: &sqlx::postgres::PgRow) -> PortResult<InvitationRow> {
     Ok(InvitationRow {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-        office_id: id(&r.get::<Uuid, _>("office_id"))?,
-        team_id: opt_id(r.get::<Option<Uuid>, _>("team_id"))?,
-        counselor_id: opt_id(r.get::<Option<Uuid>, _>("counselor_id"))?,
-        quarter: r.get("quarter"),
-        reason: InviteReason::parse(&r.get::<String, _>("reason")).ok_or_else(|| bad("reason"))?,
-        meeting_id: opt_id(r.get::<Option<Uuid>, _>("meeting_id"))?,
-        invited_at: r.get("invited_at"),
-        state: InviteState::parse(&r.get::<String, _>("state")).ok_or_else(|| bad("state"))?,
-        closed_at: r.get::<Option<OffsetDateTime>, _>("closed_at"),
+        id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+        office_id: id(&r.try_get::<Uuid, _>("office_id").map_err(fail)?)?,
+        team_id: opt_id(r.try_get::<Option<Uuid>, _>("team_id").map_err(fail)?)?,
+        counselor_id: opt_id(r.try_get::<Option<Uuid>, _>("counselor_id").map_err(fail)?)?,
+        quarter: r.try_get("quarter").map_err(fail)?,
+        reason: InviteReason::parse(&r.try_get::<String, _>("reason").map_err(fail)?)
+            .ok_or_else(|| bad("reason"))?,
+        meeting_id: opt_id(r.try_get::<Option<Uuid>, _>("meeting_id").map_err(fail)?)?,
+        invited_at: r.try_get("invited_at").map_err(fail)?,
+        state: InviteState::parse(&r.try_get::<String, _>("state").map_err(fail)?)
+            .ok_or_else(|| bad("state"))?,
+        closed_at: r
+            .try_get::<Option<OffsetDateTime>, _>("closed_at")
+            .map_err(fail)?,
     })
 }
 
@@ -128,11 +137,14 @@ impl FeedbackStore for PgStore {
         .map_err(fail)?;
         row.map(|r| {
             Ok(InstrumentRow {
-                id: r.get("id"),
-                version: r.get("version"),
-                organisation_id: opt_id(r.get::<Option<Uuid>, _>("organisation_id"))?,
-                definition: r.get("definition"),
-                created_at: r.get("created_at"),
+                id: r.try_get("id").map_err(fail)?,
+                version: r.try_get("version").map_err(fail)?,
+                organisation_id: opt_id(
+                    r.try_get::<Option<Uuid>, _>("organisation_id")
+                        .map_err(fail)?,
+                )?,
+                definition: r.try_get("definition").map_err(fail)?,
+                created_at: r.try_get("created_at").map_err(fail)?,
             })
         })
         .transpose()
@@ -398,14 +410,14 @@ impl FeedbackStore for PgStore {
         .map(|r| {
             Ok(TalkNote {
                 note: TalkNoteRow {
-                    id: id(&r.get::<Uuid, _>("id"))?,
-                    client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                    author_id: id(&r.get::<Uuid, _>("author_id"))?,
-                    prompt: r.get("prompt"),
-                    text: r.get("text"),
-                    created_at: r.get("created_at"),
+                    id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                    client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+                    author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+                    prompt: r.try_get("prompt").map_err(fail)?,
+                    text: r.try_get("text").map_err(fail)?,
+                    created_at: r.try_get("created_at").map_err(fail)?,
                 },
-                author_name: r.get("display_name"),
+                author_name: r.try_get("display_name").map_err(fail)?,
             })
         })
         .collect()

@@ -1,4 +1,4 @@
-//! Anonymous feedback aggregates on PostgreSQL (`FeedbackAggregates`): group rows only, computed
+//! Anonymous feedback aggregates on PostgreSQL (`InsightsStore`): group rows only, computed
 //! as `domain::feedback::grouping` defines them. No client id leaves these queries.
 
 use super::{PgStore, fail, id};
@@ -7,7 +7,8 @@ use domain::feedback::Quarter;
 use domain::feedback::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::feedback::suppression::MEASURES;
 use domain::ids::{OfficeId, TeamId, UserId};
-use domain::ports::{FeedbackAggregates, PortError, PortResult};
+use domain::insights::InsightsStore;
+use domain::ports::{PortError, PortResult};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -59,19 +60,27 @@ fn measures() -> String {
 
 const KEYS: [&str; MEASURES] = ["r", "a", "0", "1", "2", "3", "4", "5"];
 
-fn cells(row: &PgRow) -> [MeasureCounts; MEASURES] {
-    std::array::from_fn(|m| {
-        let k = KEYS[m];
-        let n: i64 = row.get(format!("n_{k}").as_str());
-        let s: f64 = row.get(format!("s_{k}").as_str());
-        let c: i64 = row.get(format!("c_{k}").as_str());
-        let u: i64 = row.get(format!("u_{k}").as_str());
-        MeasureCounts::new(n.max(0) as u64, s, c.max(0) as u64, u.max(0) as u64)
-    })
+fn cells(row: &PgRow) -> PortResult<[MeasureCounts; MEASURES]> {
+    let mut out = Vec::with_capacity(MEASURES);
+    for k in KEYS {
+        let get_i = |col: String| row.try_get::<i64, _>(col.as_str()).map_err(fail);
+        let n = get_i(format!("n_{k}"))?;
+        let s: f64 = row.try_get(format!("s_{k}").as_str()).map_err(fail)?;
+        let c = get_i(format!("c_{k}"))?;
+        let u = get_i(format!("u_{k}"))?;
+        out.push(MeasureCounts::new(
+            n.max(0) as u64,
+            s,
+            c.max(0) as u64,
+            u.max(0) as u64,
+        ));
+    }
+    out.try_into()
+        .map_err(|_| PortError::Failure("bad measure cells".into()))
 }
 
 fn quarter(row: &PgRow) -> PortResult<Quarter> {
-    let q: String = row.get("quarter");
+    let q: String = row.try_get("quarter").map_err(fail)?;
     Quarter::parse(&q).ok_or_else(|| PortError::Failure(format!("bad quarter {q}")))
 }
 
@@ -148,16 +157,18 @@ where
         if !found.contains(&qt) {
             found.push(qt);
         }
-        let Some(scope) = r.get::<Option<String>, _>("scope") else {
+        let Some(scope) = r.try_get::<Option<String>, _>("scope").map_err(fail)? else {
             continue;
         };
-        let unit = r.get::<Option<uuid::Uuid>, _>("unit_id");
+        let unit = r
+            .try_get::<Option<uuid::Uuid>, _>("unit_id")
+            .map_err(fail)?;
         let scope = match scope.as_str() {
             "office" => GroupScope::Office,
             "team" => GroupScope::Team(unit.map(TeamId::from)),
             _ => GroupScope::Counselor,
         };
-        groups.push(FeedbackGroup::new(qt, scope, cells(r)));
+        groups.push(FeedbackGroup::new(qt, scope, cells(r)?));
     }
     Ok((found, groups))
 }
@@ -244,7 +255,7 @@ async fn settled(
 }
 
 #[async_trait]
-impl FeedbackAggregates for PgStore {
+impl InsightsStore for PgStore {
     async fn feedback_units(&self, office: OfficeId) -> PortResult<Option<OfficeUnits>> {
         let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM offices WHERE id = $1")
             .bind(office.as_uuid())
@@ -263,8 +274,8 @@ impl FeedbackAggregates for PgStore {
                 .iter()
                 .map(|r| {
                     Ok((
-                        id(&r.get::<uuid::Uuid, _>("id"))?,
-                        r.get::<String, _>("name"),
+                        id(&r.try_get::<uuid::Uuid, _>("id").map_err(fail)?)?,
+                        r.try_get::<String, _>("name").map_err(fail)?,
                     ))
                 })
                 .collect::<PortResult<Vec<_>>>()?;
@@ -294,12 +305,16 @@ impl FeedbackAggregates for PgStore {
         let rows = run(self, &sql, office, None, quarters).await?;
         rows.iter()
             .map(|r| {
-                let scope = if r.get::<i32, _>("whole") == 1 {
+                let scope = if r.try_get::<i32, _>("whole").map_err(fail)? == 1 {
                     GroupScope::Office
                 } else {
-                    GroupScope::Team(r.get::<Option<uuid::Uuid>, _>("team_id").map(TeamId::from))
+                    GroupScope::Team(
+                        r.try_get::<Option<uuid::Uuid>, _>("team_id")
+                            .map_err(fail)?
+                            .map(TeamId::from),
+                    )
                 };
-                Ok(FeedbackGroup::new(quarter(r)?, scope, cells(r)))
+                Ok(FeedbackGroup::new(quarter(r)?, scope, cells(r)?))
             })
             .collect()
     }
@@ -325,7 +340,7 @@ impl FeedbackAggregates for PgStore {
                 Ok(FeedbackGroup::new(
                     quarter(r)?,
                     GroupScope::Counselor,
-                    cells(r),
+                    cells(r)?,
                 ))
             })
             .collect()

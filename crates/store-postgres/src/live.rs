@@ -1,12 +1,15 @@
 //! Live-event wake-ups across instances: `NOTIFY vendepunkt_live, '<user id>'` after a change
 //! is committed, and a listener per instance that wakes the streams of that user. The events
 //! themselves are rows (`live_events`); a lost notification only delays them until the page
-//! reconnects, and a listener that reconnects misses nothing stored.
+//! reconnects, and a listener that reconnects misses nothing stored. [`LiveStore`] reads
+//! those rows back.
 
 use super::{PgStore, fail};
 use async_trait::async_trait;
 use domain::ids::UserId;
+use domain::live::{LiveStore, StoredLiveEvent};
 use domain::ports::{LiveEvent, Notifier, PortResult};
+use sqlx::Row;
 use sqlx::postgres::PgListener;
 use std::time::Duration;
 use uuid::Uuid;
@@ -65,5 +68,45 @@ pub async fn listen(store: PgStore, wake: impl Fn(UserId) + Send + 'static) {
             Err(e) => tracing::warn!(error = %e, "cannot connect the live event listener"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[async_trait]
+impl LiveStore for PgStore {
+    async fn live_events_after(
+        &self,
+        recipient: UserId,
+        after: i64,
+        limit: i64,
+    ) -> PortResult<Vec<StoredLiveEvent>> {
+        sqlx::query(
+            "SELECT seq, kind, about, at FROM live_events WHERE recipient = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(recipient.as_uuid())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok(StoredLiveEvent {
+                seq: r.try_get("seq").map_err(fail)?,
+                kind: r.try_get("kind").map_err(fail)?,
+                about: r.try_get("about").map_err(fail)?,
+                at: r.try_get("at").map_err(fail)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn last_live_event(&self, recipient: UserId) -> PortResult<i64> {
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM live_events WHERE recipient = $1")
+                .bind(recipient.as_uuid())
+                .fetch_one(self.pool())
+                .await
+                .map_err(fail)?;
+        Ok(seq.unwrap_or(0))
     }
 }

@@ -2,8 +2,10 @@
 //! and live events in the same transaction.
 
 use super::{PgStore, append_audit_rows, fail, id};
+use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
 use domain::ids::{ClientId, MeetingId};
+use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::plan::Side;
 use domain::ports::{
@@ -33,24 +35,27 @@ const MEETING: &str =
 
 fn meeting(r: &sqlx::postgres::PgRow) -> PortResult<MeetingRow> {
     Ok(MeetingRow {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-        proposed_by: side(&r.get::<String, _>("proposed_by"))?,
-        proposed_by_user: id(&r.get::<Uuid, _>("proposed_by_user"))?,
-        starts_at: r.get("starts_at"),
-        duration_minutes: r.get("duration_minutes"),
-        mode: MeetingMode::parse(&r.get::<String, _>("mode")).ok_or_else(|| bad("mode"))?,
-        place: r.get("place"),
-        purpose: r.get("purpose"),
-        status: MeetingStatus::parse(&r.get::<String, _>("status")).ok_or_else(|| bad("status"))?,
+        id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+        proposed_by: side(&r.try_get::<String, _>("proposed_by").map_err(fail)?)?,
+        proposed_by_user: id(&r.try_get::<Uuid, _>("proposed_by_user").map_err(fail)?)?,
+        starts_at: r.try_get("starts_at").map_err(fail)?,
+        duration_minutes: r.try_get("duration_minutes").map_err(fail)?,
+        mode: MeetingMode::parse(&r.try_get::<String, _>("mode").map_err(fail)?)
+            .ok_or_else(|| bad("mode"))?,
+        place: r.try_get("place").map_err(fail)?,
+        purpose: r.try_get("purpose").map_err(fail)?,
+        status: MeetingStatus::parse(&r.try_get::<String, _>("status").map_err(fail)?)
+            .ok_or_else(|| bad("status"))?,
         answer_by: r
-            .get::<Option<String>, _>("answer_by")
+            .try_get::<Option<String>, _>("answer_by")
+            .map_err(fail)?
             .as_deref()
             .map(side)
             .transpose()?,
-        version: r.get("version"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
+        version: r.try_get("version").map_err(fail)?,
+        created_at: r.try_get("created_at").map_err(fail)?,
+        updated_at: r.try_get("updated_at").map_err(fail)?,
     })
 }
 
@@ -88,8 +93,9 @@ async fn belongs(conn: &mut PgConnection, meeting: MeetingId, client: ClientId) 
     }
 }
 
-impl PgStore {
-    pub(crate) async fn meet_create(
+#[async_trait]
+impl MeetingsStore for PgStore {
+    async fn create_meeting(
         &self,
         m: MeetingRow,
         audit: NewAuditEvent,
@@ -123,7 +129,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_update(
+    async fn update_meeting(
         &self,
         m: MeetingRow,
         expected_version: i64,
@@ -156,7 +162,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_list(
+    async fn list_meetings(
         &self,
         client: ClientId,
         audit: Option<NewAuditEvent>,
@@ -182,7 +188,7 @@ impl PgStore {
         Ok(rows)
     }
 
-    pub(crate) async fn meet_read(
+    async fn read_meeting(
         &self,
         meeting_id: MeetingId,
         client: ClientId,
@@ -217,13 +223,13 @@ impl PgStore {
         .iter()
         .map(|r| {
             Ok(AgendaPointRow {
-                id: id(&r.get::<Uuid, _>("id"))?,
-                meeting_id: id(&r.get::<Uuid, _>("meeting_id"))?,
-                client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                author_id: id(&r.get::<Uuid, _>("author_id"))?,
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                text: r.get("text"),
-                created_at: r.get("created_at"),
+                id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                meeting_id: id(&r.try_get::<Uuid, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                text: r.try_get("text").map_err(fail)?,
+                created_at: r.try_get("created_at").map_err(fail)?,
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
@@ -237,12 +243,12 @@ impl PgStore {
         .map_err(fail)?
         .map(|r| {
             Ok::<_, PortError>(MeetingNotesRow {
-                meeting_id: id(&r.get::<Uuid, _>("meeting_id"))?,
-                client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                author_id: id(&r.get::<Uuid, _>("author_id"))?,
-                text: r.get("text"),
-                written_at: r.get("written_at"),
-                shared_at: r.get("shared_at"),
+                meeting_id: id(&r.try_get::<Uuid, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+                text: r.try_get("text").map_err(fail)?,
+                written_at: r.try_get("written_at").map_err(fail)?,
+                shared_at: r.try_get("shared_at").map_err(fail)?,
             })
         })
         .transpose()?;
@@ -257,14 +263,14 @@ impl PgStore {
         .iter()
         .map(|r| {
             Ok(NotesCommentRow {
-                id: id(&r.get::<Uuid, _>("id"))?,
-                meeting_id: id(&r.get::<Uuid, _>("meeting_id"))?,
-                client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                author_id: id(&r.get::<Uuid, _>("author_id"))?,
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                correction: r.get("correction"),
-                text: r.get("text"),
-                created_at: r.get("created_at"),
+                id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
+                meeting_id: id(&r.try_get::<Uuid, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<Uuid, _>("author_id").map_err(fail)?)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                correction: r.try_get("correction").map_err(fail)?,
+                text: r.try_get("text").map_err(fail)?,
+                created_at: r.try_get("created_at").map_err(fail)?,
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
@@ -280,7 +286,7 @@ impl PgStore {
         }))
     }
 
-    pub(crate) async fn meet_add_agenda_point(
+    async fn add_agenda_point(
         &self,
         p: AgendaPointRow,
         audit: NewAuditEvent,
@@ -307,7 +313,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_put_notes(
+    async fn put_meeting_notes(
         &self,
         n: MeetingNotesRow,
         audit: NewAuditEvent,
@@ -340,7 +346,7 @@ impl PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_add_comment(
+    async fn add_notes_comment(
         &self,
         c: NotesCommentRow,
         audit: NewAuditEvent,

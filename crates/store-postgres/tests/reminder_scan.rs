@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use sqlx::Row;
-use store_postgres::reminders::{ACTIVITIES_TO_REMIND, MEETINGS_TO_REMIND};
+use store_postgres::notices::{ACTIVITIES_TO_REMIND, MEETINGS_TO_REMIND};
 
 #[tokio::test]
 async fn reminder_queries_can_use_their_partial_indexes() {

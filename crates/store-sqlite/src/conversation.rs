@@ -1,12 +1,14 @@
-//! Threads, messages, read receipts and live events on SQLite.
+//! Threads, messages, attachments, read receipts, drafts and check-in frequencies on SQLite.
 
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, opt_id, ts};
+use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::conversation::ConversationStore;
 use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
     AttachmentFile, AttachmentMeta, LiveEvent, MessageRow, NewMessage, NewThread, PortError,
-    PortResult, StoredLiveEvent, ThreadRecord, ThreadSummary,
+    PortResult, ThreadRecord, ThreadSummary,
 };
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
@@ -27,24 +29,26 @@ const SUMMARY: &str = "SELECT t.id, t.client_id, t.subject, t.about, t.created_a
 
 fn summary(r: &sqlx::sqlite::SqliteRow) -> PortResult<ThreadSummary> {
     Ok(ThreadSummary {
-        id: id(&r.get::<String, _>("id"))?,
-        client_id: id(&r.get::<String, _>("client_id"))?,
-        subject: r.get("subject"),
-        about: opt_id(r.get("about"))?,
-        created_at: from_ts(r.get("created_at"))?,
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+        subject: r.try_get("subject").map_err(fail)?,
+        about: opt_id(r.try_get("about").map_err(fail)?)?,
+        created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
         last_message_at: r
-            .get::<Option<i64>, _>("last_message_at")
+            .try_get::<Option<i64>, _>("last_message_at")
+            .map_err(fail)?
             .map(from_ts)
             .transpose()?,
         last_author_side: r
-            .get::<Option<String>, _>("last_author_side")
+            .try_get::<Option<String>, _>("last_author_side")
+            .map_err(fail)?
             .as_deref()
             .map(side)
             .transpose()?,
-        no_answer_needed: r.get::<i64, _>("no_answer_needed") != 0,
-        messages: r.get("messages"),
-        unread_for_client: r.get("unread_for_client"),
-        unread_for_counselor: r.get("unread_for_counselor"),
+        no_answer_needed: r.try_get::<i64, _>("no_answer_needed").map_err(fail)? != 0,
+        messages: r.try_get("messages").map_err(fail)?,
+        unread_for_client: r.try_get("unread_for_client").map_err(fail)?,
+        unread_for_counselor: r.try_get("unread_for_counselor").map_err(fail)?,
     })
 }
 
@@ -126,8 +130,9 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
-impl SqliteStore {
-    pub(crate) async fn conv_client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
+#[async_trait]
+impl ConversationStore for SqliteStore {
+    async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
         let row: Option<Option<String>> =
             sqlx::query_scalar("SELECT user_id FROM clients WHERE id = ?")
                 .bind(client.to_string())
@@ -137,7 +142,7 @@ impl SqliteStore {
         opt_id(row.flatten())
     }
 
-    pub(crate) async fn conv_create_thread(
+    async fn create_thread(
         &self,
         t: NewThread,
         first: NewMessage,
@@ -163,7 +168,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_add_message(
+    async fn add_message(
         &self,
         m: NewMessage,
         audit: NewAuditEvent,
@@ -176,10 +181,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_thread_summary(
-        &self,
-        thread: ThreadId,
-    ) -> PortResult<Option<ThreadSummary>> {
+    async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>> {
         sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} WHERE t.id = ?")))
             .bind(thread.to_string())
             .fetch_optional(self.pool())
@@ -190,7 +192,7 @@ impl SqliteStore {
             .transpose()
     }
 
-    pub(crate) async fn conv_list_threads(
+    async fn list_threads(
         &self,
         client: ClientId,
         audit: Option<NewAuditEvent>,
@@ -216,7 +218,7 @@ impl SqliteStore {
         Ok(rows)
     }
 
-    pub(crate) async fn conv_read_thread(
+    async fn read_thread(
         &self,
         thread: ThreadId,
         client: ClientId,
@@ -271,14 +273,15 @@ impl SqliteStore {
         .iter()
         .map(|r| {
             Ok(MessageRow {
-                id: id(&r.get::<String, _>("id"))?,
-                author_id: id(&r.get::<String, _>("author_id"))?,
-                author_name: r.get("display_name"),
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                body: r.get("body"),
-                sent_at: from_ts(r.get("sent_at"))?,
+                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+                author_name: r.try_get("display_name").map_err(fail)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                body: r.try_get("body").map_err(fail)?,
+                sent_at: from_ts(r.try_get("sent_at").map_err(fail)?)?,
                 read_at: r
-                    .get::<Option<i64>, _>("read_at")
+                    .try_get::<Option<i64>, _>("read_at")
+                    .map_err(fail)?
                     .map(from_ts)
                     .transpose()?,
                 attachments: vec![],
@@ -295,12 +298,12 @@ impl SqliteStore {
         .await
         .map_err(fail)?;
         for r in &files {
-            let message: MessageId = id(&r.get::<String, _>("message_id"))?;
+            let message: MessageId = id(&r.try_get::<String, _>("message_id").map_err(fail)?)?;
             let meta = AttachmentMeta {
-                id: id(&r.get::<String, _>("id"))?,
-                name: r.get("name"),
-                content_type: r.get("content_type"),
-                size: r.get("size"),
+                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                name: r.try_get("name").map_err(fail)?,
+                content_type: r.try_get("content_type").map_err(fail)?,
+                size: r.try_get("size").map_err(fail)?,
             };
             if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
                 m.attachments.push(meta);
@@ -316,7 +319,7 @@ impl SqliteStore {
         }))
     }
 
-    pub(crate) async fn conv_set_no_answer_needed(
+    async fn set_no_answer_needed(
         &self,
         thread: ThreadId,
         flag: bool,
@@ -333,44 +336,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn conv_live_events_after(
-        &self,
-        recipient: UserId,
-        after: i64,
-        limit: i64,
-    ) -> PortResult<Vec<StoredLiveEvent>> {
-        sqlx::query(
-            "SELECT seq, kind, about, at FROM live_events WHERE recipient = ? AND seq > ? ORDER BY seq LIMIT ?",
-        )
-        .bind(recipient.to_string())
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(|r| {
-            Ok(StoredLiveEvent {
-                seq: r.get("seq"),
-                kind: r.get("kind"),
-                about: r.get("about"),
-                at: from_ts(r.get("at"))?,
-            })
-        })
-        .collect()
-    }
-
-    pub(crate) async fn conv_last_live_event(&self, recipient: UserId) -> PortResult<i64> {
-        let seq: Option<i64> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM live_events WHERE recipient = ?")
-                .bind(recipient.to_string())
-                .fetch_one(self.pool())
-                .await
-                .map_err(fail)?;
-        Ok(seq.unwrap_or(0))
-    }
-
-    pub(crate) async fn conv_attachment(
+    async fn attachment(
         &self,
         attachment: AttachmentId,
         client: ClientId,
@@ -393,18 +359,84 @@ impl SqliteStore {
         };
         let file = AttachmentFile {
             meta: AttachmentMeta {
-                id: id(&r.get::<String, _>("id"))?,
-                name: r.get("name"),
-                content_type: r.get("content_type"),
-                size: r.get("size"),
+                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                name: r.try_get("name").map_err(fail)?,
+                content_type: r.try_get("content_type").map_err(fail)?,
+                size: r.try_get("size").map_err(fail)?,
             },
-            client_id: id(&r.get::<String, _>("client_id"))?,
-            bytes: r.get("data"),
+            client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+            bytes: r.try_get("data").map_err(fail)?,
         };
         if let Some(a) = audit {
             append_audit_rows(&mut tx, vec![a]).await?;
         }
         tx.commit().await.map_err(fail)?;
         Ok(Some(file))
+    }
+
+    async fn save_draft(
+        &self,
+        user: UserId,
+        thread: ThreadId,
+        body: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        if body.trim().is_empty() {
+            sqlx::query("DELETE FROM drafts WHERE user_id = ? AND thread_id = ?")
+                .bind(user.to_string())
+                .bind(thread.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(fail)?;
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO drafts (user_id, thread_id, body, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (user_id, thread_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(user.to_string())
+        .bind(thread.to_string())
+        .bind(body)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(())
+    }
+
+    async fn draft(&self, user: UserId, thread: ThreadId) -> PortResult<Option<String>> {
+        sqlx::query_scalar("SELECT body FROM drafts WHERE user_id = ? AND thread_id = ?")
+            .bind(user.to_string())
+            .bind(thread.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn set_checkin_frequency(
+        &self,
+        client: ClientId,
+        every_days: Option<i64>,
+        audit: NewAuditEvent,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        match every_days {
+            Some(days) => sqlx::query(
+                "INSERT INTO checkins (client_id, every_days) VALUES (?, ?)
+                 ON CONFLICT (client_id) DO UPDATE SET every_days = excluded.every_days",
+            )
+            .bind(client.to_string())
+            .bind(days)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            None => sqlx::query("DELETE FROM checkins WHERE client_id = ?")
+                .bind(client.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?,
+        };
+        append_audit_rows(&mut tx, vec![audit]).await?;
+        tx.commit().await.map_err(fail)
     }
 }

@@ -28,45 +28,48 @@ fn bad(what: &str) -> PortError {
 
 fn response(r: &sqlx::sqlite::SqliteRow) -> PortResult<ResponseRow> {
     Ok(ResponseRow {
-        id: id(&r.get::<String, _>("id"))?,
-        client_id: id(&r.get::<String, _>("client_id"))?,
-        author_id: id(&r.get::<String, _>("author_id"))?,
-        office_id: id(&r.get::<String, _>("office_id"))?,
-        team_id: opt_id(r.get("team_id"))?,
-        counselor_id: opt_id(r.get("counselor_id"))?,
-        instrument_id: r.get("instrument_id"),
-        instrument_version: r.get("instrument_version"),
-        meeting_id: opt_id(r.get("meeting_id"))?,
-        quarter: r.get("quarter"),
-        answered_at: from_ts(r.get("answered_at"))?,
-        changeable_until: from_ts(r.get("changeable_until"))?,
-        shared_with_counselor: r.get::<i64, _>("shared_with_counselor") != 0,
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+        author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+        office_id: id(&r.try_get::<String, _>("office_id").map_err(fail)?)?,
+        team_id: opt_id(r.try_get("team_id").map_err(fail)?)?,
+        counselor_id: opt_id(r.try_get("counselor_id").map_err(fail)?)?,
+        instrument_id: r.try_get("instrument_id").map_err(fail)?,
+        instrument_version: r.try_get("instrument_version").map_err(fail)?,
+        meeting_id: opt_id(r.try_get("meeting_id").map_err(fail)?)?,
+        quarter: r.try_get("quarter").map_err(fail)?,
+        answered_at: from_ts(r.try_get("answered_at").map_err(fail)?)?,
+        changeable_until: from_ts(r.try_get("changeable_until").map_err(fail)?)?,
+        shared_with_counselor: r.try_get::<i64, _>("shared_with_counselor").map_err(fail)? != 0,
         themes: [
-            r.get("theme_relation"),
-            r.get("theme_reciprocity"),
-            r.get("theme_choices"),
-            r.get("theme_time"),
-            r.get("theme_knowledge"),
-            r.get("theme_knowledge_sharing"),
+            r.try_get("theme_relation").map_err(fail)?,
+            r.try_get("theme_reciprocity").map_err(fail)?,
+            r.try_get("theme_choices").map_err(fail)?,
+            r.try_get("theme_time").map_err(fail)?,
+            r.try_get("theme_knowledge").map_err(fail)?,
+            r.try_get("theme_knowledge_sharing").map_err(fail)?,
         ],
-        answers: r.get("answers"),
+        answers: r.try_get("answers").map_err(fail)?,
     })
 }
 
 fn invitation(r: &sqlx::sqlite::SqliteRow) -> PortResult<InvitationRow> {
     Ok(InvitationRow {
-        id: id(&r.get::<String, _>("id"))?,
-        client_id: id(&r.get::<String, _>("client_id"))?,
-        office_id: id(&r.get::<String, _>("office_id"))?,
-        team_id: opt_id(r.get("team_id"))?,
-        counselor_id: opt_id(r.get("counselor_id"))?,
-        quarter: r.get("quarter"),
-        reason: InviteReason::parse(&r.get::<String, _>("reason")).ok_or_else(|| bad("reason"))?,
-        meeting_id: opt_id(r.get("meeting_id"))?,
-        invited_at: from_ts(r.get("invited_at"))?,
-        state: InviteState::parse(&r.get::<String, _>("state")).ok_or_else(|| bad("state"))?,
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+        office_id: id(&r.try_get::<String, _>("office_id").map_err(fail)?)?,
+        team_id: opt_id(r.try_get("team_id").map_err(fail)?)?,
+        counselor_id: opt_id(r.try_get("counselor_id").map_err(fail)?)?,
+        quarter: r.try_get("quarter").map_err(fail)?,
+        reason: InviteReason::parse(&r.try_get::<String, _>("reason").map_err(fail)?)
+            .ok_or_else(|| bad("reason"))?,
+        meeting_id: opt_id(r.try_get("meeting_id").map_err(fail)?)?,
+        invited_at: from_ts(r.try_get("invited_at").map_err(fail)?)?,
+        state: InviteState::parse(&r.try_get::<String, _>("state").map_err(fail)?)
+            .ok_or_else(|| bad("state"))?,
         closed_at: r
-            .get::<Option<i64>, _>("closed_at")
+            .try_get::<Option<i64>, _>("closed_at")
+            .map_err(fail)?
             .map(from_ts)
             .transpose()?,
     })
@@ -129,11 +132,11 @@ impl FeedbackStore for SqliteStore {
         .map_err(fail)?;
         row.map(|r| {
             Ok(InstrumentRow {
-                id: r.get("id"),
-                version: r.get("version"),
-                organisation_id: opt_id(r.get("organisation_id"))?,
-                definition: r.get("definition"),
-                created_at: from_ts(r.get("created_at"))?,
+                id: r.try_get("id").map_err(fail)?,
+                version: r.try_get("version").map_err(fail)?,
+                organisation_id: opt_id(r.try_get("organisation_id").map_err(fail)?)?,
+                definition: r.try_get("definition").map_err(fail)?,
+                created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
             })
         })
         .transpose()
@@ -400,14 +403,14 @@ impl FeedbackStore for SqliteStore {
         .map(|r| {
             Ok(TalkNote {
                 note: TalkNoteRow {
-                    id: id(&r.get::<String, _>("id"))?,
-                    client_id: id(&r.get::<String, _>("client_id"))?,
-                    author_id: id(&r.get::<String, _>("author_id"))?,
-                    prompt: r.get("prompt"),
-                    text: r.get("text"),
-                    created_at: from_ts(r.get("created_at"))?,
+                    id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                    client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+                    author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+                    prompt: r.try_get("prompt").map_err(fail)?,
+                    text: r.try_get("text").map_err(fail)?,
+                    created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
                 },
-                author_name: r.get("display_name"),
+                author_name: r.try_get("display_name").map_err(fail)?,
             })
         })
         .collect()

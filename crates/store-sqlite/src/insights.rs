@@ -1,4 +1,4 @@
-//! Anonymous feedback aggregates on SQLite (`FeedbackAggregates`): group rows only, computed
+//! Anonymous feedback aggregates on SQLite (`InsightsStore`): group rows only, computed
 //! as `domain::feedback::grouping` defines them. No client id leaves these queries.
 
 use super::{SqliteStore, fail, id};
@@ -7,7 +7,8 @@ use domain::feedback::Quarter;
 use domain::feedback::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::feedback::suppression::MEASURES;
 use domain::ids::{OfficeId, UserId};
-use domain::ports::{FeedbackAggregates, PortError, PortResult};
+use domain::insights::InsightsStore;
+use domain::ports::{PortError, PortResult};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -64,19 +65,27 @@ fn measures() -> String {
 
 const KEYS: [&str; MEASURES] = ["r", "a", "0", "1", "2", "3", "4", "5"];
 
-fn cells(row: &SqliteRow) -> [MeasureCounts; MEASURES] {
-    std::array::from_fn(|m| {
-        let k = KEYS[m];
-        let n: i64 = row.get(format!("n_{k}").as_str());
-        let s: f64 = row.get(format!("s_{k}").as_str());
-        let c: i64 = row.get(format!("c_{k}").as_str());
-        let u: i64 = row.get(format!("u_{k}").as_str());
-        MeasureCounts::new(n.max(0) as u64, s, c.max(0) as u64, u.max(0) as u64)
-    })
+fn cells(row: &SqliteRow) -> PortResult<[MeasureCounts; MEASURES]> {
+    let mut out = Vec::with_capacity(MEASURES);
+    for k in KEYS {
+        let get_i = |col: String| row.try_get::<i64, _>(col.as_str()).map_err(fail);
+        let n = get_i(format!("n_{k}"))?;
+        let s: f64 = row.try_get(format!("s_{k}").as_str()).map_err(fail)?;
+        let c = get_i(format!("c_{k}"))?;
+        let u = get_i(format!("u_{k}"))?;
+        out.push(MeasureCounts::new(
+            n.max(0) as u64,
+            s,
+            c.max(0) as u64,
+            u.max(0) as u64,
+        ));
+    }
+    out.try_into()
+        .map_err(|_| PortError::Failure("bad measure cells".into()))
 }
 
 fn quarter(row: &SqliteRow) -> PortResult<Quarter> {
-    let q: String = row.get("quarter");
+    let q: String = row.try_get("quarter").map_err(fail)?;
     Quarter::parse(&q).ok_or_else(|| PortError::Failure(format!("bad quarter {q}")))
 }
 
@@ -165,11 +174,12 @@ where
         if !found.contains(&qt) {
             found.push(qt);
         }
-        let Some(scope) = r.get::<Option<String>, _>("scope") else {
+        let Some(scope) = r.try_get::<Option<String>, _>("scope").map_err(fail)? else {
             continue;
         };
         let unit = r
-            .get::<Option<String>, _>("unit_id")
+            .try_get::<Option<String>, _>("unit_id")
+            .map_err(fail)?
             .as_deref()
             .map(id)
             .transpose()?;
@@ -178,7 +188,7 @@ where
             "team" => GroupScope::Team(unit),
             _ => GroupScope::Counselor,
         };
-        groups.push(FeedbackGroup::new(qt, scope, cells(r)));
+        groups.push(FeedbackGroup::new(qt, scope, cells(r)?));
     }
     Ok((found, groups))
 }
@@ -264,7 +274,7 @@ async fn settled(
 }
 
 #[async_trait]
-impl FeedbackAggregates for SqliteStore {
+impl InsightsStore for SqliteStore {
     async fn feedback_units(&self, office: OfficeId) -> PortResult<Option<OfficeUnits>> {
         let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM offices WHERE id = ?")
             .bind(office.to_string())
@@ -280,7 +290,12 @@ impl FeedbackAggregates for SqliteStore {
             .await
             .map_err(fail)?
             .iter()
-            .map(|r| Ok((id(&r.get::<String, _>("id"))?, r.get::<String, _>("name"))))
+            .map(|r| {
+                Ok((
+                    id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                    r.try_get::<String, _>("name").map_err(fail)?,
+                ))
+            })
             .collect::<PortResult<Vec<_>>>()?;
         Ok(Some(OfficeUnits {
             office_id: office,
@@ -308,17 +323,18 @@ impl FeedbackAggregates for SqliteStore {
         let rows = run(self, &sql, office, None, quarters).await?;
         rows.iter()
             .map(|r| {
-                let scope = if r.get::<i64, _>("whole") == 1 {
+                let scope = if r.try_get::<i64, _>("whole").map_err(fail)? == 1 {
                     GroupScope::Office
                 } else {
                     GroupScope::Team(
-                        r.get::<Option<String>, _>("team_id")
+                        r.try_get::<Option<String>, _>("team_id")
+                            .map_err(fail)?
                             .as_deref()
                             .map(id)
                             .transpose()?,
                     )
                 };
-                Ok(FeedbackGroup::new(quarter(r)?, scope, cells(r)))
+                Ok(FeedbackGroup::new(quarter(r)?, scope, cells(r)?))
             })
             .collect()
     }
@@ -345,7 +361,7 @@ impl FeedbackAggregates for SqliteStore {
                 Ok(FeedbackGroup::new(
                     quarter(r)?,
                     GroupScope::Counselor,
-                    cells(r),
+                    cells(r)?,
                 ))
             })
             .collect()

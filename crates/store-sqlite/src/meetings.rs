@@ -2,8 +2,10 @@
 //! live events in the same (immediate) transaction.
 
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, ts};
+use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
 use domain::ids::{ClientId, MeetingId};
+use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::plan::Side;
 use domain::ports::{
@@ -32,24 +34,27 @@ const MEETING: &str =
 
 fn meeting(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeetingRow> {
     Ok(MeetingRow {
-        id: id(&r.get::<String, _>("id"))?,
-        client_id: id(&r.get::<String, _>("client_id"))?,
-        proposed_by: side(&r.get::<String, _>("proposed_by"))?,
-        proposed_by_user: id(&r.get::<String, _>("proposed_by_user"))?,
-        starts_at: from_ts(r.get("starts_at"))?,
-        duration_minutes: r.get("duration_minutes"),
-        mode: MeetingMode::parse(&r.get::<String, _>("mode")).ok_or_else(|| bad("mode"))?,
-        place: r.get("place"),
-        purpose: r.get("purpose"),
-        status: MeetingStatus::parse(&r.get::<String, _>("status")).ok_or_else(|| bad("status"))?,
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+        proposed_by: side(&r.try_get::<String, _>("proposed_by").map_err(fail)?)?,
+        proposed_by_user: id(&r.try_get::<String, _>("proposed_by_user").map_err(fail)?)?,
+        starts_at: from_ts(r.try_get("starts_at").map_err(fail)?)?,
+        duration_minutes: r.try_get("duration_minutes").map_err(fail)?,
+        mode: MeetingMode::parse(&r.try_get::<String, _>("mode").map_err(fail)?)
+            .ok_or_else(|| bad("mode"))?,
+        place: r.try_get("place").map_err(fail)?,
+        purpose: r.try_get("purpose").map_err(fail)?,
+        status: MeetingStatus::parse(&r.try_get::<String, _>("status").map_err(fail)?)
+            .ok_or_else(|| bad("status"))?,
         answer_by: r
-            .get::<Option<String>, _>("answer_by")
+            .try_get::<Option<String>, _>("answer_by")
+            .map_err(fail)?
             .as_deref()
             .map(side)
             .transpose()?,
-        version: r.get("version"),
-        created_at: from_ts(r.get("created_at"))?,
-        updated_at: from_ts(r.get("updated_at"))?,
+        version: r.try_get("version").map_err(fail)?,
+        created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
+        updated_at: from_ts(r.try_get("updated_at").map_err(fail)?)?,
     })
 }
 
@@ -90,8 +95,9 @@ async fn belongs(
     }
 }
 
-impl SqliteStore {
-    pub(crate) async fn meet_create(
+#[async_trait]
+impl MeetingsStore for SqliteStore {
+    async fn create_meeting(
         &self,
         m: MeetingRow,
         audit: NewAuditEvent,
@@ -125,7 +131,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_update(
+    async fn update_meeting(
         &self,
         m: MeetingRow,
         expected_version: i64,
@@ -158,7 +164,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_list(
+    async fn list_meetings(
         &self,
         client: ClientId,
         audit: Option<NewAuditEvent>,
@@ -184,7 +190,7 @@ impl SqliteStore {
         Ok(rows)
     }
 
-    pub(crate) async fn meet_read(
+    async fn read_meeting(
         &self,
         meeting_id: MeetingId,
         client: ClientId,
@@ -219,13 +225,13 @@ impl SqliteStore {
         .iter()
         .map(|r| {
             Ok(AgendaPointRow {
-                id: id(&r.get::<String, _>("id"))?,
-                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
-                client_id: id(&r.get::<String, _>("client_id"))?,
-                author_id: id(&r.get::<String, _>("author_id"))?,
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                text: r.get("text"),
-                created_at: from_ts(r.get("created_at"))?,
+                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                meeting_id: id(&r.try_get::<String, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                text: r.try_get("text").map_err(fail)?,
+                created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
@@ -239,13 +245,14 @@ impl SqliteStore {
         .map_err(fail)?
         .map(|r| {
             Ok::<_, PortError>(MeetingNotesRow {
-                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
-                client_id: id(&r.get::<String, _>("client_id"))?,
-                author_id: id(&r.get::<String, _>("author_id"))?,
-                text: r.get("text"),
-                written_at: from_ts(r.get("written_at"))?,
+                meeting_id: id(&r.try_get::<String, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+                text: r.try_get("text").map_err(fail)?,
+                written_at: from_ts(r.try_get("written_at").map_err(fail)?)?,
                 shared_at: r
-                    .get::<Option<i64>, _>("shared_at")
+                    .try_get::<Option<i64>, _>("shared_at")
+                    .map_err(fail)?
                     .map(from_ts)
                     .transpose()?,
             })
@@ -262,14 +269,14 @@ impl SqliteStore {
         .iter()
         .map(|r| {
             Ok(NotesCommentRow {
-                id: id(&r.get::<String, _>("id"))?,
-                meeting_id: id(&r.get::<String, _>("meeting_id"))?,
-                client_id: id(&r.get::<String, _>("client_id"))?,
-                author_id: id(&r.get::<String, _>("author_id"))?,
-                author_side: side(&r.get::<String, _>("author_side"))?,
-                correction: r.get::<i64, _>("correction") != 0,
-                text: r.get("text"),
-                created_at: from_ts(r.get("created_at"))?,
+                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                meeting_id: id(&r.try_get::<String, _>("meeting_id").map_err(fail)?)?,
+                client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+                author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+                correction: r.try_get::<i64, _>("correction").map_err(fail)? != 0,
+                text: r.try_get("text").map_err(fail)?,
+                created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
@@ -285,7 +292,7 @@ impl SqliteStore {
         }))
     }
 
-    pub(crate) async fn meet_add_agenda_point(
+    async fn add_agenda_point(
         &self,
         p: AgendaPointRow,
         audit: NewAuditEvent,
@@ -312,7 +319,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_put_notes(
+    async fn put_meeting_notes(
         &self,
         n: MeetingNotesRow,
         audit: NewAuditEvent,
@@ -345,7 +352,7 @@ impl SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    pub(crate) async fn meet_add_comment(
+    async fn add_notes_comment(
         &self,
         c: NotesCommentRow,
         audit: NewAuditEvent,

@@ -2,7 +2,7 @@
 //! partial indexes of migration 0012 (a search, never a scan of the table).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use store_sqlite::reminders::{ACTIVITIES_TO_REMIND, MEETINGS_TO_REMIND};
+use store_sqlite::notices::{ACTIVITIES_TO_REMIND, MEETINGS_TO_REMIND};
 
 async fn plan(pool: &sqlx::SqlitePool, sql: &str, binds: usize) -> String {
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use common::{Browser, Reply, TestApp};
-use domain::ports::Store;
+use domain::ports::{ContactStore, Store};
 use http::{Request, StatusCode, header};
 use testkit::world::users;
 

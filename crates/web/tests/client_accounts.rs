@@ -7,7 +7,7 @@ mod common;
 
 use common::{Browser, Reply, TestApp};
 use domain::audit::{AuditAction, DataKind};
-use domain::ports::Store;
+use domain::ports::{ConversationStore, Store};
 use domain::roles::Role;
 use http::StatusCode;
 use testkit::world::users;

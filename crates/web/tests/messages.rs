@@ -489,7 +489,7 @@ async fn the_agreed_response_time_decides_when_an_answer_is_due() {
         updated_at: app.clock.now(),
     };
     // Proposed but not confirmed: the default (two days) still holds.
-    domain::ports::Store::put_contact_agreement(
+    domain::ports::ContactStore::put_contact_agreement(
         app.store.as_ref(),
         agreement(false),
         None,
@@ -510,7 +510,7 @@ async fn the_agreed_response_time_decides_when_an_answer_is_due() {
     // Confirmed with four hours: five hours later the answer is overdue.
     let mut confirmed = agreement(true);
     confirmed.version = 2;
-    domain::ports::Store::put_contact_agreement(
+    domain::ports::ContactStore::put_contact_agreement(
         app.store.as_ref(),
         confirmed,
         Some(1),

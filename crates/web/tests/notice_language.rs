@@ -7,7 +7,7 @@ mod common;
 
 use common::{Browser, TestApp};
 use domain::availability::CounselorAvailability;
-use domain::ports::Store;
+use domain::ports::{ContactStore, NoticesStore};
 use http::StatusCode;
 use testkit::world::users;
 

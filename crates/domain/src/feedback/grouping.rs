@@ -1,5 +1,5 @@
 //! How raw feedback rows become groups, written once as plain Rust. The stores compute the
-//! same thing in SQL ([`crate::ports::FeedbackAggregates`]); the conformance suite checks that
+//! same thing in SQL ([`crate::insights::InsightsStore`]); the conformance suite checks that
 //! they agree with this definition, and the property test uses it to build random datasets.
 //!
 //! * The unit is a **client-quarter within an office**. A client's rows (invitations and
@@ -14,9 +14,9 @@
 //!   counted with at least one response not shared with the counselor.
 
 use super::Quarter;
-use super::insights::{FeedbackGroup, GroupScope, MeasureCounts};
 use super::suppression::MEASURES;
 use crate::ids::{ClientId, TeamId, UserId};
+use crate::insights::{FeedbackGroup, GroupScope, MeasureCounts};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One stored row of one office: an invitation or a response.
@@ -118,7 +118,7 @@ fn group(quarter: Quarter, scope: GroupScope, members: &[&ClientQuarter]) -> Fee
     FeedbackGroup::new(quarter, scope, cells)
 }
 
-/// What `FeedbackAggregates::office_feedback` returns for these rows (one office), for the
+/// What `InsightsStore::office_feedback` returns for these rows (one office), for the
 /// given quarters: per quarter with any row, the office group and one group per team present.
 pub fn office_groups(rows: &[FeedbackRow], quarters: &[Quarter]) -> Vec<FeedbackGroup> {
     let cqs = client_quarters(rows);
@@ -139,7 +139,7 @@ pub fn office_groups(rows: &[FeedbackRow], quarters: &[Quarter]) -> Vec<Feedback
     out
 }
 
-/// What `FeedbackAggregates::counselor_feedback` returns for these rows (one office).
+/// What `InsightsStore::counselor_feedback` returns for these rows (one office).
 pub fn counselor_groups(
     rows: &[FeedbackRow],
     counselor: UserId,

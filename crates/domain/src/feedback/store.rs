@@ -1,6 +1,6 @@
 //! The storage port for collecting feedback: instruments, invitations, responses, the
 //! remembered sharing choice and talk notes (tables of migration `0011_feedback.sql`).
-//! Aggregates for leaders are a separate port (`FeedbackAggregates`) that can only run
+//! Aggregates for leaders are a separate port ([`crate::insights::InsightsStore`]) that can only run
 //! aggregate queries.
 //!
 //! [`crate::ports::Store`] requires this trait, so every store implements it and passes the

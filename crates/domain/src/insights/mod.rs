@@ -1,7 +1,7 @@
 //! Anonymous feedback figures: the leader's dashboard by office and team, and the counselor's
 //! own aggregate against the office (see `docs/INSIGHTS.md`).
 //!
-//! The stores compute raw group rows ([`FeedbackGroup`]) through the [`FeedbackAggregates`]
+//! The stores compute raw group rows ([`FeedbackGroup`]) through the [`InsightsStore`]
 //! port, which has aggregate queries only: no client id leaves it. The numbers of a raw row
 //! cannot be read outside this crate; the web crate gets figures only from [`office_insights`]
 //! and [`own_insights`], after the suppression rule ([`super::suppression`]) has run. A hidden
@@ -10,16 +10,20 @@
 //! No audit rows are written: no personal data reaches the viewer.
 //!
 //! The pages read settled quarters through the stored summary
-//! (`FeedbackAggregates::settled_office_feedback`, migration 0013): the same groups as a fresh
+//! (`InsightsStore::settled_office_feedback`, migration 0013): the same groups as a fresh
 //! grouping, computed once per office and quarter. The worker fills it for newly settled
 //! quarters ([`summarise_settled`]); a view fills a missing quarter itself.
 
-use super::Quarter;
-use super::suppression::{CellInput, MEASURES, MIN_CLIENTS, Measure, suppress};
+pub mod store;
+
+pub use store::InsightsStore;
+
 use crate::DomainError;
+use crate::feedback::Quarter;
+use crate::feedback::suppression::{CellInput, MEASURES, MIN_CLIENTS, Measure, suppress};
 use crate::ids::{OfficeId, TeamId};
 use crate::policy::{Action, Resource, authorize};
-use crate::ports::{Clock, FeedbackAggregates};
+use crate::ports::Clock;
 use crate::roles::{Actor, Role};
 use std::fmt;
 use time::{Duration, OffsetDateTime};
@@ -394,7 +398,7 @@ pub fn publish_own(office: &OfficeInsights, own: &[FeedbackGroup]) -> OwnInsight
 /// The leader's dashboard of every office they lead (`ViewOfficeInsights`); out of reach
 /// (404) for anyone else.
 pub async fn leader_insights(
-    aggregates: &dyn FeedbackAggregates,
+    aggregates: &dyn InsightsStore,
     clock: &dyn Clock,
     actor: &Actor,
 ) -> Result<Vec<OfficeInsights>, DomainError> {
@@ -408,7 +412,7 @@ pub async fn leader_insights(
 
 /// One office's dashboard for a leader of that office.
 pub async fn office_insights(
-    aggregates: &dyn FeedbackAggregates,
+    aggregates: &dyn InsightsStore,
     clock: &dyn Clock,
     actor: &Actor,
     office: OfficeId,
@@ -427,7 +431,7 @@ pub async fn office_insights(
 
 /// The counselor's own aggregate at each office where they are a counselor.
 pub async fn own_insights(
-    aggregates: &dyn FeedbackAggregates,
+    aggregates: &dyn InsightsStore,
     clock: &dyn Clock,
     actor: &Actor,
 ) -> Result<Vec<OwnInsights>, DomainError> {
@@ -472,7 +476,7 @@ pub struct Summarised {
 /// asks for it). Resumable: what is done is stored, so the next round goes on from there.
 /// Correctness never depends on it: a view summarises a missing quarter itself.
 pub async fn summarise_settled(
-    aggregates: &dyn FeedbackAggregates,
+    aggregates: &dyn InsightsStore,
     now: OffsetDateTime,
     budget: u64,
 ) -> Result<Summarised, DomainError> {

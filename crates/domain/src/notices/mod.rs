@@ -13,6 +13,11 @@
 //!   never sent during them;
 //! * failed sends are retried after [`backoff`]; after [`MAX_ATTEMPTS`] the notice is `failed`.
 
+pub mod reminders;
+pub mod store;
+
+pub use store::{NewNotice, NoticeAttempt, NoticeContact, NoticeEvent, NoticeRow, NoticesStore};
+
 use crate::ids::UserId;
 use crate::oslo;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, Time};
@@ -111,65 +116,6 @@ impl QuietHours {
         }
         at
     }
-}
-
-/// What the worker knows about a recipient when deciding: their agreed channels and
-/// addresses (personal data: used to send, never logged), quiet hours and language.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoticeContact {
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub email_notices: bool,
-    pub sms_notices: bool,
-    pub quiet: Option<QuietHours>,
-    /// `nb`, `nn` or `en`.
-    pub language: String,
-}
-
-impl NoticeContact {
-    /// The channels this person agreed to, with an address to send to.
-    pub fn channels(&self) -> Vec<Channel> {
-        let mut out = vec![];
-        if self.email_notices && self.email.as_deref().is_some_and(|e| !e.is_empty()) {
-            out.push(Channel::Email);
-        }
-        if self.sms_notices && self.phone.as_deref().is_some_and(|p| !p.is_empty()) {
-            out.push(Channel::Sms);
-        }
-        out
-    }
-    pub fn address(&self, channel: Channel) -> Option<&str> {
-        match channel {
-            Channel::Email => self.email.as_deref(),
-            Channel::Sms => self.phone.as_deref(),
-        }
-    }
-}
-
-/// A live event as the worker reads it (all recipients, in `seq` order).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoticeEvent {
-    pub seq: i64,
-    pub recipient: UserId,
-    pub kind: String,
-    pub about: Option<String>,
-    pub at: OffsetDateTime,
-}
-
-/// A notice to store in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewNotice {
-    pub idempotency_key: String,
-    pub recipient: UserId,
-    pub channel: Channel,
-    pub about: Option<String>,
-    pub language: String,
-    /// `Pending` or `Suppressed`.
-    pub state: NoticeState,
-    /// Why it was suppressed or deferred (`throttled`, `quiet-hours`).
-    pub reason: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub next_attempt_at: OffsetDateTime,
 }
 
 /// Kinds of live events that need the other party (a read receipt does not).
@@ -289,8 +235,8 @@ pub const LANGUAGES: [&str; 3] = ["nb", "nn", "en"];
 /// in use when they logged in), so that their notices come in it. Staff notices use it; a
 /// client's notices follow the language of their contact agreement. Anything but `nb`, `nn`
 /// or `en` is ignored.
-pub async fn remember_language(
-    store: &dyn crate::ports::Store,
+pub async fn remember_language<S: NoticesStore + ?Sized>(
+    store: &S,
     user: UserId,
     language: &str,
 ) -> crate::ports::PortResult<()> {

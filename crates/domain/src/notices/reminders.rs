@@ -12,10 +12,11 @@
 //! Cheap at national scale: the store reads only rows not yet reminded, through partial
 //! indexes (migration 0012), at most [`BATCH`] at a time.
 
+use super::NoticesStore;
 use crate::ids::{MeetingId, PlanItemId, UserId};
 use crate::oslo;
 use crate::plan::model::{Activity, ActivityStatus};
-use crate::ports::{LiveEvent, PortResult, Store};
+use crate::ports::{LiveEvent, PortResult};
 use time::{Date, Duration, OffsetDateTime};
 
 /// Live event kinds (and notice kinds) of reminders.
@@ -113,7 +114,10 @@ pub fn activity_events(a: &ActivityToRemind, day: Date) -> Vec<LiveEvent> {
 
 /// One scan: meetings starting within [`MEETING_AHEAD`], then (from the reminder hour)
 /// activities due tomorrow. Safe to run by several workers at once.
-pub async fn scan(store: &dyn Store, now: OffsetDateTime) -> PortResult<ScanResult> {
+pub async fn scan<S: NoticesStore + ?Sized>(
+    store: &S,
+    now: OffsetDateTime,
+) -> PortResult<ScanResult> {
     let mut result = ScanResult::default();
     loop {
         let batch = store

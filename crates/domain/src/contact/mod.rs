@@ -1,9 +1,13 @@
-//! The availability agreement: the counselor's published contact hours and channels, and how
+//! Contact: the availability agreement: the counselor's published contact hours and channels, and how
 //! a client and their counselor agree to keep in touch (channels for notices, e-mail address
 //! and phone number, quiet hours in Oslo time, the agreed response time). Either side may
 //! propose; the other confirms. Notices (`crate::notify`) follow the current agreement.
 //!
 //! This module parses the input (field errors named by field); the store keeps the rows.
+
+pub mod store;
+
+pub use store::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailability};
 
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
@@ -14,49 +18,13 @@ use crate::plan::Side;
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
-use time::{OffsetDateTime, Time};
+use time::Time;
 
 /// Longest contact-hours text.
 pub const CONTACT_HOURS_MAX: usize = 500;
 
 /// Ways of keeping in touch a counselor can offer or a client can choose.
 pub const CHANNELS: [&str; 4] = ["messages", "email", "sms", "phone"];
-
-/// A counselor's published contact hours.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CounselorAvailability {
-    pub counselor_id: UserId,
-    /// Plain text, e.g. "Mondays to Thursdays 9–15".
-    pub contact_hours: String,
-    /// A subset of [`CHANNELS`].
-    pub channels: Vec<String>,
-    /// Where the counselor wants their own notices (none: no e-mail notices).
-    pub notice_email: Option<String>,
-    pub updated_at: OffsetDateTime,
-}
-
-/// How one client and their counselor keep in touch. `version` grows with every change; a
-/// proposal by one side is confirmed by the other (`confirmed_at`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactAgreement {
-    pub client_id: ClientId,
-    pub in_app: bool,
-    pub email_notices: bool,
-    pub sms_notices: bool,
-    pub phone_calls: bool,
-    /// Personal data: shown only to the two parties (staff views are audited).
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub quiet: Option<QuietHours>,
-    /// The agreed response time in hours (none: the service default).
-    pub response_hours: Option<i64>,
-    /// Language of notices: `nb`, `nn` or `en`.
-    pub language: String,
-    pub proposed_by: Side,
-    pub confirmed_at: Option<OffsetDateTime>,
-    pub version: i64,
-    pub updated_at: OffsetDateTime,
-}
 
 /// A plausible e-mail address (something@domain.tld, no spaces), trimmed.
 pub fn parse_email(raw: &str) -> Result<String, FieldError> {
@@ -388,8 +356,8 @@ pub async fn confirm(
 
 /// The contact hours `actor` published, for their account page (`None` before the first
 /// time); not found for anyone who has none to publish.
-pub async fn own_hours(
-    ctx: Ctx<'_>,
+pub async fn own_hours<S: ContactStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
 ) -> Result<Option<CounselorAvailability>, DomainError> {
     if !crate::policy::may_publish_contact_hours(actor) {
@@ -399,8 +367,8 @@ pub async fn own_hours(
 }
 
 /// A counselor publishes their contact hours and channels (and where their own notices go).
-pub async fn publish_hours(
-    ctx: Ctx<'_>,
+pub async fn publish_hours<S: ContactStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     contact_hours: &str,
     channels: &[String],

@@ -7,6 +7,10 @@
 //! receipt also writes a live event for the other party, in the same transaction, so open
 //! pages learn of it (and can resume after a dropped connection from the event's sequence).
 
+pub mod attachments;
+pub mod checkins;
+pub mod store;
+
 use crate::DomainError;
 use crate::attachments::FileCleaner;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
@@ -19,6 +23,7 @@ use crate::ports::{
 };
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, clean_text};
+pub use store::ConversationStore;
 use time::{Duration, OffsetDateTime};
 
 /// Longest subject.
@@ -387,8 +392,8 @@ pub async fn save_draft(
 }
 
 /// The actor's own draft in a thread, if any.
-pub async fn draft(
-    ctx: Ctx<'_>,
+pub async fn draft<S: ConversationStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     thread: ThreadId,
 ) -> Result<Option<String>, DomainError> {
@@ -397,7 +402,10 @@ pub async fn draft(
 
 /// How long the service has to answer this client: the response time agreed in the
 /// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. Call after an access check.
-pub async fn response_time(ctx: Ctx<'_>, client: ClientId) -> Result<Duration, DomainError> {
+pub async fn response_time<S: crate::contact::ContactStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    client: ClientId,
+) -> Result<Duration, DomainError> {
     let agreement = ctx.store.contact_agreement(client, None).await?;
     Ok(agreement
         .filter(|a| a.confirmed_at.is_some())

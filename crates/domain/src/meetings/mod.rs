@@ -10,6 +10,13 @@
 //! `meeting`, about the meeting's id) for the other party, in the same transaction.
 //! Times that people type and read are Oslo local time ([`crate::oslo`]); stored times are UTC.
 
+pub mod store;
+
+pub use store::{
+    AgendaPointRow, MeetingMode, MeetingNotesRow, MeetingRecord, MeetingRow, MeetingStatus,
+    MeetingsStore, NotesCommentRow,
+};
+
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::clients::Ctx;
@@ -18,10 +25,7 @@ use crate::oslo;
 use crate::plan::Side;
 use crate::plan::input::Check;
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
-use crate::ports::{
-    AgendaPointRow, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow, NotesCommentRow,
-    PortError, STALE,
-};
+use crate::ports::{LiveEvent, PortError, STALE};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError};
 use serde::Deserialize;
@@ -42,50 +46,6 @@ pub const COMMENT_MAX: usize = 2_000;
 pub const NOTES_OPEN_BEFORE: Duration = Duration::minutes(15);
 /// The live event kind for every change to a meeting.
 pub const EVENT_KIND: &str = "meeting";
-
-/// In person, by phone or by video.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MeetingMode {
-    InPerson,
-    Phone,
-    Video,
-}
-
-impl MeetingMode {
-    pub const ALL: [MeetingMode; 3] = [Self::InPerson, Self::Phone, Self::Video];
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::InPerson => "in-person",
-            Self::Phone => "phone",
-            Self::Video => "video",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MeetingStatus {
-    /// Waiting for `answer_by` to accept or suggest another time.
-    Proposed,
-    Accepted,
-    Cancelled,
-}
-
-impl MeetingStatus {
-    pub const ALL: [MeetingStatus; 3] = [Self::Proposed, Self::Accepted, Self::Cancelled];
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Accepted => "accepted",
-            Self::Cancelled => "cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s)
-    }
-}
 
 impl MeetingRow {
     pub fn ends_at(&self) -> OffsetDateTime {

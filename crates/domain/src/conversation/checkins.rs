@@ -65,8 +65,8 @@ pub struct Quiet {
 
 /// From the caseload the counselor has just been shown (and whose listing was audited), the
 /// clients that have gone quiet for longer than their check-in frequency, longest first.
-pub async fn gone_quiet(
-    ctx: Ctx<'_>,
+pub async fn gone_quiet<S: crate::contact::ContactStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     caseload: &[ClientSummary],
 ) -> Result<Vec<Quiet>, DomainError> {
     let ids: Vec<ClientId> = caseload.iter().map(|c| c.id).collect();
