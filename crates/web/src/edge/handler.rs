@@ -2,8 +2,8 @@
 //! client id from the path, where a person sees a client's plan, and how times are written.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::pages::error_page;
+use crate::edge::context::PageCtx;
+use crate::edge::render::error_page;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::clients::Ctx;
@@ -53,4 +53,12 @@ pub fn utc_text(t: OffsetDateTime) -> String {
         t.hour(),
         t.minute()
     )
+}
+
+/// The actor; routes behind a non-public policy always have one (the gate redirects otherwise).
+#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
+pub fn actor_or_404(ctx: &PageCtx) -> Result<domain::roles::Actor, Response> {
+    ctx.actor
+        .clone()
+        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))
 }

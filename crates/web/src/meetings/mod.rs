@@ -4,11 +4,12 @@
 //! shown and typed in Norwegian (Oslo) time. Every form works without JavaScript.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::{ctx_of, home_for, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::cases::ReasonPage;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path};
+use crate::edge::handler::{ctx_of, home_for, who};
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -108,7 +109,7 @@ pub struct MeetingLine {
 }
 
 #[derive(Template)]
-#[template(path = "meetings.html")]
+#[template(path = "meetings/meetings.html")]
 pub struct MeetingsPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -259,7 +260,7 @@ pub struct Kept {
 }
 
 #[derive(Template)]
-#[template(path = "meeting.html")]
+#[template(path = "meetings/meeting.html")]
 pub struct MeetingPage {
     pub ctx: PageCtx,
     pub cid: String,

@@ -4,11 +4,11 @@
 //! and write the audit rows; this only parses, calls them and renders.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path};
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,7 +28,7 @@ pub struct AccountView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_client_account.html")]
+#[template(path = "organisation/admin_client_account.html")]
 pub struct ClientAccountPage {
     pub ctx: PageCtx,
     /// The username as typed (kept in the lookup and reason forms; never in a URL).
@@ -211,7 +211,7 @@ pub async fn set_password(
     Path(id): Path<String>,
     Form(form): Form<ChangeForm>,
 ) -> Response {
-    let (actor, client) = match crate::handler::who(&ctx, &id) {
+    let (actor, client) = match crate::edge::handler::who(&ctx, &id) {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -254,7 +254,7 @@ async fn set_disabled(
     form: ChangeForm,
     disabled: bool,
 ) -> Response {
-    let (actor, client) = match crate::handler::who(&ctx, &id) {
+    let (actor, client) = match crate::edge::handler::who(&ctx, &id) {
         Ok(x) => x,
         Err(r) => return r,
     };

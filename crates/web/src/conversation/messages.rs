@@ -3,11 +3,12 @@
 //! the pages work by reloading.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path, Query};
-use crate::handler::{ctx_of, home_for, utc_text, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::cases::ReasonPage;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, Query};
+use crate::edge::handler::{ctx_of, home_for, utc_text, who};
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -65,7 +66,7 @@ pub struct ThreadLine {
 }
 
 #[derive(Template)]
-#[template(path = "threads.html")]
+#[template(path = "conversation/threads.html")]
 pub struct ThreadsPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -267,7 +268,7 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
         let (mut kept, ()) = axum::extract::Request::new(()).into_parts();
         kept.headers = parts.headers.clone();
         kept.extensions = parts.extensions.clone();
-        let refuse = |status| crate::extract::unreadable(&kept, state, status);
+        let refuse = |status| crate::edge::extract::unreadable(&kept, state, status);
         let req = axum::extract::Request::from_parts(parts, body);
         let multipart = req
             .headers()
@@ -367,7 +368,7 @@ pub struct MessageLine {
 }
 
 #[derive(Template)]
-#[template(path = "thread.html")]
+#[template(path = "conversation/thread.html")]
 pub struct ThreadPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -384,7 +385,7 @@ pub struct ThreadPage {
 
 /// The part of the thread page that live events reload.
 #[derive(Template)]
-#[template(path = "_messages.html")]
+#[template(path = "conversation/_messages.html")]
 pub struct MessagesFragment {
     pub ctx: PageCtx,
     pub cid: String,

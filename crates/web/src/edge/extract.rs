@@ -9,8 +9,8 @@
 //! The framework's message is not logged: it can quote what was sent.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::pages::{error_page, render};
+use crate::edge::context::PageCtx;
+use crate::edge::render::{error_page, render};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -44,7 +44,7 @@ pub fn unreadable(parts: &Parts, state: &AppState, status: StatusCode) -> Respon
         status = status.as_u16(),
         "a form or query could not be read"
     );
-    let page = crate::pages::ErrorPage {
+    let page = crate::edge::render::ErrorPage {
         heading: ctx.tr.get("error-unreadable-form-title"),
         message: ctx.tr.get("error-unreadable-form"),
         ctx,

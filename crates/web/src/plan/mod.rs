@@ -6,10 +6,11 @@
 //! user's input kept. A save based on an old version shows the current values and the input.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path, Query};
-use crate::handler::{ctx_of, home_for, utc_text, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
+use crate::cases::ReasonPage;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, Query};
+use crate::edge::handler::{ctx_of, home_for, utc_text, who};
+use crate::edge::render::{domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -205,7 +206,7 @@ fn options<T: Copy>(
 // ----- the plan page (client's home, counselor's view) -----
 
 #[derive(Template)]
-#[template(path = "plan.html")]
+#[template(path = "plan/plan.html")]
 pub struct PlanPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -665,7 +666,7 @@ pub async fn goal_status(
 // ----- editing a goal -----
 
 #[derive(Template)]
-#[template(path = "goal_edit.html")]
+#[template(path = "plan/goal_edit.html")]
 pub struct GoalEditPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -794,7 +795,7 @@ fn status_of(e: &DomainError) -> StatusCode {
 // ----- activities -----
 
 #[derive(Template)]
-#[template(path = "activity_new.html")]
+#[template(path = "plan/activity_new.html")]
 pub struct ActivityNewPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -908,7 +909,7 @@ pub async fn activity_add(
 }
 
 #[derive(Template)]
-#[template(path = "activity.html")]
+#[template(path = "plan/activity.html")]
 pub struct ActivityPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -1403,7 +1404,7 @@ fn availability(ctx: &PageCtx, m: &MeasureData) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "catalogue.html")]
+#[template(path = "plan/catalogue.html")]
 pub struct CataloguePage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -1441,7 +1442,7 @@ pub async fn catalogue(
 }
 
 #[derive(Template)]
-#[template(path = "measure.html")]
+#[template(path = "plan/measure.html")]
 pub struct MeasurePage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -1529,7 +1530,7 @@ pub struct HistoryLine {
 }
 
 #[derive(Template)]
-#[template(path = "history.html")]
+#[template(path = "plan/history.html")]
 pub struct HistoryPage {
     pub ctx: PageCtx,
     pub home: String,
@@ -1613,7 +1614,7 @@ fn value_of(ctx: &PageCtx, field: &str, raw: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "print.html")]
+#[template(path = "plan/print.html")]
 pub struct PrintPage {
     pub ctx: PageCtx,
     pub home: String,
@@ -1652,7 +1653,7 @@ pub async fn print(
 // ----- administrators: the catalogue of each office -----
 
 #[derive(Template)]
-#[template(path = "admin_measures.html")]
+#[template(path = "plan/admin_measures.html")]
 pub struct AdminMeasuresPage {
     pub ctx: PageCtx,
     pub offices: Vec<(String, String)>,

@@ -3,10 +3,10 @@
 //! its own with "newer" and "older" links that carry an opaque cursor number (no JavaScript).
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::Query;
-use crate::handler::{ctx_of, utc_text};
-use crate::pages::{domain_error, error_page, render};
+use crate::edge::context::PageCtx;
+use crate::edge::extract::Query;
+use crate::edge::handler::{ctx_of, utc_text};
+use crate::edge::render::{domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,7 +45,7 @@ impl Pager {
 }
 
 #[derive(Template)]
-#[template(path = "access_log.html")]
+#[template(path = "audit/access_log.html")]
 pub struct AccessLogPage {
     pub ctx: PageCtx,
     pub rows: Vec<AccessRow>,

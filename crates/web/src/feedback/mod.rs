@@ -6,11 +6,11 @@
 //! talk, talk notes). Everything works without JavaScript.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path, Query};
-use crate::handler::{ctx_of, who};
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, Query};
+use crate::edge::handler::{ctx_of, who};
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -64,7 +64,7 @@ pub struct QuestionView {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_form.html")]
+#[template(path = "feedback/feedback_form.html")]
 pub struct FormPage {
     pub ctx: PageCtx,
     pub title: String,
@@ -420,7 +420,7 @@ pub struct TalkView {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_mine.html")]
+#[template(path = "feedback/feedback_mine.html")]
 pub struct MinePage {
     pub ctx: PageCtx,
     pub invitation: Option<(String, String)>,
@@ -558,7 +558,7 @@ pub struct TableRow {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_client.html")]
+#[template(path = "feedback/feedback_client.html")]
 pub struct PicturePage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -631,7 +631,7 @@ fn chart(ctx: &PageCtx, responses: &[OwnResponse], t: Theme) -> ThemeChart {
 
 /// The reason form for a protected client, returning to the feedback page.
 #[derive(Template)]
-#[template(path = "feedback_reason.html")]
+#[template(path = "feedback/feedback_reason.html")]
 pub struct FeedbackReasonPage {
     pub ctx: PageCtx,
     pub client_id: String,

@@ -4,11 +4,11 @@
 //! calls it and renders.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::Form;
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::Form;
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,7 +31,7 @@ pub struct NewCaseForm {
 }
 
 #[derive(Template)]
-#[template(path = "case_new.html")]
+#[template(path = "cases/case_new.html")]
 pub struct NewCasePage {
     pub ctx: PageCtx,
     pub form: NewCaseForm,

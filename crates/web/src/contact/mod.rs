@@ -3,11 +3,11 @@
 //! published contact hours (`/account/availability`). Plain forms; no JavaScript needed.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path};
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{domain_error, error_page, render};
+use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -67,7 +67,7 @@ impl AgreementForm {
 }
 
 #[derive(Template)]
-#[template(path = "contact.html")]
+#[template(path = "contact/contact.html")]
 pub struct ContactPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -254,7 +254,7 @@ pub async fn contact_confirm(
 }
 
 #[derive(Template)]
-#[template(path = "availability.html")]
+#[template(path = "contact/availability.html")]
 pub struct AvailabilityPage {
     pub ctx: PageCtx,
     pub contact_hours: String,

@@ -2,8 +2,10 @@
 //! metrics, and the per-route policy gate declared in the route table.
 
 use crate::AppState;
-use crate::context::{CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie};
-use crate::pages::error_page;
+use crate::edge::context::{
+    CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie,
+};
+use crate::edge::render::error_page;
 use crate::routes::RoutePolicy;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -89,7 +91,7 @@ pub async fn panic_page(State(state): State<AppState>, req: Request, next: Next)
     // known here: take it as live. If it has ended, a form posted from this page sends the
     // person to log in again (see `csrf`).
     if let Some(token) =
-        crate::context::csrf_token_for(&parts.headers, state.settings.secure_cookies, true)
+        crate::edge::context::csrf_token_for(&parts.headers, state.settings.secure_cookies, true)
     {
         parts.extensions.insert(CsrfToken(token));
     }
@@ -184,7 +186,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         .extensions()
         .get::<CurrentActor>()
         .is_some_and(|a| a.0.is_some());
-    let expected = crate::context::csrf_token_for(req.headers(), secure, signed_in);
+    let expected = crate::edge::context::csrf_token_for(req.headers(), secure, signed_in);
     if !is_state_changing(req.method()) {
         let fresh = cookie(req.headers(), names.csrf)
             .is_none()
