@@ -5,9 +5,9 @@
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path};
+use crate::edge::forms::Errors;
 use crate::edge::handler::ctx_of;
 use crate::edge::render::{domain_error, error_page, render};
-use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod extract;
+pub mod forms;
 pub mod handler;
 pub mod middleware;
 pub mod proxy;

@@ -8,9 +8,9 @@
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query};
+use crate::edge::forms::Errors;
 use crate::edge::handler::{ctx_of, who};
 use crate::edge::render::{domain_error, error_page, render};
-use crate::plan::Errors;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
