@@ -7,14 +7,18 @@
 //! has happened when they refuse (the handler never ran). A bad path is a 404 like any other
 //! address that leads nowhere; a form or query that cannot be read is a 400 page saying so.
 //! The framework's message is not logged: it can quote what was sent.
+//!
+//! Path ids are typed: `Path<ClientId>`, `Path<(ClientId, PlanItemId)>`; a malformed id is
+//! the not-found page, like an id that leads nowhere. [`SignedIn`] is the signed-in actor.
 
 use crate::AppState;
-use crate::edge::context::PageCtx;
+use crate::edge::context::{CurrentActor, PageCtx};
 use crate::edge::render::{error_page, render};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use domain::roles::Actor;
 use serde::de::DeserializeOwned;
 
 /// A form body (`application/x-www-form-urlencoded`), or a page that says it could not be read.
@@ -84,6 +88,28 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Path<T> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Self(v)),
             Err(_) => Err(error_page(
+                PageCtx::from_parts(parts, state),
+                StatusCode::NOT_FOUND,
+            )),
+        }
+    }
+}
+
+/// The signed-in actor. A route behind a non-public declaration always has one (the gate
+/// sends anonymous requests to the login page); without one, the not-found page.
+pub struct SignedIn(pub Actor);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match parts
+            .extensions
+            .get::<CurrentActor>()
+            .and_then(|a| a.0.clone())
+        {
+            Some(actor) => Ok(Self(actor)),
+            None => Err(error_page(
                 PageCtx::from_parts(parts, state),
                 StatusCode::NOT_FOUND,
             )),

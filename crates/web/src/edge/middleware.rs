@@ -6,7 +6,6 @@ use crate::edge::context::{
     CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie,
 };
 use crate::edge::render::error_page;
-use crate::routes::RoutePolicy;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -339,18 +338,4 @@ pub async fn metrics(req: Request, next: Next) -> Response {
         .record(start.elapsed().as_secs_f64());
     res.extensions_mut().insert(RouteLabel(route));
     res
-}
-
-/// The gate each route declares in the route table: who may reach the handler at all.
-/// Object-level decisions (which client) are made by the domain policy in the use case.
-pub async fn enforce(policy: RoutePolicy, req: Request, next: Next) -> Response {
-    let actor = req
-        .extensions()
-        .get::<CurrentActor>()
-        .and_then(|a| a.0.clone());
-    match (policy, actor) {
-        (RoutePolicy::Public, _) => next.run(req).await,
-        (_, None) => Redirect::to("/login").into_response(),
-        (RoutePolicy::SignedIn | RoutePolicy::Object(_), Some(_)) => next.run(req).await,
-    }
 }

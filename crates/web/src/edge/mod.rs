@@ -6,6 +6,7 @@
 pub mod context;
 pub mod extract;
 pub mod forms;
+pub mod gate;
 pub mod handler;
 pub mod middleware;
 pub mod proxy;
