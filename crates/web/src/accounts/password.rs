@@ -3,9 +3,8 @@
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::context::{cookie_names, set_cookie};
-use crate::edge::extract::Form;
-use crate::edge::handler::actor_or_404;
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::extract::{Form, SignedIn};
+use crate::edge::render::{PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -44,13 +43,10 @@ pub async fn password_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<PasswordForm>,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(username) = Username::parse(&actor.username) else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let result = domain::auth::change_password(
         state.store.as_ref(),
@@ -62,7 +58,7 @@ pub async fn password_submit(
         &Secret::new(form.new_password),
     )
     .await;
-    match result {
+    Ok(match result {
         Ok(token) => {
             let names = cookie_names(state.settings.secure_cookies);
             // A new session: this page's forms carry its token.
@@ -103,5 +99,5 @@ pub async fn password_submit(
             )
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }

@@ -5,12 +5,12 @@ pub mod open;
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::handler::{actor_or_404, ctx_of};
-use crate::edge::render::{domain_error, render};
+use crate::edge::extract::SignedIn;
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{OrPage, PageResult, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use domain::ports::ClientSummary;
 
 #[derive(Template)]
@@ -31,19 +31,14 @@ pub struct ReasonPage {
     pub error: Option<String>,
 }
 
-pub async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let clients = match domain::clients::my_caseload(ctx_of(&state, &ctx), &actor).await {
-        Ok(c) => c,
-        Err(e) => return domain_error(ctx, &e),
-    };
-    let quiet = match domain::checkins::gone_quiet(ctx_of(&state, &ctx), &clients).await {
-        Ok(q) => q,
-        Err(e) => return domain_error(ctx, &e),
-    };
+pub async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    let clients = domain::clients::my_caseload(ctx_of(&state, &ctx), &actor)
+        .await
+        .or_page(&ctx)?;
+    let quiet = domain::checkins::gone_quiet(ctx_of(&state, &ctx), &clients)
+        .await
+        .or_page(&ctx)?;
     let quiet = quiet
         .into_iter()
         .map(|q| {
@@ -60,12 +55,12 @@ pub async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> Response {
             (q.client.id.to_string(), q.client.name, text)
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &CaseloadPage {
             ctx,
             clients,
             quiet,
         },
-    )
+    ))
 }

@@ -7,7 +7,7 @@ use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path};
 use crate::edge::forms::Errors;
 use crate::edge::handler::ctx_of;
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -100,14 +100,13 @@ async fn contact_view(
     client: ClientId,
     form: Option<AgreementForm>,
     errors: Errors,
-) -> Response {
+) -> PageResult {
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    let view = match availability::view(ctx_of(state, &ctx), &actor, client, None).await {
-        Ok(v) => v,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let view = availability::view(ctx_of(state, &ctx), &actor, client, None)
+        .await
+        .or_page(&ctx)?;
     let yes = ctx.tr.get("contact-yes");
     let no = ctx.tr.get("contact-no");
     let yn = |b: bool| if b { yes.clone() } else { no.clone() };
@@ -182,7 +181,7 @@ async fn contact_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render(code, &page)
+    Ok(render(code, &page))
 }
 
 fn client_id(ctx: &PageCtx, id: &str) -> Result<ClientId, Box<Response>> {
@@ -194,10 +193,10 @@ pub async fn contact(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     match client_id(&ctx, &id) {
-        Ok(c) => contact_view(&state, ctx, c, None, Errors::default()).await,
-        Err(r) => *r,
+        Ok(c) => Ok(contact_view(&state, ctx, c, None, Errors::default()).await?),
+        Err(r) => Ok(*r),
     }
 }
 
@@ -206,21 +205,21 @@ pub async fn contact_save(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<AgreementForm>,
-) -> Response {
+) -> PageResult {
     let client = match client_id(&ctx, &id) {
         Ok(c) => c,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     match availability::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
-        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
             let errors = Errors::of(&ctx, &e);
-            contact_view(&state, ctx, client, Some(f), errors).await
+            Ok(contact_view(&state, ctx, client, Some(f), errors).await?)
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -235,21 +234,21 @@ pub async fn contact_confirm(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<ConfirmForm>,
-) -> Response {
+) -> PageResult {
     let client = match client_id(&ctx, &id) {
         Ok(c) => c,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     match availability::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
-        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ DomainError::StaleVersion) => {
             let errors = Errors::of(&ctx, &e);
-            contact_view(&state, ctx, client, None, errors).await
+            Ok(contact_view(&state, ctx, client, None, errors).await?)
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -319,14 +318,13 @@ fn availability_page(ctx: PageCtx, f: &AvailabilityForm, errors: Errors) -> Resp
     )
 }
 
-pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    let current = match availability::own_hours(ctx_of(&state, &ctx), &actor).await {
-        Ok(c) => c,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let current = availability::own_hours(ctx_of(&state, &ctx), &actor)
+        .await
+        .or_page(&ctx)?;
     let mut f = AvailabilityForm::default();
     if let Some(a) = current {
         f.contact_hours = a.contact_hours;
@@ -341,7 +339,7 @@ pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Res
             }
         }
     }
-    availability_page(ctx, &f, Errors::default())
+    Ok(availability_page(ctx, &f, Errors::default()))
 }
 
 pub async fn my_availability_save(

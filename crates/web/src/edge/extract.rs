@@ -13,7 +13,7 @@
 
 use crate::AppState;
 use crate::edge::context::{CurrentActor, PageCtx};
-use crate::edge::render::{error_page, render};
+use crate::edge::render::{PageError, error_page, render};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -98,6 +98,14 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Path<T> {
 /// The signed-in actor. A route behind a non-public declaration always has one (the gate
 /// sends anonymous requests to the login page); without one, the not-found page.
 pub struct SignedIn(pub Actor);
+
+impl SignedIn {
+    /// The signed-in actor of a page, for helpers that get the page's context rather than
+    /// the request.
+    pub fn of(ctx: &PageCtx) -> Result<Actor, PageError> {
+        ctx.actor.clone().ok_or_else(|| PageError::not_found(ctx))
+    }
+}
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;

@@ -133,7 +133,8 @@ pub fn domain_error(ctx: PageCtx, e: &DomainError) -> Response {
 /// A page other than the one asked for, already rendered in the user's language: the
 /// not-found page, a domain error's page, or a form shown again with its errors. Handlers
 /// return [`PageResult`], so that `?` ends them with it.
-pub struct PageError(Response);
+/// (Boxed: a result with it stays small.)
+pub struct PageError(Box<Response>);
 
 /// What a page handler returns.
 pub type PageResult = Result<Response, PageError>;
@@ -141,30 +142,29 @@ pub type PageResult = Result<Response, PageError>;
 impl PageError {
     /// The not-found page (for anything out of reach, a malformed id, a missing object).
     pub fn not_found(ctx: &PageCtx) -> Self {
-        Self(error_page(ctx.clone(), StatusCode::NOT_FOUND))
+        Self(Box::new(error_page(ctx.clone(), StatusCode::NOT_FOUND)))
     }
 }
 
 impl From<Response> for PageError {
     fn from(r: Response) -> Self {
-        Self(r)
+        Self(Box::new(r))
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 /// `?` for a use case's result: a domain error becomes its page ([`domain_error`]).
 pub trait OrPage<T> {
-    #[allow(clippy::result_large_err)] // the error is the response itself, returned at once
     fn or_page(self, ctx: &PageCtx) -> Result<T, PageError>;
 }
 
 impl<T> OrPage<T> for Result<T, DomainError> {
     fn or_page(self, ctx: &PageCtx) -> Result<T, PageError> {
-        self.map_err(|e| PageError(domain_error(ctx.clone(), &e)))
+        self.map_err(|e| PageError::from(domain_error(ctx.clone(), &e)))
     }
 }

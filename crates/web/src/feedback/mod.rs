@@ -10,7 +10,7 @@ use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query};
 use crate::edge::forms::Errors;
 use crate::edge::handler::{ctx_of, who};
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -259,36 +259,35 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let input = AnswerInput::from_pairs(pairs);
     let invitation = input.get("invitation").parse::<FeedbackInvitationId>().ok();
     let uc = ctx_of(&state, &ctx);
-    match responses::answer(uc, &actor, invitation, &input).await {
-        Ok(_) => Redirect::to("/me/feedback?saved=1").into_response(),
-        Err(AnswerError::Fields(list)) => {
-            let form = match responses::answer_form(uc, &actor).await {
-                Ok(f) => f,
-                Err(e) => return domain_error(ctx, &e),
-            };
-            let errors = field_errors(&ctx, &form.instrument, &list);
-            let (kept, share) = kept_answers(&form.instrument, &input);
-            let page = form_page(
-                ctx,
-                &form.instrument,
-                &kept,
-                share,
-                "/me/feedback".into(),
-                invitation.map(|i| i.to_string()).unwrap_or_default(),
-                errors,
-                None,
-            );
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
-    }
+    Ok(
+        match responses::answer(uc, &actor, invitation, &input).await {
+            Ok(_) => Redirect::to("/me/feedback?saved=1").into_response(),
+            Err(AnswerError::Fields(list)) => {
+                let form = responses::answer_form(uc, &actor).await.or_page(&ctx)?;
+                let errors = field_errors(&ctx, &form.instrument, &list);
+                let (kept, share) = kept_answers(&form.instrument, &input);
+                let page = form_page(
+                    ctx,
+                    &form.instrument,
+                    &kept,
+                    share,
+                    "/me/feedback".into(),
+                    invitation.map(|i| i.to_string()).unwrap_or_default(),
+                    errors,
+                    None,
+                );
+                render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            }
+            Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
+        },
+    )
 }
 
 fn response_id(ctx: &PageCtx, raw: &str) -> Result<FeedbackResponseId, Box<Response>> {
@@ -493,19 +492,14 @@ pub async fn mine(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<MineQuery>,
-) -> Response {
+) -> PageResult {
     let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let uc = ctx_of(&state, &ctx);
-    let invitation: Option<InvitationRow> = match asking::current_invitation(uc, &actor).await {
-        Ok(i) => i,
-        Err(e) => return domain_error(ctx, &e),
-    };
-    let mine = match responses::my_feedback(uc, &actor).await {
-        Ok(m) => m,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let invitation: Option<InvitationRow> =
+        asking::current_invitation(uc, &actor).await.or_page(&ctx)?;
+    let mine = responses::my_feedback(uc, &actor).await.or_page(&ctx)?;
     let now = state.clock.now();
     let notice = if q.saved.is_some() {
         ctx.tr.get("feedback-saved")
@@ -538,7 +532,7 @@ pub async fn mine(
         talks: talk_views(&ctx, &mine.talks),
         ctx,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 // ----- the counselor's picture -----
@@ -648,15 +642,12 @@ async fn picture_view(
     talk_text: String,
     errors: Errors,
     saved: bool,
-) -> Response {
-    let (actor, client) = match who(&ctx, id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, id)?;
     let p = match picture::picture(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
         Ok(p) => p,
         Err(DomainError::ReasonRequired) => {
-            return render(
+            return Ok(render(
                 StatusCode::OK,
                 &FeedbackReasonPage {
                     ctx,
@@ -664,11 +655,11 @@ async fn picture_view(
                     reason: String::new(),
                     error: None,
                 },
-            );
+            ));
         }
         Err(e @ DomainError::Invalid(_)) if reason.is_some() => {
             let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            return render(
+            return Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FeedbackReasonPage {
                     ctx,
@@ -676,9 +667,9 @@ async fn picture_view(
                     reason: reason.unwrap_or_default(),
                     error,
                 },
-            );
+            ));
         }
-        Err(e) => return domain_error(ctx, &e),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
     let first = picture::first_name(&p.client_name).to_string();
     let lang = ctx.tr.code();
@@ -742,7 +733,7 @@ async fn picture_view(
         saved,
         ctx,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 #[derive(Deserialize, Default)]
@@ -756,7 +747,7 @@ pub async fn client_picture(
     ctx: PageCtx,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> PageResult {
     picture_view(
         &state,
         ctx,
@@ -781,7 +772,7 @@ pub async fn client_picture_with_reason(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
-) -> Response {
+) -> PageResult {
     picture_view(
         &state,
         ctx,
@@ -807,22 +798,19 @@ pub async fn talk_add(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<TalkForm>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let uc = ctx_of(&state, &ctx);
     let result = match picture::parse_prompt(&f.prompt) {
         Ok(p) => picture::record_talk(uc, &actor, client, p, &f.talk).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/clients/{client}/feedback?saved=1")).into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            picture_view(&state, ctx, &id, None, f.talk, errors, false).await
+            picture_view(&state, ctx, &id, None, f.talk, errors, false).await?
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }

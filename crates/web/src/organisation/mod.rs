@@ -5,13 +5,12 @@ pub mod client_accounts;
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
-use crate::edge::handler::actor_or_404;
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::{OfficeId, UserId};
 use domain::ports::Office;
@@ -72,16 +71,15 @@ pub struct AdminUnits {
     pub items: Vec<String>,
 }
 
-pub async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     // The use case authorizes ManageOrganisation; listing offices is its cheapest form.
-    match domain::org::list_offices(state.store.as_ref(), &actor).await {
-        Ok(_) => render(StatusCode::OK, &AdminHome { ctx }),
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match domain::org::list_offices(state.store.as_ref(), &actor).await {
+            Ok(_) => render(StatusCode::OK, &AdminHome { ctx }),
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 const ASSIGNABLE_ROLES: [Role; 5] = [
@@ -98,19 +96,14 @@ pub async fn people_view(
     form: PersonForm,
     errors: Vec<(String, String)>,
     status: StatusCode,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let people = match domain::org::list_people(state.store.as_ref(), &actor).await {
-        Ok(p) => p,
-        Err(e) => return domain_error(ctx, &e),
-    };
-    let offices = match domain::org::list_offices(state.store.as_ref(), &actor).await {
-        Ok(o) => o,
-        Err(e) => return domain_error(ctx, &e),
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    let people = domain::org::list_people(state.store.as_ref(), &actor)
+        .await
+        .or_page(&ctx)?;
+    let offices = domain::org::list_offices(state.store.as_ref(), &actor)
+        .await
+        .or_page(&ctx)?;
     let rows = people
         .into_iter()
         .map(|p| {
@@ -150,7 +143,7 @@ pub async fn people_view(
             )
         })
         .collect();
-    render(
+    Ok(render(
         status,
         &AdminPeople {
             ctx,
@@ -160,10 +153,10 @@ pub async fn people_view(
             offices,
             people: rows,
         },
-    )
+    ))
 }
 
-pub async fn people_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn people_page(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     people_view(
         &state,
         ctx,
@@ -181,11 +174,8 @@ pub async fn people_create(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<PersonForm>,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Some(role) = Role::parse(&form.role).filter(|r| ASSIGNABLE_ROLES.contains(r)) else {
         let errors = vec![("role".to_string(), ctx.tr.get("field-invalid-characters"))];
         return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -206,26 +196,28 @@ pub async fn people_create(
         grants: vec![RoleGrant { role, office_id }],
         protected_access: vec![],
     };
-    match domain::org::create_person(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        state.hasher.as_ref(),
-        &actor,
-        &input,
+    Ok(
+        match domain::org::create_person(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            state.hasher.as_ref(),
+            &actor,
+            &input,
+        )
+        .await
+        {
+            Ok(_) => Redirect::to("/admin/people").into_response(),
+            Err(e @ DomainError::Invalid(_)) => {
+                let errors = ctx.field_errors(&e);
+                let form = PersonForm {
+                    password: String::new(),
+                    ..form
+                };
+                people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await?
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to("/admin/people").into_response(),
-        Err(e @ DomainError::Invalid(_)) => {
-            let errors = ctx.field_errors(&e);
-            let form = PersonForm {
-                password: String::new(),
-                ..form
-            };
-            people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 pub async fn person_set_disabled(
@@ -233,25 +225,24 @@ pub async fn person_set_disabled(
     ctx: PageCtx,
     id: String,
     disabled: bool,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(user) = id.parse::<UserId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    match domain::org::set_person_disabled(state.store.as_ref(), &actor, user, disabled).await {
-        Ok(()) => Redirect::to("/admin/people").into_response(),
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match domain::org::set_person_disabled(state.store.as_ref(), &actor, user, disabled).await {
+            Ok(()) => Redirect::to("/admin/people").into_response(),
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 pub async fn person_disable(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     person_set_disabled(state, ctx, id, true).await
 }
 
@@ -259,7 +250,7 @@ pub async fn person_enable(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     person_set_disabled(state, ctx, id, false).await
 }
 
@@ -277,30 +268,29 @@ pub async fn offices_view(
     name: String,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::org::list_offices(state.store.as_ref(), &actor).await {
-        Ok(offices) => {
-            let page = AdminUnits {
-                heading: ctx.tr.get("admin-offices"),
-                action: "/admin/offices".into(),
-                submit: ctx.tr.get("admin-create-office"),
-                offices: vec![],
-                name,
-                error,
-                items: offices.into_iter().map(|o| o.name).collect(),
-                ctx,
-            };
-            render(status, &page)
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    Ok(
+        match domain::org::list_offices(state.store.as_ref(), &actor).await {
+            Ok(offices) => {
+                let page = AdminUnits {
+                    heading: ctx.tr.get("admin-offices"),
+                    action: "/admin/offices".into(),
+                    submit: ctx.tr.get("admin-create-office"),
+                    offices: vec![],
+                    name,
+                    error,
+                    items: offices.into_iter().map(|o| o.name).collect(),
+                    ctx,
+                };
+                render(status, &page)
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
-pub async fn offices_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn offices_page(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     offices_view(&state, ctx, String::new(), None, StatusCode::OK).await
 }
 
@@ -308,33 +298,32 @@ pub async fn office_create(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<UnitForm>,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::org::create_office(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        &actor,
-        &form.name,
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    Ok(
+        match domain::org::create_office(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            &actor,
+            &form.name,
+        )
+        .await
+        {
+            Ok(_) => Redirect::to("/admin/offices").into_response(),
+            Err(e @ DomainError::Invalid(_)) => {
+                let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+                offices_view(
+                    &state,
+                    ctx,
+                    form.name,
+                    error,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await?
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to("/admin/offices").into_response(),
-        Err(e @ DomainError::Invalid(_)) => {
-            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            offices_view(
-                &state,
-                ctx,
-                form.name,
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 pub async fn teams_view(
@@ -343,38 +332,37 @@ pub async fn teams_view(
     name: String,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match domain::org::list_teams(state.store.as_ref(), &actor).await {
-        Ok(by_office) => {
-            let items = by_office
-                .iter()
-                .flat_map(|(o, teams)| {
-                    teams
-                        .iter()
-                        .map(move |t| format!("{} ({}) – {}", t.name, o.name, t.members.len()))
-                })
-                .collect();
-            let page = AdminUnits {
-                heading: ctx.tr.get("admin-teams"),
-                action: "/admin/teams".into(),
-                submit: ctx.tr.get("admin-create-team"),
-                offices: by_office.into_iter().map(|(o, _)| o).collect(),
-                name,
-                error,
-                items,
-                ctx,
-            };
-            render(status, &page)
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    Ok(
+        match domain::org::list_teams(state.store.as_ref(), &actor).await {
+            Ok(by_office) => {
+                let items = by_office
+                    .iter()
+                    .flat_map(|(o, teams)| {
+                        teams
+                            .iter()
+                            .map(move |t| format!("{} ({}) – {}", t.name, o.name, t.members.len()))
+                    })
+                    .collect();
+                let page = AdminUnits {
+                    heading: ctx.tr.get("admin-teams"),
+                    action: "/admin/teams".into(),
+                    submit: ctx.tr.get("admin-create-team"),
+                    offices: by_office.into_iter().map(|(o, _)| o).collect(),
+                    name,
+                    error,
+                    items,
+                    ctx,
+                };
+                render(status, &page)
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
-pub async fn teams_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn teams_page(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     teams_view(&state, ctx, String::new(), None, StatusCode::OK).await
 }
 
@@ -382,35 +370,34 @@ pub async fn team_create(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<UnitForm>,
-) -> Response {
-    let actor = match actor_or_404(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(office) = form.office_id.parse::<OfficeId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    match domain::org::create_team(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        &actor,
-        office,
-        &form.name,
+    Ok(
+        match domain::org::create_team(
+            state.store.as_ref(),
+            state.clock.as_ref(),
+            &actor,
+            office,
+            &form.name,
+        )
+        .await
+        {
+            Ok(_) => Redirect::to("/admin/teams").into_response(),
+            Err(e @ DomainError::Invalid(_)) => {
+                let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
+                teams_view(
+                    &state,
+                    ctx,
+                    form.name,
+                    error,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await?
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to("/admin/teams").into_response(),
-        Err(e @ DomainError::Invalid(_)) => {
-            let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            teams_view(
-                &state,
-                ctx,
-                form.name,
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }

@@ -3,10 +3,9 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
-use crate::edge::handler::{ctx_of, who};
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::handler::ctx_of;
 use axum::extract::State;
-use axum::response::Response;
 use domain::DomainError;
 use domain::plan::cases::{self};
 use domain::plan::input::{PreferencesInput, PresentationInput};
@@ -14,10 +13,10 @@ use domain::plan::input::{PreferencesInput, PresentationInput};
 pub async fn presentation_save(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<Versioned<PresentationInput>>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let result = match f.form.parse() {
         Ok(data) => cases::save_presentation(
             ctx_of(&state, &ctx),
@@ -40,10 +39,10 @@ pub async fn presentation_save(
 pub async fn presentation_afresh(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<GoalAction>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let result = match version_of(&f.version) {
         Some(v) => cases::start_afresh(ctx_of(&state, &ctx), &actor, client, v).await,
         None => Err(DomainError::StaleVersion),
@@ -63,10 +62,10 @@ pub async fn presentation_afresh(
 pub async fn preferences_save(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<Versioned<PreferencesInput>>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let result = match f.form.parse() {
         Ok(data) => {
             cases::save_preferences(

@@ -3,9 +3,9 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path, Query};
+use crate::edge::extract::{Form, Path, Query, SignedIn};
 use crate::edge::handler::{ctx_of, home_for, who};
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -73,12 +73,12 @@ pub async fn activity_new_form(
     ctx: PageCtx,
     Path(id): Path<String>,
     Query(q): Query<NewQuery>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) if v.side.is_some() => v,
-        Ok(_) => return error_page(ctx, StatusCode::NOT_FOUND),
-        Err(e) => return reason_or_error(ctx, client, None, e),
+        Ok(_) => return Err(PageError::not_found(&ctx)),
+        Err(e) => return Ok(reason_or_error(ctx, client, None, e)),
     };
     let mut form = ActivityInput {
         kind: ActivityKind::parse(&q.kind)
@@ -97,30 +97,29 @@ pub async fn activity_new_form(
         form.measure_id = m.id.to_string();
         form.title = m.data.name.clone();
     }
-    render(
+    Ok(render(
         StatusCode::OK,
         &activity_new_page(ctx, &v, form, Errors::default()),
-    )
+    ))
 }
 
 pub async fn activity_add(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<ActivityInput>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let result = match f.parse() {
         Ok(fields) => cases::add_activity(ctx_of(&state, &ctx), &actor, client, fields).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(item) => Redirect::to(&format!("/clients/{client}/activities/{item}")).into_response(),
         Err(e @ (DomainError::Invalid(_) | DomainError::Refused(_))) => {
-            let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
-                Ok(v) => v,
-                Err(e) => return domain_error(ctx, &e),
-            };
+            let v = cases::view_plan(ctx_of(&state, &ctx), &actor, client, None)
+                .await
+                .or_page(&ctx)?;
             let errors = Errors::of(&ctx, &e);
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -128,7 +127,7 @@ pub async fn activity_add(
             )
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }
 
 #[derive(Template)]
@@ -339,13 +338,10 @@ pub async fn activity_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, item)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
-    let item = match parse_item(&ctx, &item) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    activity_view(
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let item = parse_item(&ctx, &item)?;
+    Ok(activity_view(
         &state,
         ctx,
         &actor,
@@ -355,7 +351,7 @@ pub async fn activity_page(
         Errors::default(),
         StatusCode::OK,
     )
-    .await
+    .await)
 }
 
 /// After an activity write: back to the activity page, or the page again with errors.
@@ -385,10 +381,10 @@ pub async fn activity_write_done(
 pub async fn activity_edit(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<Versioned<ActivityInput>>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match (f.form.parse(), version_of(&f.version)) {
         (Ok(fields), Some(v)) => {
             cases::edit_activity(ctx_of(&state, &ctx), &actor, client, item, v, fields).await
@@ -400,7 +396,7 @@ pub async fn activity_edit(
         edit: Some(f.form),
         ..Default::default()
     };
-    activity_write_done(&state, ctx, &actor, client, item, result, kept).await
+    Ok(activity_write_done(&state, ctx, &actor, client, item, result, kept).await)
 }
 
 #[derive(Deserialize, Default)]
@@ -417,10 +413,10 @@ pub struct StatusForm {
 pub async fn activity_status(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match (version_of(&f.version), ActivityStatus::parse(&f.status)) {
         (Some(v), Some(to)) => {
             cases::change_status(ctx_of(&state, &ctx), &actor, client, item, v, to, &f.reason).await
@@ -433,10 +429,11 @@ pub async fn activity_status(
     };
     // A one-click approval from the plan page returns there.
     if result.is_ok() && f.return_to == "plan" {
-        return Redirect::to(&format!("{}#waiting-heading", home_for(&actor, client)))
-            .into_response();
+        return Ok(
+            Redirect::to(&format!("{}#waiting-heading", home_for(&actor, client))).into_response(),
+        );
     }
-    activity_write_done(
+    Ok(activity_write_done(
         &state,
         ctx,
         &actor,
@@ -445,21 +442,21 @@ pub async fn activity_status(
         result,
         KeptActivity::default(),
     )
-    .await
+    .await)
 }
 
 pub async fn activity_decline(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match version_of(&f.version) {
         Some(v) => cases::decline(ctx_of(&state, &ctx), &actor, client, item, v, &f.reason).await,
         None => Err(DomainError::StaleVersion),
     };
-    activity_write_done(
+    Ok(activity_write_done(
         &state,
         ctx,
         &actor,
@@ -468,16 +465,16 @@ pub async fn activity_decline(
         result,
         KeptActivity::default(),
     )
-    .await
+    .await)
 }
 
 pub async fn activity_propose_terms(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<Versioned<TermsInput>>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match (f.form.parse(), version_of(&f.version)) {
         (Ok(t), Some(v)) => {
             cases::propose_terms(ctx_of(&state, &ctx), &actor, client, item, v, t).await
@@ -489,22 +486,22 @@ pub async fn activity_propose_terms(
         terms: Some(f.form),
         ..Default::default()
     };
-    activity_write_done(&state, ctx, &actor, client, item, result, kept).await
+    Ok(activity_write_done(&state, ctx, &actor, client, item, result, kept).await)
 }
 
 pub async fn activity_confirm_terms(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let seen = matches!(f.consequence_seen.as_str(), "on" | "true" | "1");
     let result = match version_of(&f.version) {
         Some(v) => cases::confirm_terms(ctx_of(&state, &ctx), &actor, client, item, v, seen).await,
         None => Err(DomainError::StaleVersion),
     };
-    activity_write_done(
+    Ok(activity_write_done(
         &state,
         ctx,
         &actor,
@@ -513,21 +510,21 @@ pub async fn activity_confirm_terms(
         result,
         KeptActivity::default(),
     )
-    .await
+    .await)
 }
 
 pub async fn activity_reject_terms(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match version_of(&f.version) {
         Some(v) => cases::reject_terms(ctx_of(&state, &ctx), &actor, client, item, v).await,
         None => Err(DomainError::StaleVersion),
     };
-    activity_write_done(
+    Ok(activity_write_done(
         &state,
         ctx,
         &actor,
@@ -536,5 +533,5 @@ pub async fn activity_reject_terms(
         result,
         KeptActivity::default(),
     )
-    .await
+    .await)
 }

@@ -3,13 +3,13 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
+use crate::edge::extract::{Form, Path, SignedIn};
 use crate::edge::handler::{ctx_of, who};
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::{ClientId, PlanItemId};
 use domain::plan::cases::{self};
@@ -20,10 +20,10 @@ use serde::Deserialize;
 pub async fn goal_add(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<GoalInput>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let result = match f.parse() {
         Ok((text, date)) => cases::add_goal(ctx_of(&state, &ctx), &actor, client, text, date)
             .await
@@ -49,12 +49,9 @@ pub async fn goal_approve(
     ctx: PageCtx,
     Path((id, item)): Path<(String, String)>,
     Form(f): Form<GoalAction>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
-    let goal = match parse_item(&ctx, &item) {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let goal = parse_item(&ctx, &item)?;
     let result = match version_of(&f.version) {
         Some(v) => cases::approve_goal(ctx_of(&state, &ctx), &actor, client, goal, v).await,
         None => Err(DomainError::StaleVersion),
@@ -76,12 +73,9 @@ pub async fn goal_status(
     ctx: PageCtx,
     Path((id, item)): Path<(String, String)>,
     Form(f): Form<GoalAction>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
-    let goal = match parse_item(&ctx, &item) {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let goal = parse_item(&ctx, &item)?;
     let result = match (version_of(&f.version), GoalStatus::parse(&f.status)) {
         (Some(v), Some(s)) => {
             cases::set_goal_status(ctx_of(&state, &ctx), &actor, client, goal, v, s).await
@@ -122,12 +116,9 @@ pub async fn goal_edit_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, item)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
-    let goal = match parse_item(&ctx, &item) {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let goal = parse_item(&ctx, &item)?;
     goal_edit_view(
         &state,
         ctx,
@@ -151,24 +142,23 @@ pub async fn goal_edit_view(
     form: Option<GoalInput>,
     errors: Errors,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     // The wording of a goal is the client's own: anyone else is shown nothing here, so they
     // get the 404 before anything is read (and no audit row).
     match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
         Ok(Some(Side::Client)) => {}
-        Ok(_) => return error_page(ctx, StatusCode::NOT_FOUND),
-        Err(e) => return domain_error(ctx, &e),
+        Ok(_) => return Err(PageError::not_found(&ctx)),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     }
     let part = domain::ports::PlanPart::Goal(goal);
-    let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
-        Ok(v) => v,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let v = cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part)
+        .await
+        .or_page(&ctx)?;
     let Some(g) = v.goal(goal) else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     if v.side != Some(Side::Client) {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     }
     let page = GoalEditPage {
         cid: client.to_string(),
@@ -182,7 +172,7 @@ pub async fn goal_edit_view(
         errors,
         ctx,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 pub async fn goal_edit_save(
@@ -190,12 +180,9 @@ pub async fn goal_edit_save(
     ctx: PageCtx,
     Path((id, item)): Path<(String, String)>,
     Form(f): Form<Versioned<GoalInput>>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
-    let goal = match parse_item(&ctx, &item) {
-        Ok(g) => g,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let goal = parse_item(&ctx, &item)?;
     let result = match (f.form.parse(), version_of(&f.version)) {
         (Ok((text, d)), Some(v)) => {
             cases::edit_goal(ctx_of(&state, &ctx), &actor, client, goal, v, text, d).await
@@ -203,7 +190,7 @@ pub async fn goal_edit_save(
         (Err(e), _) => Err(e),
         (_, None) => Err(DomainError::StaleVersion),
     };
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to("/me#goals").into_response(),
         Err(
             e @ (DomainError::Invalid(_) | DomainError::StaleVersion | DomainError::Refused(_)),
@@ -220,8 +207,8 @@ pub async fn goal_edit_save(
                 errors,
                 status,
             )
-            .await
+            .await?
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }

@@ -3,13 +3,12 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::Path;
-use crate::edge::handler::{ctx_of, home_for, utc_text, who};
+use crate::edge::extract::{Path, SignedIn};
+use crate::edge::handler::{ctx_of, home_for, utc_text};
 use crate::edge::render::render;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use domain::plan::cases::{self};
 
 pub struct HistoryLine {
@@ -29,12 +28,12 @@ pub struct HistoryPage {
 pub async fn history(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
+) -> PageResult {
     let entries = match cases::plan_history(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(e) => e,
-        Err(e) => return reason_or_error(ctx, client, None, e),
+        Err(e) => return Ok(reason_or_error(ctx, client, None, e)),
     };
     let home = if actor.own_client == Some(client) {
         "/me".to_string()
@@ -71,7 +70,7 @@ pub async fn history(
             }
         })
         .collect();
-    render(StatusCode::OK, &HistoryPage { ctx, home, lines })
+    Ok(render(StatusCode::OK, &HistoryPage { ctx, home, lines }))
 }
 
 /// The label a form uses for a field (`label-how-often`), or the raw name if none.
@@ -116,12 +115,12 @@ pub struct PrintPage {
 pub async fn print(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
+) -> PageResult {
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) => v,
-        Err(e) => return reason_or_error(ctx, client, None, e),
+        Err(e) => return Ok(reason_or_error(ctx, client, None, e)),
     };
     let page = PrintPage {
         home: home_for(&actor, client),
@@ -136,5 +135,5 @@ pub async fn print(
         printed: utc_text(state.clock.now()),
         ctx,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }

@@ -4,9 +4,9 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path, Query};
+use crate::edge::extract::{Form, Path, Query, SignedIn};
 use crate::edge::handler::{ctx_of, home_for, who};
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,11 +48,11 @@ pub async fn catalogue(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) => v,
-        Err(e) => return reason_or_error(ctx, client, None, e),
+        Err(e) => return Ok(reason_or_error(ctx, client, None, e)),
     };
     let measures = v
         .measures
@@ -70,7 +70,7 @@ pub async fn catalogue(
         measures,
         ctx,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Template)]
@@ -136,12 +136,12 @@ pub async fn measure_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, measure)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let Ok(measure) = measure.parse::<MeasureId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    measure_view(
+    Ok(measure_view(
         &state,
         ctx,
         &actor,
@@ -150,7 +150,7 @@ pub async fn measure_page(
         String::new(),
         Errors::default(),
     )
-    .await
+    .await)
 }
 
 // ----- administrators: the catalogue of each office -----
@@ -186,19 +186,17 @@ pub async fn admin_measures_view(
     form: Option<MeasureInput>,
     errors: Errors,
     status: StatusCode,
-) -> Response {
-    let offices = match domain::org::list_offices(state.store.as_ref(), actor).await {
-        Ok(o) => o,
-        Err(e) => return domain_error(ctx, &e),
-    };
+) -> PageResult {
+    let offices = domain::org::list_offices(state.store.as_ref(), actor)
+        .await
+        .or_page(&ctx)?;
     let Some(office) = office.or_else(|| offices.first().map(|o| o.id)) else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let c = ctx_of(state, &ctx);
-    let measures = match cases::catalogue_for_admin(c, actor, office).await {
-        Ok(m) => m,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let measures = cases::catalogue_for_admin(c, actor, office)
+        .await
+        .or_page(&ctx)?;
     let editing = edit.and_then(|id| measures.iter().find(|m| m.id == id));
     let form = form.unwrap_or_else(|| {
         editing
@@ -237,18 +235,15 @@ pub async fn admin_measures_view(
         errors,
         ctx,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 pub async fn admin_measures(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<OfficeQuery>,
-) -> Response {
-    let actor = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     admin_measures_view(
         &state,
         ctx,
@@ -276,13 +271,10 @@ pub async fn admin_measure_save(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(f): Form<MeasureForm>,
-) -> Response {
-    let actor = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(office) = f.office_id.parse::<OfficeId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let existing = match (f.measure_id.parse::<MeasureId>(), version_of(&f.version)) {
         (Ok(id), Some(v)) => Some((id, v)),
@@ -292,7 +284,7 @@ pub async fn admin_measure_save(
         Ok(data) => cases::put_measure(ctx_of(&state, &ctx), &actor, office, existing, data).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/admin/measures?office={office}")).into_response(),
         Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
             let status = status_of(&e);
@@ -307,8 +299,8 @@ pub async fn admin_measure_save(
                 errors,
                 status,
             )
-            .await
+            .await?
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }

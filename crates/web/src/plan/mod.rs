@@ -9,9 +9,9 @@ use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::forms::Errors;
 use crate::edge::handler::{ctx_of, home_for};
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::{ClientId, PlanItemId};
 use domain::plan::cases::{self};
@@ -19,29 +19,15 @@ use domain::plan::*;
 use domain::roles::Actor;
 use serde::Deserialize;
 
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn actor(ctx: &PageCtx) -> Result<Actor, Response> {
-    ctx.actor
-        .clone()
-        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))
-}
-
 fn date(d: Option<PlanDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
 
 // ----- display rows -----
 
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn parse_client(ctx: &PageCtx, id: &str) -> Result<ClientId, Response> {
-    id.parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
-}
-
 #[allow(clippy::result_large_err)] // as above
-fn parse_item(ctx: &PageCtx, id: &str) -> Result<PlanItemId, Response> {
-    id.parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
+fn parse_item(ctx: &PageCtx, id: &str) -> Result<PlanItemId, PageError> {
+    id.parse().map_err(|_| PageError::not_found(ctx))
 }
 
 /// After a plan-level write: back to the plan, or the plan again with the errors and input.
@@ -53,23 +39,22 @@ async fn plan_write_done(
     result: Result<(), DomainError>,
     kept: Kept,
     anchor: &str,
-) -> Response {
-    match result {
+) -> PageResult {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!("{}#{anchor}", home_for(actor, client))).into_response(),
         Err(
             e @ (DomainError::Invalid(_) | DomainError::StaleVersion | DomainError::Refused(_)),
         ) => {
             let status = status_of(&e);
             // The plan again, with the errors; view_plan decides whether this person may see it.
-            let view = match cases::view_plan(ctx_of(state, &ctx), actor, client, None).await {
-                Ok(v) => v,
-                Err(e) => return domain_error(ctx, &e),
-            };
+            let view = cases::view_plan(ctx_of(state, &ctx), actor, client, None)
+                .await
+                .or_page(&ctx)?;
             let errors = Errors::of(&ctx, &e);
             render(status, &plan_page(ctx, view, errors, String::new(), kept))
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -84,32 +69,11 @@ fn version_of(raw: &str) -> Option<i64> {
     raw.trim().parse().ok()
 }
 
-macro_rules! who {
-    ($ctx:expr, $id:expr) => {{
-        match who(&$ctx, &$id) {
-            Ok(w) => w,
-            Err(r) => return r,
-        }
-    }};
-}
-
 fn status_of(e: &DomainError) -> StatusCode {
     match e {
         DomainError::StaleVersion => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
-}
-
-/// The signed-in actor, the client and the plan item of the path, or the 404 page.
-macro_rules! item_of {
-    ($ctx:expr, $id:expr, $item:expr) => {{
-        let (actor, client) = who!($ctx, $id);
-        let item = match parse_item(&$ctx, &$item) {
-            Ok(i) => i,
-            Err(r) => return r,
-        };
-        (actor, client, item)
-    }};
 }
 
 mod about;

@@ -5,9 +5,9 @@ use super::*;
 use crate::AppState;
 use crate::cases::ReasonPage;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
+use crate::edge::extract::{Form, Path, SignedIn};
 use crate::edge::handler::ctx_of;
-use crate::edge::render::{domain_error, error_page, render};
+use crate::edge::render::{PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -311,26 +311,25 @@ pub async fn show_plan(
     ctx: PageCtx,
     client: ClientId,
     reason: Option<String>,
-) -> Response {
-    let actor = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match cases::view_plan(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
-        Ok(v) => {
-            let uc = ctx_of(state, &ctx);
-            let mut page = plan_page(ctx, v, Errors::default(), String::new(), Kept::default());
-            // Client feedback (issue 5): the asking rule runs when the client opens their home.
-            if page.is_client {
-                page.feedback_invitation = matches!(
-                    domain::feedback::asking::current_invitation(uc, &actor).await,
-                    Ok(Some(_))
-                );
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    Ok(
+        match cases::view_plan(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
+            Ok(v) => {
+                let uc = ctx_of(state, &ctx);
+                let mut page = plan_page(ctx, v, Errors::default(), String::new(), Kept::default());
+                // Client feedback (issue 5): the asking rule runs when the client opens their home.
+                if page.is_client {
+                    page.feedback_invitation = matches!(
+                        domain::feedback::asking::current_invitation(uc, &actor).await,
+                        Ok(Some(_))
+                    );
+                }
+                render(StatusCode::OK, &page)
             }
-            render(StatusCode::OK, &page)
-        }
-        Err(e) => reason_or_error(ctx, client, reason, e),
-    }
+            Err(e) => reason_or_error(ctx, client, reason, e),
+        },
+    )
 }
 
 pub fn reason_or_error(
@@ -365,9 +364,9 @@ pub fn reason_or_error(
     }
 }
 
-pub async fn my_plan(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn my_plan(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     let Some(client) = ctx.actor.as_ref().and_then(|a| a.own_client) else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     show_plan(&state, ctx, client, None).await
 }
@@ -375,12 +374,9 @@ pub async fn my_plan(State(state): State<AppState>, ctx: PageCtx) -> Response {
 pub async fn client_plan(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Response {
-    match parse_client(&ctx, &id) {
-        Ok(client) => show_plan(&state, ctx, client, None).await,
-        Err(r) => r,
-    }
+    Path(client): Path<ClientId>,
+) -> PageResult {
+    show_plan(&state, ctx, client, None).await
 }
 
 #[derive(Deserialize)]
@@ -392,11 +388,8 @@ pub struct ReasonForm {
 pub async fn client_plan_with_reason(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    Path(client): Path<ClientId>,
     Form(form): Form<ReasonForm>,
-) -> Response {
-    match parse_client(&ctx, &id) {
-        Ok(client) => show_plan(&state, ctx, client, Some(form.reason)).await,
-        Err(r) => r,
-    }
+) -> PageResult {
+    show_plan(&state, ctx, client, Some(form.reason)).await
 }

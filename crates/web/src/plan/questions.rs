@@ -3,12 +3,11 @@
 use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
-use crate::edge::handler::{ctx_of, who};
-use crate::edge::render::{domain_error, error_page};
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{PageError, PageResult, domain_error};
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::MeasureId;
 use domain::plan::cases::{self};
@@ -26,31 +25,34 @@ pub struct QuestionForm {
 pub async fn question_ask(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<QuestionForm>,
-) -> Response {
-    let (actor, client) = who!(ctx, id);
+) -> PageResult {
     let Ok(measure) = f.measure_id.parse::<MeasureId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    match cases::ask_question(ctx_of(&state, &ctx), &actor, client, measure, &f.question).await {
-        Ok(_) => Redirect::to(&format!("/clients/{client}/catalogue/{measure}#questions"))
-            .into_response(),
-        Err(e @ DomainError::Invalid(_)) => {
-            let errors = Errors::of(&ctx, &e);
-            measure_view(&state, ctx, &actor, client, measure, f.question, errors).await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match cases::ask_question(ctx_of(&state, &ctx), &actor, client, measure, &f.question).await
+        {
+            Ok(_) => Redirect::to(&format!("/clients/{client}/catalogue/{measure}#questions"))
+                .into_response(),
+            Err(e @ DomainError::Invalid(_)) => {
+                let errors = Errors::of(&ctx, &e);
+                measure_view(&state, ctx, &actor, client, measure, f.question, errors).await
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 pub async fn question_answer(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<QuestionForm>,
-) -> Response {
-    let (actor, client, item) = item_of!(ctx, id, item);
+) -> PageResult {
     let result = match version_of(&f.version) {
         Some(v) => {
             cases::answer_question(ctx_of(&state, &ctx), &actor, client, item, v, &f.answer).await
