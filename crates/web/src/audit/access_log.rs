@@ -4,9 +4,9 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::Query;
+use crate::edge::extract::{Query, SignedIn};
 use crate::edge::handler::{ctx_of, utc_text};
-use crate::edge::render::{OrPage, PageError, PageResult, render};
+use crate::edge::render::{OrPage, PageResult, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -100,9 +100,7 @@ pub async fn access_log(
     ctx: PageCtx,
     Query(q): Query<LogQuery>,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let openings = Cursor::parse(q.before.as_deref(), q.after.as_deref());
     let lists = Cursor::parse(q.lists_before.as_deref(), q.lists_after.as_deref());
     let log = domain::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists)

@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::Form;
-use crate::edge::forms::Errors;
+use crate::edge::extract::{Form, SignedIn};
+use crate::edge::forms::{Checkbox, Errors};
 use crate::edge::handler::ctx_of;
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use askama::Template;
@@ -25,7 +25,7 @@ use serde::Deserialize;
 pub struct NewCaseForm {
     pub name: String,
     pub office: String,
-    pub protected: String,
+    pub protected: Checkbox,
     pub username: String,
     pub password: String,
 }
@@ -48,9 +48,7 @@ async fn view(
     errors: Errors,
     status: StatusCode,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let offices = case_offices(state.store.as_ref(), &actor)
         .await
         .or_page(&ctx)?;
@@ -87,9 +85,7 @@ pub async fn new_case_save(
     ctx: PageCtx,
     Form(form): Form<NewCaseForm>,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     // The form offers only the counselor's own offices; anything else is out of reach.
     let Ok(office) = form.office.parse::<OfficeId>() else {
         return Err(PageError::not_found(&ctx));
@@ -97,7 +93,7 @@ pub async fn new_case_save(
     let input = NewCaseInput {
         name: form.name.clone(),
         office,
-        protected: !form.protected.is_empty(),
+        protected: form.protected.ticked(),
         username: form.username.clone(),
         password: Secret::new(form.password.clone()),
     };

@@ -4,10 +4,10 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
-use crate::edge::forms::Errors;
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::forms::{Checkbox, Errors};
 use crate::edge::handler::ctx_of;
-use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,9 +22,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct AgreementForm {
-    pub email_notices: String,
-    pub sms_notices: String,
-    pub phone_calls: String,
+    pub email_notices: Checkbox,
+    pub sms_notices: Checkbox,
+    pub phone_calls: Checkbox,
     pub email: String,
     pub phone: String,
     pub quiet_start: String,
@@ -37,9 +37,9 @@ pub struct AgreementForm {
 impl AgreementForm {
     fn input(&self) -> AgreementInput {
         AgreementInput {
-            email_notices: !self.email_notices.is_empty(),
-            sms_notices: !self.sms_notices.is_empty(),
-            phone_calls: !self.phone_calls.is_empty(),
+            email_notices: self.email_notices.ticked(),
+            sms_notices: self.sms_notices.ticked(),
+            phone_calls: self.phone_calls.ticked(),
             email: self.email.clone(),
             phone: self.phone.clone(),
             quiet_start: self.quiet_start.clone(),
@@ -50,11 +50,10 @@ impl AgreementForm {
         }
     }
     fn of(a: &availability::ContactAgreement) -> AgreementForm {
-        let on = |b: bool| if b { "on".to_string() } else { String::new() };
         AgreementForm {
-            email_notices: on(a.email_notices),
-            sms_notices: on(a.sms_notices),
-            phone_calls: on(a.phone_calls),
+            email_notices: Checkbox(a.email_notices),
+            sms_notices: Checkbox(a.sms_notices),
+            phone_calls: Checkbox(a.phone_calls),
             email: a.email.clone().unwrap_or_default(),
             phone: a.phone.clone().unwrap_or_default(),
             quiet_start: a.quiet.map(|q| format_time(q.start)).unwrap_or_default(),
@@ -101,9 +100,7 @@ async fn contact_view(
     form: Option<AgreementForm>,
     errors: Errors,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let view = availability::view(ctx_of(state, &ctx), &actor, client, None)
         .await
         .or_page(&ctx)?;
@@ -210,9 +207,7 @@ pub async fn contact_save(
         Ok(c) => c,
         Err(r) => return Ok(*r),
     };
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     match availability::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
@@ -239,9 +234,7 @@ pub async fn contact_confirm(
         Ok(c) => c,
         Err(r) => return Ok(*r),
     };
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     match availability::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ DomainError::StaleVersion) => {
@@ -268,10 +261,10 @@ pub struct AvailabilityPage {
 pub struct AvailabilityForm {
     pub contact_hours: String,
     pub notice_email: String,
-    pub messages: String,
-    pub email: String,
-    pub sms: String,
-    pub phone: String,
+    pub messages: Checkbox,
+    pub email: Checkbox,
+    pub sms: Checkbox,
+    pub phone: Checkbox,
 }
 
 impl AvailabilityForm {
@@ -283,7 +276,7 @@ impl AvailabilityForm {
             ("phone", &self.phone),
         ]
         .into_iter()
-        .filter(|(_, v)| !v.is_empty())
+        .filter(|(_, v)| v.ticked())
         .map(|(c, _)| c.to_string())
         .collect()
     }
@@ -319,9 +312,7 @@ fn availability_page(ctx: PageCtx, f: &AvailabilityForm, errors: Errors) -> Resp
 }
 
 pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let current = availability::own_hours(ctx_of(&state, &ctx), &actor)
         .await
         .or_page(&ctx)?;
@@ -331,10 +322,10 @@ pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Pag
         f.notice_email = a.notice_email.unwrap_or_default();
         for c in a.channels {
             match c.as_str() {
-                "messages" => f.messages = "on".into(),
-                "email" => f.email = "on".into(),
-                "sms" => f.sms = "on".into(),
-                "phone" => f.phone = "on".into(),
+                "messages" => f.messages = Checkbox(true),
+                "email" => f.email = Checkbox(true),
+                "sms" => f.sms = Checkbox(true),
+                "phone" => f.phone = Checkbox(true),
                 _ => {}
             }
         }
@@ -346,10 +337,8 @@ pub async fn my_availability_save(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(f): Form<AvailabilityForm>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     match availability::publish_hours(
         ctx_of(&state, &ctx),
         &actor,
@@ -359,11 +348,11 @@ pub async fn my_availability_save(
     )
     .await
     {
-        Ok(()) => Redirect::to("/account/availability").into_response(),
+        Ok(()) => Ok(Redirect::to("/account/availability").into_response()),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            availability_page(ctx, &f, errors)
+            Ok(availability_page(ctx, &f, errors))
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }

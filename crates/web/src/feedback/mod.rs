@@ -7,10 +7,10 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path, Query};
+use crate::edge::extract::{Form, Path, Query, SignedIn};
 use crate::edge::forms::Errors;
 use crate::edge::handler::{ctx_of, who};
-use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
+use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -228,10 +228,8 @@ pub async fn new_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<InvitationQuery>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     match responses::answer_form(ctx_of(&state, &ctx), &actor).await {
         Ok(f) => {
             let invitation = q
@@ -249,9 +247,9 @@ pub async fn new_form(
                 Errors::default(),
                 None,
             );
-            render(StatusCode::OK, &page)
+            Ok(render(StatusCode::OK, &page))
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -260,9 +258,7 @@ pub async fn submit(
     ctx: PageCtx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let input = AnswerInput::from_pairs(pairs);
     let invitation = input.get("invitation").parse::<FeedbackInvitationId>().ok();
     let uc = ctx_of(&state, &ctx);
@@ -299,13 +295,11 @@ pub async fn change_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(rid): Path<String>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let id = match response_id(&ctx, &rid) {
         Ok(i) => i,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     match responses::changeable(ctx_of(&state, &ctx), &actor, id).await {
         Ok((row, instrument)) => {
@@ -319,10 +313,10 @@ pub async fn change_form(
                 Errors::default(),
                 Some(row.changeable_until),
             );
-            render(StatusCode::OK, &page)
+            Ok(render(StatusCode::OK, &page))
         }
-        Err(DomainError::Refused(_)) => Redirect::to("/me/feedback?closed=1").into_response(),
-        Err(e) => domain_error(ctx, &e),
+        Err(DomainError::Refused(_)) => Ok(Redirect::to("/me/feedback?closed=1").into_response()),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -331,18 +325,16 @@ pub async fn change_submit(
     ctx: PageCtx,
     Path(rid): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let id = match response_id(&ctx, &rid) {
         Ok(i) => i,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let input = AnswerInput::from_pairs(pairs);
     let uc = ctx_of(&state, &ctx);
     match responses::change(uc, &actor, id, &input).await {
-        Ok(()) => Redirect::to("/me/feedback?saved=1").into_response(),
+        Ok(()) => Ok(Redirect::to("/me/feedback?saved=1").into_response()),
         Err(AnswerError::Fields(list)) => match responses::changeable(uc, &actor, id).await {
             Ok((row, instrument)) => {
                 let errors = field_errors(&ctx, &instrument, &list);
@@ -357,14 +349,14 @@ pub async fn change_submit(
                     errors,
                     Some(row.changeable_until),
                 );
-                render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+                Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
             }
-            Err(e) => domain_error(ctx, &e),
+            Err(e) => Ok(domain_error(ctx, &e)),
         },
         Err(AnswerError::Domain(DomainError::Refused(_))) => {
-            Redirect::to("/me/feedback?closed=1").into_response()
+            Ok(Redirect::to("/me/feedback?closed=1").into_response())
         }
-        Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
+        Err(AnswerError::Domain(e)) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -378,16 +370,14 @@ pub async fn dismiss(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(f): Form<DismissForm>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(id) = f.invitation.parse::<FeedbackInvitationId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Ok(error_page(ctx, StatusCode::NOT_FOUND));
     };
     match asking::dismiss(ctx_of(&state, &ctx), &actor, id).await {
-        Ok(()) => Redirect::to("/me/feedback?later=1").into_response(),
-        Err(e) => domain_error(ctx, &e),
+        Ok(()) => Ok(Redirect::to("/me/feedback?later=1").into_response()),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -493,9 +483,7 @@ pub async fn mine(
     ctx: PageCtx,
     Query(q): Query<MineQuery>,
 ) -> PageResult {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(PageError::not_found(&ctx));
-    };
+    let actor = SignedIn::of(&ctx)?;
     let uc = ctx_of(&state, &ctx);
     let invitation: Option<InvitationRow> =
         asking::current_invitation(uc, &actor).await.or_page(&ctx)?;

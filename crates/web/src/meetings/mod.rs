@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::cases::ReasonPage;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, SignedIn};
-use crate::edge::forms::Errors;
+use crate::edge::forms::{Checkbox, Errors, Version};
 use crate::edge::handler::{ctx_of, home_for, who};
 use crate::edge::render::{PageError, PageResult, domain_error, render};
 use askama::Template;
@@ -459,7 +459,7 @@ async fn after(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct AnswerForm {
-    version: String,
+    version: Version,
     starts_at: String,
     duration_minutes: String,
 }
@@ -473,7 +473,7 @@ async fn answer_with(
     make: impl FnOnce(&AnswerForm) -> Answer,
 ) -> PageResult {
     let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
-    let version = f.version.trim().parse().unwrap_or(0);
+    let version = f.version.get().unwrap_or(0);
     let answer = make(&f);
     let result = meetings::answer(
         ctx_of(&state, &ctx),
@@ -528,9 +528,9 @@ pub async fn cancel(
 pub struct TextForm {
     agenda_text: String,
     notes: String,
-    share: String,
+    share: Checkbox,
     comment: String,
-    correction: String,
+    correction: Checkbox,
 }
 
 pub async fn agenda_add(
@@ -565,7 +565,7 @@ pub async fn notes_save(
     Form(f): Form<TextForm>,
 ) -> PageResult {
     let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
-    let share = matches!(f.share.as_str(), "1" | "on" | "true" | "yes");
+    let share = f.share.ticked();
     let result = meetings::write_notes(
         ctx_of(&state, &ctx),
         &actor,
@@ -589,7 +589,7 @@ pub async fn comment_add(
     Form(f): Form<TextForm>,
 ) -> PageResult {
     let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
-    let correction = matches!(f.correction.as_str(), "1" | "on" | "true" | "yes");
+    let correction = f.correction.ticked();
     let result = meetings::comment_on_notes(
         ctx_of(&state, &ctx),
         &actor,

@@ -18,15 +18,11 @@ pub async fn presentation_save(
     Form(f): Form<Versioned<PresentationInput>>,
 ) -> PageResult {
     let result = match f.form.parse() {
-        Ok(data) => cases::save_presentation(
-            ctx_of(&state, &ctx),
-            &actor,
-            client,
-            version_of(&f.version),
-            data,
-        )
-        .await
-        .map(|_| ()),
+        Ok(data) => {
+            cases::save_presentation(ctx_of(&state, &ctx), &actor, client, f.version.get(), data)
+                .await
+                .map(|_| ())
+        }
         Err(e) => Err(e),
     };
     let kept = Kept {
@@ -43,7 +39,7 @@ pub async fn presentation_afresh(
     Path(client): Path<ClientId>,
     Form(f): Form<GoalAction>,
 ) -> PageResult {
-    let result = match version_of(&f.version) {
+    let result = match f.version.get() {
         Some(v) => cases::start_afresh(ctx_of(&state, &ctx), &actor, client, v).await,
         None => Err(DomainError::StaleVersion),
     };
@@ -68,14 +64,8 @@ pub async fn preferences_save(
 ) -> PageResult {
     let result = match f.form.parse() {
         Ok(data) => {
-            cases::save_preferences(
-                ctx_of(&state, &ctx),
-                &actor,
-                client,
-                version_of(&f.version),
-                data,
-            )
-            .await
+            cases::save_preferences(ctx_of(&state, &ctx), &actor, client, f.version.get(), data)
+                .await
         }
         Err(e) => Err(e),
     };

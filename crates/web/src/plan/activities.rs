@@ -385,7 +385,7 @@ pub async fn activity_edit(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<Versioned<ActivityInput>>,
 ) -> PageResult {
-    let result = match (f.form.parse(), version_of(&f.version)) {
+    let result = match (f.form.parse(), f.version.get()) {
         (Ok(fields), Some(v)) => {
             cases::edit_activity(ctx_of(&state, &ctx), &actor, client, item, v, fields).await
         }
@@ -402,12 +402,12 @@ pub async fn activity_edit(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StatusForm {
-    version: String,
+    version: Version,
     /// `plan` when sent from the plan page (one-click approval): go back there.
     return_to: String,
     status: String,
     reason: String,
-    consequence_seen: String,
+    consequence_seen: Checkbox,
 }
 
 pub async fn activity_status(
@@ -417,7 +417,7 @@ pub async fn activity_status(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
-    let result = match (version_of(&f.version), ActivityStatus::parse(&f.status)) {
+    let result = match (f.version.get(), ActivityStatus::parse(&f.status)) {
         (Some(v), Some(to)) => {
             cases::change_status(ctx_of(&state, &ctx), &actor, client, item, v, to, &f.reason).await
         }
@@ -452,7 +452,7 @@ pub async fn activity_decline(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
-    let result = match version_of(&f.version) {
+    let result = match f.version.get() {
         Some(v) => cases::decline(ctx_of(&state, &ctx), &actor, client, item, v, &f.reason).await,
         None => Err(DomainError::StaleVersion),
     };
@@ -475,7 +475,7 @@ pub async fn activity_propose_terms(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<Versioned<TermsInput>>,
 ) -> PageResult {
-    let result = match (f.form.parse(), version_of(&f.version)) {
+    let result = match (f.form.parse(), f.version.get()) {
         (Ok(t), Some(v)) => {
             cases::propose_terms(ctx_of(&state, &ctx), &actor, client, item, v, t).await
         }
@@ -496,8 +496,8 @@ pub async fn activity_confirm_terms(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
-    let seen = matches!(f.consequence_seen.as_str(), "on" | "true" | "1");
-    let result = match version_of(&f.version) {
+    let seen = f.consequence_seen.ticked();
+    let result = match f.version.get() {
         Some(v) => cases::confirm_terms(ctx_of(&state, &ctx), &actor, client, item, v, seen).await,
         None => Err(DomainError::StaleVersion),
     };
@@ -520,7 +520,7 @@ pub async fn activity_reject_terms(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
-    let result = match version_of(&f.version) {
+    let result = match f.version.get() {
         Some(v) => cases::reject_terms(ctx_of(&state, &ctx), &actor, client, item, v).await,
         None => Err(DomainError::StaleVersion),
     };

@@ -40,7 +40,7 @@ pub async fn goal_add(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct GoalAction {
-    pub version: String,
+    pub version: Version,
     pub status: String,
 }
 
@@ -52,7 +52,7 @@ pub async fn goal_approve(
 ) -> PageResult {
     let (actor, client) = who(&ctx, &id)?;
     let goal = parse_item(&ctx, &item)?;
-    let result = match version_of(&f.version) {
+    let result = match f.version.get() {
         Some(v) => cases::approve_goal(ctx_of(&state, &ctx), &actor, client, goal, v).await,
         None => Err(DomainError::StaleVersion),
     };
@@ -76,7 +76,7 @@ pub async fn goal_status(
 ) -> PageResult {
     let (actor, client) = who(&ctx, &id)?;
     let goal = parse_item(&ctx, &item)?;
-    let result = match (version_of(&f.version), GoalStatus::parse(&f.status)) {
+    let result = match (f.version.get(), GoalStatus::parse(&f.status)) {
         (Some(v), Some(s)) => {
             cases::set_goal_status(ctx_of(&state, &ctx), &actor, client, goal, v, s).await
         }
@@ -183,7 +183,7 @@ pub async fn goal_edit_save(
 ) -> PageResult {
     let (actor, client) = who(&ctx, &id)?;
     let goal = parse_item(&ctx, &item)?;
-    let result = match (f.form.parse(), version_of(&f.version)) {
+    let result = match (f.form.parse(), f.version.get()) {
         (Ok((text, d)), Some(v)) => {
             cases::edit_goal(ctx_of(&state, &ctx), &actor, client, goal, v, text, d).await
         }

@@ -262,7 +262,7 @@ pub async fn admin_measures(
 pub struct MeasureForm {
     office_id: String,
     measure_id: String,
-    version: String,
+    version: Version,
     #[serde(flatten)]
     form: MeasureInput,
 }
@@ -276,7 +276,7 @@ pub async fn admin_measure_save(
     let Ok(office) = f.office_id.parse::<OfficeId>() else {
         return Err(PageError::not_found(&ctx));
     };
-    let existing = match (f.measure_id.parse::<MeasureId>(), version_of(&f.version)) {
+    let existing = match (f.measure_id.parse::<MeasureId>(), f.version.get()) {
         (Ok(id), Some(v)) => Some((id, v)),
         _ => None,
     };

@@ -7,7 +7,7 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::forms::Errors;
+use crate::edge::forms::{Checkbox, Errors, Version, Versioned};
 use crate::edge::handler::{ctx_of, home_for};
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use axum::http::StatusCode;
@@ -17,7 +17,6 @@ use domain::ids::{ClientId, PlanItemId};
 use domain::plan::cases::{self};
 use domain::plan::*;
 use domain::roles::Actor;
-use serde::Deserialize;
 
 fn date(d: Option<PlanDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
@@ -55,18 +54,6 @@ async fn plan_write_done(
         }
         Err(e) => domain_error(ctx, &e),
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Versioned<T> {
-    version: String,
-    #[serde(flatten)]
-    form: T,
-}
-
-fn version_of(raw: &str) -> Option<i64> {
-    raw.trim().parse().ok()
 }
 
 fn status_of(e: &DomainError) -> StatusCode {

@@ -18,7 +18,7 @@ use serde::Deserialize;
 pub struct QuestionForm {
     measure_id: String,
     question: String,
-    version: String,
+    version: Version,
     answer: String,
 }
 
@@ -53,7 +53,7 @@ pub async fn question_answer(
     Path((client, item)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<QuestionForm>,
 ) -> PageResult {
-    let result = match version_of(&f.version) {
+    let result = match f.version.get() {
         Some(v) => {
             cases::answer_question(ctx_of(&state, &ctx), &actor, client, item, v, &f.answer).await
         }
