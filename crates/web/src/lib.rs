@@ -5,34 +5,31 @@
 //! route is declared in one table ([`routes::route_table`]) with its policy, and object
 //! decisions are made by `domain::policy` inside the use cases.
 
-pub mod access_log_web;
-pub mod accounts_web;
+pub mod accounts;
 pub mod assets;
-pub mod case_web;
+pub mod audit;
+pub mod cases;
 pub mod clock;
-pub mod contact_web;
-pub mod context;
-pub mod extract;
-pub mod feedback_web;
-pub mod files;
-pub mod handler;
-pub mod hasher;
+pub mod contact;
+pub mod conversation;
+pub mod edge;
+pub mod feedback;
 pub mod i18n;
-pub mod insights_web;
+pub mod insights;
 pub mod live;
-pub mod meetings_web;
-pub mod messages_web;
+pub mod meetings;
 pub mod metrics_web;
-pub mod middleware;
-pub mod pages;
-pub mod plan_web;
-pub mod proxy;
+pub mod organisation;
+pub mod plan;
 pub mod routes;
 pub mod telemetry;
 
+// The edge modules other crates name by their old paths.
+pub use edge::{context, proxy};
+
+pub use accounts::hasher::Argon2Hasher;
 pub use clock::SystemClock;
-pub use files::FileRewriter;
-pub use hasher::Argon2Hasher;
+pub use conversation::files::FileRewriter;
 
 use domain::attachments::FileCleaner;
 use domain::auth::{SessionPolicy, ThrottlePolicy};

@@ -6,7 +6,7 @@
 //! default) and, when `metrics_token` is set, answers only requests that carry it as
 //! `Authorization: Bearer …`.
 
-use crate::middleware::constant_time_eq;
+use crate::edge::middleware::constant_time_eq;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -68,6 +68,20 @@ fn message_literals(source: &str, families: &BTreeSet<String>) -> Vec<String> {
     out
 }
 
+/// Every file under `dir`, in its feature folders too.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 #[test]
 fn every_message_used_in_code_and_templates_exists() {
     let families: BTreeSet<String> = ids(Lang::Nb)
@@ -77,8 +91,7 @@ fn every_message_used_in_code_and_templates_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut checked = 0;
     for dir in ["src", "templates"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
+        for path in files_under(&root.join(dir)) {
             let source = std::fs::read_to_string(&path).unwrap();
             // Templates can only ask through `tr`; Rust code also names ids in tables.
             let literals = if dir == "templates" {

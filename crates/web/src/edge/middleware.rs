@@ -2,9 +2,10 @@
 //! metrics, and the per-route policy gate declared in the route table.
 
 use crate::AppState;
-use crate::context::{CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie};
-use crate::pages::error_page;
-use crate::routes::RoutePolicy;
+use crate::edge::context::{
+    CsrfToken, CurrentActor, PageCtx, ReqId, cookie, cookie_names, set_cookie,
+};
+use crate::edge::render::error_page;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -89,7 +90,7 @@ pub async fn panic_page(State(state): State<AppState>, req: Request, next: Next)
     // known here: take it as live. If it has ended, a form posted from this page sends the
     // person to log in again (see `csrf`).
     if let Some(token) =
-        crate::context::csrf_token_for(&parts.headers, state.settings.secure_cookies, true)
+        crate::edge::context::csrf_token_for(&parts.headers, state.settings.secure_cookies, true)
     {
         parts.extensions.insert(CsrfToken(token));
     }
@@ -184,7 +185,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         .extensions()
         .get::<CurrentActor>()
         .is_some_and(|a| a.0.is_some());
-    let expected = crate::context::csrf_token_for(req.headers(), secure, signed_in);
+    let expected = crate::edge::context::csrf_token_for(req.headers(), secure, signed_in);
     if !is_state_changing(req.method()) {
         let fresh = cookie(req.headers(), names.csrf)
             .is_none()
@@ -337,18 +338,4 @@ pub async fn metrics(req: Request, next: Next) -> Response {
         .record(start.elapsed().as_secs_f64());
     res.extensions_mut().insert(RouteLabel(route));
     res
-}
-
-/// The gate each route declares in the route table: who may reach the handler at all.
-/// Object-level decisions (which client) are made by the domain policy in the use case.
-pub async fn enforce(policy: RoutePolicy, req: Request, next: Next) -> Response {
-    let actor = req
-        .extensions()
-        .get::<CurrentActor>()
-        .and_then(|a| a.0.clone());
-    match (policy, actor) {
-        (RoutePolicy::Public, _) => next.run(req).await,
-        (_, None) => Redirect::to("/login").into_response(),
-        (RoutePolicy::SignedIn | RoutePolicy::Object(_), Some(_)) => next.run(req).await,
-    }
 }

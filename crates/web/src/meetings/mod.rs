@@ -4,11 +4,12 @@
 //! shown and typed in Norwegian (Oslo) time. Every form works without JavaScript.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::{ctx_of, home_for, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::cases::ReasonPage;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::forms::{Checkbox, Errors, Version};
+use crate::edge::handler::{ctx_of, home_for, who};
+use crate::edge::render::{PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -25,16 +26,13 @@ use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
 fn who_and_meeting(
     ctx: &PageCtx,
     id: &str,
     meeting: &str,
-) -> Result<(Actor, ClientId, MeetingId), Response> {
+) -> Result<(Actor, ClientId, MeetingId), PageError> {
     let (actor, client) = who(ctx, id)?;
-    let meeting = meeting
-        .parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+    let meeting = meeting.parse().map_err(|_| PageError::not_found(ctx))?;
     Ok((actor, client, meeting))
 }
 
@@ -108,7 +106,7 @@ pub struct MeetingLine {
 }
 
 #[derive(Template)]
-#[template(path = "meetings.html")]
+#[template(path = "meetings/meetings.html")]
 pub struct MeetingsPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -198,12 +196,13 @@ async fn list_view(
     render(status, &page)
 }
 
-pub async fn list(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<String>) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    list_view(
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
+) -> PageResult {
+    Ok(list_view(
         &state,
         ctx,
         &actor,
@@ -211,27 +210,26 @@ pub async fn list(State(state): State<AppState>, ctx: PageCtx, Path(id): Path<St
         ProposalInput::default(),
         Errors::default(),
     )
-    .await
+    .await)
 }
 
 pub async fn propose(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<ProposalInput>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    match meetings::propose(ctx_of(&state, &ctx), &actor, client, &f).await {
-        Ok(m) => Redirect::to(&format!("/clients/{client}/meetings/{m}")).into_response(),
-        Err(e) if shown_on_page(&e) => {
-            let errors = Errors::of(&ctx, &e);
-            list_view(&state, ctx, &actor, client, f, errors).await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+) -> PageResult {
+    Ok(
+        match meetings::propose(ctx_of(&state, &ctx), &actor, client, &f).await {
+            Ok(m) => Redirect::to(&format!("/clients/{client}/meetings/{m}")).into_response(),
+            Err(e) if shown_on_page(&e) => {
+                let errors = Errors::of(&ctx, &e);
+                list_view(&state, ctx, &actor, client, f, errors).await
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 // ----- one meeting -----
@@ -259,7 +257,7 @@ pub struct Kept {
 }
 
 #[derive(Template)]
-#[template(path = "meeting.html")]
+#[template(path = "meetings/meeting.html")]
 pub struct MeetingPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -417,12 +415,9 @@ pub async fn page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    meeting_view(
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
+    Ok(meeting_view(
         &state,
         ctx,
         &actor,
@@ -432,7 +427,7 @@ pub async fn page(
         Errors::default(),
         StatusCode::OK,
     )
-    .await
+    .await)
 }
 
 /// After a change: back to the meeting; on a refusal, the page again with the message and
@@ -464,7 +459,7 @@ async fn after(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct AnswerForm {
-    version: String,
+    version: Version,
     starts_at: String,
     duration_minutes: String,
 }
@@ -476,12 +471,9 @@ async fn answer_with(
     m: String,
     f: AnswerForm,
     make: impl FnOnce(&AnswerForm) -> Answer,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let version = f.version.trim().parse().unwrap_or(0);
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
+    let version = f.version.get().unwrap_or(0);
     let answer = make(&f);
     let result = meetings::answer(
         ctx_of(&state, &ctx),
@@ -497,7 +489,7 @@ async fn answer_with(
         duration_minutes: f.duration_minutes,
         ..Kept::default()
     };
-    after(&state, ctx, &actor, client, meeting, result, kept, "").await
+    Ok(after(&state, ctx, &actor, client, meeting, result, kept, "").await)
 }
 
 pub async fn accept(
@@ -505,7 +497,7 @@ pub async fn accept(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<AnswerForm>,
-) -> Response {
+) -> PageResult {
     answer_with(state, ctx, id, m, f, |_| Answer::Accept).await
 }
 
@@ -514,7 +506,7 @@ pub async fn other_time(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<AnswerForm>,
-) -> Response {
+) -> PageResult {
     answer_with(state, ctx, id, m, f, |f| Answer::OtherTime {
         starts_at: f.starts_at.clone(),
         duration_minutes: f.duration_minutes.clone(),
@@ -527,7 +519,7 @@ pub async fn cancel(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<AnswerForm>,
-) -> Response {
+) -> PageResult {
     answer_with(state, ctx, id, m, f, |_| Answer::Cancel).await
 }
 
@@ -536,9 +528,9 @@ pub async fn cancel(
 pub struct TextForm {
     agenda_text: String,
     notes: String,
-    share: String,
+    share: Checkbox,
     comment: String,
-    correction: String,
+    correction: Checkbox,
 }
 
 pub async fn agenda_add(
@@ -546,11 +538,8 @@ pub async fn agenda_add(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<TextForm>,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let result = meetings::add_agenda_point(
         ctx_of(&state, &ctx),
         &actor,
@@ -563,10 +552,10 @@ pub async fn agenda_add(
         agenda_text: f.agenda_text,
         ..Kept::default()
     };
-    after(
+    Ok(after(
         &state, ctx, &actor, client, meeting, result, kept, "#agenda",
     )
-    .await
+    .await)
 }
 
 pub async fn notes_save(
@@ -574,12 +563,9 @@ pub async fn notes_save(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<TextForm>,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let share = matches!(f.share.as_str(), "1" | "on" | "true" | "yes");
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
+    let share = f.share.ticked();
     let result = meetings::write_notes(
         ctx_of(&state, &ctx),
         &actor,
@@ -593,7 +579,7 @@ pub async fn notes_save(
         notes: Some(f.notes),
         ..Kept::default()
     };
-    after(&state, ctx, &actor, client, meeting, result, kept, "#notes").await
+    Ok(after(&state, ctx, &actor, client, meeting, result, kept, "#notes").await)
 }
 
 pub async fn comment_add(
@@ -601,12 +587,9 @@ pub async fn comment_add(
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
     Form(f): Form<TextForm>,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let correction = matches!(f.correction.as_str(), "1" | "on" | "true" | "yes");
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
+    let correction = f.correction.ticked();
     let result = meetings::comment_on_notes(
         ctx_of(&state, &ctx),
         &actor,
@@ -620,7 +603,7 @@ pub async fn comment_add(
         comment: f.comment,
         ..Kept::default()
     };
-    after(&state, ctx, &actor, client, meeting, result, kept, "#notes").await
+    Ok(after(&state, ctx, &actor, client, meeting, result, kept, "#notes").await)
 }
 
 /// The calendar file (RFC 5545), as an attachment.
@@ -628,34 +611,33 @@ pub async fn calendar(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, m)): Path<(String, String)>,
-) -> Response {
-    let (actor, client, meeting) = match who_and_meeting(&ctx, &id, &m) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let words = |mode: MeetingMode| match mode {
         MeetingMode::Phone => ctx.tr.get("meeting-location-phone"),
         MeetingMode::Video => ctx.tr.get("meeting-location-video"),
         MeetingMode::InPerson => String::new(),
     };
-    match meetings::calendar(ctx_of(&state, &ctx), &actor, client, meeting, words).await {
-        Ok(text) => (
-            StatusCode::OK,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "text/calendar; charset=utf-8".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"meeting-{meeting}.ics\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            text,
-        )
-            .into_response(),
-        Err(DomainError::ReasonRequired) => reason_page(ctx, client),
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match meetings::calendar(ctx_of(&state, &ctx), &actor, client, meeting, words).await {
+            Ok(text) => (
+                StatusCode::OK,
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "text/calendar; charset=utf-8".to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"meeting-{meeting}.ics\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                text,
+            )
+                .into_response(),
+            Err(DomainError::ReasonRequired) => reason_page(ctx, client),
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }

@@ -4,15 +4,15 @@
 //! calls it and renders.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::Form;
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, SignedIn};
+use crate::edge::forms::{Checkbox, Errors};
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::clients::{CaseOffice, NewCaseInput, case_offices, open_new_case};
 use domain::ids::OfficeId;
@@ -25,13 +25,13 @@ use serde::Deserialize;
 pub struct NewCaseForm {
     pub name: String,
     pub office: String,
-    pub protected: String,
+    pub protected: Checkbox,
     pub username: String,
     pub password: String,
 }
 
 #[derive(Template)]
-#[template(path = "case_new.html")]
+#[template(path = "cases/case_new.html")]
 pub struct NewCasePage {
     pub ctx: PageCtx,
     pub form: NewCaseForm,
@@ -47,20 +47,17 @@ async fn view(
     form: NewCaseForm,
     errors: Errors,
     status: StatusCode,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
-    let offices = match case_offices(state.store.as_ref(), &actor).await {
-        Ok(o) => o,
-        Err(e) => return domain_error(ctx, &e),
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    let offices = case_offices(state.store.as_ref(), &actor)
+        .await
+        .or_page(&ctx)?;
     let may_protect = offices.iter().any(|o| o.may_protect);
     let form = NewCaseForm {
         password: String::new(),
         ..form
     };
-    render(
+    Ok(render(
         status,
         &NewCasePage {
             ctx,
@@ -69,10 +66,10 @@ async fn view(
             offices,
             may_protect,
         },
-    )
+    ))
 }
 
-pub async fn new_case(State(state): State<AppState>, ctx: PageCtx) -> Response {
+pub async fn new_case(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     view(
         &state,
         ctx,
@@ -87,27 +84,25 @@ pub async fn new_case_save(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(form): Form<NewCaseForm>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     // The form offers only the counselor's own offices; anything else is out of reach.
     let Ok(office) = form.office.parse::<OfficeId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
     let input = NewCaseInput {
         name: form.name.clone(),
         office,
-        protected: !form.protected.is_empty(),
+        protected: form.protected.ticked(),
         username: form.username.clone(),
         password: Secret::new(form.password.clone()),
     };
     match open_new_case(ctx_of(&state, &ctx), state.hasher.as_ref(), &actor, &input).await {
-        Ok(client) => Redirect::to(&format!("/clients/{client}")).into_response(),
+        Ok(client) => Ok(Redirect::to(&format!("/clients/{client}")).into_response()),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            Ok(view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await?)
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }

@@ -6,11 +6,11 @@
 //! talk, talk notes). Everything works without JavaScript.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path, Query};
-use crate::handler::{ctx_of, who};
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, Query, SignedIn};
+use crate::edge::forms::Errors;
+use crate::edge::handler::{ctx_of, who};
+use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -64,7 +64,7 @@ pub struct QuestionView {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_form.html")]
+#[template(path = "feedback/feedback_form.html")]
 pub struct FormPage {
     pub ctx: PageCtx,
     pub title: String,
@@ -228,10 +228,8 @@ pub async fn new_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<InvitationQuery>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     match responses::answer_form(ctx_of(&state, &ctx), &actor).await {
         Ok(f) => {
             let invitation = q
@@ -249,9 +247,9 @@ pub async fn new_form(
                 Errors::default(),
                 None,
             );
-            render(StatusCode::OK, &page)
+            Ok(render(StatusCode::OK, &page))
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -259,36 +257,33 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let input = AnswerInput::from_pairs(pairs);
     let invitation = input.get("invitation").parse::<FeedbackInvitationId>().ok();
     let uc = ctx_of(&state, &ctx);
-    match responses::answer(uc, &actor, invitation, &input).await {
-        Ok(_) => Redirect::to("/me/feedback?saved=1").into_response(),
-        Err(AnswerError::Fields(list)) => {
-            let form = match responses::answer_form(uc, &actor).await {
-                Ok(f) => f,
-                Err(e) => return domain_error(ctx, &e),
-            };
-            let errors = field_errors(&ctx, &form.instrument, &list);
-            let (kept, share) = kept_answers(&form.instrument, &input);
-            let page = form_page(
-                ctx,
-                &form.instrument,
-                &kept,
-                share,
-                "/me/feedback".into(),
-                invitation.map(|i| i.to_string()).unwrap_or_default(),
-                errors,
-                None,
-            );
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
-    }
+    Ok(
+        match responses::answer(uc, &actor, invitation, &input).await {
+            Ok(_) => Redirect::to("/me/feedback?saved=1").into_response(),
+            Err(AnswerError::Fields(list)) => {
+                let form = responses::answer_form(uc, &actor).await.or_page(&ctx)?;
+                let errors = field_errors(&ctx, &form.instrument, &list);
+                let (kept, share) = kept_answers(&form.instrument, &input);
+                let page = form_page(
+                    ctx,
+                    &form.instrument,
+                    &kept,
+                    share,
+                    "/me/feedback".into(),
+                    invitation.map(|i| i.to_string()).unwrap_or_default(),
+                    errors,
+                    None,
+                );
+                render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            }
+            Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
+        },
+    )
 }
 
 fn response_id(ctx: &PageCtx, raw: &str) -> Result<FeedbackResponseId, Box<Response>> {
@@ -300,13 +295,11 @@ pub async fn change_form(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(rid): Path<String>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let id = match response_id(&ctx, &rid) {
         Ok(i) => i,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     match responses::changeable(ctx_of(&state, &ctx), &actor, id).await {
         Ok((row, instrument)) => {
@@ -320,10 +313,10 @@ pub async fn change_form(
                 Errors::default(),
                 Some(row.changeable_until),
             );
-            render(StatusCode::OK, &page)
+            Ok(render(StatusCode::OK, &page))
         }
-        Err(DomainError::Refused(_)) => Redirect::to("/me/feedback?closed=1").into_response(),
-        Err(e) => domain_error(ctx, &e),
+        Err(DomainError::Refused(_)) => Ok(Redirect::to("/me/feedback?closed=1").into_response()),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -332,18 +325,16 @@ pub async fn change_submit(
     ctx: PageCtx,
     Path(rid): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let id = match response_id(&ctx, &rid) {
         Ok(i) => i,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let input = AnswerInput::from_pairs(pairs);
     let uc = ctx_of(&state, &ctx);
     match responses::change(uc, &actor, id, &input).await {
-        Ok(()) => Redirect::to("/me/feedback?saved=1").into_response(),
+        Ok(()) => Ok(Redirect::to("/me/feedback?saved=1").into_response()),
         Err(AnswerError::Fields(list)) => match responses::changeable(uc, &actor, id).await {
             Ok((row, instrument)) => {
                 let errors = field_errors(&ctx, &instrument, &list);
@@ -358,14 +349,14 @@ pub async fn change_submit(
                     errors,
                     Some(row.changeable_until),
                 );
-                render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+                Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
             }
-            Err(e) => domain_error(ctx, &e),
+            Err(e) => Ok(domain_error(ctx, &e)),
         },
         Err(AnswerError::Domain(DomainError::Refused(_))) => {
-            Redirect::to("/me/feedback?closed=1").into_response()
+            Ok(Redirect::to("/me/feedback?closed=1").into_response())
         }
-        Err(AnswerError::Domain(e)) => domain_error(ctx, &e),
+        Err(AnswerError::Domain(e)) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -379,16 +370,14 @@ pub async fn dismiss(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(f): Form<DismissForm>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let Ok(id) = f.invitation.parse::<FeedbackInvitationId>() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Ok(error_page(ctx, StatusCode::NOT_FOUND));
     };
     match asking::dismiss(ctx_of(&state, &ctx), &actor, id).await {
-        Ok(()) => Redirect::to("/me/feedback?later=1").into_response(),
-        Err(e) => domain_error(ctx, &e),
+        Ok(()) => Ok(Redirect::to("/me/feedback?later=1").into_response()),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -420,7 +409,7 @@ pub struct TalkView {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_mine.html")]
+#[template(path = "feedback/feedback_mine.html")]
 pub struct MinePage {
     pub ctx: PageCtx,
     pub invitation: Option<(String, String)>,
@@ -493,19 +482,12 @@ pub async fn mine(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<MineQuery>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let uc = ctx_of(&state, &ctx);
-    let invitation: Option<InvitationRow> = match asking::current_invitation(uc, &actor).await {
-        Ok(i) => i,
-        Err(e) => return domain_error(ctx, &e),
-    };
-    let mine = match responses::my_feedback(uc, &actor).await {
-        Ok(m) => m,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let invitation: Option<InvitationRow> =
+        asking::current_invitation(uc, &actor).await.or_page(&ctx)?;
+    let mine = responses::my_feedback(uc, &actor).await.or_page(&ctx)?;
     let now = state.clock.now();
     let notice = if q.saved.is_some() {
         ctx.tr.get("feedback-saved")
@@ -538,7 +520,7 @@ pub async fn mine(
         talks: talk_views(&ctx, &mine.talks),
         ctx,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 // ----- the counselor's picture -----
@@ -558,7 +540,7 @@ pub struct TableRow {
 }
 
 #[derive(Template)]
-#[template(path = "feedback_client.html")]
+#[template(path = "feedback/feedback_client.html")]
 pub struct PicturePage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -631,7 +613,7 @@ fn chart(ctx: &PageCtx, responses: &[OwnResponse], t: Theme) -> ThemeChart {
 
 /// The reason form for a protected client, returning to the feedback page.
 #[derive(Template)]
-#[template(path = "feedback_reason.html")]
+#[template(path = "feedback/feedback_reason.html")]
 pub struct FeedbackReasonPage {
     pub ctx: PageCtx,
     pub client_id: String,
@@ -648,15 +630,12 @@ async fn picture_view(
     talk_text: String,
     errors: Errors,
     saved: bool,
-) -> Response {
-    let (actor, client) = match who(&ctx, id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, id)?;
     let p = match picture::picture(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
         Ok(p) => p,
         Err(DomainError::ReasonRequired) => {
-            return render(
+            return Ok(render(
                 StatusCode::OK,
                 &FeedbackReasonPage {
                     ctx,
@@ -664,11 +643,11 @@ async fn picture_view(
                     reason: String::new(),
                     error: None,
                 },
-            );
+            ));
         }
         Err(e @ DomainError::Invalid(_)) if reason.is_some() => {
             let error = ctx.field_errors(&e).first().map(|(_, m)| m.clone());
-            return render(
+            return Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FeedbackReasonPage {
                     ctx,
@@ -676,9 +655,9 @@ async fn picture_view(
                     reason: reason.unwrap_or_default(),
                     error,
                 },
-            );
+            ));
         }
-        Err(e) => return domain_error(ctx, &e),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
     let first = picture::first_name(&p.client_name).to_string();
     let lang = ctx.tr.code();
@@ -742,7 +721,7 @@ async fn picture_view(
         saved,
         ctx,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 #[derive(Deserialize, Default)]
@@ -756,7 +735,7 @@ pub async fn client_picture(
     ctx: PageCtx,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> PageResult {
     picture_view(
         &state,
         ctx,
@@ -781,7 +760,7 @@ pub async fn client_picture_with_reason(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
-) -> Response {
+) -> PageResult {
     picture_view(
         &state,
         ctx,
@@ -807,22 +786,19 @@ pub async fn talk_add(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<TalkForm>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let uc = ctx_of(&state, &ctx);
     let result = match picture::parse_prompt(&f.prompt) {
         Ok(p) => picture::record_talk(uc, &actor, client, p, &f.talk).await,
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/clients/{client}/feedback?saved=1")).into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            picture_view(&state, ctx, &id, None, f.talk, errors, false).await
+            picture_view(&state, ctx, &id, None, f.talk, errors, false).await?
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }

@@ -4,11 +4,11 @@
 //! and write the audit rows; this only parses, calls them and renders.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path};
+use crate::edge::forms::Errors;
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,7 +28,7 @@ pub struct AccountView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_client_account.html")]
+#[template(path = "organisation/admin_client_account.html")]
 pub struct ClientAccountPage {
     pub ctx: PageCtx,
     /// The username as typed (kept in the lookup and reason forms; never in a URL).
@@ -210,11 +210,8 @@ pub async fn set_password(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(form): Form<ChangeForm>,
-) -> Response {
-    let (actor, client) = match crate::handler::who(&ctx, &id) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = crate::edge::handler::who(&ctx, &id)?;
     let reason = optional(&form.reason);
     let result = accounts::set_client_password(
         ctx_of(&state, &ctx),
@@ -226,7 +223,7 @@ pub async fn set_password(
         reason,
     )
     .await;
-    match result {
+    Ok(match result {
         Ok(account) => account_page(
             ctx,
             &account,
@@ -244,7 +241,7 @@ pub async fn set_password(
             }
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }
 
 async fn set_disabled(
@@ -253,25 +250,24 @@ async fn set_disabled(
     id: String,
     form: ChangeForm,
     disabled: bool,
-) -> Response {
-    let (actor, client) = match crate::handler::who(&ctx, &id) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = crate::edge::handler::who(&ctx, &id)?;
     let reason = optional(&form.reason);
-    match accounts::set_client_disabled(ctx_of(&state, &ctx), &actor, client, disabled, reason)
-        .await
-    {
-        Ok(account) => {
-            let notice = if disabled {
-                "client-account-disabled-done"
-            } else {
-                "client-account-enabled-done"
-            };
-            account_page(ctx, &account, form.reason, Errors::default(), Some(notice))
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match accounts::set_client_disabled(ctx_of(&state, &ctx), &actor, client, disabled, reason)
+            .await
+        {
+            Ok(account) => {
+                let notice = if disabled {
+                    "client-account-disabled-done"
+                } else {
+                    "client-account-enabled-done"
+                };
+                account_page(ctx, &account, form.reason, Errors::default(), Some(notice))
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 /// `POST /admin/client-accounts/{id}/disable`.
@@ -280,7 +276,7 @@ pub async fn disable(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(form): Form<ChangeForm>,
-) -> Response {
+) -> PageResult {
     set_disabled(state, ctx, id, form, true).await
 }
 
@@ -290,6 +286,6 @@ pub async fn enable(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(form): Form<ChangeForm>,
-) -> Response {
+) -> PageResult {
     set_disabled(state, ctx, id, form, false).await
 }

@@ -8,7 +8,7 @@
 //! instance it stays in this process.
 
 use crate::AppState;
-use crate::context::PageCtx;
+use crate::edge::context::PageCtx;
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

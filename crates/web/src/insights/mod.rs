@@ -6,10 +6,10 @@
 //! `FeedbackAggregates` port only. No audit rows: nobody is shown a client's personal data.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::Query;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::Query;
+use crate::edge::render::{domain_error, error_page, render};
 use crate::i18n::Lang;
-use crate::pages::{domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -265,7 +265,7 @@ fn office_view(
 }
 
 #[derive(Template)]
-#[template(path = "insights.html")]
+#[template(path = "insights/insights.html")]
 pub struct InsightsPage {
     pub ctx: PageCtx,
     pub offices: Vec<OfficeView>,
@@ -465,7 +465,7 @@ fn own_view(ctx: &PageCtx, o: &OwnInsights, index: usize) -> OwnView {
 }
 
 #[derive(Template)]
-#[template(path = "insights_own.html")]
+#[template(path = "insights/insights_own.html")]
 pub struct OwnPage {
     pub ctx: PageCtx,
     pub offices: Vec<OwnView>,

@@ -7,14 +7,18 @@
 //! has happened when they refuse (the handler never ran). A bad path is a 404 like any other
 //! address that leads nowhere; a form or query that cannot be read is a 400 page saying so.
 //! The framework's message is not logged: it can quote what was sent.
+//!
+//! Path ids are typed: `Path<ClientId>`, `Path<(ClientId, PlanItemId)>`; a malformed id is
+//! the not-found page, like an id that leads nowhere. [`SignedIn`] is the signed-in actor.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::pages::{error_page, render};
+use crate::edge::context::{CurrentActor, PageCtx};
+use crate::edge::render::{PageError, error_page, render};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use domain::roles::Actor;
 use serde::de::DeserializeOwned;
 
 /// A form body (`application/x-www-form-urlencoded`), or a page that says it could not be read.
@@ -44,7 +48,7 @@ pub fn unreadable(parts: &Parts, state: &AppState, status: StatusCode) -> Respon
         status = status.as_u16(),
         "a form or query could not be read"
     );
-    let page = crate::pages::ErrorPage {
+    let page = crate::edge::render::ErrorPage {
         heading: ctx.tr.get("error-unreadable-form-title"),
         message: ctx.tr.get("error-unreadable-form"),
         ctx,
@@ -84,6 +88,36 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Path<T> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Self(v)),
             Err(_) => Err(error_page(
+                PageCtx::from_parts(parts, state),
+                StatusCode::NOT_FOUND,
+            )),
+        }
+    }
+}
+
+/// The signed-in actor. A route behind a non-public declaration always has one (the gate
+/// sends anonymous requests to the login page); without one, the not-found page.
+pub struct SignedIn(pub Actor);
+
+impl SignedIn {
+    /// The signed-in actor of a page, for helpers that get the page's context rather than
+    /// the request.
+    pub fn of(ctx: &PageCtx) -> Result<Actor, PageError> {
+        ctx.actor.clone().ok_or_else(|| PageError::not_found(ctx))
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match parts
+            .extensions
+            .get::<CurrentActor>()
+            .and_then(|a| a.0.clone())
+        {
+            Some(actor) => Ok(Self(actor)),
+            None => Err(error_page(
                 PageCtx::from_parts(parts, state),
                 StatusCode::NOT_FOUND,
             )),

@@ -3,11 +3,12 @@
 //! the pages work by reloading.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path, Query};
-use crate::handler::{ctx_of, home_for, utc_text, who};
-use crate::pages::{ReasonPage, domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::cases::ReasonPage;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, Query, SignedIn};
+use crate::edge::forms::Errors;
+use crate::edge::handler::{ctx_of, home_for, utc_text, who};
+use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -65,7 +66,7 @@ pub struct ThreadLine {
 }
 
 #[derive(Template)]
-#[template(path = "threads.html")]
+#[template(path = "conversation/threads.html")]
 pub struct ThreadsPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -88,11 +89,11 @@ async fn threads_view(
     client: ClientId,
     form: (String, String),
     errors: Errors,
-) -> Response {
+) -> PageResult {
     let list = match conversation::threads(ctx_of(state, &ctx), actor, client, None).await {
         Ok(l) => l,
         Err(DomainError::ReasonRequired) => {
-            return render(
+            return Ok(render(
                 StatusCode::OK,
                 &ReasonPage {
                     ctx,
@@ -100,16 +101,15 @@ async fn threads_view(
                     reason: String::new(),
                     error: None,
                 },
-            );
+            ));
         }
-        Err(e) => return domain_error(ctx, &e),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
     let is_client = actor.own_client == Some(client);
     let now = state.clock.now();
-    let response_time = match conversation::response_time(ctx_of(state, &ctx), client).await {
-        Ok(r) => r,
-        Err(e) => return domain_error(ctx, &e),
-    };
+    let response_time = conversation::response_time(ctx_of(state, &ctx), client)
+        .await
+        .or_page(&ctx)?;
     let mut threads: Vec<(bool, ThreadLine)> = list
         .iter()
         .map(|t| {
@@ -137,7 +137,7 @@ async fn threads_view(
     }
     let may_write = match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
         Ok(side) => side.is_some(),
-        Err(e) => return domain_error(ctx, &e),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -147,7 +147,7 @@ async fn threads_view(
     let checkin_every = match domain::checkins::frequency(ctx_of(state, &ctx), actor, client).await
     {
         Ok(f) => f.map(|d| d.to_string()).unwrap_or_default(),
-        Err(e) => return domain_error(ctx, &e),
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
     let checkin_choices = domain::checkins::CHOICES
         .iter()
@@ -166,7 +166,7 @@ async fn threads_view(
         errors,
         ctx,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 #[derive(Deserialize, Default)]
@@ -178,13 +178,10 @@ pub struct ThreadsQuery {
 pub async fn threads(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Query(q): Query<ThreadsQuery>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
     // A check-in: a short message in the client's language, ready to edit and send.
     let form = if q.checkin == "1" {
         match domain::checkins::client_language(ctx_of(&state, &ctx), &actor, client).await {
@@ -195,7 +192,7 @@ pub async fn threads(
                     state.i18n.format(lang, "checkin-body", &[]),
                 )
             }
-            Err(e) => return domain_error(ctx, &e),
+            Err(e) => return Err(domain_error(ctx, &e).into()),
         }
     } else {
         Default::default()
@@ -212,13 +209,10 @@ pub struct CheckinForm {
 pub async fn set_checkins(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<CheckinForm>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
     let every = match f.every_days.trim() {
         "" => Ok(None),
         // Not a number at all (or too large for one) is not one of the choices either.
@@ -233,15 +227,15 @@ pub async fn set_checkins(
         }
         Err(e) => Err(e),
     };
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!("/clients/{client}/messages#checkins")).into_response(),
         // The page again, with the message next to the field and nothing changed.
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            threads_view(&state, ctx, &actor, client, Default::default(), errors).await
+            threads_view(&state, ctx, &actor, client, Default::default(), errors).await?
         }
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }
 
 /// A message form: plain (`application/x-www-form-urlencoded`) or with files
@@ -267,7 +261,7 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
         let (mut kept, ()) = axum::extract::Request::new(()).into_parts();
         kept.headers = parts.headers.clone();
         kept.extensions = parts.extensions.clone();
-        let refuse = |status| crate::extract::unreadable(&kept, state, status);
+        let refuse = |status| crate::edge::extract::unreadable(&kept, state, status);
         let req = axum::extract::Request::from_parts(parts, body);
         let multipart = req
             .headers()
@@ -322,33 +316,34 @@ impl axum::extract::FromRequest<AppState> for MessageForm {
 pub async fn thread_start(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     f: MessageForm,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
     let (subject, body) = (f.text("subject"), f.text("body"));
-    match conversation::start_thread(
-        ctx_of(&state, &ctx),
-        state.cleaner.as_ref(),
-        &actor,
-        client,
-        &subject,
-        &body,
-        None,
-        &f.files,
+    Ok(
+        match conversation::start_thread(
+            ctx_of(&state, &ctx),
+            state.cleaner.as_ref(),
+            &actor,
+            client,
+            &subject,
+            &body,
+            None,
+            &f.files,
+        )
+        .await
+        {
+            Ok(t) => {
+                Redirect::to(&format!("/clients/{client}/messages/{t}#latest")).into_response()
+            }
+            Err(e @ DomainError::Invalid(_)) => {
+                let errors = Errors::of(&ctx, &e);
+                threads_view(&state, ctx, &actor, client, (subject, body), errors).await?
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(t) => Redirect::to(&format!("/clients/{client}/messages/{t}#latest")).into_response(),
-        Err(e @ DomainError::Invalid(_)) => {
-            let errors = Errors::of(&ctx, &e);
-            threads_view(&state, ctx, &actor, client, (subject, body), errors).await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 pub struct FileLine {
@@ -367,7 +362,7 @@ pub struct MessageLine {
 }
 
 #[derive(Template)]
-#[template(path = "thread.html")]
+#[template(path = "conversation/thread.html")]
 pub struct ThreadPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -384,7 +379,7 @@ pub struct ThreadPage {
 
 /// The part of the thread page that live events reload.
 #[derive(Template)]
-#[template(path = "_messages.html")]
+#[template(path = "conversation/_messages.html")]
 pub struct MessagesFragment {
     pub ctx: PageCtx,
     pub cid: String,
@@ -514,26 +509,18 @@ async fn thread_view(
     render(status, &page)
 }
 
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-fn parse_thread(ctx: &PageCtx, raw: &str) -> Result<ThreadId, Response> {
-    raw.parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))
+fn parse_thread(ctx: &PageCtx, raw: &str) -> Result<ThreadId, PageError> {
+    raw.parse().map_err(|_| PageError::not_found(ctx))
 }
 
 pub async fn thread(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let thread = match parse_thread(&ctx, &t) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    thread_view(
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let thread = parse_thread(&ctx, &t)?;
+    Ok(thread_view(
         &state,
         ctx,
         &actor,
@@ -542,7 +529,7 @@ pub async fn thread(
         String::new(),
         Errors::default(),
     )
-    .await
+    .await)
 }
 
 /// The messages only (what the live update swaps in).
@@ -550,19 +537,13 @@ pub async fn thread_messages(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let thread = match parse_thread(&ctx, &t) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    match fragment(&state, &ctx, &actor, client, thread).await {
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let thread = parse_thread(&ctx, &t)?;
+    Ok(match fragment(&state, &ctx, &actor, client, thread).await {
         Ok((f, ..)) => render(StatusCode::OK, &f),
         Err(e) => domain_error(ctx, &e),
-    }
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -576,36 +557,32 @@ pub async fn thread_reply(
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
     f: MessageForm,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let thread = match parse_thread(&ctx, &t) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let thread = parse_thread(&ctx, &t)?;
     let body = f.text("body");
-    match conversation::send_message(
-        ctx_of(&state, &ctx),
-        state.cleaner.as_ref(),
-        &actor,
-        client,
-        thread,
-        &body,
-        &f.files,
+    Ok(
+        match conversation::send_message(
+            ctx_of(&state, &ctx),
+            state.cleaner.as_ref(),
+            &actor,
+            client,
+            thread,
+            &body,
+            &f.files,
+        )
+        .await
+        {
+            Ok(_) => {
+                Redirect::to(&format!("/clients/{client}/messages/{thread}#latest")).into_response()
+            }
+            Err(e @ DomainError::Invalid(_)) => {
+                let errors = Errors::of(&ctx, &e);
+                thread_view(&state, ctx, &actor, client, thread, body, errors).await
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(_) => {
-            Redirect::to(&format!("/clients/{client}/messages/{thread}#latest")).into_response()
-        }
-        Err(e @ DomainError::Invalid(_)) => {
-            let errors = Errors::of(&ctx, &e);
-            thread_view(&state, ctx, &actor, client, thread, body, errors).await
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
 }
 
 pub async fn thread_no_answer(
@@ -613,22 +590,18 @@ pub async fn thread_no_answer(
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
     Form(f): Form<ReplyForm>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let thread = match parse_thread(&ctx, &t) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let thread = parse_thread(&ctx, &t)?;
     let flag = f.no_answer_needed == "on" || f.no_answer_needed == "true";
-    match conversation::set_no_answer_needed(ctx_of(&state, &ctx), &actor, client, thread, flag)
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/clients/{client}/messages/{thread}")).into_response(),
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match conversation::set_no_answer_needed(ctx_of(&state, &ctx), &actor, client, thread, flag)
+            .await
+        {
+            Ok(()) => Redirect::to(&format!("/clients/{client}/messages/{thread}")).into_response(),
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 /// `GET /clients/{id}/attachments/{attachment}`: the file as a download, never shown inline,
@@ -637,58 +610,57 @@ pub async fn attachment(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((id, a)): Path<(String, String)>,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
     let Ok(attachment) = a.parse() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
+        return Err(PageError::not_found(&ctx));
     };
-    match conversation::attachment(ctx_of(&state, &ctx), &actor, client, attachment).await {
-        Ok(file) => {
-            use axum::http::header;
-            // Only the three checked types are ever stored; anything else is served as bytes.
-            let content_type =
-                domain::attachments::FileKind::from_content_type(&file.meta.content_type)
-                    .map(|k| k.content_type())
-                    .unwrap_or("application/octet-stream");
-            // The stored name is plain (checked on upload); quote it and give an ASCII fallback.
-            let ascii: String = file
-                .meta
-                .name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            let encoded: String = form_urlencoded::byte_serialize(file.meta.name.as_bytes())
-                .collect::<String>()
-                .replace('+', "%20");
-            (
-                [
-                    (header::CONTENT_TYPE, content_type.to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-                    ),
-                    (
-                        header::CONTENT_SECURITY_POLICY,
-                        "sandbox; default-src 'none'".to_string(),
-                    ),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-                ],
-                file.bytes,
-            )
-                .into_response()
-        }
-        Err(e) => domain_error(ctx, &e),
-    }
+    Ok(
+        match conversation::attachment(ctx_of(&state, &ctx), &actor, client, attachment).await {
+            Ok(file) => {
+                use axum::http::header;
+                // Only the three checked types are ever stored; anything else is served as bytes.
+                let content_type =
+                    domain::attachments::FileKind::from_content_type(&file.meta.content_type)
+                        .map(|k| k.content_type())
+                        .unwrap_or("application/octet-stream");
+                // The stored name is plain (checked on upload); quote it and give an ASCII fallback.
+                let ascii: String = file
+                    .meta
+                    .name
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                let encoded: String = form_urlencoded::byte_serialize(file.meta.name.as_bytes())
+                    .collect::<String>()
+                    .replace('+', "%20");
+                (
+                    [
+                        (header::CONTENT_TYPE, content_type.to_string()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+                        ),
+                        (
+                            header::CONTENT_SECURITY_POLICY,
+                            "sandbox; default-src 'none'".to_string(),
+                        ),
+                        (header::CACHE_CONTROL, "no-store".to_string()),
+                        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                    ],
+                    file.bytes,
+                )
+                    .into_response()
+            }
+            Err(e) => domain_error(ctx, &e),
+        },
+    )
 }
 
 /// `POST …/draft`: keeps the unsent answer (sent by the page while typing, with JavaScript).
@@ -697,25 +669,21 @@ pub async fn save_draft(
     ctx: PageCtx,
     Path((id, t)): Path<(String, String)>,
     f: MessageForm,
-) -> Response {
-    let (actor, client) = match who(&ctx, &id) {
-        Ok(w) => w,
-        Err(r) => return r,
-    };
-    let thread = match parse_thread(&ctx, &t) {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
-    match conversation::save_draft(
-        ctx_of(&state, &ctx),
-        &actor,
-        client,
-        thread,
-        &f.text("body"),
+) -> PageResult {
+    let (actor, client) = who(&ctx, &id)?;
+    let thread = parse_thread(&ctx, &t)?;
+    Ok(
+        match conversation::save_draft(
+            ctx_of(&state, &ctx),
+            &actor,
+            client,
+            thread,
+            &f.text("body"),
+        )
+        .await
+        {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => domain_error(ctx, &e),
+        },
     )
-    .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => domain_error(ctx, &e),
-    }
 }

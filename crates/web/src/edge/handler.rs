@@ -2,10 +2,9 @@
 //! client id from the path, where a person sees a client's plan, and how times are written.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::pages::error_page;
-use axum::http::StatusCode;
-use axum::response::Response;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::SignedIn;
+use crate::edge::render::PageError;
 use domain::clients::Ctx;
 use domain::ids::ClientId;
 use domain::roles::Actor;
@@ -22,15 +21,9 @@ pub fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
 }
 
 /// The signed-in actor and the client id of the path; a malformed id is a 404 like any other.
-#[allow(clippy::result_large_err)] // the error is the response itself, returned at once
-pub fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), Response> {
-    let actor = ctx
-        .actor
-        .clone()
-        .ok_or_else(|| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
-    let client = id
-        .parse()
-        .map_err(|_| error_page(ctx.clone(), StatusCode::NOT_FOUND))?;
+pub fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), PageError> {
+    let actor = SignedIn::of(ctx)?;
+    let client = id.parse().map_err(|_| PageError::not_found(ctx))?;
     Ok((actor, client))
 }
 

@@ -3,14 +3,13 @@
 //! its own with "newer" and "older" links that carry an opaque cursor number (no JavaScript).
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::Query;
-use crate::handler::{ctx_of, utc_text};
-use crate::pages::{domain_error, error_page, render};
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Query, SignedIn};
+use crate::edge::handler::{ctx_of, utc_text};
+use crate::edge::render::{OrPage, PageResult, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use domain::access_log::{Cursor, LogPage};
 
 pub struct AccessRow {
@@ -45,7 +44,7 @@ impl Pager {
 }
 
 #[derive(Template)]
-#[template(path = "access_log.html")]
+#[template(path = "audit/access_log.html")]
 pub struct AccessLogPage {
     pub ctx: PageCtx,
     pub rows: Vec<AccessRow>,
@@ -100,17 +99,13 @@ pub async fn access_log(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<LogQuery>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     let openings = Cursor::parse(q.before.as_deref(), q.after.as_deref());
     let lists = Cursor::parse(q.lists_before.as_deref(), q.lists_after.as_deref());
-    let log =
-        match domain::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists).await {
-            Ok(log) => log,
-            Err(e) => return domain_error(ctx, &e),
-        };
+    let log = domain::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists)
+        .await
+        .or_page(&ctx)?;
     let role = |r: domain::roles::Role| ctx.tr.get(&format!("role-{}", r.as_str()));
     let rows_pager = pager(&log.openings, openings, |c| href(c, lists));
     let lists_pager = pager(&log.list_views, lists, |c| href(openings, c));
@@ -147,7 +142,7 @@ pub async fn access_log(
             times: ctx.tr.count("access-log-times", "count", l.times),
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &AccessLogPage {
             ctx,
@@ -156,5 +151,5 @@ pub async fn access_log(
             rows_pager,
             lists_pager,
         },
-    )
+    ))
 }

@@ -1,11 +1,11 @@
 //! Page templates (askama; output is escaped by default) and the helpers that render them.
 
-use crate::context::PageCtx;
+use crate::edge::context::PageCtx;
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use domain::DomainError;
-use domain::ports::{ClientSummary, Office, PortError};
+use domain::ports::PortError;
 use domain::roles::Role;
 
 impl PageCtx {
@@ -130,114 +130,41 @@ pub fn domain_error(ctx: PageCtx, e: &DomainError) -> Response {
     }
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-pub struct LoginPage {
-    pub ctx: PageCtx,
-    pub error: Option<String>,
-    pub username: String,
+/// A page other than the one asked for, already rendered in the user's language: the
+/// not-found page, a domain error's page, or a form shown again with its errors. Handlers
+/// return [`PageResult`], so that `?` ends them with it.
+/// (Boxed: a result with it stays small.)
+pub struct PageError(Box<Response>);
+
+/// What a page handler returns.
+pub type PageResult = Result<Response, PageError>;
+
+impl PageError {
+    /// The not-found page (for anything out of reach, a malformed id, a missing object).
+    pub fn not_found(ctx: &PageCtx) -> Self {
+        Self(Box::new(error_page(ctx.clone(), StatusCode::NOT_FOUND)))
+    }
 }
 
-#[derive(Template)]
-#[template(path = "caseload.html")]
-pub struct CaseloadPage {
-    pub ctx: PageCtx,
-    pub clients: Vec<ClientSummary>,
-    /// Clients nobody has been in touch with for longer than agreed: (id, name, text).
-    pub quiet: Vec<(String, String, String)>,
+impl From<Response> for PageError {
+    fn from(r: Response) -> Self {
+        Self(Box::new(r))
+    }
 }
 
-#[derive(Template)]
-#[template(path = "reason.html")]
-pub struct ReasonPage {
-    pub ctx: PageCtx,
-    pub client_id: String,
-    pub reason: String,
-    pub error: Option<String>,
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        *self.0
+    }
 }
 
-#[derive(Template)]
-#[template(path = "admin_home.html")]
-pub struct AdminHome {
-    pub ctx: PageCtx,
+/// `?` for a use case's result: a domain error becomes its page ([`domain_error`]).
+pub trait OrPage<T> {
+    fn or_page(self, ctx: &PageCtx) -> Result<T, PageError>;
 }
 
-#[derive(Default, Clone, serde::Deserialize)]
-pub struct PersonForm {
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub office_id: String,
-}
-
-pub struct PersonRow {
-    pub id: String,
-    pub name: String,
-    pub username: String,
-    pub roles: String,
-    pub status: String,
-    pub disabled: bool,
-    pub can_disable: bool,
-}
-
-#[derive(Template)]
-#[template(path = "admin_people.html")]
-pub struct AdminPeople {
-    pub ctx: PageCtx,
-    pub form: PersonForm,
-    pub errors: Vec<(String, String)>,
-    pub roles: Vec<(String, String)>,
-    pub offices: Vec<Office>,
-    pub people: Vec<PersonRow>,
-}
-
-#[derive(Template)]
-#[template(path = "admin_units.html")]
-pub struct AdminUnits {
-    pub ctx: PageCtx,
-    pub heading: String,
-    pub action: String,
-    pub submit: String,
-    pub offices: Vec<Office>,
-    pub name: String,
-    pub error: Option<String>,
-    pub items: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "password.html")]
-pub struct PasswordPage {
-    pub ctx: PageCtx,
-    pub errors: Vec<(String, String)>,
-    pub done: bool,
-}
-
-#[derive(Default, Clone, serde::Deserialize)]
-pub struct SetupForm {
-    #[serde(default)]
-    pub token: String,
-    #[serde(default)]
-    pub organisation_name: String,
-    #[serde(default)]
-    pub office_name: String,
-    #[serde(default)]
-    pub username: String,
-    #[serde(default)]
-    pub display_name: String,
-    #[serde(default)]
-    pub password: String,
-}
-
-#[derive(Template)]
-#[template(path = "setup.html")]
-pub struct SetupPage {
-    pub ctx: PageCtx,
-    pub form: SetupForm,
-    pub errors: Vec<(String, String)>,
+impl<T> OrPage<T> for Result<T, DomainError> {
+    fn or_page(self, ctx: &PageCtx) -> Result<T, PageError> {
+        self.map_err(|e| PageError::from(domain_error(ctx.clone(), &e)))
+    }
 }

@@ -3,11 +3,11 @@
 //! published contact hours (`/account/availability`). Plain forms; no JavaScript needed.
 
 use crate::AppState;
-use crate::context::PageCtx;
-use crate::extract::{Form, Path};
-use crate::handler::ctx_of;
-use crate::pages::{domain_error, error_page, render};
-use crate::plan_web::Errors;
+use crate::edge::context::PageCtx;
+use crate::edge::extract::{Form, Path, SignedIn};
+use crate::edge::forms::{Checkbox, Errors};
+use crate::edge::handler::ctx_of;
+use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,9 +22,9 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct AgreementForm {
-    pub email_notices: String,
-    pub sms_notices: String,
-    pub phone_calls: String,
+    pub email_notices: Checkbox,
+    pub sms_notices: Checkbox,
+    pub phone_calls: Checkbox,
     pub email: String,
     pub phone: String,
     pub quiet_start: String,
@@ -37,9 +37,9 @@ pub struct AgreementForm {
 impl AgreementForm {
     fn input(&self) -> AgreementInput {
         AgreementInput {
-            email_notices: !self.email_notices.is_empty(),
-            sms_notices: !self.sms_notices.is_empty(),
-            phone_calls: !self.phone_calls.is_empty(),
+            email_notices: self.email_notices.ticked(),
+            sms_notices: self.sms_notices.ticked(),
+            phone_calls: self.phone_calls.ticked(),
             email: self.email.clone(),
             phone: self.phone.clone(),
             quiet_start: self.quiet_start.clone(),
@@ -50,11 +50,10 @@ impl AgreementForm {
         }
     }
     fn of(a: &availability::ContactAgreement) -> AgreementForm {
-        let on = |b: bool| if b { "on".to_string() } else { String::new() };
         AgreementForm {
-            email_notices: on(a.email_notices),
-            sms_notices: on(a.sms_notices),
-            phone_calls: on(a.phone_calls),
+            email_notices: Checkbox(a.email_notices),
+            sms_notices: Checkbox(a.sms_notices),
+            phone_calls: Checkbox(a.phone_calls),
             email: a.email.clone().unwrap_or_default(),
             phone: a.phone.clone().unwrap_or_default(),
             quiet_start: a.quiet.map(|q| format_time(q.start)).unwrap_or_default(),
@@ -67,7 +66,7 @@ impl AgreementForm {
 }
 
 #[derive(Template)]
-#[template(path = "contact.html")]
+#[template(path = "contact/contact.html")]
 pub struct ContactPage {
     pub ctx: PageCtx,
     pub cid: String,
@@ -100,14 +99,11 @@ async fn contact_view(
     client: ClientId,
     form: Option<AgreementForm>,
     errors: Errors,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
-    let view = match availability::view(ctx_of(state, &ctx), &actor, client, None).await {
-        Ok(v) => v,
-        Err(e) => return domain_error(ctx, &e),
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    let view = availability::view(ctx_of(state, &ctx), &actor, client, None)
+        .await
+        .or_page(&ctx)?;
     let yes = ctx.tr.get("contact-yes");
     let no = ctx.tr.get("contact-no");
     let yn = |b: bool| if b { yes.clone() } else { no.clone() };
@@ -182,7 +178,7 @@ async fn contact_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    render(code, &page)
+    Ok(render(code, &page))
 }
 
 fn client_id(ctx: &PageCtx, id: &str) -> Result<ClientId, Box<Response>> {
@@ -194,10 +190,10 @@ pub async fn contact(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     match client_id(&ctx, &id) {
-        Ok(c) => contact_view(&state, ctx, c, None, Errors::default()).await,
-        Err(r) => *r,
+        Ok(c) => Ok(contact_view(&state, ctx, c, None, Errors::default()).await?),
+        Err(r) => Ok(*r),
     }
 }
 
@@ -206,21 +202,19 @@ pub async fn contact_save(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<AgreementForm>,
-) -> Response {
+) -> PageResult {
     let client = match client_id(&ctx, &id) {
         Ok(c) => c,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+    let actor = SignedIn::of(&ctx)?;
     match availability::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
-        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
             let errors = Errors::of(&ctx, &e);
-            contact_view(&state, ctx, client, Some(f), errors).await
+            Ok(contact_view(&state, ctx, client, Some(f), errors).await?)
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
@@ -235,26 +229,24 @@ pub async fn contact_confirm(
     ctx: PageCtx,
     Path(id): Path<String>,
     Form(f): Form<ConfirmForm>,
-) -> Response {
+) -> PageResult {
     let client = match client_id(&ctx, &id) {
         Ok(c) => c,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+    let actor = SignedIn::of(&ctx)?;
     match availability::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
-        Ok(()) => Redirect::to(&format!("/clients/{client}/contact")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ DomainError::StaleVersion) => {
             let errors = Errors::of(&ctx, &e);
-            contact_view(&state, ctx, client, None, errors).await
+            Ok(contact_view(&state, ctx, client, None, errors).await?)
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
 
 #[derive(Template)]
-#[template(path = "availability.html")]
+#[template(path = "contact/availability.html")]
 pub struct AvailabilityPage {
     pub ctx: PageCtx,
     pub contact_hours: String,
@@ -269,10 +261,10 @@ pub struct AvailabilityPage {
 pub struct AvailabilityForm {
     pub contact_hours: String,
     pub notice_email: String,
-    pub messages: String,
-    pub email: String,
-    pub sms: String,
-    pub phone: String,
+    pub messages: Checkbox,
+    pub email: Checkbox,
+    pub sms: Checkbox,
+    pub phone: Checkbox,
 }
 
 impl AvailabilityForm {
@@ -284,7 +276,7 @@ impl AvailabilityForm {
             ("phone", &self.phone),
         ]
         .into_iter()
-        .filter(|(_, v)| !v.is_empty())
+        .filter(|(_, v)| v.ticked())
         .map(|(c, _)| c.to_string())
         .collect()
     }
@@ -319,39 +311,34 @@ fn availability_page(ctx: PageCtx, f: &AvailabilityForm, errors: Errors) -> Resp
     )
 }
 
-pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
-    let current = match availability::own_hours(ctx_of(&state, &ctx), &actor).await {
-        Ok(c) => c,
-        Err(e) => return domain_error(ctx, &e),
-    };
+pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
+    let current = availability::own_hours(ctx_of(&state, &ctx), &actor)
+        .await
+        .or_page(&ctx)?;
     let mut f = AvailabilityForm::default();
     if let Some(a) = current {
         f.contact_hours = a.contact_hours;
         f.notice_email = a.notice_email.unwrap_or_default();
         for c in a.channels {
             match c.as_str() {
-                "messages" => f.messages = "on".into(),
-                "email" => f.email = "on".into(),
-                "sms" => f.sms = "on".into(),
-                "phone" => f.phone = "on".into(),
+                "messages" => f.messages = Checkbox(true),
+                "email" => f.email = Checkbox(true),
+                "sms" => f.sms = Checkbox(true),
+                "phone" => f.phone = Checkbox(true),
                 _ => {}
             }
         }
     }
-    availability_page(ctx, &f, Errors::default())
+    Ok(availability_page(ctx, &f, Errors::default()))
 }
 
 pub async fn my_availability_save(
     State(state): State<AppState>,
     ctx: PageCtx,
     Form(f): Form<AvailabilityForm>,
-) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return error_page(ctx, StatusCode::NOT_FOUND);
-    };
+) -> PageResult {
+    let actor = SignedIn::of(&ctx)?;
     match availability::publish_hours(
         ctx_of(&state, &ctx),
         &actor,
@@ -361,11 +348,11 @@ pub async fn my_availability_save(
     )
     .await
     {
-        Ok(()) => Redirect::to("/account/availability").into_response(),
+        Ok(()) => Ok(Redirect::to("/account/availability").into_response()),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            availability_page(ctx, &f, errors)
+            Ok(availability_page(ctx, &f, errors))
         }
-        Err(e) => domain_error(ctx, &e),
+        Err(e) => Ok(domain_error(ctx, &e)),
     }
 }
