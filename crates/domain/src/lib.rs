@@ -12,8 +12,8 @@ pub mod audit;
 pub mod auth;
 pub mod availability;
 pub mod bidi;
+pub mod cases;
 pub mod checkins;
-pub mod clients;
 pub mod context;
 pub mod conversation;
 pub mod conversation_demo;
@@ -34,3 +34,7 @@ pub mod roles;
 pub mod types;
 
 pub use error::DomainError;
+
+// Old paths of moved modules, until every crate uses the new ones (issue 12).
+#[doc(hidden)]
+pub use crate::cases as clients;

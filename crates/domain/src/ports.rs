@@ -12,7 +12,6 @@ use crate::ids::{
 };
 use crate::meetings::{MeetingMode, MeetingStatus};
 use crate::plan::Side;
-use crate::policy::{CaseloadScope, ClientScope};
 use crate::roles::{Actor, Role, RoleGrant};
 use crate::types::{PersonName, Secret, UnitName, Username};
 use async_trait::async_trait;
@@ -161,6 +160,9 @@ pub trait FeedbackAggregates: Send + Sync {
 
 // ----- records passed through the Store port -----
 
+#[doc(hidden)]
+pub use crate::cases::store::{ClientRecord, ClientSummary, NewClient};
+
 #[derive(Debug, Clone)]
 pub struct NewOrganisation {
     pub id: OrganisationId,
@@ -239,39 +241,6 @@ pub struct SessionRecord {
     pub last_seen_at: OffsetDateTime,
 }
 
-/// A new client case. `user_id` links the client's own account, if they have one.
-#[derive(Debug, Clone)]
-pub struct NewClient {
-    pub id: ClientId,
-    pub office_id: OfficeId,
-    pub user_id: Option<UserId>,
-    pub name: PersonName,
-    pub protected: bool,
-    pub created_at: OffsetDateTime,
-}
-
-/// The personal data shown on a client's case page (grows with later features).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientRecord {
-    pub id: ClientId,
-    pub name: String,
-    pub office_id: OfficeId,
-    pub office_name: String,
-    pub counselor: Option<(UserId, String)>,
-    pub protected: bool,
-    pub created_at: OffsetDateTime,
-}
-
-/// A row in a counselor's list of clients.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientSummary {
-    pub id: ClientId,
-    pub name: String,
-    pub office_id: OfficeId,
-    pub assigned_counselor: Option<UserId>,
-    pub protected: bool,
-}
-
 /// A failed login attempt, counted per key (`user:<name>` or `ip:<address>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedLogin {
@@ -296,6 +265,7 @@ pub trait Store:
     + FeedbackAggregates
     + crate::accounts::AccountStore
     + crate::access_log::AccessLogStore
+    + crate::cases::store::CasesStore
 {
     /// Whether the database answers (for `/readyz`).
     async fn ping(&self) -> PortResult<()>;
@@ -363,42 +333,6 @@ pub trait Store:
     async fn put_setup_token(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()>;
     /// Deletes the setup token if it matches; true if it did. Atomic: a token works once.
     async fn consume_setup_token(&self, token_hash: &str) -> PortResult<bool>;
-
-    // clients
-    /// Creates a client case and writes `audit` in the same transaction.
-    async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()>;
-    /// Assigns (or re-assigns) the client's counselor, with its audit row.
-    async fn assign_counselor(
-        &self,
-        client: ClientId,
-        counselor: UserId,
-        audit: NewAuditEvent,
-    ) -> PortResult<()>;
-    /// Opens a new client case in one transaction: the client's account (when given), the case,
-    /// its assignment to `counselor`, and `audits`. A taken username is
-    /// `PortError::Conflict("username")` and leaves nothing behind.
-    async fn open_client_case(
-        &self,
-        user: Option<NewUser>,
-        client: NewClient,
-        counselor: UserId,
-        audits: Vec<NewAuditEvent>,
-    ) -> PortResult<()>;
-    /// The policy's view of a client (no personal data), or `None` if there is no such client.
-    async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>>;
-    /// Reads a client's record and writes `audit` (when given) in the same transaction.
-    async fn read_client(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<ClientRecord>>;
-    /// Clients within `scope`, assigned to the scope's counselor when `assigned_only`.
-    async fn list_clients(
-        &self,
-        scope: &CaseloadScope,
-        assigned_only: bool,
-    ) -> PortResult<Vec<ClientSummary>>;
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64>;
 
     // audit
     /// Appends audit rows for a listing (one per client shown), in one transaction.

@@ -10,12 +10,11 @@ use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
 use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
-use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{
-    ClientRecord, ClientSummary, Credentials, FailedLogin, LiveEvent, MeasureRow, NewClient,
-    NewMessage, NewOffice, NewOrganisation, NewPlanHistory, NewTeam, NewThread, NewUser, Office,
-    PlanHistoryRow, PlanItemRow, PlanRecord, PlanWrite, PoolStats, PortError, PortResult, STALE,
-    SessionRecord, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
+    Credentials, FailedLogin, LiveEvent, MeasureRow, NewMessage, NewOffice, NewOrganisation,
+    NewPlanHistory, NewTeam, NewThread, NewUser, Office, PlanHistoryRow, PlanItemRow, PlanRecord,
+    PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, StoredLiveEvent,
+    Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
@@ -31,6 +30,7 @@ use uuid::Uuid;
 pub mod access_log; // the client's access log, paged (issue 11)
 mod accounts; // clients' accounts for administrators (issue 11)
 mod audit;
+mod cases;
 mod conversation;
 mod feedback; // client feedback (issue 5)
 mod insights;
@@ -332,84 +332,6 @@ async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> PortResult<
             .map_err(fail)?;
     }
     Ok(())
-}
-
-/// Inserts a client case inside the caller's transaction (its audit row is the caller's).
-async fn insert_client(conn: &mut SqliteConnection, client: &NewClient) -> PortResult<()> {
-    sqlx::query("INSERT INTO clients (id, office_id, user_id, name, protected, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(client.id.to_string())
-        .bind(client.office_id.to_string())
-        .bind(client.user_id.map(|u| u.to_string()))
-        .bind(client.name.as_str())
-        .bind(client.protected as i64)
-        .bind(ts(client.created_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-    Ok(())
-}
-
-/// Sets a client's assigned counselor inside the caller's transaction.
-async fn set_counselor(
-    conn: &mut SqliteConnection,
-    client: ClientId,
-    counselor: UserId,
-) -> PortResult<()> {
-    sqlx::query("UPDATE clients SET assigned_counselor = ? WHERE id = ?")
-        .bind(counselor.to_string())
-        .bind(client.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(fail)?;
-    Ok(())
-}
-
-fn client_summary(r: &sqlx::sqlite::SqliteRow) -> PortResult<ClientSummary> {
-    Ok(ClientSummary {
-        id: id(&r.get::<String, _>("id"))?,
-        name: r.get("name"),
-        office_id: id(&r.get::<String, _>("office_id"))?,
-        assigned_counselor: opt_id(r.get("assigned_counselor"))?,
-        protected: r.get::<i64, _>("protected") != 0,
-    })
-}
-
-/// The case header of a client (shared by the case page and the plan).
-async fn fetch_client_record(
-    conn: &mut SqliteConnection,
-    client: ClientId,
-) -> PortResult<Option<ClientRecord>> {
-    let row = sqlx::query(
-            "SELECT c.name, c.office_id, o.name AS office_name, c.assigned_counselor, u.display_name AS counselor_name,
-                    c.protected, c.created_at
-             FROM clients c JOIN offices o ON o.id = c.office_id
-             LEFT JOIN users u ON u.id = c.assigned_counselor
-             WHERE c.id = ?",
-        )
-        .bind(client.to_string())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(fail)?;
-    let Some(r) = row else {
-        return Ok(None);
-    };
-    let counselor_id: Option<UserId> = opt_id(r.get("assigned_counselor"))?;
-    let record = ClientRecord {
-        id: client,
-        name: r.get("name"),
-        office_id: id(&r.get::<String, _>("office_id"))?,
-        office_name: r.get("office_name"),
-        counselor: counselor_id.map(|c| {
-            (
-                c,
-                r.get::<Option<String>, _>("counselor_name")
-                    .unwrap_or_default(),
-            )
-        }),
-        protected: r.get::<i64, _>("protected") != 0,
-        created_at: from_ts(r.get("created_at"))?,
-    };
-    Ok(Some(record))
 }
 
 fn plan_item(r: &sqlx::sqlite::SqliteRow) -> PortResult<PlanItemRow> {
@@ -917,131 +839,6 @@ impl Store for SqliteStore {
             .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         Ok(done.rows_affected() == 1)
-    }
-
-    async fn create_client(&self, client: NewClient, audit: NewAuditEvent) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        insert_client(&mut tx, &client).await?;
-        append_audit_rows(&mut tx, vec![audit]).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn assign_counselor(
-        &self,
-        client: ClientId,
-        counselor: UserId,
-        audit: NewAuditEvent,
-    ) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        set_counselor(&mut tx, client, counselor).await?;
-        append_audit_rows(&mut tx, vec![audit]).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn open_client_case(
-        &self,
-        user: Option<NewUser>,
-        client: NewClient,
-        counselor: UserId,
-        audits: Vec<NewAuditEvent>,
-    ) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        if let Some(user) = &user {
-            insert_user(&mut tx, user).await?;
-        }
-        insert_client(&mut tx, &client).await?;
-        set_counselor(&mut tx, client.id, counselor).await?;
-        append_audit_rows(&mut tx, audits).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>> {
-        let row = sqlx::query(
-            "SELECT c.office_id, o.organisation_id, c.assigned_counselor, c.protected
-             FROM clients c JOIN offices o ON o.id = c.office_id WHERE c.id = ?",
-        )
-        .bind(client.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(fail)?;
-        row.map(|r| {
-            Ok(ClientScope {
-                client_id: client,
-                organisation_id: id(&r.get::<String, _>("organisation_id"))?,
-                office_id: id(&r.get::<String, _>("office_id"))?,
-                assigned_counselor: opt_id(r.get("assigned_counselor"))?,
-                protected: r.get::<i64, _>("protected") != 0,
-            })
-        })
-        .transpose()
-    }
-
-    async fn read_client(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<ClientRecord>> {
-        // A read that is audited is a write: begin IMMEDIATE so the audit row and the read
-        // share one transaction and the row is committed before the data is returned.
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(record))
-    }
-
-    async fn list_clients(
-        &self,
-        scope: &CaseloadScope,
-        assigned_only: bool,
-    ) -> PortResult<Vec<ClientSummary>> {
-        let mut out = Vec::new();
-        for office in &scope.offices {
-            let rows = sqlx::query(
-                "SELECT id, name, office_id, assigned_counselor, protected FROM clients
-                 WHERE office_id = ?1 AND (?2 = 1 OR protected = 0) AND (?3 = 0 OR assigned_counselor = ?4)
-                 ORDER BY name, id",
-            )
-            .bind(office.office_id.to_string())
-            .bind(office.include_protected as i64)
-            .bind(assigned_only as i64)
-            .bind(scope.counselor_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(fail)?;
-            for r in &rows {
-                out.push(client_summary(r)?);
-            }
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        Ok(out)
-    }
-
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64> {
-        let mut total = 0;
-        for office in &scope.offices {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM clients
-                 WHERE office_id = ?1 AND (?2 = 1 OR protected = 0) AND (?3 = 0 OR assigned_counselor = ?4)",
-            )
-            .bind(office.office_id.to_string())
-            .bind(office.include_protected as i64)
-            .bind(assigned_only as i64)
-            .bind(scope.counselor_id.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)?;
-            total += n;
-        }
-        Ok(total)
     }
 
     async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {

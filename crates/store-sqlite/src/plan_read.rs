@@ -1,7 +1,8 @@
 //! Reading a client's plan, whole or for a page about one part of it, with the audit row
 //! in the same transaction (written only when there is something to show).
 
-use super::{SqliteStore, append_audit_rows, fail, fetch_client_record, measure_row, plan_item};
+use super::{SqliteStore, append_audit_rows, fail, measure_row, plan_item};
+use crate::cases::fetch_client_record;
 use domain::audit::NewAuditEvent;
 use domain::ids::ClientId;
 use domain::ports::{PlanPart, PlanRecord, PortResult};

@@ -2,6 +2,7 @@
 //! wait for each other, the forms of database URL it accepts, and online backups.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use domain::cases::CasesStore;
 use domain::ids::{OfficeId, OrganisationId};
 use domain::ports::{NewOffice, Store};
 use domain::types::UnitName;

@@ -7,6 +7,7 @@
 mod common;
 
 use common::TestApp;
+use domain::cases::CasesStore;
 use domain::policy::{CaseloadScope, OfficeScope};
 use domain::ports::Store;
 use http::StatusCode;

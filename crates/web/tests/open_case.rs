@@ -8,6 +8,7 @@ mod common;
 
 use common::{Browser, TestApp};
 use domain::audit::{AuditAction, DataKind};
+use domain::cases::CasesStore;
 use domain::ids::ClientId;
 use domain::policy::{CaseloadScope, OfficeScope};
 use domain::ports::Store;
