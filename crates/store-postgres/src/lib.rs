@@ -7,13 +7,12 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
-use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
+use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    Credentials, FailedLogin, LiveEvent, MeasureRow, NewMessage, NewOffice, NewOrganisation,
-    NewPlanHistory, NewTeam, NewThread, NewUser, Office, PlanHistoryRow, PlanItemRow, PlanRecord,
-    PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, StoredLiveEvent,
-    Team, ThreadRecord, ThreadSummary, UserSummary,
+    Credentials, FailedLogin, LiveEvent, NewMessage, NewOffice, NewOrganisation, NewTeam,
+    NewThread, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store,
+    StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
@@ -33,7 +32,7 @@ mod insights;
 pub mod live;
 mod meetings;
 mod notify;
-mod plan_read;
+mod plan;
 pub mod reminders;
 
 use audit::append_audit_rows;
@@ -130,30 +129,6 @@ async fn insert_user(conn: &mut PgConnection, user: &NewUser) -> PortResult<()> 
     }
     Ok(())
 }
-
-fn plan_item(r: &sqlx::postgres::PgRow) -> PortResult<PlanItemRow> {
-    Ok(PlanItemRow {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-        kind: r.get("kind"),
-        version: r.get("version"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-        data: r.get("data"),
-    })
-}
-
-fn measure_row(r: &sqlx::postgres::PgRow) -> PortResult<MeasureRow> {
-    Ok(MeasureRow {
-        id: id(&r.get::<Uuid, _>("id"))?,
-        office_id: id(&r.get::<Uuid, _>("office_id"))?,
-        version: r.get("version"),
-        updated_at: r.get("updated_at"),
-        data: r.get("data"),
-    })
-}
-
-const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 #[async_trait]
 impl Store for PgStore {
@@ -660,200 +635,6 @@ impl Store for PgStore {
             .await
             .map_err(fail)?;
         Ok((r.get("seq"), r.get("hash")))
-    }
-
-    async fn read_plan(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, None, audit).await
-    }
-
-    async fn read_plan_part(
-        &self,
-        client: ClientId,
-        part: domain::ports::PlanPart,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, Some(part), audit).await
-    }
-
-    async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        let item = &w.item;
-        match w.expected_version {
-            None => {
-                sqlx::query(
-                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(item.id.as_uuid())
-                .bind(item.client_id.as_uuid())
-                .bind(&item.kind)
-                .bind(item.version)
-                .bind(item.created_at)
-                .bind(item.updated_at)
-                .bind(&item.data)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-            }
-            Some(expected) => {
-                let done = sqlx::query(
-                    "UPDATE plan_items SET version = $1, updated_at = $2, data = $3
-                     WHERE id = $4 AND client_id = $5 AND version = $6",
-                )
-                .bind(item.version)
-                .bind(item.updated_at)
-                .bind(&item.data)
-                .bind(item.id.as_uuid())
-                .bind(item.client_id.as_uuid())
-                .bind(expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-                if done.rows_affected() != 1 {
-                    return Err(PortError::Conflict(STALE));
-                }
-            }
-        }
-        let h = &w.history;
-        sqlx::query(
-            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(h.id.as_uuid())
-        .bind(h.client_id.as_uuid())
-        .bind(h.item_id.as_uuid())
-        .bind(&h.item_kind)
-        .bind(h.version)
-        .bind(h.at)
-        .bind(h.actor_id.as_uuid())
-        .bind(h.actor_role.as_str())
-        .bind(&h.change)
-        .bind(&h.before)
-        .bind(&h.after)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match fail(e) {
-            // Two writers that both passed the version check cannot both add version n.
-            PortError::Conflict(_) => PortError::Conflict(STALE),
-            other => other,
-        })?;
-        conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
-        append_audit_rows(&mut tx, vec![w.audit]).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn plan_history(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-        limit: i64,
-    ) -> PortResult<Vec<PlanHistoryRow>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let rows = sqlx::query(
-            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
-                    h.change, h.before, h.after, u.display_name
-             FROM plan_history h JOIN users u ON u.id = h.actor_id
-             WHERE h.client_id = $1 ORDER BY h.at DESC, h.id DESC LIMIT $2",
-        )
-        .bind(client.as_uuid())
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?;
-        let out = rows
-            .iter()
-            .map(|r| {
-                Ok(PlanHistoryRow {
-                    entry: NewPlanHistory {
-                        id: id(&r.get::<Uuid, _>("id"))?,
-                        client_id: id(&r.get::<Uuid, _>("client_id"))?,
-                        item_id: id(&r.get::<Uuid, _>("item_id"))?,
-                        item_kind: r.get("item_kind"),
-                        version: r.get("version"),
-                        at: r.get("at"),
-                        actor_id: id(&r.get::<Uuid, _>("actor_id"))?,
-                        actor_role: role(&r.get::<String, _>("actor_role"))?,
-                        change: r.get("change"),
-                        before: r.get("before"),
-                        after: r.get("after"),
-                    },
-                    actor_name: r.get("display_name"),
-                })
-            })
-            .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(out)
-    }
-
-    async fn put_measure(&self, m: MeasureRow, expected_version: Option<i64>) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        let done = match expected_version {
-            None => sqlx::query(
-                "INSERT INTO measures (id, office_id, version, updated_at, data) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(m.id.as_uuid())
-            .bind(m.office_id.as_uuid())
-            .bind(m.version)
-            .bind(m.updated_at)
-            .bind(&m.data)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?,
-            Some(expected) => sqlx::query(
-                "UPDATE measures SET version = $1, updated_at = $2, data = $3
-                 WHERE id = $4 AND office_id = $5 AND version = $6",
-            )
-            .bind(m.version)
-            .bind(m.updated_at)
-            .bind(&m.data)
-            .bind(m.id.as_uuid())
-            .bind(m.office_id.as_uuid())
-            .bind(expected)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?,
-        };
-        if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
-        }
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn measure(&self, measure: MeasureId) -> PortResult<Option<MeasureRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MEASURE_COLUMNS} WHERE id = $1"
-        )))
-        .bind(measure.as_uuid())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(fail)?
-        .as_ref()
-        .map(measure_row)
-        .transpose()
-    }
-
-    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MEASURE_COLUMNS} WHERE office_id = $1 ORDER BY id"
-        )))
-        .bind(office.as_uuid())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect()
     }
 
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {

@@ -8,13 +8,12 @@
 
 use async_trait::async_trait;
 use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
-use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
+use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    Credentials, FailedLogin, LiveEvent, MeasureRow, NewMessage, NewOffice, NewOrganisation,
-    NewPlanHistory, NewTeam, NewThread, NewUser, Office, PlanHistoryRow, PlanItemRow, PlanRecord,
-    PlanWrite, PoolStats, PortError, PortResult, STALE, SessionRecord, Store, StoredLiveEvent,
-    Team, ThreadRecord, ThreadSummary, UserSummary,
+    Credentials, FailedLogin, LiveEvent, NewMessage, NewOffice, NewOrganisation, NewTeam,
+    NewThread, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store,
+    StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
@@ -36,7 +35,7 @@ mod feedback; // client feedback (issue 5)
 mod insights;
 mod meetings;
 mod notify;
-mod plan_read;
+mod plan;
 pub mod reminders;
 
 use audit::append_audit_rows;
@@ -333,30 +332,6 @@ async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> PortResult<
     }
     Ok(())
 }
-
-fn plan_item(r: &sqlx::sqlite::SqliteRow) -> PortResult<PlanItemRow> {
-    Ok(PlanItemRow {
-        id: id(&r.get::<String, _>("id"))?,
-        client_id: id(&r.get::<String, _>("client_id"))?,
-        kind: r.get("kind"),
-        version: r.get("version"),
-        created_at: from_ts(r.get("created_at"))?,
-        updated_at: from_ts(r.get("updated_at"))?,
-        data: r.get("data"),
-    })
-}
-
-fn measure_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeasureRow> {
-    Ok(MeasureRow {
-        id: id(&r.get::<String, _>("id"))?,
-        office_id: id(&r.get::<String, _>("office_id"))?,
-        version: r.get("version"),
-        updated_at: from_ts(r.get("updated_at"))?,
-        data: r.get("data"),
-    })
-}
-
-const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -862,200 +837,6 @@ impl Store for SqliteStore {
             .map_err(fail)?;
         Ok((r.get("seq"), r.get("hash")))
     }
-    async fn read_plan(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, None, audit).await
-    }
-
-    async fn read_plan_part(
-        &self,
-        client: ClientId,
-        part: domain::ports::PlanPart,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, Some(part), audit).await
-    }
-
-    async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        let item = &w.item;
-        match w.expected_version {
-            None => {
-                sqlx::query(
-                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(item.id.to_string())
-                .bind(item.client_id.to_string())
-                .bind(&item.kind)
-                .bind(item.version)
-                .bind(ts(item.created_at))
-                .bind(ts(item.updated_at))
-                .bind(&item.data)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-            }
-            Some(expected) => {
-                let done = sqlx::query(
-                    "UPDATE plan_items SET version = ?, updated_at = ?, data = ?
-                     WHERE id = ? AND client_id = ? AND version = ?",
-                )
-                .bind(item.version)
-                .bind(ts(item.updated_at))
-                .bind(&item.data)
-                .bind(item.id.to_string())
-                .bind(item.client_id.to_string())
-                .bind(expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-                if done.rows_affected() != 1 {
-                    return Err(PortError::Conflict(STALE));
-                }
-            }
-        }
-        let h = &w.history;
-        sqlx::query(
-            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(h.id.to_string())
-        .bind(h.client_id.to_string())
-        .bind(h.item_id.to_string())
-        .bind(&h.item_kind)
-        .bind(h.version)
-        .bind(ts(h.at))
-        .bind(h.actor_id.to_string())
-        .bind(h.actor_role.as_str())
-        .bind(&h.change)
-        .bind(&h.before)
-        .bind(&h.after)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match fail(e) {
-            // Two writers that both passed the version check cannot both add version n.
-            PortError::Conflict(_) => PortError::Conflict(STALE),
-            other => other,
-        })?;
-        conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
-        append_audit_rows(&mut tx, vec![w.audit]).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn plan_history(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-        limit: i64,
-    ) -> PortResult<Vec<PlanHistoryRow>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let rows = sqlx::query(
-            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
-                    h.change, h.before, h.after, u.display_name
-             FROM plan_history h JOIN users u ON u.id = h.actor_id
-             WHERE h.client_id = ? ORDER BY h.at DESC, h.id DESC LIMIT ?",
-        )
-        .bind(client.to_string())
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?;
-        let out = rows
-            .iter()
-            .map(|r| {
-                Ok(PlanHistoryRow {
-                    entry: NewPlanHistory {
-                        id: id(&r.get::<String, _>("id"))?,
-                        client_id: id(&r.get::<String, _>("client_id"))?,
-                        item_id: id(&r.get::<String, _>("item_id"))?,
-                        item_kind: r.get("item_kind"),
-                        version: r.get("version"),
-                        at: from_ts(r.get("at"))?,
-                        actor_id: id(&r.get::<String, _>("actor_id"))?,
-                        actor_role: role(&r.get::<String, _>("actor_role"))?,
-                        change: r.get("change"),
-                        before: r.get("before"),
-                        after: r.get("after"),
-                    },
-                    actor_name: r.get("display_name"),
-                })
-            })
-            .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
-        Ok(out)
-    }
-
-    async fn put_measure(&self, m: MeasureRow, expected_version: Option<i64>) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        let done = match expected_version {
-            None => sqlx::query(
-                "INSERT INTO measures (id, office_id, version, updated_at, data) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(m.id.to_string())
-            .bind(m.office_id.to_string())
-            .bind(m.version)
-            .bind(ts(m.updated_at))
-            .bind(&m.data)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?,
-            Some(expected) => sqlx::query(
-                "UPDATE measures SET version = ?, updated_at = ?, data = ?
-                 WHERE id = ? AND office_id = ? AND version = ?",
-            )
-            .bind(m.version)
-            .bind(ts(m.updated_at))
-            .bind(&m.data)
-            .bind(m.id.to_string())
-            .bind(m.office_id.to_string())
-            .bind(expected)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?,
-        };
-        if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
-        }
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn measure(&self, measure: MeasureId) -> PortResult<Option<MeasureRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MEASURE_COLUMNS} WHERE id = ?"
-        )))
-        .bind(measure.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(fail)?
-        .as_ref()
-        .map(measure_row)
-        .transpose()
-    }
-
-    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MEASURE_COLUMNS} WHERE office_id = ? ORDER BY id"
-        )))
-        .bind(office.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect()
-    }
-
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
         self.conv_client_user(client).await
     }

@@ -5,14 +5,17 @@
 use super::input::{ActivityFields, parse_reason};
 use super::model::*;
 use super::rules::{PlanOp, Side, may};
+use super::store::{
+    MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanRecord, PlanStore, PlanWrite,
+};
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::clients::Ctx;
+use crate::cases::CasesStore;
+use crate::cases::ClientRecord;
+use crate::context::Ctx;
 use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
-use crate::ports::{
-    ClientRecord, MeasureRow, NewPlanHistory, PlanItemRow, PlanRecord, PlanWrite, PortError, STALE,
-};
+use crate::ports::{PortError, STALE};
 use crate::roles::{Actor, Role};
 use crate::types::{AccessReason, FieldError};
 use serde::Serialize;
@@ -139,8 +142,8 @@ fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainEr
     Ok(view)
 }
 
-fn audit_event(
-    ctx: Ctx<'_>,
+fn audit_event<S: ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     permit: &Permit,
     client: ClientId,
@@ -163,8 +166,8 @@ fn audit_event(
 
 /// Decides whether `actor` may view the client's case; returns the permit and the checked
 /// reason (protected clients).
-async fn view_permit(
-    ctx: Ctx<'_>,
+async fn view_permit<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -175,13 +178,13 @@ async fn view_permit(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
+    let reason = crate::cases::checked_reason(&permit, reason)?;
     Ok((permit, reason))
 }
 
 /// Whether `actor` may change the client's plan, and as which side.
-async fn change_permit(
-    ctx: Ctx<'_>,
+async fn change_permit<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
 ) -> Result<(Permit, Side, ClientScope), DomainError> {
@@ -197,8 +200,8 @@ async fn change_permit(
 
 /// The client's plan as `actor` may see it. Staff views write their audit row in the same
 /// transaction as the read; a protected client needs `reason`.
-pub async fn view_plan(
-    ctx: Ctx<'_>,
+pub async fn view_plan<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -209,22 +212,22 @@ pub async fn view_plan(
 /// The client's plan for a page about one part of it (a goal, an activity, a catalogue
 /// entry). A part the plan does not hold is [`DomainError::NotFound`] with no audit row: the
 /// store checks it in the transaction that would write the row.
-pub async fn view_plan_part(
-    ctx: Ctx<'_>,
+pub async fn view_plan_part<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
-    part: crate::ports::PlanPart,
+    part: PlanPart,
 ) -> Result<PlanView, DomainError> {
     view_plan_where(ctx, actor, client, reason, Some(part)).await
 }
 
-async fn view_plan_where(
-    ctx: Ctx<'_>,
+async fn view_plan_where<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
-    part: Option<crate::ports::PlanPart>,
+    part: Option<PlanPart>,
 ) -> Result<PlanView, DomainError> {
     let scope = ctx
         .store
@@ -232,7 +235,7 @@ async fn view_plan_where(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
+    let reason = crate::cases::checked_reason(&permit, reason)?;
     // Whether this viewer may also change it (same-office colleagues read only), decided on
     // the same scope (one lookup less per page).
     let side = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
@@ -258,7 +261,10 @@ async fn view_plan_where(
 }
 
 /// The client's own plan (their home).
-pub async fn own_plan(ctx: Ctx<'_>, actor: &Actor) -> Result<PlanView, DomainError> {
+pub async fn own_plan<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    actor: &Actor,
+) -> Result<PlanView, DomainError> {
     let client = actor.own_client.ok_or(DomainError::NotFound)?;
     view_plan(ctx, actor, client, None).await
 }
@@ -276,8 +282,8 @@ pub struct HistoryEntry {
 }
 
 /// The plan's history, newest first, for both parties (staff reads are audited).
-pub async fn plan_history(
-    ctx: Ctx<'_>,
+pub async fn plan_history<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -402,7 +408,11 @@ fn require(side: Side, op: PlanOp) -> Result<(), DomainError> {
 
 /// Loads the plan for a change (not shown to anyone, so not audited as a view; the change
 /// writes its own audit row).
-async fn load(ctx: Ctx<'_>, client: ClientId, side: Side) -> Result<PlanView, DomainError> {
+async fn load<S: PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    client: ClientId,
+    side: Side,
+) -> Result<PlanView, DomainError> {
     let record = ctx
         .store
         .read_plan(client, None)
