@@ -5,7 +5,6 @@
 //! storage crates and the web crate implement. A use case receives its ports as arguments, so
 //! every rule can be tested with real stores and an injected [`ports::Clock`].
 
-pub mod access_log;
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
@@ -36,5 +35,7 @@ pub mod types;
 pub use error::DomainError;
 
 // Old paths of moved modules, until every crate uses the new ones (issue 12).
+#[doc(hidden)]
+pub use crate::audit::access_log;
 #[doc(hidden)]
 pub use crate::cases as clients;

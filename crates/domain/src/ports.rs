@@ -5,7 +5,7 @@
 //! reads back from either database exactly as it was written; [`Clock`] implementations must
 //! return values already truncated with [`truncate_to_micros`].
 
-use crate::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
+use crate::audit::NewAuditEvent;
 use crate::ids::{
     AgendaPointId, AttachmentId, ClientId, MeetingId, MessageId, NotesCommentId, OfficeId,
     OrganisationId, PlanItemId, TeamId, ThreadId, UserId,
@@ -268,7 +268,7 @@ pub trait Store:
     + crate::feedback::store::FeedbackStore
     + FeedbackAggregates
     + crate::accounts::AccountStore
-    + crate::access_log::AccessLogStore
+    + crate::audit::AuditStore
     + crate::cases::store::CasesStore
     + crate::plan::store::PlanStore
 {
@@ -338,18 +338,6 @@ pub trait Store:
     async fn put_setup_token(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()>;
     /// Deletes the setup token if it matches; true if it did. Atomic: a token works once.
     async fn consume_setup_token(&self, token_hash: &str) -> PortResult<bool>;
-
-    // audit
-    /// Appends audit rows for a listing (one per client shown), in one transaction.
-    async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()>;
-    /// Who looked at or changed a client's case, newest first, staff only, list views
-    /// included (for tools and tests; the client's page reads
-    /// [`crate::access_log::AccessLogStore`], paged).
-    async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>>;
-    /// Audit rows with `seq > after`, in order, at most `limit` (for verification).
-    async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>>;
-    /// The head of the chain as the store recorded it: (last seq, last hash).
-    async fn audit_head(&self) -> PortResult<(i64, String)>;
 
     // conversation
     /// The client's own account, if they have one.

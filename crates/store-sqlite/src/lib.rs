@@ -7,7 +7,7 @@
 //! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
 
 use async_trait::async_trait;
-use domain::audit::{AccessLogEntry, AuditRow, NewAuditEvent};
+use domain::audit::NewAuditEvent;
 use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
@@ -26,9 +26,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub mod access_log; // the client's access log, paged (issue 11)
 mod accounts; // clients' accounts for administrators (issue 11)
-mod audit;
+pub mod audit;
 mod cases;
 mod conversation;
 mod feedback; // client feedback (issue 5)
@@ -816,27 +815,6 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        append_audit_rows(&mut tx, events).await?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        self.access_log_all(client, limit).await
-    }
-
-    async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        audit::audit_rows(&self.pool, after, limit).await
-    }
-
-    async fn audit_head(&self) -> PortResult<(i64, String)> {
-        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)?;
-        Ok((r.get("seq"), r.get("hash")))
-    }
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
         self.conv_client_user(client).await
     }

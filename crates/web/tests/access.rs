@@ -258,7 +258,7 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
     assert_eq!(opened.status, StatusCode::OK);
     assert!(opened.body.contains("Paula Protected"));
     let rows = app.store.as_ref();
-    let last = domain::ports::Store::audit_rows(rows, before, 10)
+    let last = domain::audit::AuditStore::audit_rows(rows, before, 10)
         .await
         .unwrap();
     assert_eq!(last.len(), 1);

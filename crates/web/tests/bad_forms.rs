@@ -7,6 +7,7 @@ mod common;
 
 use axum::body::Body;
 use common::{Browser, Reply, TestApp};
+use domain::audit::AuditStore;
 use domain::ports::Store;
 use http::{Request, StatusCode, header};
 use testkit::world::users;

@@ -6,6 +6,7 @@
 mod common;
 
 use common::{Browser, Reply, TestApp};
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
 use domain::ports::Store;
 use domain::roles::Role;

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{Browser, TestApp};
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
 use domain::cases::CasesStore;
 use domain::ids::ClientId;

@@ -1,10 +1,10 @@
 //! Client cases: opening a new one (a counselor, with its account, assignment and audit rows
 //! in one transaction), opening one (with its audit row), the client's own view and the
-//! caseload list. The client's "who looked at my case" log is [`crate::access_log`]. What
+//! caseload list. The client's "who looked at my case" log is [`crate::audit::access_log`]. What
 //! they need from storage is [`store::CasesStore`].
 
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, AuditStore, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, OfficeId};
 use crate::org::{NewPersonInput, parse_new_person};
 use crate::password::NewPassword;
@@ -95,7 +95,10 @@ pub async fn own_case<S: CasesStore + ?Sized>(
 
 /// The counselor's caseload (clients assigned to them). Each name shown is personal data
 /// shown to staff, so each gets an audit row, written before the list is returned.
-pub async fn my_caseload(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<ClientSummary>, DomainError> {
+pub async fn my_caseload<S: CasesStore + AuditStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    actor: &Actor,
+) -> Result<Vec<ClientSummary>, DomainError> {
     let scope = caseload_scope(actor).ok_or(DomainError::NotFound)?;
     let clients = ctx.store.list_clients(&scope, true).await?;
     let now = ctx.clock.now();
