@@ -79,21 +79,6 @@ pub trait Notifier: Send + Sync {
     async fn publish(&self, event: LiveEvent) -> PortResult<()>;
 }
 
-/// An e-mail notice. Never carries case content: only that there is something new, and a link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingMail {
-    pub to: String,
-    pub subject: String,
-    pub body_text: String,
-    /// Stable across retries, so a retried notice can be recognised as the same one.
-    pub message_id: String,
-}
-
-#[async_trait]
-pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &OutgoingMail) -> PortResult<()>;
-}
-
 // ----- feedback insights (issue 5): aggregate queries only -----
 
 /// The handle for anonymous feedback figures: aggregate queries only, so no client id and no
@@ -252,6 +237,15 @@ pub struct FailedLogin {
     pub at: OffsetDateTime,
 }
 
+/// Whether the database is there, for `/readyz` and `/metrics`. Every [`Store`] is one.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Whether the database answers (for `/readyz`).
+    async fn ping(&self) -> PortResult<()>;
+    /// Connection-pool figures for `/metrics`.
+    fn pool_stats(&self) -> PoolStats;
+}
+
 /// Storage. One implementation per database (`store-sqlite`, `store-postgres`); both pass the
 /// same conformance suite (`testkit::conformance`).
 ///
@@ -269,14 +263,10 @@ pub trait Store:
     + FeedbackAggregates
     + crate::accounts::AccountStore
     + crate::audit::AuditStore
+    + HealthStore
     + crate::cases::store::CasesStore
     + crate::plan::store::PlanStore
 {
-    /// Whether the database answers (for `/readyz`).
-    async fn ping(&self) -> PortResult<()>;
-    /// Connection-pool figures for `/metrics`.
-    fn pool_stats(&self) -> PoolStats;
-
     // organisation
     async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()>;
     async fn create_office(&self, office: NewOffice) -> PortResult<()>;

@@ -11,8 +11,8 @@ use domain::audit::NewAuditEvent;
 use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    Credentials, FailedLogin, LiveEvent, NewMessage, NewOffice, NewOrganisation, NewTeam,
-    NewThread, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store,
+    Credentials, FailedLogin, HealthStore, LiveEvent, NewMessage, NewOffice, NewOrganisation,
+    NewTeam, NewThread, NewUser, Office, PoolStats, PortError, PortResult, SessionRecord, Store,
     StoredLiveEvent, Team, ThreadRecord, ThreadSummary, UserSummary,
 };
 use domain::roles::{Actor, Role, RoleGrant};
@@ -333,7 +333,7 @@ async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> PortResult<
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl HealthStore for SqliteStore {
     async fn ping(&self) -> PortResult<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -349,7 +349,10 @@ impl Store for SqliteStore {
             max: self.pool.options().get_max_connections(),
         }
     }
+}
 
+#[async_trait]
+impl Store for SqliteStore {
     async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)")
