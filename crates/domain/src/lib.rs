@@ -8,7 +8,6 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
-pub mod auth;
 pub mod availability;
 pub mod bidi;
 pub mod cases;
@@ -22,9 +21,8 @@ pub mod feedback;
 pub mod ids;
 pub mod meetings;
 pub mod notify;
-pub mod org;
+pub mod organisation;
 pub mod oslo;
-pub mod password;
 pub mod plan;
 pub mod policy;
 pub mod ports;
@@ -36,6 +34,12 @@ pub use error::DomainError;
 
 // Old paths of moved modules, until every crate uses the new ones (issue 12).
 #[doc(hidden)]
+pub use crate::accounts as auth;
+#[doc(hidden)]
+pub use crate::accounts::password;
+#[doc(hidden)]
 pub use crate::audit::access_log;
 #[doc(hidden)]
 pub use crate::cases as clients;
+#[doc(hidden)]
+pub use crate::organisation as org;

@@ -1,7 +1,8 @@
 //! Client cases: opening, assignment, the policy's scope, the case header and the caseload.
 
+use crate::accounts::insert_user;
 use crate::audit::append_audit_rows;
-use crate::{PgStore, fail, id, insert_user, opt_id};
+use crate::{PgStore, fail, id, opt_id};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
 use domain::cases::{CasesStore, ClientRecord, ClientSummary, NewClient};

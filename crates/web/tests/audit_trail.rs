@@ -7,9 +7,9 @@
 mod common;
 
 use common::TestApp;
+use domain::accounts::AccountsStore;
 use domain::cases::CasesStore;
 use domain::policy::{CaseloadScope, OfficeScope};
-use domain::ports::Store;
 use http::StatusCode;
 use std::sync::{Arc, Mutex};
 use testkit::world::users;

@@ -7,6 +7,7 @@
 mod common;
 
 use common::TestApp;
+use domain::accounts::AccountsStore;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::FeedbackRow;
 use domain::ids::{ClientId, TeamId, UserId};

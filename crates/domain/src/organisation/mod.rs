@@ -1,9 +1,11 @@
 //! Organisation and people: first-run setup and what administrators do.
 
+pub mod client_accounts;
+
 use crate::DomainError;
-use crate::auth::token_hash;
+use crate::accounts::password::NewPassword;
+use crate::accounts::token_hash;
 use crate::ids::{OfficeId, OrganisationId, TeamId, UserId};
-use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize};
 use crate::ports::{
     Clock, NewOffice, NewOrganisation, NewTeam, NewUser, Office, PasswordHasher, Store, Team,
