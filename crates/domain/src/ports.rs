@@ -8,12 +8,11 @@
 use crate::audit::NewAuditEvent;
 use crate::ids::{
     AgendaPointId, AttachmentId, ClientId, MeetingId, MessageId, NotesCommentId, OfficeId,
-    OrganisationId, PlanItemId, TeamId, ThreadId, UserId,
+    PlanItemId, ThreadId, UserId,
 };
 use crate::meetings::{MeetingMode, MeetingStatus};
 use crate::plan::Side;
-use crate::roles::RoleGrant;
-use crate::types::{Secret, UnitName};
+use crate::types::Secret;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -150,56 +149,13 @@ pub use crate::accounts::store::{Credentials, FailedLogin, NewUser, SessionRecor
 #[doc(hidden)]
 pub use crate::cases::store::{ClientRecord, ClientSummary, NewClient};
 #[doc(hidden)]
+pub use crate::organisation::store::{
+    NewOffice, NewOrganisation, NewTeam, Office, Team, UserSummary,
+};
+#[doc(hidden)]
 pub use crate::plan::store::{
     MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanWrite,
 };
-
-#[derive(Debug, Clone)]
-pub struct NewOrganisation {
-    pub id: OrganisationId,
-    pub name: UnitName,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewOffice {
-    pub id: OfficeId,
-    pub organisation_id: OrganisationId,
-    pub name: UnitName,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewTeam {
-    pub id: TeamId,
-    pub office_id: OfficeId,
-    pub name: UnitName,
-    pub created_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Office {
-    pub id: OfficeId,
-    pub organisation_id: OrganisationId,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Team {
-    pub id: TeamId,
-    pub office_id: OfficeId,
-    pub name: String,
-    pub members: Vec<UserId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserSummary {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub disabled: bool,
-    pub grants: Vec<RoleGrant>,
-}
 
 /// Whether the database is there, for `/readyz` and `/metrics`. Every [`Store`] is one.
 #[async_trait]
@@ -227,26 +183,12 @@ pub trait Store:
     + FeedbackAggregates
     + crate::audit::AuditStore
     + crate::accounts::AccountsStore
+    + crate::organisation::OrganisationStore
     + crate::organisation::client_accounts::AccountStore
     + HealthStore
     + crate::cases::store::CasesStore
     + crate::plan::store::PlanStore
 {
-    // organisation
-    async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()>;
-    async fn create_office(&self, office: NewOffice) -> PortResult<()>;
-    async fn create_team(&self, team: NewTeam) -> PortResult<()>;
-    async fn add_team_member(&self, team: TeamId, user: UserId) -> PortResult<()>;
-    async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>>;
-    async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>>;
-    async fn organisation_count(&self) -> PortResult<i64>;
-    /// All organisation ids, oldest first (the command line works on the only one).
-    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>>;
-    /// The organisation's staff: people with at least one role grant. A client (a person
-    /// linked from a client case, whose role comes from the case) is never listed unless they
-    /// also hold a grant, and then without anything that says they are a client.
-    async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>>;
-
     // conversation
     /// The client's own account, if they have one.
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>>;

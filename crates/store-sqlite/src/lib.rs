@@ -8,14 +8,13 @@
 
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
-use domain::ids::{ClientId, OfficeId, OrganisationId, TeamId, ThreadId, UserId};
+use domain::ids::{ClientId, ThreadId, UserId};
 use domain::plan::Side;
 use domain::ports::{
-    HealthStore, LiveEvent, NewMessage, NewOffice, NewOrganisation, NewTeam, NewThread, Office,
-    PoolStats, PortError, PortResult, Store, StoredLiveEvent, Team, ThreadRecord, ThreadSummary,
-    UserSummary,
+    HealthStore, LiveEvent, NewMessage, NewThread, PoolStats, PortError, PortResult, Store,
+    StoredLiveEvent, ThreadRecord, ThreadSummary,
 };
-use domain::roles::{Role, RoleGrant};
+use domain::roles::Role;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -315,162 +314,6 @@ impl HealthStore for SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_organisation(&self, org: NewOrganisation) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)")
-            .bind(org.id.to_string())
-            .bind(org.name.as_str())
-            .bind(ts(org.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn create_office(&self, office: NewOffice) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO offices (id, organisation_id, name, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(office.id.to_string())
-        .bind(office.organisation_id.to_string())
-        .bind(office.name.as_str())
-        .bind(ts(office.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(fail)?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn create_team(&self, team: NewTeam) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO teams (id, office_id, name, created_at) VALUES (?, ?, ?, ?)")
-            .bind(team.id.to_string())
-            .bind(team.office_id.to_string())
-            .bind(team.name.as_str())
-            .bind(ts(team.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn add_team_member(&self, team: TeamId, user: UserId) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)")
-            .bind(team.to_string())
-            .bind(user.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        tx.commit().await.map_err(fail)
-    }
-
-    async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>> {
-        let rows = sqlx::query(
-            "SELECT id, organisation_id, name FROM offices WHERE organisation_id = ? ORDER BY name",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Office {
-                    id: id(&r.get::<String, _>("id"))?,
-                    organisation_id: id(&r.get::<String, _>("organisation_id"))?,
-                    name: r.get("name"),
-                })
-            })
-            .collect()
-    }
-
-    async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>> {
-        let rows = sqlx::query("SELECT id, name FROM teams WHERE office_id = ? ORDER BY name")
-            .bind(office.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(fail)?;
-        let mut teams = Vec::new();
-        for r in rows {
-            let team_id: String = r.get("id");
-            let members: Vec<String> = sqlx::query_scalar(
-                "SELECT user_id FROM team_members WHERE team_id = ? ORDER BY user_id",
-            )
-            .bind(&team_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(fail)?;
-            teams.push(Team {
-                id: id(&team_id)?,
-                office_id: office,
-                name: r.get("name"),
-                members: members.iter().map(|m| id(m)).collect::<PortResult<_>>()?,
-            });
-        }
-        Ok(teams)
-    }
-
-    async fn organisation_count(&self) -> PortResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM organisations")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)
-    }
-
-    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM organisations ORDER BY created_at, id")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(fail)?;
-        ids.iter().map(|i| id(i)).collect()
-    }
-
-    async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
-        let rows = sqlx::query(
-            // Staff only: people with a role grant. Clients (linked from a client case, their
-            // role coming from it) are never listed here (issue 11).
-            "SELECT u.id, u.username, u.display_name, u.disabled FROM users u
-             WHERE u.organisation_id = ?
-               AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id)
-             ORDER BY u.display_name, u.username",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        let grant_rows = sqlx::query(
-            "SELECT g.user_id, g.role, g.office_id FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.organisation_id = ?",
-        )
-        .bind(org.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(fail)?;
-        rows.iter()
-            .map(|r| {
-                let uid: String = r.get("id");
-                let grants = grant_rows
-                    .iter()
-                    .filter(|g| g.get::<String, _>("user_id") == uid)
-                    .map(|g| {
-                        Ok(RoleGrant {
-                            role: role(&g.get::<String, _>("role"))?,
-                            office_id: opt_id(g.get("office_id"))?,
-                        })
-                    })
-                    .collect::<PortResult<Vec<_>>>()?;
-                Ok(UserSummary {
-                    id: id(&uid)?,
-                    username: r.get("username"),
-                    display_name: r.get("display_name"),
-                    disabled: r.get::<i64, _>("disabled") != 0,
-                    grants,
-                })
-            })
-            .collect()
-    }
-
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
         self.conv_client_user(client).await
     }

@@ -4,7 +4,8 @@
 
 use domain::cases::CasesStore;
 use domain::ids::{OfficeId, OrganisationId};
-use domain::ports::{NewOffice, Store};
+use domain::organisation::OrganisationStore;
+use domain::ports::NewOffice;
 use domain::types::UnitName;
 use std::sync::Arc;
 use store_sqlite::SqliteStore;

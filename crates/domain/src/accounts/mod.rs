@@ -30,7 +30,8 @@ pub use crate::organisation::client_accounts::*;
 
 use crate::DomainError;
 use crate::ids::UserId;
-use crate::ports::{Clock, PasswordHasher, Store};
+use crate::organisation::OrganisationStore;
+use crate::ports::{Clock, PasswordHasher};
 use crate::roles::Actor;
 use crate::types::{FieldError, Secret, Username};
 use hmac::{Hmac, Mac};
@@ -291,8 +292,8 @@ pub async fn change_password<S: AccountsStore + ?Sized>(
 /// On an empty database (no organisation yet), creates a one-time setup token and returns it
 /// so that `serve` can print it; otherwise `None`. Each start issues a new token and the old
 /// one stops working.
-pub async fn issue_setup_token_if_empty(
-    store: &dyn Store,
+pub async fn issue_setup_token_if_empty<S: AccountsStore + OrganisationStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
 ) -> Result<Option<Secret>, DomainError> {
     if store.organisation_count().await? > 0 {

@@ -7,9 +7,10 @@ use crate::DomainError;
 use crate::audit::{AuditAction, AuditStore, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, OfficeId};
 use crate::org::{NewPersonInput, parse_new_person};
+use crate::organisation::{Office, OrganisationStore};
 use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize, caseload_scope};
-use crate::ports::{Office, PasswordHasher, PortError, Store};
+use crate::ports::{PasswordHasher, PortError};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
@@ -146,8 +147,8 @@ pub struct CaseOffice {
 
 /// The offices where `actor` may open a new client case (for the form's choice), in the
 /// order the store lists them; out of reach when there is none.
-pub async fn case_offices(
-    store: &dyn Store,
+pub async fn case_offices<S: OrganisationStore + ?Sized>(
+    store: &S,
     actor: &Actor,
 ) -> Result<Vec<CaseOffice>, DomainError> {
     let offices: Vec<CaseOffice> = store

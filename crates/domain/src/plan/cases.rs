@@ -14,6 +14,7 @@ use crate::cases::CasesStore;
 use crate::cases::ClientRecord;
 use crate::context::Ctx;
 use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
+use crate::organisation::OrganisationStore;
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{PortError, STALE};
 use crate::roles::{Actor, Role};
@@ -1125,8 +1126,8 @@ fn manage_catalogue(actor: &Actor) -> Result<(), DomainError> {
 }
 
 /// The office's catalogue, for administrators.
-pub async fn catalogue_for_admin(
-    ctx: Ctx<'_>,
+pub async fn catalogue_for_admin<S: OrganisationStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     office: crate::ids::OfficeId,
 ) -> Result<Vec<Measure>, DomainError> {
@@ -1145,8 +1146,8 @@ pub async fn catalogue_for_admin(
 
 /// Adds (`existing` `None`) or changes a catalogue entry of an office of the actor's
 /// organisation. `existing` carries the id and the version the form was based on.
-pub async fn put_measure(
-    ctx: Ctx<'_>,
+pub async fn put_measure<S: OrganisationStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     office: crate::ids::OfficeId,
     existing: Option<(MeasureId, i64)>,
@@ -1187,8 +1188,8 @@ pub async fn put_measure(
 }
 
 /// One catalogue entry for an administrator of its organisation.
-pub async fn measure_for_admin(
-    ctx: Ctx<'_>,
+pub async fn measure_for_admin<S: OrganisationStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     measure: MeasureId,
 ) -> Result<Measure, DomainError> {
