@@ -26,10 +26,10 @@ async fn fetch_account(
     row.map(|r| {
         Ok(ClientAccount {
             client_id: client,
-            user_id: id(&r.get::<uuid::Uuid, _>("id"))?,
-            name: r.get("display_name"),
-            username: r.get("username"),
-            disabled: r.get::<bool, _>("disabled"),
+            user_id: id(&r.try_get::<uuid::Uuid, _>("id").map_err(fail)?)?,
+            name: r.try_get("display_name").map_err(fail)?,
+            username: r.try_get("username").map_err(fail)?,
+            disabled: r.try_get::<bool, _>("disabled").map_err(fail)?,
         })
     })
     .transpose()

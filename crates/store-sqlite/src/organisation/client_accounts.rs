@@ -16,7 +16,7 @@ async fn fetch_account(
 ) -> PortResult<Option<ClientAccount>> {
     let row = sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.disabled
-         FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id = ?",
+         FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id = $1",
     )
     .bind(client.to_string())
     .fetch_optional(&mut *conn)
@@ -25,10 +25,10 @@ async fn fetch_account(
     row.map(|r| {
         Ok(ClientAccount {
             client_id: client,
-            user_id: id(&r.get::<String, _>("id"))?,
-            name: r.get("display_name"),
-            username: r.get("username"),
-            disabled: r.get::<i64, _>("disabled") != 0,
+            user_id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+            name: r.try_get("display_name").map_err(fail)?,
+            username: r.try_get("username").map_err(fail)?,
+            disabled: r.try_get::<i64, _>("disabled").map_err(fail)? != 0,
         })
     })
     .transpose()
@@ -43,7 +43,7 @@ impl AccountStore for SqliteStore {
     ) -> PortResult<Option<ClientId>> {
         let found: Option<String> = sqlx::query_scalar(
             "SELECT c.id FROM users u JOIN clients c ON c.user_id = u.id
-             WHERE u.username = ? AND u.organisation_id = ?",
+             WHERE u.username = $1 AND u.organisation_id = $2",
         )
         .bind(username.as_str())
         .bind(org.to_string())
@@ -84,7 +84,7 @@ impl AccountStore for SqliteStore {
         let user = before.user_id.to_string();
         let ends_sessions = match &change {
             AccountChange::Password(hash) => {
-                sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                     .bind(hash)
                     .bind(&user)
                     .execute(&mut *tx)
@@ -93,7 +93,7 @@ impl AccountStore for SqliteStore {
                 true
             }
             AccountChange::Disabled(disabled) => {
-                sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
+                sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                     .bind(*disabled as i64)
                     .bind(&user)
                     .execute(&mut *tx)
@@ -103,7 +103,7 @@ impl AccountStore for SqliteStore {
             }
         };
         if ends_sessions {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(&user)
                 .execute(&mut *tx)
                 .await
