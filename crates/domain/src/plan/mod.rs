@@ -7,7 +7,9 @@
 //! (optimistic locking) and append the immutable history row and the audit row in the same
 //! transaction as the write.
 
+pub mod agreements;
 pub mod cases;
+pub mod catalogue;
 pub mod demo;
 pub mod history;
 pub mod input;
