@@ -14,9 +14,11 @@ use crate::ports::{PasswordHasher, PortError};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
+pub mod access;
 pub mod store;
 
 pub use crate::context::{Ctx, Silent};
+pub use access::{ClientAccess, grant};
 pub use store::{CasesStore, ClientRecord, ClientSummary, NewClient};
 
 /// Opens a client's case for `actor`. Staff views write their audit row in the same
@@ -27,26 +29,17 @@ pub async fn open_case<S: CasesStore + ?Sized>(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<ClientRecord, DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = checked_reason(&permit, reason)?;
-    let audit = permit.audited.then(|| NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::CaseOverview,
-        action: AuditAction::Viewed,
-        request_id: ctx.request_id,
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::CaseOverview,
         reason,
-    });
+    )
+    .await?;
     ctx.store
-        .read_client(client, audit)
+        .read_client(&access)
         .await?
         .ok_or(DomainError::NotFound)
 }

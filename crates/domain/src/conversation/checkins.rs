@@ -131,10 +131,12 @@ pub async fn client_language(
         .client_scope(client)
         .await?
         .ok_or(DomainError::NotFound)?;
-    authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    // Read to pick the notice's language, shown to nobody: the check-in writes its own row.
+    let access = crate::cases::ClientAccess::for_change(scope, permit);
     let record = ctx
         .store
-        .read_plan(client, None)
+        .read_plan(&access)
         .await?
         .ok_or(DomainError::NotFound)?;
     let language = record

@@ -16,7 +16,7 @@ use super::responses::{OwnResponse, with_instruments};
 use super::store::{ResponseRow, TalkNote, TalkNoteRow};
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::clients::{Ctx, checked_reason};
+use crate::clients::Ctx;
 use crate::ids::{AuditId, ClientId, TalkNoteId};
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::roles::Actor;
@@ -127,17 +127,24 @@ pub async fn picture(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<Picture, DomainError> {
-    let permit = permit(ctx, actor, client).await?;
-    let reason = checked_reason(&permit, reason)?;
-    let audit = event(ctx, actor, &permit, client, AuditAction::Viewed, reason);
+    let access = crate::cases::grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewSharedFeedback,
+        DataKind::Feedback,
+        reason,
+    )
+    .await?;
     let rows = ctx
         .store
-        .feedback_responses(client, true, Some(audit))
+        .feedback_responses(client, true, access.audit().cloned())
         .await?;
     let talks = ctx.store.talk_notes(client).await?;
+    // The name on the page, covered by the view's one row.
     let record = ctx
         .store
-        .read_client(client, None)
+        .read_client(&access.covered())
         .await?
         .ok_or(DomainError::NotFound)?;
     let talked_after_latest = match rows.last() {

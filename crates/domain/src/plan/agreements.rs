@@ -21,7 +21,7 @@ pub async fn propose_terms(
     terms: Terms,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     not_read_only(a)?;
@@ -82,7 +82,7 @@ pub async fn confirm_terms(
     consequence_seen: bool,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     not_read_only(a)?;
@@ -152,7 +152,7 @@ pub async fn reject_terms(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ConfirmTermsChange)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     not_read_only(a)?;
@@ -197,7 +197,7 @@ pub async fn ask_question(
     let mut check = super::input::Check::default();
     let text = check.required("question", text, super::input::LONG_MAX);
     let text = check.finish(text)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     if plan.measure(measure).is_none() {
         return Err(DomainError::NotFound);
     }
@@ -230,7 +230,7 @@ pub async fn answer_question(
     let mut check = super::input::Check::default();
     let answer = check.required("answer", answer, super::input::LONG_MAX);
     let answer = check.finish(answer)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.questions.iter().find(|q| q.id == question), version)?;
     let data = Question {
         answer: Some(answer),

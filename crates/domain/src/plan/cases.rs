@@ -9,15 +9,15 @@ use super::store::{
     MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanRecord, PlanStore, PlanWrite,
 };
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::cases::CasesStore;
+use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::ClientRecord;
+use crate::cases::{CasesStore, ClientAccess, grant};
 use crate::context::Ctx;
-use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
+use crate::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{PortError, STALE};
 use crate::roles::{Actor, Role};
-use crate::types::{AccessReason, FieldError};
+use crate::types::FieldError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -142,46 +142,6 @@ pub(super) fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanVie
     Ok(view)
 }
 
-pub(super) fn audit_event<S: ?Sized>(
-    ctx: Ctx<'_, S>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    kind: DataKind,
-    action: AuditAction,
-    reason: Option<AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: kind,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
-}
-
-/// Decides whether `actor` may view the client's case; returns the permit and the checked
-/// reason (protected clients).
-pub(super) async fn view_permit<S: CasesStore + ?Sized>(
-    ctx: Ctx<'_, S>,
-    actor: &Actor,
-    client: ClientId,
-    reason: Option<&str>,
-) -> Result<(Permit, Option<AccessReason>), DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::cases::checked_reason(&permit, reason)?;
-    Ok((permit, reason))
-}
-
 /// Whether `actor` may change the client's plan, and as which side.
 pub(super) async fn change_permit<S: CasesStore + ?Sized>(
     ctx: Ctx<'_, S>,
@@ -229,32 +189,27 @@ async fn view_plan_where<S: CasesStore + PlanStore + ?Sized>(
     reason: Option<&str>,
     part: Option<PlanPart>,
 ) -> Result<PlanView, DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::cases::checked_reason(&permit, reason)?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Plan,
+        reason,
+    )
+    .await?;
     // Whether this viewer may also change it (same-office colleagues read only), decided on
     // the same scope (one lookup less per page).
-    let side = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
-        .ok()
-        .and_then(|p| Side::of_role(p.role));
-    let audit = permit.audited.then(|| {
-        audit_event(
-            ctx,
-            actor,
-            &permit,
-            client,
-            DataKind::Plan,
-            AuditAction::Viewed,
-            reason,
-        )
-    });
+    let side = authorize(
+        actor,
+        Action::ChangeClientCase,
+        Resource::Client(access.scope()),
+    )
+    .ok()
+    .and_then(|p| Side::of_role(p.role));
     let record = match part {
-        None => ctx.store.read_plan(client, audit).await?,
-        Some(part) => ctx.store.read_plan_part(client, part, audit).await?,
+        None => ctx.store.read_plan(&access).await?,
+        Some(part) => ctx.store.read_plan_part(&access, part).await?,
     }
     .ok_or(DomainError::NotFound)?;
     assemble(record, side)
@@ -288,19 +243,16 @@ pub async fn plan_history<S: CasesStore + PlanStore + ?Sized>(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<Vec<HistoryEntry>, DomainError> {
-    let (permit, reason) = view_permit(ctx, actor, client, reason).await?;
-    let audit = permit.audited.then(|| {
-        audit_event(
-            ctx,
-            actor,
-            &permit,
-            client,
-            DataKind::PlanHistory,
-            AuditAction::Viewed,
-            reason,
-        )
-    });
-    let rows = ctx.store.plan_history(client, audit, 1000).await?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::PlanHistory,
+        reason,
+    )
+    .await?;
+    let rows = ctx.store.plan_history(&access, 1000).await?;
     Ok(rows.into_iter().map(super::history::describe).collect())
 }
 
@@ -385,7 +337,7 @@ pub(super) async fn save<T: Serialize>(
             before,
             after,
         },
-        audit: audit_event(ctx, actor, permit, c.client, DataKind::Plan, action, None),
+        audit: change_event(ctx, actor, permit, c.client, DataKind::Plan, action),
         events: events.clone(),
     };
     match ctx.store.write_plan_item(write).await {
@@ -410,12 +362,14 @@ pub(super) fn require(side: Side, op: PlanOp) -> Result<(), DomainError> {
 /// writes its own audit row).
 pub(super) async fn load<S: PlanStore + ?Sized>(
     ctx: Ctx<'_, S>,
-    client: ClientId,
+    scope: &ClientScope,
+    permit: Permit,
     side: Side,
 ) -> Result<PlanView, DomainError> {
+    let access = ClientAccess::for_change(scope.clone(), permit);
     let record = ctx
         .store
-        .read_plan(client, None)
+        .read_plan(&access)
         .await?
         .ok_or(DomainError::NotFound)?;
     assemble(record, Some(side))
@@ -440,7 +394,7 @@ pub async fn save_presentation(
 ) -> Result<PlanItemId, DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::WritePresentation)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = match (&plan.presentation, version) {
         (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
         (Some(_), None) => return Err(DomainError::StaleVersion),
@@ -473,7 +427,7 @@ pub async fn start_afresh(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::StartAfresh)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.presentation.as_ref(), version)?;
     let data = Presentation {
         archived: true,
@@ -499,7 +453,7 @@ pub async fn save_preferences(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditPreferences)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = match (&plan.preferences, version) {
         (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
         (None, None) => None,
@@ -559,7 +513,7 @@ pub async fn edit_goal(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditGoalWording)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     let data = Goal {
         text,
@@ -588,7 +542,7 @@ pub async fn approve_goal(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ApproveGoalWording)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     if before.data.approved_by_client {
         return Err(DomainError::Refused("plan-already-approved"));
@@ -618,7 +572,7 @@ pub async fn set_goal_status(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::SetGoalStatus)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     if before.data.status == status {
         return Err(DomainError::Refused("plan-transition-not-allowed"));
@@ -672,7 +626,7 @@ pub async fn add_activity(
             },
         )?;
     }
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     check_references(&plan, &fields)?;
     let data = Activity {
         kind: fields.kind,
@@ -719,7 +673,7 @@ pub async fn edit_activity(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditActivity)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     not_read_only(&before.data)?;
     check_references(&plan, &fields)?;
@@ -797,7 +751,7 @@ pub async fn change_status(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ChangeActivityStatus)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     not_read_only(a)?;
@@ -848,7 +802,7 @@ pub async fn decline(
     reason: &str,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     if a.kind == ActivityKind::Measure && side == Side::Client {

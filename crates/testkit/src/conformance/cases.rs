@@ -218,7 +218,7 @@ pub async fn concurrent_writers_all_succeed(store: Arc<dyn Store>) {
                 )
                 .await;
                 store
-                    .read_client(
+                    .read_client(&crate::access(
                         c,
                         Some(event(
                             f.counselor_a,
@@ -227,7 +227,7 @@ pub async fn concurrent_writers_all_succeed(store: Arc<dyn Store>) {
                             DataKind::CaseOverview,
                             AuditAction::Viewed,
                         )),
-                    )
+                    ))
                     .await
                     .unwrap();
             }
