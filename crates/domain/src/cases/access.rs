@@ -52,9 +52,10 @@ impl ClientAccess {
         &self.scope
     }
 
-    /// A permit for a read that a change does before it writes (not shown to anyone, so not
-    /// audited as a view; the change writes its own row). Only after `authorize` said yes.
-    pub(crate) fn for_change(scope: ClientScope, permit: Permit) -> Self {
+    /// A permit for a read that is not audited as a view, only after `authorize` said yes: a
+    /// change loading what it changes (shown to nobody; the change writes its own row), or a
+    /// figure a page derives after its view wrote its row (the agreed response time).
+    pub(crate) fn unaudited(scope: ClientScope, permit: Permit) -> Self {
         Self {
             client: scope.client_id,
             permit,

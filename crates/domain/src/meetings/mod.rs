@@ -245,7 +245,7 @@ async fn existing(
     permit: Permit,
     meeting: MeetingId,
 ) -> Result<MeetingRecord, DomainError> {
-    let access = ClientAccess::for_change(scope.clone(), permit);
+    let access = ClientAccess::unaudited(scope.clone(), permit);
     ctx.store
         .read_meeting(meeting, &access)
         .await?

@@ -366,7 +366,7 @@ pub(super) async fn load<S: PlanStore + ?Sized>(
     permit: Permit,
     side: Side,
 ) -> Result<PlanView, DomainError> {
-    let access = ClientAccess::for_change(scope.clone(), permit);
+    let access = ClientAccess::unaudited(scope.clone(), permit);
     let record = ctx
         .store
         .read_plan(&access)
