@@ -150,7 +150,7 @@ pub async fn current_invitation(
     let meetings = ctx.store.list_meetings(&access).await?;
     let last_answer = ctx
         .store
-        .feedback_responses(client, false, None)
+        .feedback_responses(&access, false)
         .await?
         .iter()
         .map(|r| r.answered_at)
