@@ -39,6 +39,31 @@ pub fn change_event<S: ?Sized>(
     }
 }
 
+/// The rows for a list of clients shown to `actor` (one `ClientListEntry` view per client,
+/// all at the same moment), acting as `role`.
+pub fn list_view_events<S: ?Sized>(
+    ctx: crate::context::Ctx<'_, S>,
+    actor: &crate::roles::Actor,
+    role: crate::roles::Role,
+    clients: impl IntoIterator<Item = crate::ids::ClientId>,
+) -> Vec<NewAuditEvent> {
+    let at = ctx.clock.now();
+    clients
+        .into_iter()
+        .map(|client_id| NewAuditEvent {
+            id: crate::ids::AuditId::new(),
+            at,
+            actor_id: actor.user_id,
+            actor_role: role,
+            client_id,
+            data_kind: DataKind::ClientListEntry,
+            action: AuditAction::Viewed,
+            request_id: ctx.request_id,
+            reason: None,
+        })
+        .collect()
+}
+
 /// The hash "before" the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -9,10 +9,10 @@
 
 use crate::DomainError;
 use crate::accounts::password::NewPassword;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, NewAuditEvent, change_event};
 use crate::cases::checked_reason;
 use crate::context::Ctx;
-use crate::ids::{AuditId, ClientId, OrganisationId, UserId};
+use crate::ids::{ClientId, OrganisationId, UserId};
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::ports::{PasswordHasher, PortResult};
 use crate::roles::Actor;
@@ -81,6 +81,8 @@ pub fn may_look_up(actor: &Actor) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The account's audit row: [`change_event`] for `DataKind::Account`, with the stated reason
+/// (a protected client's account is looked at and changed with one).
 fn event(
     ctx: Ctx<'_>,
     actor: &Actor,
@@ -89,17 +91,9 @@ fn event(
     action: AuditAction,
     reason: Option<AccessReason>,
 ) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Account,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
+    let mut event = change_event(ctx, actor, permit, client, DataKind::Account, action);
+    event.reason = reason;
+    event
 }
 
 /// The policy's decision on the client's account, and the checked reason (a protected client
