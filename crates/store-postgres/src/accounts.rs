@@ -59,13 +59,6 @@ impl AccountsStore for PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    async fn user_count(&self) -> PortResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)
-    }
-
     async fn credentials_by_username(
         &self,
         username: &Username,

@@ -79,5 +79,4 @@ pub trait CasesStore: Send + Sync {
         scope: &CaseloadScope,
         assigned_only: bool,
     ) -> PortResult<Vec<ClientSummary>>;
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64>;
 }
