@@ -12,7 +12,7 @@ use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::ClientAccess;
 use crate::clients::Ctx;
 use crate::ids::{ClientId, FeedbackInvitationId, FeedbackResponseId, OrganisationId};
-use crate::ports::{Clock, PortError, STALE, Store};
+use crate::ports::{Clock, Conflict, PortError, Store};
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
 use serde::{Deserialize, Serialize};
@@ -421,7 +421,7 @@ pub async fn change(
         .await
     {
         Ok(()) => Ok(()),
-        Err(PortError::Conflict(STALE)) => {
+        Err(PortError::Conflict(Conflict::Stale)) => {
             Err(DomainError::Refused("feedback-change-closed").into())
         }
         Err(e) => Err(e.into()),
