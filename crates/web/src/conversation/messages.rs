@@ -107,7 +107,7 @@ async fn threads_view(
     };
     let is_client = actor.own_client == Some(client);
     let now = state.clock.now();
-    let response_time = conversation::response_time(ctx_of(state, &ctx), &actor, client)
+    let response_time = conversation::response_time(ctx_of(state, &ctx), actor, client)
         .await
         .or_page(&ctx)?;
     let mut threads: Vec<(bool, ThreadLine)> = list
