@@ -154,6 +154,8 @@ pub struct ActivityPage {
     pub may_decline: bool,
     pub may_propose: bool,
     pub may_condition: bool,
+    pub may_confirm: bool,
+    pub may_reject: bool,
     pub edit: ActivityInput,
     pub terms: TermsInput,
     pub goals: Vec<(String, String)>,
@@ -247,7 +249,7 @@ pub async fn activity_view(
     } else {
         vec![]
     };
-    let open = !a.status.is_final();
+    let actions = rules::activity_actions(side, &a, measure.as_ref().map(|m| &m.data));
     let pending = a.agreement.pending.clone();
     let pending_by_me = pending.as_ref().is_some_and(|p| Some(p.by) == side);
     let page = ActivityPage {
@@ -256,32 +258,22 @@ pub async fn activity_view(
         card: activity_card(&ctx, &v, item),
         version: item.version,
         is_client: side == Some(Side::Client),
-        may_edit: side.is_some() && open && !a.is_agreed(),
-        may_decline: side.is_some()
-            && a.status == ActivityStatus::Proposed
-            && Some(a.created_by) != side,
-        may_propose: side.is_some() && open,
-        may_condition: side == Some(Side::Counselor)
-            && measure.as_ref().is_none_or(|m| m.data.may_be_condition),
-        next: if side.is_some() {
-            a.status
-                .next()
-                .into_iter()
-                .filter(|s| {
-                    !(a.status == ActivityStatus::Proposed
-                        && *s == ActivityStatus::Planned
-                        && Some(a.created_by) == side)
-                })
-                .map(|s| {
-                    (
-                        s.as_str().to_string(),
-                        ctx.tr.get(&format!("activity-status-{}", s.as_str())),
-                    )
-                })
-                .collect()
-        } else {
-            vec![]
-        },
+        may_edit: actions.edit,
+        may_decline: actions.decline,
+        may_propose: actions.propose_terms,
+        may_condition: actions.propose_condition,
+        may_confirm: actions.confirm_terms,
+        may_reject: actions.reject_terms,
+        next: actions
+            .next
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    ctx.tr.get(&format!("activity-status-{}", s.as_str())),
+                )
+            })
+            .collect(),
         edit: kept.edit.unwrap_or_else(|| activity_input(&a)),
         terms: kept.terms.unwrap_or_else(|| {
             pending

@@ -145,10 +145,13 @@ pub async fn goal_edit_view(
 ) -> PageResult {
     // The wording of a goal is the client's own: anyone else is shown nothing here, so they
     // get the 404 before anything is read (and no audit row).
-    match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
-        Ok(Some(Side::Client)) => {}
-        Ok(_) => return Err(PageError::not_found(&ctx)),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
+    let may_reword =
+        |side: Option<Side>| side.is_some_and(|s| rules::may(s, PlanOp::EditGoalWording));
+    let side = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?;
+    if !may_reword(side) {
+        return Err(PageError::not_found(&ctx));
     }
     let part = domain::ports::PlanPart::Goal(goal);
     let v = cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part)
@@ -157,7 +160,7 @@ pub async fn goal_edit_view(
     let Some(g) = v.goal(goal) else {
         return Err(PageError::not_found(&ctx));
     };
-    if v.side != Some(Side::Client) {
+    if !may_reword(v.side) {
         return Err(PageError::not_found(&ctx));
     }
     let page = GoalEditPage {

@@ -81,7 +81,8 @@ pub struct MeasurePage {
     pub home: String,
     pub card: MeasureCard,
     pub is_client: bool,
-    pub may_change: bool,
+    /// From the plan's rules: mark interest / suggest it, and ask about it.
+    pub actions: rules::MeasureActions,
     pub questions: Vec<QuestionCard>,
     pub question: String,
     pub errors: Errors,
@@ -118,7 +119,7 @@ pub async fn measure_view(
             m: m.data.clone(),
         },
         is_client: v.side == Some(Side::Client),
-        may_change: v.side.is_some(),
+        actions: rules::measure_actions(v.side),
         questions: v
             .questions
             .iter()
