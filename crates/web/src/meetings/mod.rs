@@ -170,7 +170,7 @@ async fn list_view(
         cid: client.to_string(),
         home: home_for(actor, client),
         is_client: side == Some(Side::Client),
-        may_write: side.is_some(),
+        may_write: meetings::rules::may_propose(side),
         upcoming: upcoming.iter().map(|m| line(&ctx, m, side, now)).collect(),
         past: past.iter().map(|m| line(&ctx, m, side, now)).collect(),
         form: ProposalInput {
@@ -314,7 +314,7 @@ fn meeting_page(
             )
         })
     });
-    let future = m.starts_at > now;
+    let actions = meetings::rules::meeting_actions(side, m, view.notes.as_ref(), now);
     let kept = Kept {
         starts_at: if kept.starts_at.is_empty() {
             local_input_value(m.starts_at)
@@ -350,12 +350,9 @@ fn meeting_page(
             side_text(&ctx, m.proposed_by),
         ),
         version: m.version,
-        may_answer: side.is_some()
-            && m.status == MeetingStatus::Proposed
-            && m.answer_by == side
-            && future,
-        may_cancel: side.is_some() && m.status != MeetingStatus::Cancelled && future,
-        may_write: side.is_some(),
+        may_answer: actions.answer,
+        may_cancel: actions.cancel,
+        may_write: actions.write,
         agenda: view
             .agenda
             .iter()
