@@ -5,12 +5,10 @@
 //! storage crates and the web crate implement. A use case receives its ports as arguments, so
 //! every rule can be tested with real stores and an injected [`ports::Clock`].
 
-pub mod access_log;
 pub mod accounts;
 pub mod audit;
-pub mod auth;
 pub mod bidi;
-pub mod clients;
+pub mod cases;
 pub mod contact;
 pub mod context;
 pub mod conversation;
@@ -23,9 +21,8 @@ pub mod insights;
 pub mod live;
 pub mod meetings;
 pub mod notices;
-pub mod org;
+pub mod organisation;
 pub mod oslo;
-pub mod password;
 pub mod plan;
 pub mod policy;
 pub mod ports;
@@ -34,13 +31,22 @@ pub mod types;
 
 pub use error::DomainError;
 
-// Old paths of moved modules, kept while the issue-12 branches merge (the coordinator removes
-// them afterwards).
+// Old paths of moved modules, kept while every crate moves to the new ones (issue 12).
+#[doc(hidden)]
+pub use crate::accounts as auth;
+#[doc(hidden)]
+pub use crate::accounts::password;
+#[doc(hidden)]
+pub use crate::audit::access_log;
+#[doc(hidden)]
+pub use crate::cases as clients;
 #[doc(hidden)]
 pub use crate::contact as availability;
 #[doc(hidden)]
 pub use crate::notices as notify;
 #[doc(hidden)]
 pub use crate::notices::reminders;
+#[doc(hidden)]
+pub use crate::organisation as org;
 #[doc(hidden)]
 pub use conversation::{attachments, checkins};

@@ -3,9 +3,9 @@
 //! partial indexes of migration 0015 (their predicates match the queries').
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use domain::access_log::Cursor;
+use domain::audit::access_log::Cursor;
 use sqlx::Row;
-use store_postgres::access_log::{list_views_sql, openings_sql};
+use store_postgres::audit::access_log::{list_views_sql, openings_sql};
 
 #[tokio::test]
 async fn the_access_log_pages_can_use_their_partial_indexes() {

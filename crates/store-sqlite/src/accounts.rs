@@ -1,117 +1,365 @@
-//! Clients' accounts for administrators on SQLite (issue 11): found by exact username, read
-//! and changed with the audit row in the same (immediate) transaction.
+//! People's accounts and what logging in keeps: credentials and actors, sessions, failed
+//! logins, known devices, the first-run setup token and external identities.
 
-use super::{SqliteStore, append_audit_rows, fail, id};
+use crate::{SqliteStore, fail, from_ts, id, opt_id, role, ts};
 use async_trait::async_trait;
-use domain::accounts::{AccountChange, AccountStore, ClientAccount};
-use domain::audit::NewAuditEvent;
-use domain::ids::{ClientId, OrganisationId};
-use domain::ports::PortResult;
+use domain::accounts::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
+use domain::ids::UserId;
+use domain::ports::{PortError, PortResult};
+use domain::roles::{Actor, RoleGrant};
 use domain::types::Username;
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
+use sqlx::SqliteConnection;
+use time::OffsetDateTime;
 
-async fn fetch_account(
-    conn: &mut SqliteConnection,
-    client: ClientId,
-) -> PortResult<Option<ClientAccount>> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.disabled
-         FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id = ?",
+/// Inserts a user with their grants and protected access inside the caller's transaction.
+pub(crate) async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> PortResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, organisation_id, username, display_name, password_hash, disabled, created_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
-    .bind(client.to_string())
-    .fetch_optional(&mut *conn)
+    .bind(user.id.to_string())
+    .bind(user.organisation_id.to_string())
+    .bind(user.username.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.password_hash.as_deref())
+    .bind(ts(user.created_at))
+    .execute(&mut *conn)
     .await
-    .map_err(fail)?;
-    row.map(|r| {
-        Ok(ClientAccount {
-            client_id: client,
-            user_id: id(&r.get::<String, _>("id"))?,
-            name: r.get("display_name"),
-            username: r.get("username"),
-            disabled: r.get::<i64, _>("disabled") != 0,
-        })
-    })
-    .transpose()
+    .map_err(|e| match fail(e) {
+        PortError::Conflict(_) => PortError::Conflict("username"),
+        other => other,
+    })?;
+    for g in &user.grants {
+        sqlx::query("INSERT INTO role_grants (user_id, role, office_id) VALUES ($1, $2, $3)")
+            .bind(user.id.to_string())
+            .bind(g.role.as_str())
+            .bind(g.office_id.map(|o| o.to_string()))
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    for o in &user.protected_access {
+        sqlx::query("INSERT INTO protected_access (user_id, office_id) VALUES ($1, $2)")
+            .bind(user.id.to_string())
+            .bind(o.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 #[async_trait]
-impl AccountStore for SqliteStore {
-    async fn client_with_username(
+impl AccountsStore for SqliteStore {
+    async fn create_user(&self, user: NewUser) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        insert_user(&mut tx, &user).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_count(&self) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn credentials_by_username(
         &self,
-        org: OrganisationId,
         username: &Username,
-    ) -> PortResult<Option<ClientId>> {
-        let found: Option<String> = sqlx::query_scalar(
-            "SELECT c.id FROM users u JOIN clients c ON c.user_id = u.id
-             WHERE u.username = ? AND u.organisation_id = ?",
+    ) -> PortResult<Option<Credentials>> {
+        let row = sqlx::query("SELECT id, password_hash, disabled FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        row.map(|r| {
+            Ok(Credentials {
+                user_id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                password_hash: r.try_get("password_hash").map_err(fail)?,
+                disabled: r.try_get::<i64, _>("disabled").map_err(fail)? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn actor(&self, user: UserId) -> PortResult<Option<Actor>> {
+        let Some(r) = sqlx::query(
+            "SELECT organisation_id, username, display_name, disabled FROM users WHERE id = $1",
         )
-        .bind(username.as_str())
-        .bind(org.to_string())
+        .bind(user.to_string())
         .fetch_optional(&self.pool)
         .await
-        .map_err(fail)?;
-        found.as_deref().map(id).transpose()
-    }
-
-    async fn read_client_account(
-        &self,
-        client: ClientId,
-        audit: NewAuditEvent,
-    ) -> PortResult<Option<ClientAccount>> {
-        let mut tx = self.write().await?;
-        let Some(account) = fetch_account(&mut tx, client).await? else {
+        .map_err(fail)?
+        else {
             return Ok(None);
         };
-        append_audit_rows(&mut tx, vec![audit]).await?;
-        tx.commit().await.map_err(fail)?;
-        Ok(Some(account))
-    }
-
-    async fn change_client_account(
-        &self,
-        client: ClientId,
-        expected_username: Option<&Username>,
-        change: AccountChange,
-        audit: NewAuditEvent,
-    ) -> PortResult<Option<ClientAccount>> {
-        let mut tx = self.write().await?;
-        let Some(before) = fetch_account(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        if expected_username.is_some_and(|u| u.as_str() != before.username) {
+        if r.try_get::<i64, _>("disabled").map_err(fail)? != 0 {
             return Ok(None);
         }
-        let user = before.user_id.to_string();
-        let ends_sessions = match &change {
-            AccountChange::Password(hash) => {
-                sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-                    .bind(hash)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(fail)?;
-                true
-            }
-            AccountChange::Disabled(disabled) => {
-                sqlx::query("UPDATE users SET disabled = ? WHERE id = ?")
-                    .bind(*disabled as i64)
-                    .bind(&user)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(fail)?;
-                *disabled
-            }
-        };
-        if ends_sessions {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-                .bind(&user)
+        let grants = sqlx::query("SELECT role, office_id FROM role_grants WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(fail)?
+            .iter()
+            .map(|g| {
+                Ok(RoleGrant {
+                    role: role(&g.try_get::<String, _>("role").map_err(fail)?)?,
+                    office_id: opt_id(g.try_get("office_id").map_err(fail)?)?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        let protected: Vec<String> =
+            sqlx::query_scalar("SELECT office_id FROM protected_access WHERE user_id = $1")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(fail)?;
+        let own: Option<String> = sqlx::query_scalar("SELECT id FROM clients WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(fail)?;
+        Ok(Some(Actor {
+            user_id: user,
+            username: r.try_get("username").map_err(fail)?,
+            display_name: r.try_get("display_name").map_err(fail)?,
+            organisation_id: id(&r.try_get::<String, _>("organisation_id").map_err(fail)?)?,
+            grants,
+            protected_access: protected.iter().map(|p| id(p)).collect::<PortResult<_>>()?,
+            own_client: opt_id(own)?,
+        }))
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn set_disabled(&self, user: UserId, disabled: bool) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled as i64)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.to_string())
                 .execute(&mut *tx)
                 .await
                 .map_err(fail)?;
         }
-        append_audit_rows(&mut tx, vec![audit]).await?;
-        let after = fetch_account(&mut tx, client).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn link_identity(&self, user: UserId, issuer: &str, subject: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO external_identities (issuer, subject, user_id) VALUES ($1, $2, $3)",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            PortError::Conflict(_) => PortError::Conflict("identity"),
+            other => other,
+        })?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn user_by_identity(&self, issuer: &str, subject: &str) -> PortResult<Option<UserId>> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT user_id FROM external_identities WHERE issuer = $1 AND subject = $2",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        opt_id(found)
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.token_hash)
+            .bind(s.user_id.to_string())
+            .bind(ts(s.created_at))
+            .bind(ts(s.last_seen_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn session(&self, token_hash: &str) -> PortResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                token_hash: token_hash.to_string(),
+                user_id: id(&r.try_get::<String, _>("user_id").map_err(fail)?)?,
+                created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
+                last_seen_at: from_ts(r.try_get("last_seen_at").map_err(fail)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(ts(at))
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_sessions_of_user(&self, user: UserId) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        idle_before: OffsetDateTime,
+        created_before: OffsetDateTime,
+    ) -> PortResult<u64> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+            .bind(ts(idle_before))
+            .bind(ts(created_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
-        Ok(after)
+        Ok(done.rows_affected())
+    }
+
+    async fn record_failed_login(&self, attempt: FailedLogin) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO failed_logins (key, at) VALUES ($1, $2)")
+            .bind(&attempt.key)
+            .bind(ts(attempt.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn failed_logins_since(&self, key: &str, since: OffsetDateTime) -> PortResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM failed_logins WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(fail)
+    }
+
+    async fn clear_failed_logins(&self, key: &str) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM failed_logins WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn remember_device(
+        &self,
+        user: UserId,
+        device_hash: &str,
+        at: OffsetDateTime,
+    ) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO known_devices (user_id, device_hash, last_used_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, device_hash) DO UPDATE SET last_used_at = excluded.last_used_at",
+        )
+        .bind(user.to_string())
+        .bind(device_hash)
+        .bind(ts(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn is_known_device(&self, user: UserId, device_hash: &str) -> PortResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM known_devices WHERE user_id = $1 AND device_hash = $2",
+        )
+        .bind(user.to_string())
+        .bind(device_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(fail)?;
+        Ok(n > 0)
+    }
+
+    async fn put_setup_token(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn consume_setup_token(&self, token_hash: &str) -> PortResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM setup_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -3,9 +3,9 @@
 //! indexes of migration 0015 (a search by client, never a scan of the audit table).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use domain::access_log::Cursor;
+use domain::audit::access_log::Cursor;
 use sqlx::Row;
-use store_sqlite::access_log::{list_views_sql, openings_sql};
+use store_sqlite::audit::access_log::{list_views_sql, openings_sql};
 
 async fn plan(pool: &sqlx::SqlitePool, sql: &str) -> String {
     sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))

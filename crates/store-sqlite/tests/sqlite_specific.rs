@@ -2,8 +2,10 @@
 //! wait for each other, the forms of database URL it accepts, and online backups.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use domain::cases::CasesStore;
 use domain::ids::{OfficeId, OrganisationId};
-use domain::ports::{NewOffice, Store};
+use domain::organisation::OrganisationStore;
+use domain::ports::NewOffice;
 use domain::types::UnitName;
 use std::sync::Arc;
 use store_sqlite::SqliteStore;

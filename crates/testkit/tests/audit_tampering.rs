@@ -7,6 +7,7 @@
 //! a trigger (`testkit::tamper`), or build the trail on a database from before 0014.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind, GENESIS_HASH, chain};
 use domain::ids::ClientId;
 use domain::ports::{PortError, Store};

@@ -476,7 +476,7 @@ async fn backup_of_a_live_sqlite_database_is_complete_and_checked() {
         .unwrap();
     let user = domain::types::Username::parse("demo-client").unwrap();
     assert!(
-        domain::ports::Store::credentials_by_username(&copy, &user)
+        domain::accounts::AccountsStore::credentials_by_username(&copy, &user)
             .await
             .unwrap()
             .is_some()

@@ -233,7 +233,7 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
     );
     // The caseload lists the viewer's own clients only, so the protected client must be this
     // counselor's for the list to show that protection, and nothing else, keeps her out.
-    let same_id = domain::ports::Store::credentials_by_username(
+    let same_id = domain::accounts::AccountsStore::credentials_by_username(
         app.store.as_ref(),
         &Username::parse(users::SAME_OFFICE_COUNSELOR).unwrap(),
     )
@@ -241,7 +241,7 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
     .unwrap()
     .expect("the same-office counselor")
     .user_id;
-    domain::ports::Store::assign_counselor(
+    domain::cases::store::CasesStore::assign_counselor(
         app.store.as_ref(),
         app.world.protected_client,
         same_id,
@@ -299,7 +299,7 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
     assert_eq!(opened.status, StatusCode::OK);
     assert!(opened.body.contains("Paula Protected"));
     let rows = app.store.as_ref();
-    let last = domain::ports::Store::audit_rows(rows, before, 10)
+    let last = domain::audit::AuditStore::audit_rows(rows, before, 10)
         .await
         .unwrap();
     assert_eq!(last.len(), 1);

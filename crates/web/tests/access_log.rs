@@ -6,8 +6,8 @@
 mod common;
 
 use common::{Browser, TestApp};
+use domain::audit::AuditStore;
 use domain::audit::DataKind;
-use domain::ports::Store;
 use http::StatusCode;
 use testkit::world::users;
 use time::Duration;

@@ -7,8 +7,8 @@
 mod common;
 
 use common::TestApp;
+use domain::cases::CasesStore;
 use domain::policy::{CaseloadScope, OfficeScope};
-use domain::ports::Store;
 use http::StatusCode;
 use std::sync::{Arc, Mutex};
 use testkit::db::{Db, Table};

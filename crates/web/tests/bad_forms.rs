@@ -7,7 +7,8 @@ mod common;
 
 use axum::body::Body;
 use common::{Browser, Reply, TestApp};
-use domain::ports::{ContactStore, Store};
+use domain::audit::AuditStore;
+use domain::ports::ContactStore;
 use http::{Request, StatusCode, header};
 use testkit::world::users;
 

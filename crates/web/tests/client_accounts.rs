@@ -6,8 +6,9 @@
 mod common;
 
 use common::{Browser, Reply, TestApp};
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
-use domain::ports::{ConversationStore, Store};
+use domain::ports::ConversationStore;
 use domain::roles::Role;
 use http::StatusCode;
 use testkit::world::users;

@@ -8,9 +8,9 @@
 mod common;
 
 use common::{Browser, TestApp};
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
 use domain::feedback::store::{FeedbackStore, InviteState};
-use domain::ports::Store;
 use http::{StatusCode, header};
 use testkit::world::users;
 use time::Duration;

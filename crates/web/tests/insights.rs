@@ -7,10 +7,12 @@
 mod common;
 
 use common::TestApp;
+use domain::accounts::AccountsStore;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::FeedbackRow;
 use domain::ids::{ClientId, TeamId, UserId};
-use domain::ports::{Clock, NewTeam, NewUser, PasswordHasher, Store};
+use domain::organisation::OrganisationStore;
+use domain::ports::{Clock, NewTeam, NewUser, PasswordHasher};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, Secret, UnitName, Username};
 use http::{StatusCode, header};

@@ -7,10 +7,12 @@
 mod common;
 
 use common::{Browser, TestApp};
+use domain::accounts::AccountsStore;
+use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
+use domain::cases::CasesStore;
 use domain::ids::ClientId;
 use domain::policy::{CaseloadScope, OfficeScope};
-use domain::ports::Store;
 use http::StatusCode;
 use testkit::db::{Db, Table};
 use testkit::world::users;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Browser, Reply, TestApp};
-use domain::ports::Store;
+use domain::organisation::OrganisationStore;
 use http::StatusCode;
 use http_body_util::BodyExt;
 use std::sync::Arc;

@@ -41,7 +41,7 @@ async fn add_activity(app: &TestApp, b: &mut Browser, client: ClientId, title: &
 }
 
 async fn plan_rows(app: &TestApp, client: ClientId) -> Vec<String> {
-    let plan = domain::ports::Store::read_plan(app.store.as_ref(), client, None)
+    let plan = domain::plan::PlanStore::read_plan(app.store.as_ref(), client, None)
         .await
         .unwrap()
         .unwrap();
@@ -498,7 +498,7 @@ async fn a_missing_goal_activity_or_catalogue_item_is_a_404_without_an_audit_row
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let plan = domain::ports::Store::read_plan(app.store.as_ref(), owner, None)
+    let plan = domain::plan::PlanStore::read_plan(app.store.as_ref(), owner, None)
         .await
         .unwrap()
         .unwrap();

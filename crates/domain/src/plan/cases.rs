@@ -5,18 +5,20 @@
 use super::input::{ActivityFields, parse_reason};
 use super::model::*;
 use super::rules::{
-    PlanOp, Side, check_add_activity, check_approve_goal, check_confirm_terms, check_decline,
-    check_edit_activity, check_goal_status, check_propose_terms, check_reject_terms,
-    check_status_change, require,
+    PlanOp, Side, check_add_activity, check_approve_goal, check_decline, check_edit_activity,
+    check_goal_status, check_status_change, require,
+};
+use super::store::{
+    MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanRecord, PlanStore, PlanWrite,
 };
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::clients::Ctx;
+use crate::cases::CasesStore;
+use crate::cases::ClientRecord;
+use crate::context::Ctx;
 use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
-use crate::ports::{
-    ClientRecord, MeasureRow, NewPlanHistory, PlanItemRow, PlanRecord, PlanWrite, PortError, STALE,
-};
+use crate::ports::{PortError, STALE};
 use crate::roles::{Actor, Role};
 use crate::types::{AccessReason, FieldError};
 use serde::Serialize;
@@ -76,7 +78,7 @@ impl PlanView {
     }
 }
 
-fn decode<T: DeserializeOwned>(row: &PlanItemRow) -> Result<Item<T>, DomainError> {
+pub(super) fn decode<T: DeserializeOwned>(row: &PlanItemRow) -> Result<Item<T>, DomainError> {
     let data = serde_json::from_str(&row.data)
         .map_err(|e| PortError::Failure(format!("plan item {} unreadable: {e}", row.id)))?;
     Ok(Item {
@@ -88,7 +90,7 @@ fn decode<T: DeserializeOwned>(row: &PlanItemRow) -> Result<Item<T>, DomainError
     })
 }
 
-fn decode_measure(row: &MeasureRow) -> Result<Measure, DomainError> {
+pub(super) fn decode_measure(row: &MeasureRow) -> Result<Measure, DomainError> {
     let data = serde_json::from_str(&row.data)
         .map_err(|e| PortError::Failure(format!("measure {} unreadable: {e}", row.id)))?;
     Ok(Measure {
@@ -99,12 +101,12 @@ fn decode_measure(row: &MeasureRow) -> Result<Measure, DomainError> {
     })
 }
 
-fn encode<T: Serialize>(data: &T) -> Result<String, DomainError> {
+pub(super) fn encode<T: Serialize>(data: &T) -> Result<String, DomainError> {
     serde_json::to_string(data).map_err(|e| PortError::Failure(e.to_string()).into())
 }
 
 /// Builds the view from stored rows (unreadable rows are an error, not silently dropped).
-fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainError> {
+pub(super) fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainError> {
     let mut view = PlanView {
         client: record.client,
         side,
@@ -143,8 +145,8 @@ fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainEr
     Ok(view)
 }
 
-fn audit_event(
-    ctx: Ctx<'_>,
+pub(super) fn audit_event<S: ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     permit: &Permit,
     client: ClientId,
@@ -167,8 +169,8 @@ fn audit_event(
 
 /// Decides whether `actor` may view the client's case; returns the permit and the checked
 /// reason (protected clients).
-async fn view_permit(
-    ctx: Ctx<'_>,
+pub(super) async fn view_permit<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -179,13 +181,13 @@ async fn view_permit(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
+    let reason = crate::cases::checked_reason(&permit, reason)?;
     Ok((permit, reason))
 }
 
 /// Whether `actor` may change the client's plan, and as which side.
-async fn change_permit(
-    ctx: Ctx<'_>,
+pub(super) async fn change_permit<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
 ) -> Result<(Permit, Side, ClientScope), DomainError> {
@@ -201,8 +203,8 @@ async fn change_permit(
 
 /// The client's plan as `actor` may see it. Staff views write their audit row in the same
 /// transaction as the read; a protected client needs `reason`.
-pub async fn view_plan(
-    ctx: Ctx<'_>,
+pub async fn view_plan<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -213,22 +215,22 @@ pub async fn view_plan(
 /// The client's plan for a page about one part of it (a goal, an activity, a catalogue
 /// entry). A part the plan does not hold is [`DomainError::NotFound`] with no audit row: the
 /// store checks it in the transaction that would write the row.
-pub async fn view_plan_part(
-    ctx: Ctx<'_>,
+pub async fn view_plan_part<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
-    part: crate::ports::PlanPart,
+    part: PlanPart,
 ) -> Result<PlanView, DomainError> {
     view_plan_where(ctx, actor, client, reason, Some(part)).await
 }
 
-async fn view_plan_where(
-    ctx: Ctx<'_>,
+async fn view_plan_where<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
-    part: Option<crate::ports::PlanPart>,
+    part: Option<PlanPart>,
 ) -> Result<PlanView, DomainError> {
     let scope = ctx
         .store
@@ -236,7 +238,7 @@ async fn view_plan_where(
         .await?
         .ok_or(DomainError::NotFound)?;
     let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
+    let reason = crate::cases::checked_reason(&permit, reason)?;
     // Whether this viewer may also change it (same-office colleagues read only), decided on
     // the same scope (one lookup less per page).
     let side = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
@@ -262,7 +264,10 @@ async fn view_plan_where(
 }
 
 /// The client's own plan (their home).
-pub async fn own_plan(ctx: Ctx<'_>, actor: &Actor) -> Result<PlanView, DomainError> {
+pub async fn own_plan<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    actor: &Actor,
+) -> Result<PlanView, DomainError> {
     let client = actor.own_client.ok_or(DomainError::NotFound)?;
     view_plan(ctx, actor, client, None).await
 }
@@ -280,8 +285,8 @@ pub struct HistoryEntry {
 }
 
 /// The plan's history, newest first, for both parties (staff reads are audited).
-pub async fn plan_history(
-    ctx: Ctx<'_>,
+pub async fn plan_history<S: CasesStore + PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -303,25 +308,25 @@ pub async fn plan_history(
 }
 
 /// What a write changes: the item (new or an existing version) and its new data.
-struct Change<'a, T> {
-    client: ClientId,
-    kind: ItemKind,
+pub(super) struct Change<'a, T> {
+    pub(super) client: ClientId,
+    pub(super) kind: ItemKind,
     /// `None` for a new item.
-    before: Option<&'a Item<T>>,
-    id: PlanItemId,
-    data: &'a T,
-    change: &'static str,
+    pub(super) before: Option<&'a Item<T>>,
+    pub(super) id: PlanItemId,
+    pub(super) data: &'a T,
+    pub(super) change: &'static str,
 }
 
 /// Whether a change asks something of the other party: a new goal or activity to approve, or
 /// terms to confirm.
-fn waits_for_other<T>(c: &Change<'_, T>) -> bool {
+pub(super) fn waits_for_other<T>(c: &Change<'_, T>) -> bool {
     matches!(c.change, "agreement-proposed" | "terms-proposed")
         || (c.change == "created" && matches!(c.kind, ItemKind::Goal | ItemKind::Activity))
 }
 
 /// Writes one item with its history row and audit row; a stale version is refused.
-async fn save<T: Serialize>(
+pub(super) async fn save<T: Serialize>(
     ctx: Ctx<'_>,
     actor: &Actor,
     permit: &Permit,
@@ -398,7 +403,11 @@ async fn save<T: Serialize>(
 
 /// Loads the plan for a change (not shown to anyone, so not audited as a view; the change
 /// writes its own audit row).
-async fn load(ctx: Ctx<'_>, client: ClientId, side: Side) -> Result<PlanView, DomainError> {
+pub(super) async fn load<S: PlanStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    client: ClientId,
+    side: Side,
+) -> Result<PlanView, DomainError> {
     let record = ctx
         .store
         .read_plan(client, None)
@@ -408,7 +417,7 @@ async fn load(ctx: Ctx<'_>, client: ClientId, side: Side) -> Result<PlanView, Do
 }
 
 /// The stored item at the version the user's form was based on; an older version is stale.
-fn at_version<T>(item: Option<&Item<T>>, version: i64) -> Result<&Item<T>, DomainError> {
+pub(super) fn at_version<T>(item: Option<&Item<T>>, version: i64) -> Result<&Item<T>, DomainError> {
     let item = item.ok_or(DomainError::NotFound)?;
     if item.version != version {
         return Err(DomainError::StaleVersion);
@@ -622,7 +631,7 @@ pub async fn set_goal_status(
 
 /// Checks references of an activity's fields against the plan (the goal must be this
 /// client's, the measure must be in the catalogue of the client's office).
-fn check_references(plan: &PlanView, f: &ActivityFields) -> Result<(), DomainError> {
+pub(super) fn check_references(plan: &PlanView, f: &ActivityFields) -> Result<(), DomainError> {
     if let Some(g) = f.goal_id
         && plan.goal(g).is_none()
     {
@@ -825,295 +834,5 @@ pub async fn decline(
     save(ctx, actor, &permit, &scope, c).await.map(|_| ())
 }
 
-/// Proposes terms: a first agreement or a change to agreed terms. The old terms hold until
-/// the other side confirms.
-pub async fn propose_terms(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    activity: PlanItemId,
-    version: i64,
-    terms: Terms,
-) -> Result<(), DomainError> {
-    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
-    let before = at_version(plan.activity(activity), version)?;
-    let a = &before.data;
-    let measure = a.details.measure_id.and_then(|m| plan.measure(m));
-    check_propose_terms(side, a, terms.condition, measure.map(|m| &m.data))?;
-    if a.agreement.agreed.as_ref() == Some(&terms) {
-        return Err(DomainError::Refused("plan-terms-unchanged"));
-    }
-    let data = Activity {
-        agreement: Agreement {
-            pending: Some(TermsProposal {
-                terms,
-                by: side,
-                at: ctx.clock.now(),
-            }),
-            ..a.agreement.clone()
-        },
-        ..a.clone()
-    };
-    let change = if a.is_agreed() {
-        "terms-proposed"
-    } else {
-        "agreement-proposed"
-    };
-    let c = Change {
-        client,
-        kind: ItemKind::Activity,
-        before: Some(before),
-        id: activity,
-        data: &data,
-        change,
-    };
-    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
-}
-
-/// The other side confirms proposed terms. A client confirming a condition must confirm
-/// having been shown its consequence (`consequence_seen`).
-pub async fn confirm_terms(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    activity: PlanItemId,
-    version: i64,
-    consequence_seen: bool,
-) -> Result<(), DomainError> {
-    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
-    let before = at_version(plan.activity(activity), version)?;
-    let a = &before.data;
-    let pending = check_confirm_terms(side, a)?;
-    let now = ctx.clock.now();
-    let condition = pending.terms.condition;
-    if condition && side == Side::Client && !consequence_seen {
-        return Err(DomainError::invalid(
-            "consequence_seen",
-            FieldError::MustConfirm,
-        ));
-    }
-    let change = if a.is_agreed() {
-        "terms-agreed"
-    } else {
-        "agreed"
-    };
-    let data = Activity {
-        status: if a.status == ActivityStatus::Proposed {
-            ActivityStatus::Planned
-        } else {
-            a.status
-        },
-        agreement: Agreement {
-            agreed: Some(pending.terms.clone()),
-            agreed_at: Some(now),
-            // The counselor only proposes conditions, so the client is the one confirming.
-            consequence_shown_at: condition.then_some(now),
-            pending: None,
-        },
-        ..a.clone()
-    };
-    let c = Change {
-        client,
-        kind: ItemKind::Activity,
-        before: Some(before),
-        id: activity,
-        data: &data,
-        change,
-    };
-    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
-}
-
-/// The other side turns proposed terms down (a proposer may also withdraw their own); agreed
-/// terms stay as they were.
-pub async fn reject_terms(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    activity: PlanItemId,
-    version: i64,
-) -> Result<(), DomainError> {
-    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    require(side, PlanOp::ConfirmTermsChange)?;
-    let plan = load(ctx, client, side).await?;
-    let before = at_version(plan.activity(activity), version)?;
-    let a = &before.data;
-    let pending = check_reject_terms(side, a)?;
-    let change = if pending.by == side {
-        "terms-withdrawn"
-    } else {
-        "terms-rejected"
-    };
-    let data = Activity {
-        agreement: Agreement {
-            pending: None,
-            ..a.agreement.clone()
-        },
-        ..a.clone()
-    };
-    let c = Change {
-        client,
-        kind: ItemKind::Activity,
-        before: Some(before),
-        id: activity,
-        data: &data,
-        change,
-    };
-    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
-}
-
-/// The client asks a question about a measure in their office's catalogue.
-pub async fn ask_question(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    measure: MeasureId,
-    text: &str,
-) -> Result<PlanItemId, DomainError> {
-    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    require(side, PlanOp::AskAboutMeasure)?;
-    let mut check = super::input::Check::default();
-    let text = check.required("question", text, super::input::LONG_MAX);
-    let text = check.finish(text)?;
-    let plan = load(ctx, client, side).await?;
-    if plan.measure(measure).is_none() {
-        return Err(DomainError::NotFound);
-    }
-    let data = Question {
-        measure_id: measure,
-        text,
-        answer: None,
-    };
-    let c = Change {
-        client,
-        kind: ItemKind::Question,
-        before: None,
-        id: PlanItemId::new(),
-        data: &data,
-        change: "created",
-    };
-    save(ctx, actor, &permit, &scope, c).await
-}
-
-pub async fn answer_question(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    question: PlanItemId,
-    version: i64,
-    answer: &str,
-) -> Result<(), DomainError> {
-    let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    require(side, PlanOp::AnswerQuestion)?;
-    let mut check = super::input::Check::default();
-    let answer = check.required("answer", answer, super::input::LONG_MAX);
-    let answer = check.finish(answer)?;
-    let plan = load(ctx, client, side).await?;
-    let before = at_version(plan.questions.iter().find(|q| q.id == question), version)?;
-    let data = Question {
-        answer: Some(answer),
-        ..before.data.clone()
-    };
-    let c = Change {
-        client,
-        kind: ItemKind::Question,
-        before: Some(before),
-        id: question,
-        data: &data,
-        change: "answered",
-    };
-    save(ctx, actor, &permit, &scope, c).await.map(|_| ())
-}
-
-// ----- the catalogue -----
-
-fn manage_catalogue(actor: &Actor) -> Result<(), DomainError> {
-    authorize(
-        actor,
-        Action::ManageOrganisation,
-        Resource::Organisation(actor.organisation_id),
-    )?;
-    Ok(())
-}
-
-/// The office's catalogue, for administrators.
-pub async fn catalogue_for_admin(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    office: crate::ids::OfficeId,
-) -> Result<Vec<Measure>, DomainError> {
-    manage_catalogue(actor)?;
-    let offices = ctx.store.list_offices(actor.organisation_id).await?;
-    if !offices.iter().any(|o| o.id == office) {
-        return Err(DomainError::NotFound);
-    }
-    ctx.store
-        .list_measures(office)
-        .await?
-        .iter()
-        .map(decode_measure)
-        .collect()
-}
-
-/// Adds (`existing` `None`) or changes a catalogue entry of an office of the actor's
-/// organisation. `existing` carries the id and the version the form was based on.
-pub async fn put_measure(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    office: crate::ids::OfficeId,
-    existing: Option<(MeasureId, i64)>,
-    data: MeasureData,
-) -> Result<MeasureId, DomainError> {
-    manage_catalogue(actor)?;
-    let offices = ctx.store.list_offices(actor.organisation_id).await?;
-    if !offices.iter().any(|o| o.id == office) {
-        return Err(DomainError::NotFound);
-    }
-    let (id, version, expected) = match existing {
-        Some((id, v)) => {
-            let stored = ctx
-                .store
-                .measure(id)
-                .await?
-                .filter(|m| m.office_id == office)
-                .ok_or(DomainError::NotFound)?;
-            if stored.version != v {
-                return Err(DomainError::StaleVersion);
-            }
-            (id, v + 1, Some(v))
-        }
-        None => (MeasureId::new(), 1, None),
-    };
-    let row = MeasureRow {
-        id,
-        office_id: office,
-        version,
-        updated_at: ctx.clock.now(),
-        data: encode(&data)?,
-    };
-    match ctx.store.put_measure(row, expected).await {
-        Ok(()) => Ok(id),
-        Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// One catalogue entry for an administrator of its organisation.
-pub async fn measure_for_admin(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    measure: MeasureId,
-) -> Result<Measure, DomainError> {
-    manage_catalogue(actor)?;
-    let row = ctx
-        .store
-        .measure(measure)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let offices = ctx.store.list_offices(actor.organisation_id).await?;
-    if !offices.iter().any(|o| o.id == row.office_id) {
-        return Err(DomainError::NotFound);
-    }
-    decode_measure(&row)
-}
+pub use super::agreements::*;
+pub use super::catalogue::*;

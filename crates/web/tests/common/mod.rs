@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use axum::body::Body;
-use domain::ports::Store;
+use domain::audit::AuditStore;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use std::collections::HashMap;

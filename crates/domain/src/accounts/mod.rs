@@ -19,13 +19,23 @@
 //!
 //! Unknown usernames are throttled and answered exactly like known ones.
 
+pub mod password;
+pub mod store;
+
+pub use store::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
+
+// The administrator's lookup of a client's account lived here before issue 12.
+#[doc(hidden)]
+pub use crate::organisation::client_accounts::*;
+
 use crate::DomainError;
 use crate::ids::UserId;
-use crate::password::NewPassword;
-use crate::ports::{Clock, FailedLogin, PasswordHasher, SessionRecord, Store};
+use crate::organisation::OrganisationStore;
+use crate::ports::{Clock, PasswordHasher};
 use crate::roles::Actor;
 use crate::types::{FieldError, Secret, Username};
 use hmac::{Hmac, Mac};
+use password::NewPassword;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -115,8 +125,8 @@ fn ip_key(source: &str) -> String {
 }
 
 /// Logs in, or says why not without telling unknown users from wrong passwords.
-pub async fn login(
-    store: &dyn Store,
+pub async fn login<S: AccountsStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
     throttle: ThrottlePolicy,
@@ -202,8 +212,8 @@ pub async fn login(
 }
 
 /// The actor behind a session token, if the session is alive. Refreshes its idle timer.
-pub async fn authenticate(
-    store: &dyn Store,
+pub async fn authenticate<S: AccountsStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     policy: SessionPolicy,
     token: &Secret,
@@ -228,15 +238,18 @@ pub async fn authenticate(
     Ok(Some(actor))
 }
 
-pub async fn logout(store: &dyn Store, token: &Secret) -> Result<(), DomainError> {
+pub async fn logout<S: AccountsStore + ?Sized>(
+    store: &S,
+    token: &Secret,
+) -> Result<(), DomainError> {
     store.delete_session(&token_hash(token)).await?;
     Ok(())
 }
 
 /// Changes the actor's own password after checking the current one. Ends every session of
 /// the user (other browsers are logged out) and returns a fresh session for this browser.
-pub async fn change_password(
-    store: &dyn Store,
+pub async fn change_password<S: AccountsStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
     actor: &Actor,
@@ -279,8 +292,8 @@ pub async fn change_password(
 /// On an empty database (no organisation yet), creates a one-time setup token and returns it
 /// so that `serve` can print it; otherwise `None`. Each start issues a new token and the old
 /// one stops working.
-pub async fn issue_setup_token_if_empty(
-    store: &dyn Store,
+pub async fn issue_setup_token_if_empty<S: AccountsStore + OrganisationStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
 ) -> Result<Option<Secret>, DomainError> {
     if store.organisation_count().await? > 0 {

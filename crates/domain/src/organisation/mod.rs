@@ -1,14 +1,18 @@
 //! Organisation and people: first-run setup and what administrators do.
 
-use crate::DomainError;
-use crate::auth::token_hash;
-use crate::ids::{OfficeId, OrganisationId, TeamId, UserId};
-use crate::password::NewPassword;
-use crate::policy::{Action, Resource, authorize};
-use crate::ports::{
-    Clock, NewOffice, NewOrganisation, NewTeam, NewUser, Office, PasswordHasher, Store, Team,
-    UserSummary,
+pub mod client_accounts;
+pub mod store;
+
+pub use store::{
+    NewOffice, NewOrganisation, NewTeam, Office, OrganisationStore, Team, UserSummary,
 };
+
+use crate::DomainError;
+use crate::accounts::password::NewPassword;
+use crate::accounts::{AccountsStore, NewUser, token_hash};
+use crate::ids::{OfficeId, OrganisationId, TeamId, UserId};
+use crate::policy::{Action, Resource, authorize};
+use crate::ports::{Clock, PasswordHasher};
 use crate::roles::{Actor, Role, RoleGrant};
 use crate::types::{FieldError, PersonName, Secret, UnitName, Username};
 
@@ -81,8 +85,8 @@ pub struct SetupInput {
 
 /// Creates the organisation, its first office and the first administrator, if the one-time
 /// token is right. The token is consumed only when everything else is valid.
-pub async fn complete_setup(
-    store: &dyn Store,
+pub async fn complete_setup<S: OrganisationStore + AccountsStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
     input: SetupInput,
@@ -135,8 +139,8 @@ fn admin_of(actor: &Actor) -> Result<OrganisationId, DomainError> {
 }
 
 /// Grants may only name offices of the administrator's own organisation.
-async fn check_offices(
-    store: &dyn Store,
+async fn check_offices<S: OrganisationStore + ?Sized>(
+    store: &S,
     org: OrganisationId,
     input: &NewPersonInput,
 ) -> Result<(), DomainError> {
@@ -155,8 +159,8 @@ async fn check_offices(
     }
 }
 
-pub async fn create_person(
-    store: &dyn Store,
+pub async fn create_person<S: OrganisationStore + AccountsStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
     actor: &Actor,
@@ -175,8 +179,8 @@ pub async fn create_person(
     Ok(id)
 }
 
-pub async fn set_person_disabled(
-    store: &dyn Store,
+pub async fn set_person_disabled<S: OrganisationStore + AccountsStore + ?Sized>(
+    store: &S,
     actor: &Actor,
     user: UserId,
     disabled: bool,
@@ -190,21 +194,24 @@ pub async fn set_person_disabled(
     Ok(())
 }
 
-pub async fn list_people(
-    store: &dyn Store,
+pub async fn list_people<S: OrganisationStore + ?Sized>(
+    store: &S,
     actor: &Actor,
 ) -> Result<Vec<UserSummary>, DomainError> {
     let org = admin_of(actor)?;
     Ok(store.list_users(org).await?)
 }
 
-pub async fn list_offices(store: &dyn Store, actor: &Actor) -> Result<Vec<Office>, DomainError> {
+pub async fn list_offices<S: OrganisationStore + ?Sized>(
+    store: &S,
+    actor: &Actor,
+) -> Result<Vec<Office>, DomainError> {
     let org = admin_of(actor)?;
     Ok(store.list_offices(org).await?)
 }
 
-pub async fn create_office(
-    store: &dyn Store,
+pub async fn create_office<S: OrganisationStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     actor: &Actor,
     name: &str,
@@ -223,8 +230,8 @@ pub async fn create_office(
     Ok(id)
 }
 
-pub async fn create_team(
-    store: &dyn Store,
+pub async fn create_team<S: OrganisationStore + ?Sized>(
+    store: &S,
     clock: &dyn Clock,
     actor: &Actor,
     office: OfficeId,
@@ -252,8 +259,8 @@ pub async fn create_team(
     Ok(id)
 }
 
-pub async fn list_teams(
-    store: &dyn Store,
+pub async fn list_teams<S: OrganisationStore + ?Sized>(
+    store: &S,
     actor: &Actor,
 ) -> Result<Vec<(Office, Vec<Team>)>, DomainError> {
     let org = admin_of(actor)?;

@@ -1,25 +1,28 @@
 //! Client cases: opening a new one (a counselor, with its account, assignment and audit rows
 //! in one transaction), opening one (with its audit row), the client's own view and the
-//! caseload list. The client's "who looked at my case" log is [`crate::access_log`].
+//! caseload list. The client's "who looked at my case" log is [`crate::audit::access_log`]. What
+//! they need from storage is [`store::CasesStore`].
 
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, AuditStore, DataKind, NewAuditEvent};
 use crate::ids::{AuditId, ClientId, OfficeId};
 use crate::org::{NewPersonInput, parse_new_person};
+use crate::organisation::{Office, OrganisationStore};
 use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize, caseload_scope};
-use crate::ports::{
-    ClientRecord, ClientSummary, NewClient, Office, PasswordHasher, PortError, Store,
-};
+use crate::ports::{PasswordHasher, PortError};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
+pub mod store;
+
 pub use crate::context::{Ctx, Silent};
+pub use store::{CasesStore, ClientRecord, ClientSummary, NewClient};
 
 /// Opens a client's case for `actor`. Staff views write their audit row in the same
 /// transaction as the read; a protected client needs `reason`, which the row records.
-pub async fn open_case(
-    ctx: Ctx<'_>,
+pub async fn open_case<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
     reason: Option<&str>,
@@ -67,8 +70,8 @@ pub(crate) fn checked_reason(
 /// The side (client or counselor) `actor` may change this client's case as, or `None` when
 /// they may only read it (a colleague at the same office) or not reach it at all. For pages
 /// that show or hide their forms; every change still asks the policy itself.
-pub async fn change_side(
-    ctx: Ctx<'_>,
+pub async fn change_side<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     client: ClientId,
 ) -> Result<Option<crate::plan::Side>, DomainError> {
@@ -83,14 +86,20 @@ pub async fn change_side(
 }
 
 /// The client's own case, for their home page.
-pub async fn own_case(ctx: Ctx<'_>, actor: &Actor) -> Result<ClientRecord, DomainError> {
+pub async fn own_case<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    actor: &Actor,
+) -> Result<ClientRecord, DomainError> {
     let client = actor.own_client.ok_or(DomainError::NotFound)?;
     open_case(ctx, actor, client, None).await
 }
 
 /// The counselor's caseload (clients assigned to them). Each name shown is personal data
 /// shown to staff, so each gets an audit row, written before the list is returned.
-pub async fn my_caseload(ctx: Ctx<'_>, actor: &Actor) -> Result<Vec<ClientSummary>, DomainError> {
+pub async fn my_caseload<S: CasesStore + AuditStore + ?Sized>(
+    ctx: Ctx<'_, S>,
+    actor: &Actor,
+) -> Result<Vec<ClientSummary>, DomainError> {
     let scope = caseload_scope(actor).ok_or(DomainError::NotFound)?;
     let clients = ctx.store.list_clients(&scope, true).await?;
     let now = ctx.clock.now();
@@ -138,8 +147,8 @@ pub struct CaseOffice {
 
 /// The offices where `actor` may open a new client case (for the form's choice), in the
 /// order the store lists them; out of reach when there is none.
-pub async fn case_offices(
-    store: &dyn Store,
+pub async fn case_offices<S: OrganisationStore + ?Sized>(
+    store: &S,
     actor: &Actor,
 ) -> Result<Vec<CaseOffice>, DomainError> {
     let offices: Vec<CaseOffice> = store
@@ -168,8 +177,8 @@ pub async fn case_offices(
 /// client's account (if any; clients get no role grant, their role comes from the case), the
 /// case, the assignment and both audit rows are stored in one transaction: a taken username
 /// is a field error and leaves nothing behind. Returns the new case's id.
-pub async fn open_new_case(
-    ctx: Ctx<'_>,
+pub async fn open_new_case<S: CasesStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     hasher: &dyn PasswordHasher,
     actor: &Actor,
     input: &NewCaseInput,

@@ -8,10 +8,11 @@
 //! [`crate::policy`].
 
 use crate::DomainError;
+use crate::accounts::password::NewPassword;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::clients::{Ctx, checked_reason};
+use crate::cases::checked_reason;
+use crate::context::Ctx;
 use crate::ids::{AuditId, ClientId, OrganisationId, UserId};
-use crate::password::NewPassword;
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::ports::{PasswordHasher, PortResult};
 use crate::roles::Actor;

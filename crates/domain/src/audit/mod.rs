@@ -7,12 +7,13 @@
 //! recomputes the chain over every row of the table and compares it with the head, so an
 //! edited, inserted or deleted row, and a row left after the head, is detected.
 
-use crate::ids::{AuditId, ClientId, RequestId, UserId};
-use crate::ports::{PortError, Store};
-use crate::roles::Role;
-use crate::types::AccessReason;
+use crate::ports::PortError;
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
+
+pub mod access_log;
+pub mod store;
+
+pub use store::{AccessLogEntry, AuditRow, AuditStore, NewAuditEvent};
 
 /// The hash "before" the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -92,43 +93,6 @@ impl AuditAction {
             .into_iter()
             .find(|a| a.as_str() == s)
     }
-}
-
-/// An audit event before the store gives it its place in the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAuditEvent {
-    pub id: AuditId,
-    pub at: OffsetDateTime,
-    pub actor_id: UserId,
-    pub actor_role: Role,
-    pub client_id: ClientId,
-    pub data_kind: DataKind,
-    pub action: AuditAction,
-    pub request_id: RequestId,
-    pub reason: Option<AccessReason>,
-}
-
-/// A stored audit row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub event: NewAuditEvent,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// A line in the client's "who looked at my case" page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessLogEntry {
-    /// The row's place in the chain (the page's cursor number; not shown).
-    pub seq: i64,
-    pub at: OffsetDateTime,
-    pub actor_name: String,
-    pub actor_role: Role,
-    /// The actor's office(s) in the client's organisation, comma-separated; may be empty.
-    pub actor_offices: String,
-    pub data_kind: DataKind,
-    pub action: AuditAction,
 }
 
 /// The hash of a row at `seq` whose predecessor's hash is `prev_hash`. Fields are joined with
@@ -272,8 +236,8 @@ pub enum VerifyError {
 ///   for the next run.
 ///
 /// `progress(checked_up_to, head_seq)` is called after every page.
-pub async fn verify_trail(
-    store: &dyn Store,
+pub async fn verify_trail<S: AuditStore + ?Sized>(
+    store: &S,
     page: i64,
     progress: &mut (dyn FnMut(i64, i64) + Send),
 ) -> Result<Verified, VerifyError> {
@@ -331,6 +295,8 @@ pub async fn verify_trail(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{AuditId, ClientId, RequestId, UserId};
+    use crate::roles::Role;
     use time::macros::datetime;
 
     fn event(n: u8) -> NewAuditEvent {

@@ -7,14 +7,12 @@
 //! one, and the list views grouped by the store into one line per person per day (UTC, like
 //! the times shown), with how many times.
 
+use super::{AccessLogEntry, AuditStore};
 use crate::DomainError;
-use crate::audit::AccessLogEntry;
-use crate::clients::Ctx;
-use crate::ids::ClientId;
+use crate::cases::CasesStore;
+use crate::context::Ctx;
 use crate::policy::{Action, Resource, authorize};
-use crate::ports::PortResult;
 use crate::roles::{Actor, Role};
-use async_trait::async_trait;
 use time::{Date, OffsetDateTime};
 
 /// Lines per page of each list.
@@ -116,30 +114,9 @@ pub struct AccessLog {
     pub list_views: LogPage<ListViews>,
 }
 
-/// The log's storage; every [`crate::ports::Store`] is one.
-#[async_trait]
-pub trait AccessLogStore: Send + Sync {
-    /// Staff rows about `client` other than list views (`client-list-entry`), by `seq`:
-    /// at most `limit` from `cursor` (see [`LogPage::from_fetched`]).
-    async fn access_log_page(
-        &self,
-        client: ClientId,
-        cursor: Cursor,
-        limit: i64,
-    ) -> PortResult<LogPage<AccessLogEntry>>;
-    /// Staff list views of `client`, grouped in the query per actor and UTC day and keyed by
-    /// the newest row's `seq`: at most `limit` lines from `cursor`.
-    async fn list_views_page(
-        &self,
-        client: ClientId,
-        cursor: Cursor,
-        limit: i64,
-    ) -> PortResult<LogPage<ListViews>>;
-}
-
 /// Who looked at the client's case: for the client only, one page of each list.
-pub async fn access_log(
-    ctx: Ctx<'_>,
+pub async fn access_log<S: CasesStore + AuditStore + ?Sized>(
+    ctx: Ctx<'_, S>,
     actor: &Actor,
     openings: Cursor,
     list_views: Cursor,

@@ -1,0 +1,295 @@
+//! The shared plan: versioned items with their history (optimistic locking, the history row
+//! and the audit row in the write's transaction), reading a plan whole or for a page about one
+//! part of it (the audit row written only when there is something to show), and the offices'
+//! catalogues of measures.
+
+use crate::audit::append_audit_rows;
+use crate::cases::fetch_client_record;
+use crate::{SqliteStore, fail, from_ts, id, role, ts};
+use async_trait::async_trait;
+use domain::audit::NewAuditEvent;
+use domain::ids::{ClientId, MeasureId, OfficeId};
+use domain::plan::store::{
+    MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanStore,
+    PlanWrite,
+};
+use domain::ports::{PortError, PortResult, STALE};
+use sqlx::Row;
+
+fn plan_item(r: &sqlx::sqlite::SqliteRow) -> PortResult<PlanItemRow> {
+    Ok(PlanItemRow {
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+        kind: r.try_get("kind").map_err(fail)?,
+        version: r.try_get("version").map_err(fail)?,
+        created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
+        updated_at: from_ts(r.try_get("updated_at").map_err(fail)?)?,
+        data: r.try_get("data").map_err(fail)?,
+    })
+}
+
+fn measure_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeasureRow> {
+    Ok(MeasureRow {
+        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+        office_id: id(&r.try_get::<String, _>("office_id").map_err(fail)?)?,
+        version: r.try_get("version").map_err(fail)?,
+        updated_at: from_ts(r.try_get("updated_at").map_err(fail)?)?,
+        data: r.try_get("data").map_err(fail)?,
+    })
+}
+
+const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
+
+impl SqliteStore {
+    /// The plan of `client` and, when it holds `part` (or no part is named), `audit` written
+    /// in the same transaction.
+    pub(crate) async fn read_plan_where(
+        &self,
+        client: ClientId,
+        part: Option<PlanPart>,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let Some(record) = fetch_client_record(&mut tx, client).await? else {
+            return Ok(None);
+        };
+        let items = sqlx::query(
+            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
+             WHERE client_id = $1 ORDER BY created_at, id",
+        )
+        .bind(client.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(plan_item)
+        .collect::<PortResult<Vec<_>>>()?;
+        let measures = sqlx::query(
+            "SELECT id, office_id, version, updated_at, data FROM measures
+             WHERE office_id = $1 ORDER BY id",
+        )
+        .bind(record.office_id.to_string())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect::<PortResult<Vec<_>>>()?;
+        let plan = PlanRecord {
+            client: record,
+            items,
+            measures,
+        };
+        if part.is_some_and(|p| !p.is_in(&plan)) {
+            // Nothing of the page's subject to show: no audit row (the transaction is rolled
+            // back when dropped).
+            return Ok(None);
+        }
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(Some(plan))
+    }
+}
+
+#[async_trait]
+impl PlanStore for SqliteStore {
+    async fn read_plan(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, None, audit).await
+    }
+
+    async fn read_plan_part(
+        &self,
+        client: ClientId,
+        part: domain::ports::PlanPart,
+        audit: Option<NewAuditEvent>,
+    ) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(client, Some(part), audit).await
+    }
+
+    async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let item = &w.item;
+        match w.expected_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(item.id.to_string())
+                .bind(item.client_id.to_string())
+                .bind(&item.kind)
+                .bind(item.version)
+                .bind(ts(item.created_at))
+                .bind(ts(item.updated_at))
+                .bind(&item.data)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+            }
+            Some(expected) => {
+                let done = sqlx::query(
+                    "UPDATE plan_items SET version = $1, updated_at = $2, data = $3
+                     WHERE id = $4 AND client_id = $5 AND version = $6",
+                )
+                .bind(item.version)
+                .bind(ts(item.updated_at))
+                .bind(&item.data)
+                .bind(item.id.to_string())
+                .bind(item.client_id.to_string())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+                if done.rows_affected() != 1 {
+                    return Err(PortError::Conflict(STALE));
+                }
+            }
+        }
+        let h = &w.history;
+        sqlx::query(
+            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(h.id.to_string())
+        .bind(h.client_id.to_string())
+        .bind(h.item_id.to_string())
+        .bind(&h.item_kind)
+        .bind(h.version)
+        .bind(ts(h.at))
+        .bind(h.actor_id.to_string())
+        .bind(h.actor_role.as_str())
+        .bind(&h.change)
+        .bind(&h.before)
+        .bind(&h.after)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match fail(e) {
+            // Two writers that both passed the version check cannot both add version n.
+            PortError::Conflict(_) => PortError::Conflict(STALE),
+            other => other,
+        })?;
+        crate::conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
+        append_audit_rows(&mut tx, vec![w.audit]).await?;
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn plan_history(
+        &self,
+        client: ClientId,
+        audit: Option<NewAuditEvent>,
+        limit: i64,
+    ) -> PortResult<Vec<PlanHistoryRow>> {
+        let mut tx = if audit.is_some() {
+            self.write().await?
+        } else {
+            self.pool.begin().await.map_err(fail)?
+        };
+        let rows = sqlx::query(
+            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
+                    h.change, h.before, h.after, u.display_name
+             FROM plan_history h JOIN users u ON u.id = h.actor_id
+             WHERE h.client_id = $1 ORDER BY h.at DESC, h.id DESC LIMIT $2",
+        )
+        .bind(client.to_string())
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(fail)?;
+        let out = rows
+            .iter()
+            .map(|r| {
+                Ok(PlanHistoryRow {
+                    entry: NewPlanHistory {
+                        id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+                        client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
+                        item_id: id(&r.try_get::<String, _>("item_id").map_err(fail)?)?,
+                        item_kind: r.try_get("item_kind").map_err(fail)?,
+                        version: r.try_get("version").map_err(fail)?,
+                        at: from_ts(r.try_get("at").map_err(fail)?)?,
+                        actor_id: id(&r.try_get::<String, _>("actor_id").map_err(fail)?)?,
+                        actor_role: role(&r.try_get::<String, _>("actor_role").map_err(fail)?)?,
+                        change: r.try_get("change").map_err(fail)?,
+                        before: r.try_get("before").map_err(fail)?,
+                        after: r.try_get("after").map_err(fail)?,
+                    },
+                    actor_name: r.try_get("display_name").map_err(fail)?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        if let Some(event) = audit {
+            append_audit_rows(&mut tx, vec![event]).await?;
+        }
+        tx.commit().await.map_err(fail)?;
+        Ok(out)
+    }
+
+    async fn put_measure(&self, m: MeasureRow, expected_version: Option<i64>) -> PortResult<()> {
+        let mut tx = self.write().await?;
+        let done = match expected_version {
+            None => sqlx::query(
+                "INSERT INTO measures (id, office_id, version, updated_at, data) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(m.id.to_string())
+            .bind(m.office_id.to_string())
+            .bind(m.version)
+            .bind(ts(m.updated_at))
+            .bind(&m.data)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+            Some(expected) => sqlx::query(
+                "UPDATE measures SET version = $1, updated_at = $2, data = $3
+                 WHERE id = $4 AND office_id = $5 AND version = $6",
+            )
+            .bind(m.version)
+            .bind(ts(m.updated_at))
+            .bind(&m.data)
+            .bind(m.id.to_string())
+            .bind(m.office_id.to_string())
+            .bind(expected)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?,
+        };
+        if done.rows_affected() != 1 {
+            return Err(PortError::Conflict(STALE));
+        }
+        tx.commit().await.map_err(fail)
+    }
+
+    async fn measure(&self, measure: MeasureId) -> PortResult<Option<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE id = $1"
+        )))
+        .bind(measure.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
+        .as_ref()
+        .map(measure_row)
+        .transpose()
+    }
+
+    async fn list_measures(&self, office: OfficeId) -> PortResult<Vec<MeasureRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MEASURE_COLUMNS} WHERE office_id = $1 ORDER BY id"
+        )))
+        .bind(office.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(measure_row)
+        .collect()
+    }
+}
