@@ -4,7 +4,7 @@ use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query, SignedIn};
-use crate::edge::handler::{ctx_of, home_for, who};
+use crate::edge::handler::{ctx_of, home_for};
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
@@ -71,10 +71,10 @@ pub fn activity_new_page(
 pub async fn activity_new_form(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Query(q): Query<NewQuery>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) if v.side.is_some() => v,
         Ok(_) => return Err(PageError::not_found(&ctx)),
@@ -329,10 +329,9 @@ pub async fn activity_view(
 pub async fn activity_page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let item = parse_item(&ctx, &item)?;
     Ok(activity_view(
         &state,
         ctx,
