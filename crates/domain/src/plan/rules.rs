@@ -496,6 +496,7 @@ pub fn rules_markdown() -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::*;
 
     #[test]

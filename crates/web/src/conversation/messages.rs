@@ -135,20 +135,20 @@ async fn threads_view(
     if !is_client {
         threads.sort_by_key(|(overdue, _)| !*overdue);
     }
-    let may_write = match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
-        Ok(side) => side.is_some(),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
-    };
+    let may_write = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?
+        .is_some();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let checkin_every = match domain::checkins::frequency(ctx_of(state, &ctx), actor, client).await
-    {
-        Ok(f) => f.map(|d| d.to_string()).unwrap_or_default(),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
-    };
+    let checkin_every = domain::checkins::frequency(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let checkin_choices = domain::checkins::CHOICES
         .iter()
         .map(|d| (d.to_string(), ctx.tr.arg("checkin-every-days", "days", d)))
