@@ -12,8 +12,6 @@ pub mod cases;
 pub mod contact;
 pub mod context;
 pub mod conversation;
-#[doc(hidden)]
-pub mod conversation_demo;
 pub mod error;
 pub mod feedback;
 pub mod ids;

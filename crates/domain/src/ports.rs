@@ -13,9 +13,9 @@ use time::OffsetDateTime;
 /// A failure of an adapter. The message is for logs and must not carry personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
-    /// A uniqueness rule was broken (for instance a username already in use).
+    /// The write was refused because it conflicts with what is stored (see [`Conflict`]).
     #[error("conflict: {0}")]
-    Conflict(&'static str),
+    Conflict(Conflict),
     /// The adapter failed (database down, disk full, ...).
     #[error("adapter failure: {0}")]
     Failure(String),
@@ -30,6 +30,24 @@ pub enum PortError {
 }
 
 pub type PortResult<T> = Result<T, PortError>;
+
+/// What a refused write conflicted with. Displays as a short word for logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The row changed since the caller read it: the expected version is no longer the
+    /// current one, or the row is no longer editable (see [`PlanWrite`]).
+    #[error("stale")]
+    Stale,
+    /// A uniqueness rule was broken (a store's generic mapping of a unique violation).
+    #[error("unique")]
+    Unique,
+    /// The username is already in use.
+    #[error("username")]
+    Username,
+    /// The external identity (issuer, subject) is already linked to an account.
+    #[error("identity")]
+    Identity,
+}
 
 /// The current time, injected so that every time-dependent rule can be tested.
 pub trait Clock: Send + Sync {
@@ -158,8 +176,10 @@ impl<T> Store for T where
 {
 }
 
-/// Marker for a stale write (see [`PlanWrite`]).
-pub const STALE: &str = "stale";
+/// Temporary alias for [`Conflict::Stale`] while parallel branches merge; the coordinator
+/// removes it.
+#[doc(hidden)]
+pub const STALE: Conflict = Conflict::Stale;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {

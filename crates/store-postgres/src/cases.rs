@@ -198,23 +198,4 @@ impl CasesStore for PgStore {
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         Ok(out)
     }
-
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64> {
-        let mut total = 0;
-        for office in &scope.offices {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM clients
-                 WHERE office_id = $1 AND ($2 OR NOT protected) AND (NOT $3 OR assigned_counselor = $4)",
-            )
-            .bind(office.office_id.as_uuid())
-            .bind(office.include_protected)
-            .bind(assigned_only)
-            .bind(scope.counselor_id.as_uuid())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)?;
-            total += n;
-        }
-        Ok(total)
-    }
 }

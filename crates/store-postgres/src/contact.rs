@@ -7,7 +7,7 @@ use domain::audit::NewAuditEvent;
 use domain::contact::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailability};
 use domain::ids::{ClientId, UserId};
 use domain::notify::QuietHours;
-use domain::ports::{PortError, PortResult, STALE};
+use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -100,7 +100,7 @@ impl ContactStore for PgStore {
         .await
         .map_err(fail)?;
         if current != expected_version {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         sqlx::query(
             "INSERT INTO contact_agreements (client_id, in_app, email_notices, sms_notices, phone_calls,

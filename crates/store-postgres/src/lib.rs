@@ -6,7 +6,7 @@
 //! appends, so concurrent instances extend one chain without forks.
 
 use async_trait::async_trait;
-use domain::ports::{HealthStore, PoolStats, PortError, PortResult};
+use domain::ports::{Conflict, HealthStore, PoolStats, PortError, PortResult};
 use domain::roles::Role;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -41,7 +41,7 @@ fn fail(e: sqlx::Error) -> PortError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return PortError::Conflict("unique");
+        return PortError::Conflict(Conflict::Unique);
     }
     PortError::Failure(e.to_string())
 }

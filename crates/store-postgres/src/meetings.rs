@@ -9,8 +9,8 @@ use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::plan::Side;
 use domain::ports::{
-    AgendaPointRow, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow, NotesCommentRow,
-    PortError, PortResult, STALE,
+    AgendaPointRow, Conflict, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow,
+    NotesCommentRow, PortError, PortResult,
 };
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
@@ -155,7 +155,7 @@ impl MeetingsStore for PgStore {
         .await
         .map_err(fail)?;
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         insert_events(&mut tx, &events, m.updated_at).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
@@ -339,7 +339,7 @@ impl MeetingsStore for PgStore {
         .await
         .map_err(fail)?;
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         insert_events(&mut tx, &events, n.written_at).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;

@@ -13,7 +13,7 @@ use domain::plan::store::{
     MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanStore,
     PlanWrite,
 };
-use domain::ports::{PortError, PortResult, STALE};
+use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -152,7 +152,7 @@ impl PlanStore for PgStore {
                 .await
                 .map_err(fail)?;
                 if done.rows_affected() != 1 {
-                    return Err(PortError::Conflict(STALE));
+                    return Err(PortError::Conflict(Conflict::Stale));
                 }
             }
         }
@@ -176,7 +176,7 @@ impl PlanStore for PgStore {
         .await
         .map_err(|e| match fail(e) {
             // Two writers that both passed the version check cannot both add version n.
-            PortError::Conflict(_) => PortError::Conflict(STALE),
+            PortError::Conflict(_) => PortError::Conflict(Conflict::Stale),
             other => other,
         })?;
         crate::conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
@@ -263,7 +263,7 @@ impl PlanStore for PgStore {
             .map_err(fail)?,
         };
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         tx.commit().await.map_err(fail)
     }

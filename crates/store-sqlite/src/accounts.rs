@@ -5,7 +5,7 @@ use crate::{SqliteStore, fail, from_ts, id, opt_id, role, ts};
 use async_trait::async_trait;
 use domain::accounts::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
 use domain::ids::UserId;
-use domain::ports::{PortError, PortResult};
+use domain::ports::{Conflict, PortError, PortResult};
 use domain::roles::{Actor, RoleGrant};
 use domain::types::Username;
 use sqlx::Row;
@@ -27,7 +27,7 @@ pub(crate) async fn insert_user(conn: &mut SqliteConnection, user: &NewUser) -> 
     .execute(&mut *conn)
     .await
     .map_err(|e| match fail(e) {
-        PortError::Conflict(_) => PortError::Conflict("username"),
+        PortError::Conflict(_) => PortError::Conflict(Conflict::Username),
         other => other,
     })?;
     for g in &user.grants {
@@ -56,13 +56,6 @@ impl AccountsStore for SqliteStore {
         let mut tx = self.write().await?;
         insert_user(&mut tx, &user).await?;
         tx.commit().await.map_err(fail)
-    }
-
-    async fn user_count(&self) -> PortResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)
     }
 
     async fn credentials_by_username(
@@ -178,7 +171,7 @@ impl AccountsStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| match fail(e) {
-            PortError::Conflict(_) => PortError::Conflict("identity"),
+            PortError::Conflict(_) => PortError::Conflict(Conflict::Identity),
             other => other,
         })?;
         tx.commit().await.map_err(fail)

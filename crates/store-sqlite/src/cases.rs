@@ -192,23 +192,4 @@ impl CasesStore for SqliteStore {
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         Ok(out)
     }
-
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64> {
-        let mut total = 0;
-        for office in &scope.offices {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM clients
-                 WHERE office_id = $1 AND ($2 = 1 OR protected = 0) AND ($3 = 0 OR assigned_counselor = $4)",
-            )
-            .bind(office.office_id.to_string())
-            .bind(office.include_protected as i64)
-            .bind(assigned_only as i64)
-            .bind(scope.counselor_id.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(fail)?;
-            total += n;
-        }
-        Ok(total)
-    }
 }

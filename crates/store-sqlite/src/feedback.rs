@@ -10,7 +10,7 @@ use domain::feedback::store::{
     ResponseRow, TalkNote, TalkNoteRow,
 };
 use domain::ids::{ClientId, FeedbackInvitationId, OrganisationId};
-use domain::ports::{PortError, PortResult, STALE};
+use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 
@@ -322,7 +322,7 @@ impl FeedbackStore for SqliteStore {
         .await
         .map_err(fail)?;
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         remember_choice(&mut tx, r.client_id, r.shared_with_counselor, now).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;

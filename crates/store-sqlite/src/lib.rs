@@ -7,7 +7,7 @@
 //! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
 
 use async_trait::async_trait;
-use domain::ports::{HealthStore, PoolStats, PortError, PortResult};
+use domain::ports::{Conflict, HealthStore, PoolStats, PortError, PortResult};
 use domain::roles::Role;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
@@ -69,7 +69,7 @@ fn fail(e: sqlx::Error) -> PortError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return PortError::Conflict("unique");
+        return PortError::Conflict(Conflict::Unique);
     }
     PortError::Failure(e.to_string())
 }

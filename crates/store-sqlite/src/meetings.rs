@@ -9,8 +9,8 @@ use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::plan::Side;
 use domain::ports::{
-    AgendaPointRow, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow, NotesCommentRow,
-    PortError, PortResult, STALE,
+    AgendaPointRow, Conflict, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow,
+    NotesCommentRow, PortError, PortResult,
 };
 use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
@@ -157,7 +157,7 @@ impl MeetingsStore for SqliteStore {
         .await
         .map_err(fail)?;
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         insert_events(&mut tx, &events, m.updated_at).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;
@@ -345,7 +345,7 @@ impl MeetingsStore for SqliteStore {
         .await
         .map_err(fail)?;
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         insert_events(&mut tx, &events, n.written_at).await?;
         append_audit_rows(&mut tx, vec![audit]).await?;

@@ -13,7 +13,7 @@ use domain::plan::store::{
     MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanStore,
     PlanWrite,
 };
-use domain::ports::{PortError, PortResult, STALE};
+use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
 
 fn plan_item(r: &sqlx::sqlite::SqliteRow) -> PortResult<PlanItemRow> {
@@ -151,7 +151,7 @@ impl PlanStore for SqliteStore {
                 .await
                 .map_err(fail)?;
                 if done.rows_affected() != 1 {
-                    return Err(PortError::Conflict(STALE));
+                    return Err(PortError::Conflict(Conflict::Stale));
                 }
             }
         }
@@ -175,7 +175,7 @@ impl PlanStore for SqliteStore {
         .await
         .map_err(|e| match fail(e) {
             // Two writers that both passed the version check cannot both add version n.
-            PortError::Conflict(_) => PortError::Conflict(STALE),
+            PortError::Conflict(_) => PortError::Conflict(Conflict::Stale),
             other => other,
         })?;
         crate::conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
@@ -262,7 +262,7 @@ impl PlanStore for SqliteStore {
             .map_err(fail)?,
         };
         if done.rows_affected() != 1 {
-            return Err(PortError::Conflict(STALE));
+            return Err(PortError::Conflict(Conflict::Stale));
         }
         tx.commit().await.map_err(fail)
     }

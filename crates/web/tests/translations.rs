@@ -5,7 +5,7 @@
 
 use domain::DomainError;
 use domain::audit::{AuditAction, DataKind};
-use domain::ports::PortError;
+use domain::ports::{Conflict, PortError};
 use domain::roles::Role;
 use domain::types::FieldError;
 use std::collections::BTreeSet;
@@ -124,7 +124,7 @@ fn every_domain_error_and_field_error_has_a_message() {
         },
         DomainError::Conflict("x"),
         DomainError::SetupTokenInvalid,
-        DomainError::Port(PortError::Conflict("x")),
+        DomainError::Port(PortError::Conflict(Conflict::Unique)),
         DomainError::Port(PortError::Failure("x".into())),
         DomainError::Port(PortError::AuditChainBroken { seq: 1 }),
     ];

@@ -52,7 +52,6 @@ pub struct FailedLogin {
 pub trait AccountsStore: Send + Sync {
     // people and identity
     async fn create_user(&self, user: NewUser) -> PortResult<()>;
-    async fn user_count(&self) -> PortResult<i64>;
     async fn credentials_by_username(&self, username: &Username)
     -> PortResult<Option<Credentials>>;
     /// The actor for a user, or `None` if unknown or disabled.

@@ -57,7 +57,7 @@ pub trait CasesStore: Send + Sync {
     ) -> PortResult<()>;
     /// Opens a new client case in one transaction: the client's account (when given), the case,
     /// its assignment to `counselor`, and `audits`. A taken username is
-    /// `PortError::Conflict("username")` and leaves nothing behind.
+    /// `PortError::Conflict(Conflict::Username)` and leaves nothing behind.
     async fn open_client_case(
         &self,
         user: Option<NewUser>,
@@ -79,5 +79,4 @@ pub trait CasesStore: Send + Sync {
         scope: &CaseloadScope,
         assigned_only: bool,
     ) -> PortResult<Vec<ClientSummary>>;
-    async fn count_clients(&self, scope: &CaseloadScope, assigned_only: bool) -> PortResult<i64>;
 }

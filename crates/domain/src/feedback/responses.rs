@@ -11,7 +11,7 @@ use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, NewAuditEvent};
 use crate::clients::Ctx;
 use crate::ids::{AuditId, ClientId, FeedbackInvitationId, FeedbackResponseId, OrganisationId};
-use crate::ports::{Clock, PortError, STALE, Store};
+use crate::ports::{Clock, Conflict, PortError, Store};
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
 use serde::{Deserialize, Serialize};
@@ -414,7 +414,7 @@ pub async fn change(
         .await
     {
         Ok(()) => Ok(()),
-        Err(PortError::Conflict(STALE)) => {
+        Err(PortError::Conflict(Conflict::Stale)) => {
             Err(DomainError::Refused("feedback-change-closed").into())
         }
         Err(e) => Err(e.into()),

@@ -190,7 +190,7 @@ pub trait FeedbackStore: Send + Sync {
     /// Replaces a response's answers, scores and sharing choice, only if it belongs to
     /// `row.client_id`, was written by `row.author_id` and `now` is not after its
     /// `changeable_until` (otherwise [`crate::ports::PortError::Conflict`] with
-    /// [`crate::ports::STALE`]); remembers the choice and writes `audit`, in one transaction.
+    /// [`crate::ports::Conflict::Stale`]); remembers the choice and writes `audit`, in one transaction.
     async fn update_response(
         &self,
         row: ResponseRow,

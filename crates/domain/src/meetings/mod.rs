@@ -26,7 +26,7 @@ use crate::oslo;
 use crate::plan::Side;
 use crate::plan::input::Check;
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
-use crate::ports::{LiveEvent, PortError, STALE};
+use crate::ports::{Conflict, LiveEvent, PortError};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError};
 use serde::Deserialize;
@@ -271,7 +271,7 @@ async fn existing(
 
 fn stale(e: PortError) -> DomainError {
     match e {
-        PortError::Conflict(STALE) => DomainError::StaleVersion,
+        PortError::Conflict(Conflict::Stale) => DomainError::StaleVersion,
         e => DomainError::Port(e),
     }
 }

@@ -23,7 +23,7 @@ pub trait MeetingsStore: Send + Sync {
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
     /// Replaces a meeting's time, status and who must answer, only if the stored version is
-    /// still `expected_version` (otherwise [`crate::ports::PortError::Conflict`] with [`crate::ports::STALE`]); with its
+    /// still `expected_version` (otherwise [`crate::ports::PortError::Conflict`] with [`crate::ports::Conflict::Stale`]); with its
     /// audit row and live events, in one transaction.
     async fn update_meeting(
         &self,
@@ -53,7 +53,7 @@ pub trait MeetingsStore: Send + Sync {
         audit: NewAuditEvent,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
-    /// Writes (or rewrites) a meeting's notes; refused with [`crate::ports::STALE`] once they are shared.
+    /// Writes (or rewrites) a meeting's notes; refused with [`crate::ports::Conflict::Stale`] once they are shared.
     async fn put_meeting_notes(
         &self,
         notes: MeetingNotesRow,

@@ -68,8 +68,6 @@ pub trait OrganisationStore: Send + Sync {
     async fn list_offices(&self, org: OrganisationId) -> PortResult<Vec<Office>>;
     async fn list_teams(&self, office: OfficeId) -> PortResult<Vec<Team>>;
     async fn organisation_count(&self) -> PortResult<i64>;
-    /// All organisation ids, oldest first (the command line works on the only one).
-    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>>;
     /// The organisation's staff: people with at least one role grant. A client (a person
     /// linked from a client case, whose role comes from the case) is never listed unless they
     /// also hold a grant, and then without anything that says they are a client.

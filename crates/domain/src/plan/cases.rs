@@ -18,7 +18,7 @@ use crate::cases::ClientRecord;
 use crate::context::Ctx;
 use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
-use crate::ports::{PortError, STALE};
+use crate::ports::{Conflict, PortError};
 use crate::roles::{Actor, Role};
 use crate::types::{AccessReason, FieldError};
 use serde::Serialize;
@@ -396,7 +396,7 @@ pub(super) async fn save<T: Serialize>(
             ctx.announce(events).await;
             Ok(c.id)
         }
-        Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
+        Err(PortError::Conflict(Conflict::Stale)) => Err(DomainError::StaleVersion),
         Err(e) => Err(e.into()),
     }
 }

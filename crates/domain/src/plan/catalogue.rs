@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::ids::MeasureId;
 use crate::organisation::OrganisationStore;
 use crate::policy::{Action, Resource, authorize};
-use crate::ports::{PortError, STALE};
+use crate::ports::{Conflict, PortError};
 use crate::roles::Actor;
 
 fn manage_catalogue(actor: &Actor) -> Result<(), DomainError> {
@@ -77,7 +77,7 @@ pub async fn put_measure<S: OrganisationStore + PlanStore + ?Sized>(
     };
     match ctx.store.put_measure(row, expected).await {
         Ok(()) => Ok(id),
-        Err(PortError::Conflict(STALE)) => Err(DomainError::StaleVersion),
+        Err(PortError::Conflict(Conflict::Stale)) => Err(DomainError::StaleVersion),
         Err(e) => Err(e.into()),
     }
 }

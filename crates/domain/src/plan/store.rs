@@ -47,7 +47,7 @@ pub struct PlanHistoryRow {
 }
 
 /// A change to one plan item. With `expected_version` the store updates only if the stored
-/// version is still that one (otherwise [`crate::ports::PortError::Conflict`] with [`crate::ports::STALE`]); without it,
+/// version is still that one (otherwise [`crate::ports::PortError::Conflict`] with [`crate::ports::Conflict::Stale`]); without it,
 /// the item is new. The history row and the audit row are written in the same transaction.
 #[derive(Debug, Clone)]
 pub struct PlanWrite {

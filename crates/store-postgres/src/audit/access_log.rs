@@ -33,7 +33,8 @@ pub(super) fn entry(r: &sqlx::postgres::PgRow) -> PortResult<AccessLogEntry> {
         at: r.try_get("at").map_err(fail)?,
         // Never hide an access: an actor missing from `users` shows with no name.
         actor_name: r
-            .get::<Option<String>, _>("display_name")
+            .try_get::<Option<String>, _>("display_name")
+            .map_err(fail)?
             .unwrap_or_default(),
         actor_role: role(&r.try_get::<String, _>("actor_role").map_err(fail)?)?,
         actor_offices: r

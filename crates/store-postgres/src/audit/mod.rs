@@ -258,7 +258,8 @@ impl AuditStore for PgStore {
                     day: last_at.date(),
                     last_at,
                     actor_name: r
-                        .get::<Option<String>, _>("display_name")
+                        .try_get::<Option<String>, _>("display_name")
+                        .map_err(fail)?
                         .unwrap_or_default(),
                     actor_role: role(&r.try_get::<String, _>("actor_role").map_err(fail)?)?,
                     actor_offices: r

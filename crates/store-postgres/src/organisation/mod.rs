@@ -119,15 +119,6 @@ impl OrganisationStore for PgStore {
             .map_err(fail)
     }
 
-    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>> {
-        let ids: Vec<Uuid> =
-            sqlx::query_scalar("SELECT id FROM organisations ORDER BY created_at, id")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(fail)?;
-        ids.iter().map(id).collect()
-    }
-
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
         let rows = sqlx::query(
             // Staff only: people with a role grant. Clients (linked from a client case, their

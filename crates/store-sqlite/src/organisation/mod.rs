@@ -120,15 +120,6 @@ impl OrganisationStore for SqliteStore {
             .map_err(fail)
     }
 
-    async fn organisation_ids(&self) -> PortResult<Vec<OrganisationId>> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM organisations ORDER BY created_at, id")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(fail)?;
-        ids.iter().map(|i| id(i)).collect()
-    }
-
     async fn list_users(&self, org: OrganisationId) -> PortResult<Vec<UserSummary>> {
         let rows = sqlx::query(
             // Staff only: people with a role grant. Clients (linked from a client case, their

@@ -3,7 +3,7 @@
 
 use super::{fixture, t0};
 use domain::ids::UserId;
-use domain::ports::{FailedLogin, SessionRecord, Store};
+use domain::ports::{Conflict, FailedLogin, PortError, SessionRecord, Store};
 use domain::types::Username;
 use time::{Duration, OffsetDateTime};
 
@@ -118,6 +118,12 @@ pub async fn external_identities_link_to_users(store: &dyn Store) {
             .await
             .is_err()
     );
+    assert!(matches!(
+        store
+            .link_identity(f.counselor_b, "https://idp.example", "sub-1")
+            .await,
+        Err(PortError::Conflict(Conflict::Identity))
+    ));
 }
 
 pub async fn failed_logins_count_within_the_window(store: &dyn Store) {

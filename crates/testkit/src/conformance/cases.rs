@@ -6,7 +6,7 @@ use crate::db::{Db, Table};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::{ClientId, UserId};
 use domain::policy::{CaseloadScope, OfficeScope};
-use domain::ports::{NewClient, PortError, Store};
+use domain::ports::{Conflict, NewClient, PortError, Store};
 use domain::roles::Role;
 use domain::types::PersonName;
 use std::sync::Arc;
@@ -56,7 +56,10 @@ pub async fn opening_a_client_case_is_one_transaction(store: &dyn Store, db: &Db
         )
         .await
         .expect_err("a taken username must fail");
-    assert!(matches!(err, PortError::Conflict("username")), "{err:?}");
+    assert!(
+        matches!(err, PortError::Conflict(Conflict::Username)),
+        "{err:?}"
+    );
     assert_eq!(
         store.client_scope(refused).await.unwrap(),
         None,

@@ -13,7 +13,7 @@ use domain::feedback::store::{
     InstrumentRow, InvitationRow, InviteReason, InviteState, ResponseRow, TalkNoteRow,
 };
 use domain::ids::{ClientId, FeedbackInvitationId, FeedbackResponseId, TalkNoteId, UserId};
-use domain::ports::{PortError, STALE, Store};
+use domain::ports::{Conflict, PortError, Store};
 use domain::roles::Role;
 use time::{Duration, OffsetDateTime};
 
@@ -76,6 +76,10 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     assert!(matches!(
         store.put_instrument(row(1)).await,
         Err(PortError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.put_instrument(row(1)).await,
+        Err(PortError::Conflict(Conflict::Unique))
     ));
     store.put_instrument(row(2)).await.unwrap();
     assert_eq!(
@@ -230,7 +234,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
                 audit(ola_id, Role::Client, AuditAction::Changed)
             )
             .await,
-        Err(PortError::Conflict(STALE))
+        Err(PortError::Conflict(Conflict::Stale))
     ));
     assert!(matches!(
         store
@@ -240,7 +244,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
                 audit(kari_id, Role::Client, AuditAction::Changed)
             )
             .await,
-        Err(PortError::Conflict(STALE))
+        Err(PortError::Conflict(Conflict::Stale))
     ));
     store
         .update_response(

@@ -4,7 +4,7 @@ use super::{event, fixture, new_client, t0, user, verify_chain};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::UserId;
 use domain::plan::Side;
-use domain::ports::{LiveEvent, PortError, STALE, Store};
+use domain::ports::{Conflict, LiveEvent, PortError, Store};
 use domain::roles::Role;
 use time::Duration;
 
@@ -96,7 +96,10 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, PortError::Conflict(STALE)), "{err:?}");
+    assert!(
+        matches!(err, PortError::Conflict(Conflict::Stale)),
+        "{err:?}"
+    );
     let read = store.read_meeting(id, client, None).await.unwrap().unwrap();
     assert_eq!(read.meeting, accepted);
 
@@ -196,7 +199,10 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, PortError::Conflict(STALE)), "{err:?}");
+    assert!(
+        matches!(err, PortError::Conflict(Conflict::Stale)),
+        "{err:?}"
+    );
     let c = comment();
     store
         .add_notes_comment(

@@ -5,7 +5,7 @@ use super::{event, fixture, new_client, t0, user, verify_chain};
 use crate::db::{Db, Table};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::{OrganisationId, TeamId, UserId};
-use domain::ports::{NewTeam, PortError, Store};
+use domain::ports::{Conflict, NewTeam, PortError, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{UnitName, Username};
 
@@ -110,7 +110,10 @@ pub async fn a_taken_username_is_a_conflict(store: &dyn Store, db: &Db) {
         .create_user(again)
         .await
         .expect_err("duplicate username must fail");
-    assert!(matches!(err, PortError::Conflict("username")), "{err:?}");
+    assert!(
+        matches!(err, PortError::Conflict(Conflict::Username)),
+        "{err:?}"
+    );
     assert_eq!(db.count(Table::Users).await, 3, "nothing was stored");
 }
 

@@ -5,7 +5,7 @@ use super::{event, fixture, new_client, t0, verify_chain};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId, UserId};
 use domain::ports::{
-    LiveEvent, MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanWrite, PortError, STALE,
+    Conflict, LiveEvent, MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanWrite, PortError,
     Store,
 };
 use domain::roles::Role;
@@ -98,14 +98,14 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     stale.history.id = PlanHistoryId::new();
     assert!(matches!(
         store.write_plan_item(stale).await,
-        Err(PortError::Conflict(STALE))
+        Err(PortError::Conflict(Conflict::Stale))
     ));
     // So is an edit that names another client's item.
     let mut foreign = plan_write(f.counselor_a, other, item, 3, r#"{"text":"x"}"#, Some(v2));
     foreign.item.client_id = other;
     assert!(matches!(
         store.write_plan_item(foreign).await,
-        Err(PortError::Conflict(STALE))
+        Err(PortError::Conflict(Conflict::Stale))
     ));
     assert_eq!(
         store.audit_head().await.unwrap().0,
@@ -199,7 +199,7 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     store.put_measure(changed.clone(), Some(1)).await.unwrap();
     assert!(matches!(
         store.put_measure(changed.clone(), Some(1)).await,
-        Err(PortError::Conflict(STALE))
+        Err(PortError::Conflict(Conflict::Stale))
     ));
     assert_eq!(store.measure(measure.id).await.unwrap(), Some(changed));
     assert_eq!(store.list_measures(f.office_a).await.unwrap().len(), 1);
@@ -230,7 +230,7 @@ pub async fn concurrent_plan_edits_exactly_one_wins(store: Arc<dyn Store>) {
     for t in tasks {
         match t.await.unwrap() {
             Ok(()) => ok += 1,
-            Err(PortError::Conflict(STALE)) => {}
+            Err(PortError::Conflict(Conflict::Stale)) => {}
             Err(e) => panic!("unexpected error {e}"),
         }
     }

@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn the_demo_letter_is_a_pdf_that_survives_rewriting() {
-        let back = rewrite(FileKind::Pdf, &domain::conversation_demo::demo_letter()).unwrap();
+        let back = rewrite(FileKind::Pdf, &demo::conversation::demo_letter()).unwrap();
         let doc = lopdf::Document::load_mem(&back).unwrap();
         assert_eq!(doc.get_pages().len(), 1);
         assert!(back.windows(9).any(|w| w == b"Oppdiktet"));
