@@ -1,6 +1,7 @@
 //! `vendepunkt admin create-user`: a staff account from the command line (the feedback
 //! commands of `vendepunkt admin` are in `feedback_cli.rs`). No rules of its own: the domain
-//! parses and validates the person, the store refuses a taken username.
+//! parses and validates the person and the grant (`domain::organisation::staff_grant`, the
+//! same rule as the people page), the store refuses a taken username.
 
 use super::{AdminCommand, Backend, Failure, OpenMode, fail, open, port};
 use crate::config::Config;
@@ -22,7 +23,7 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
         return super::feedback_cli::run(config, command).await;
     };
     let role = domain::roles::Role::parse(&role)
-        .filter(|r| *r != domain::roles::Role::Client)
+        .filter(|r| domain::organisation::ASSIGNABLE_ROLES.contains(r))
         .ok_or_else(|| {
             fail(
                 2,
@@ -39,41 +40,42 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
         .list_offices(organisation_id)
         .await
         .map_err(|e| port("cannot list offices", e))?;
-    let office_id = if role == domain::roles::Role::Administrator {
-        if office.is_some() {
-            return Err(fail(
-                2,
-                "office: administrators act for the whole organisation; leave out --office",
-            ));
-        }
-        None
-    } else {
-        let found = match &office {
-            Some(o) => offices
-                .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(o.trim()) || x.id.to_string() == o.trim()),
-            None if offices.len() == 1 => offices.first(),
-            None => None,
-        };
+    // The staff-grant rule is the domain's (`staff_grant`, also used by the people page);
+    // here only the office named on the command line is looked up.
+    let needs_office = domain::organisation::needs_office(role);
+    if !needs_office && office.is_some() {
+        return Err(fail(
+            2,
+            "office: administrators act for the whole organisation; leave out --office",
+        ));
+    }
+    let found = match &office {
+        Some(o) => offices
+            .iter()
+            .find(|x| x.name.eq_ignore_ascii_case(o.trim()) || x.id.to_string() == o.trim()),
+        None if needs_office && offices.len() == 1 => offices.first(),
+        None => None,
+    };
+    let grant = domain::organisation::staff_grant(role, found.map(|o| o.id)).map_err(|_| {
         let names = offices
             .iter()
             .map(|o| o.name.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        Some(found.map(|o| o.id).ok_or_else(|| match &office {
+        match &office {
             Some(o) => fail(
                 2,
                 format!("office: no office {o:?}; choose one of: {names}"),
             ),
             None => fail(2, format!("office: choose one with --office: {names}")),
-        })?)
-    };
+        }
+    })?;
     let no_password = password.is_empty();
     let input = domain::org::NewPersonInput {
         username: username.clone(),
         display_name: name,
         password: domain::types::Secret::new(password),
-        grants: vec![domain::roles::RoleGrant { role, office_id }],
+        grants: vec![grant],
         protected_access: vec![],
     };
     let hasher = web::Argon2Hasher::production();

@@ -298,6 +298,34 @@ pub async fn propose(
     }
 }
 
+/// Only the side that did not propose an agreement confirms it, once (anything else is
+/// answered as if there were nothing to confirm).
+pub fn check_confirm(side: Side, a: &ContactAgreement) -> Result<(), DomainError> {
+    if a.proposed_by == side || a.confirmed_at.is_some() {
+        return Err(DomainError::NotFound);
+    }
+    Ok(())
+}
+
+/// What the viewer (`side`: `None` for a read-only colleague) may do on the contact page:
+/// the same checks [`propose`] and [`confirm`] make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContactActions {
+    pub confirm: bool,
+    /// Propose an agreement (or a change to it).
+    pub propose: bool,
+}
+
+pub fn contact_actions(side: Option<Side>, agreement: Option<&ContactAgreement>) -> ContactActions {
+    let Some(side) = side else {
+        return ContactActions::default();
+    };
+    ContactActions {
+        confirm: agreement.is_some_and(|a| check_confirm(side, a).is_ok()),
+        propose: true,
+    }
+}
+
 /// The other side confirms the current proposal (`version` is the one they saw).
 pub async fn confirm(
     ctx: Ctx<'_>,
@@ -316,9 +344,7 @@ pub async fn confirm(
     if current.version != version {
         return Err(DomainError::StaleVersion);
     }
-    if current.proposed_by == side || current.confirmed_at.is_some() {
-        return Err(DomainError::NotFound);
-    }
+    check_confirm(side, &current)?;
     let now = ctx.clock.now();
     let confirmed = ContactAgreement {
         confirmed_at: Some(now),
@@ -403,6 +429,45 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use time::macros::time;
+
+    #[test]
+    fn the_confirm_button_is_shown_exactly_when_confirm_accepts() {
+        let at = time::macros::datetime!(2026-05-02 10:00 UTC);
+        for proposed_by in [Side::Client, Side::Counselor] {
+            for confirmed_at in [None, Some(at)] {
+                let a = ContactAgreement {
+                    client_id: ClientId::new(),
+                    in_app: true,
+                    email_notices: false,
+                    sms_notices: false,
+                    phone_calls: false,
+                    email: None,
+                    phone: None,
+                    quiet: None,
+                    response_hours: None,
+                    language: "nb".into(),
+                    proposed_by,
+                    confirmed_at,
+                    version: 1,
+                    updated_at: at,
+                };
+                for side in [Some(Side::Client), Some(Side::Counselor), None] {
+                    let b = contact_actions(side, Some(&a));
+                    assert_eq!(
+                        b.confirm,
+                        side.is_some_and(|s| check_confirm(s, &a).is_ok())
+                    );
+                    // As the contact page showed it before issue 12.
+                    assert_eq!(
+                        b.confirm,
+                        a.confirmed_at.is_none() && side.is_some_and(|s| s != a.proposed_by)
+                    );
+                    assert_eq!(b.propose, side.is_some());
+                    assert!(!contact_actions(side, None).confirm);
+                }
+            }
+        }
+    }
 
     #[test]
     fn addresses_and_numbers_are_parsed_with_field_errors() {

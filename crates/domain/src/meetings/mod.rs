@@ -10,6 +10,7 @@
 //! `meeting`, about the meeting's id) for the other party, in the same transaction.
 //! Times that people type and read are Oslo local time ([`crate::oslo`]); stored times are UTC.
 
+pub mod rules;
 pub mod store;
 
 pub use store::{
@@ -339,15 +340,8 @@ pub async fn answer(
     next.version += 1;
     next.updated_at = now;
     match answer {
-        Answer::Accept | Answer::OtherTime { .. }
-            if current.status != MeetingStatus::Proposed || current.answer_by != Some(side) =>
-        {
-            return Err(DomainError::Refused("meeting-not-your-turn"));
-        }
         Answer::Accept => {
-            if current.starts_at <= now {
-                return Err(DomainError::Refused("meeting-time-passed"));
-            }
+            rules::check_accept(side, &current, now)?;
             next.status = MeetingStatus::Accepted;
             next.answer_by = None;
         }
@@ -355,6 +349,7 @@ pub async fn answer(
             starts_at,
             duration_minutes,
         } => {
+            rules::check_turn(side, &current)?;
             let mut c = Check::default();
             let t = c.meeting_time("starts_at", &starts_at, now);
             let d = c.duration("duration_minutes", &duration_minutes);
@@ -366,9 +361,7 @@ pub async fn answer(
             next.answer_by = Some(side.other());
         }
         Answer::Cancel => {
-            if current.status == MeetingStatus::Cancelled || current.starts_at <= now {
-                return Err(DomainError::Refused("meeting-cannot-cancel"));
-            }
+            rules::check_cancel(&current, now)?;
             next.status = MeetingStatus::Cancelled;
             next.answer_by = None;
         }
@@ -408,9 +401,7 @@ pub async fn add_agenda_point(
     let text = c.required("agenda_text", text, AGENDA_MAX);
     let text = c.finish(text)?;
     let current = existing(ctx, &scope, permit, meeting).await?.meeting;
-    if !current.agenda_open(now) {
-        return Err(DomainError::Refused("meeting-agenda-closed"));
-    }
+    rules::check_agenda(&current, now)?;
     let events = events_for(ctx, &scope, client, actor.user_id, meeting).await?;
     ctx.store
         .add_agenda_point(
@@ -457,12 +448,7 @@ pub async fn write_notes(
     let text = c.required("notes", text, NOTES_MAX);
     let text = c.finish(text)?;
     let record = existing(ctx, &scope, permit, meeting).await?;
-    if !record.meeting.notes_open(now) {
-        return Err(DomainError::Refused("meeting-notes-not-yet"));
-    }
-    if record.notes.as_ref().is_some_and(|n| n.shared_at.is_some()) {
-        return Err(DomainError::Refused("meeting-notes-already-shared"));
-    }
+    rules::check_write_notes(side, &record.meeting, record.notes.as_ref(), now)?;
     // The client hears of notes only once they are shared.
     let events = if share {
         events_for(ctx, &scope, client, actor.user_id, meeting).await?
@@ -512,9 +498,7 @@ pub async fn comment_on_notes(
     let text = c.required("comment", text, COMMENT_MAX);
     let text = c.finish(text)?;
     let record = existing(ctx, &scope, permit, meeting).await?;
-    if record.notes.as_ref().is_none_or(|n| n.shared_at.is_none()) {
-        return Err(DomainError::Refused("meeting-notes-not-shared"));
-    }
+    rules::check_comment(record.notes.as_ref())?;
     let events = events_for(ctx, &scope, client, actor.user_id, meeting).await?;
     ctx.store
         .add_notes_comment(

@@ -27,6 +27,44 @@ pub struct NewPersonInput {
     pub protected_access: Vec<OfficeId>,
 }
 
+/// The roles an administrator grants to staff (clients get theirs through a client case).
+pub const ASSIGNABLE_ROLES: [Role; 5] = [
+    Role::Counselor,
+    Role::Leader,
+    Role::Moderator,
+    Role::Partner,
+    Role::Administrator,
+];
+
+/// Whether a grant of `role` is for one office (administrators act for the whole
+/// organisation and have none).
+pub fn needs_office(role: Role) -> bool {
+    role != Role::Administrator
+}
+
+/// The staff-grant rule, for the people page and `vendepunkt admin create-user`: `role`
+/// must be one staff may be given; an administrator's grant has no office (any office
+/// given is left out); every other role needs `office`. Field errors name `role` and
+/// `office_id`.
+pub fn staff_grant(role: Role, office: Option<OfficeId>) -> Result<RoleGrant, DomainError> {
+    if !ASSIGNABLE_ROLES.contains(&role) {
+        return Err(DomainError::invalid("role", FieldError::InvalidCharacters));
+    }
+    if !needs_office(role) {
+        return Ok(RoleGrant {
+            role,
+            office_id: None,
+        });
+    }
+    match office {
+        Some(office) => Ok(RoleGrant {
+            role,
+            office_id: Some(office),
+        }),
+        None => Err(DomainError::invalid("office_id", FieldError::Required)),
+    }
+}
+
 /// Parses a new person; collects every field error so the form can show them all at once.
 pub async fn parse_new_person(
     hasher: &dyn PasswordHasher,
@@ -283,5 +321,39 @@ pub fn insight_offices(actor: &Actor) -> Result<Vec<OfficeId>, DomainError> {
         Err(DomainError::NotFound)
     } else {
         Ok(offices)
+    }
+}
+
+#[cfg(test)]
+mod grant_tests {
+    use super::*;
+
+    fn show(r: Result<RoleGrant, DomainError>) -> String {
+        format!("{r:?}")
+    }
+
+    #[test]
+    fn administrators_have_no_office_and_other_staff_need_one() {
+        let office = OfficeId::new();
+        let invalid = |field, e| show(Err(DomainError::invalid(field, e)));
+        for role in Role::ALL {
+            let with = show(staff_grant(role, Some(office)));
+            let without = show(staff_grant(role, None));
+            let grant = |office_id| show(Ok(RoleGrant { role, office_id }));
+            match role {
+                Role::Client => {
+                    assert_eq!(with, invalid("role", FieldError::InvalidCharacters));
+                    assert_eq!(without, invalid("role", FieldError::InvalidCharacters));
+                }
+                Role::Administrator => {
+                    assert_eq!(with, grant(None));
+                    assert_eq!(without, grant(None));
+                }
+                _ => {
+                    assert_eq!(with, grant(Some(office)));
+                    assert_eq!(without, invalid("office_id", FieldError::Required));
+                }
+            }
+        }
     }
 }

@@ -3,7 +3,9 @@
 
 use super::cases::*;
 use super::model::*;
-use super::rules::{PlanOp, Side};
+use super::rules::{
+    PlanOp, Side, check_confirm_terms, check_propose_terms, check_reject_terms, require,
+};
 use crate::DomainError;
 use crate::context::Ctx;
 use crate::ids::{ClientId, MeasureId, PlanItemId};
@@ -24,23 +26,8 @@ pub async fn propose_terms(
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
-    not_read_only(a)?;
-    require(
-        side,
-        if a.is_agreed() {
-            PlanOp::ProposeTermsChange
-        } else {
-            PlanOp::ProposeVoluntaryAgreement
-        },
-    )?;
-    if terms.condition {
-        require(side, PlanOp::ProposeCondition)?;
-        if let Some(m) = a.details.measure_id.and_then(|m| plan.measure(m))
-            && !m.data.may_be_condition
-        {
-            return Err(DomainError::Refused("plan-measure-voluntary-only"));
-        }
-    }
+    let measure = a.details.measure_id.and_then(|m| plan.measure(m));
+    check_propose_terms(side, a, terms.condition, measure.map(|m| &m.data))?;
     if a.agreement.agreed.as_ref() == Some(&terms) {
         return Err(DomainError::Refused("plan-terms-unchanged"));
     }
@@ -85,23 +72,7 @@ pub async fn confirm_terms(
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
-    not_read_only(a)?;
-    let pending = a
-        .agreement
-        .pending
-        .as_ref()
-        .ok_or(DomainError::Refused("plan-nothing-to-confirm"))?;
-    require(
-        side,
-        if a.is_agreed() {
-            PlanOp::ConfirmTermsChange
-        } else {
-            PlanOp::ConfirmAgreement
-        },
-    )?;
-    if pending.by == side {
-        return Err(DomainError::Refused("plan-confirm-own-proposal"));
-    }
+    let pending = check_confirm_terms(side, a)?;
     let now = ctx.clock.now();
     let condition = pending.terms.condition;
     if condition && side == Side::Client && !consequence_seen {
@@ -155,12 +126,7 @@ pub async fn reject_terms(
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
-    not_read_only(a)?;
-    let pending = a
-        .agreement
-        .pending
-        .as_ref()
-        .ok_or(DomainError::Refused("plan-nothing-to-confirm"))?;
+    let pending = check_reject_terms(side, a)?;
     let change = if pending.by == side {
         "terms-withdrawn"
     } else {

@@ -4,7 +4,10 @@
 
 use super::input::{ActivityFields, parse_reason};
 use super::model::*;
-use super::rules::{PlanOp, Side, may};
+use super::rules::{
+    PlanOp, Side, check_add_activity, check_approve_goal, check_decline, check_edit_activity,
+    check_goal_status, check_status_change, require,
+};
 use super::store::{
     MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanRecord, PlanStore, PlanWrite,
 };
@@ -350,14 +353,6 @@ pub(super) async fn save<T: Serialize>(
     }
 }
 
-pub(super) fn require(side: Side, op: PlanOp) -> Result<(), DomainError> {
-    if may(side, op) {
-        Ok(())
-    } else {
-        Err(DomainError::Refused("plan-not-yours-to-change"))
-    }
-}
-
 /// Loads the plan for a change (not shown to anyone, so not audited as a view; the change
 /// writes its own audit row).
 pub(super) async fn load<S: PlanStore + ?Sized>(
@@ -544,9 +539,7 @@ pub async fn approve_goal(
     require(side, PlanOp::ApproveGoalWording)?;
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
-    if before.data.approved_by_client {
-        return Err(DomainError::Refused("plan-already-approved"));
-    }
+    check_approve_goal(side, &before.data)?;
     let data = Goal {
         approved_by_client: true,
         ..before.data.clone()
@@ -574,9 +567,7 @@ pub async fn set_goal_status(
     require(side, PlanOp::SetGoalStatus)?;
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
-    if before.data.status == status {
-        return Err(DomainError::Refused("plan-transition-not-allowed"));
-    }
+    check_goal_status(side, &before.data, status)?;
     let data = Goal {
         status,
         ..before.data.clone()
@@ -616,16 +607,7 @@ pub async fn add_activity(
     fields: ActivityFields,
 ) -> Result<PlanItemId, DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    require(side, PlanOp::AddActivity)?;
-    if fields.kind == ActivityKind::Measure {
-        require(
-            side,
-            match side {
-                Side::Client => PlanOp::MarkInterestInMeasure,
-                Side::Counselor => PlanOp::SuggestMeasure,
-            },
-        )?;
-    }
+    check_add_activity(side, fields.kind)?;
     let plan = load(ctx, &scope, permit, side).await?;
     check_references(&plan, &fields)?;
     let data = Activity {
@@ -653,14 +635,6 @@ pub async fn add_activity(
     save(ctx, actor, &permit, &scope, c).await
 }
 
-pub(super) fn not_read_only(a: &Activity) -> Result<(), DomainError> {
-    if a.status.is_final() {
-        Err(DomainError::Refused("plan-read-only"))
-    } else {
-        Ok(())
-    }
-}
-
 /// Edits an activity that is neither final nor agreed (agreed terms change by proposal). A
 /// job application's stage may always move on while the activity is open.
 pub async fn edit_activity(
@@ -675,7 +649,7 @@ pub async fn edit_activity(
     require(side, PlanOp::EditActivity)?;
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
-    not_read_only(&before.data)?;
+    check_edit_activity(side, &before.data)?;
     check_references(&plan, &fields)?;
     if fields.kind != before.data.kind {
         return Err(DomainError::invalid("kind", FieldError::NotAChoice));
@@ -754,16 +728,7 @@ pub async fn change_status(
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
-    not_read_only(a)?;
-    if !a.status.may_become(to) {
-        return Err(DomainError::Refused("plan-transition-not-allowed"));
-    }
-    if a.status == ActivityStatus::Proposed && to == ActivityStatus::Planned {
-        require(side, PlanOp::ApproveProposedActivity)?;
-        if a.created_by == side {
-            return Err(DomainError::Refused("plan-approve-own-proposal"));
-        }
-    }
+    check_status_change(side, a, to)?;
     // A reason is required to close an agreed activity, and kept whenever one is given.
     let closing_reason = if to.is_final() && (a.is_agreed() || !reason.trim().is_empty()) {
         parse_reason(reason)?
@@ -805,14 +770,7 @@ pub async fn decline(
     let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
-    if a.kind == ActivityKind::Measure && side == Side::Client {
-        require(side, PlanOp::DeclineSuggestedMeasure)?;
-    } else {
-        require(side, PlanOp::ChangeActivityStatus)?;
-    }
-    if a.status != ActivityStatus::Proposed || a.created_by == side {
-        return Err(DomainError::Refused("plan-transition-not-allowed"));
-    }
+    check_decline(side, a)?;
     let data = Activity {
         status: ActivityStatus::Cancelled,
         closing_reason: parse_reason(reason)?,

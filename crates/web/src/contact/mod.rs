@@ -109,7 +109,6 @@ async fn contact_view(
     let yn = |b: bool| if b { yes.clone() } else { no.clone() };
     let mut rows = vec![];
     let mut status = String::new();
-    let mut may_confirm = false;
     let mut version = 0;
     if let Some(a) = &view.agreement {
         rows.push((ctx.tr.get("label-email-notices"), yn(a.email_notices)));
@@ -140,9 +139,9 @@ async fn contact_view(
             (None, Side::Client) => ctx.tr.get("contact-status-by-client"),
             (None, Side::Counselor) => ctx.tr.get("contact-status-by-counselor"),
         };
-        may_confirm = a.confirmed_at.is_none() && view.side.is_some_and(|s| s != a.proposed_by);
         version = a.version;
     }
+    let actions = availability::contact_actions(view.side, view.agreement.as_ref());
     let home = if actor.own_client == Some(client) {
         "/me".to_string()
     } else {
@@ -166,8 +165,8 @@ async fn contact_view(
         has_agreement: view.agreement.is_some(),
         rows,
         status,
-        may_confirm,
-        may_write: view.side.is_some(),
+        may_confirm: actions.confirm,
+        may_write: actions.propose,
         version,
         form,
         errors,

@@ -7,15 +7,15 @@ use crate::cases::ReasonPage;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query, SignedIn};
 use crate::edge::forms::Errors;
-use crate::edge::handler::{ctx_of, home_for, utc_text, who};
-use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
+use crate::edge::handler::{ctx_of, home_for, utc_text};
+use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::conversation::{self, Upload, Waiting};
-use domain::ids::{ClientId, ThreadId};
+use domain::ids::{AttachmentId, ClientId, ThreadId};
 use domain::plan::Side;
 use domain::ports::{MessageRow, ThreadSummary};
 use domain::roles::Actor;
@@ -135,20 +135,20 @@ async fn threads_view(
     if !is_client {
         threads.sort_by_key(|(overdue, _)| !*overdue);
     }
-    let may_write = match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
-        Ok(side) => side.is_some(),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
-    };
+    let may_write = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?
+        .is_some();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let checkin_every = match domain::checkins::frequency(ctx_of(state, &ctx), actor, client).await
-    {
-        Ok(f) => f.map(|d| d.to_string()).unwrap_or_default(),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
-    };
+    let checkin_every = domain::checkins::frequency(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let checkin_choices = domain::checkins::CHOICES
         .iter()
         .map(|d| (d.to_string(), ctx.tr.arg("checkin-every-days", "days", d)))
@@ -509,17 +509,12 @@ async fn thread_view(
     render(status, &page)
 }
 
-fn parse_thread(ctx: &PageCtx, raw: &str) -> Result<ThreadId, PageError> {
-    raw.parse().map_err(|_| PageError::not_found(ctx))
-}
-
 pub async fn thread(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, t)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, thread)): Path<(ClientId, ThreadId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let thread = parse_thread(&ctx, &t)?;
     Ok(thread_view(
         &state,
         ctx,
@@ -536,10 +531,9 @@ pub async fn thread(
 pub async fn thread_messages(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, t)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, thread)): Path<(ClientId, ThreadId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let thread = parse_thread(&ctx, &t)?;
     Ok(match fragment(&state, &ctx, &actor, client, thread).await {
         Ok((f, ..)) => render(StatusCode::OK, &f),
         Err(e) => domain_error(ctx, &e),
@@ -555,11 +549,10 @@ pub struct ReplyForm {
 pub async fn thread_reply(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, t)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, thread)): Path<(ClientId, ThreadId)>,
     f: MessageForm,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let thread = parse_thread(&ctx, &t)?;
     let body = f.text("body");
     Ok(
         match conversation::send_message(
@@ -588,11 +581,10 @@ pub async fn thread_reply(
 pub async fn thread_no_answer(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, t)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, thread)): Path<(ClientId, ThreadId)>,
     Form(f): Form<ReplyForm>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let thread = parse_thread(&ctx, &t)?;
     let flag = f.no_answer_needed == "on" || f.no_answer_needed == "true";
     Ok(
         match conversation::set_no_answer_needed(ctx_of(&state, &ctx), &actor, client, thread, flag)
@@ -609,12 +601,9 @@ pub async fn thread_no_answer(
 pub async fn attachment(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, a)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, attachment)): Path<(ClientId, AttachmentId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let Ok(attachment) = a.parse() else {
-        return Err(PageError::not_found(&ctx));
-    };
     Ok(
         match conversation::attachment(ctx_of(&state, &ctx), &actor, client, attachment).await {
             Ok(file) => {
@@ -667,11 +656,10 @@ pub async fn attachment(
 pub async fn save_draft(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, t)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, thread)): Path<(ClientId, ThreadId)>,
     f: MessageForm,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let thread = parse_thread(&ctx, &t)?;
     Ok(
         match conversation::save_draft(
             ctx_of(&state, &ctx),

@@ -3,8 +3,6 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::SignedIn;
-use crate::edge::render::PageError;
 use domain::clients::Ctx;
 use domain::ids::ClientId;
 use domain::roles::Actor;
@@ -18,13 +16,6 @@ pub fn ctx_of<'a>(state: &'a AppState, page: &PageCtx) -> Ctx<'a> {
         notifier: state.live.as_ref(),
         request_id: page.request_id,
     }
-}
-
-/// The signed-in actor and the client id of the path; a malformed id is a 404 like any other.
-pub fn who(ctx: &PageCtx, id: &str) -> Result<(Actor, ClientId), PageError> {
-    let actor = SignedIn::of(ctx)?;
-    let client = id.parse().map_err(|_| PageError::not_found(ctx))?;
-    Ok((actor, client))
 }
 
 /// Where a person sees the plan: the client at home, staff on the client's page.

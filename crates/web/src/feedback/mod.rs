@@ -9,20 +9,21 @@ use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query, SignedIn};
 use crate::edge::forms::Errors;
-use crate::edge::handler::{ctx_of, who};
+use crate::edge::handler::ctx_of;
 use crate::edge::render::{OrPage, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::feedback::instrument::Instrument;
 use domain::feedback::picture::{self, Prompt};
 use domain::feedback::responses::{self, AnswerError, AnswerInput, Answers, OwnResponse};
 use domain::feedback::store::InvitationRow;
 use domain::feedback::{Theme, asking};
-use domain::ids::{FeedbackInvitationId, FeedbackResponseId};
+use domain::ids::{ClientId, FeedbackInvitationId, FeedbackResponseId};
 use domain::meetings::local_text;
+use domain::roles::Actor;
 use domain::types::FieldError;
 use serde::Deserialize;
 
@@ -286,21 +287,12 @@ pub async fn submit(
     )
 }
 
-fn response_id(ctx: &PageCtx, raw: &str) -> Result<FeedbackResponseId, Box<Response>> {
-    raw.parse()
-        .map_err(|_| Box::new(error_page(ctx.clone(), StatusCode::NOT_FOUND)))
-}
-
 pub async fn change_form(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(rid): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<FeedbackResponseId>,
 ) -> PageResult {
-    let actor = SignedIn::of(&ctx)?;
-    let id = match response_id(&ctx, &rid) {
-        Ok(i) => i,
-        Err(r) => return Ok(*r),
-    };
     match responses::changeable(ctx_of(&state, &ctx), &actor, id).await {
         Ok((row, instrument)) => {
             let page = form_page(
@@ -323,14 +315,10 @@ pub async fn change_form(
 pub async fn change_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(rid): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<FeedbackResponseId>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = SignedIn::of(&ctx)?;
-    let id = match response_id(&ctx, &rid) {
-        Ok(i) => i,
-        Err(r) => return Ok(*r),
-    };
     let input = AnswerInput::from_pairs(pairs);
     let uc = ctx_of(&state, &ctx);
     match responses::change(uc, &actor, id, &input).await {
@@ -625,14 +613,14 @@ pub struct FeedbackReasonPage {
 async fn picture_view(
     state: &AppState,
     ctx: PageCtx,
-    id: &str,
+    actor: &Actor,
+    client: ClientId,
     reason: Option<String>,
     talk_text: String,
     errors: Errors,
     saved: bool,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, id)?;
-    let p = match picture::picture(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
+    let p = match picture::picture(ctx_of(state, &ctx), actor, client, reason.as_deref()).await {
         Ok(p) => p,
         Err(DomainError::ReasonRequired) => {
             return Ok(render(
@@ -733,13 +721,15 @@ pub struct SavedQuery {
 pub async fn client_picture(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     picture_view(
         &state,
         ctx,
-        &id,
+        &actor,
+        client,
         None,
         String::new(),
         Errors::default(),
@@ -758,13 +748,15 @@ pub struct ReasonForm {
 pub async fn client_picture_with_reason(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<ReasonForm>,
 ) -> PageResult {
     picture_view(
         &state,
         ctx,
-        &id,
+        &actor,
+        client,
         Some(f.reason),
         String::new(),
         Errors::default(),
@@ -784,10 +776,10 @@ pub struct TalkForm {
 pub async fn talk_add(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(f): Form<TalkForm>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
     let uc = ctx_of(&state, &ctx);
     let result = match picture::parse_prompt(&f.prompt) {
         Ok(p) => picture::record_talk(uc, &actor, client, p, &f.talk).await,
@@ -797,7 +789,7 @@ pub async fn talk_add(
         Ok(_) => Redirect::to(&format!("/clients/{client}/feedback?saved=1")).into_response(),
         Err(e @ DomainError::Invalid(_)) => {
             let errors = Errors::of(&ctx, &e);
-            picture_view(&state, ctx, &id, None, f.talk, errors, false).await?
+            picture_view(&state, ctx, &actor, client, None, f.talk, errors, false).await?
         }
         Err(e) => domain_error(ctx, &e),
     })

@@ -8,8 +8,8 @@ use crate::cases::ReasonPage;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, SignedIn};
 use crate::edge::forms::{Checkbox, Errors, Version};
-use crate::edge::handler::{ctx_of, home_for, who};
-use crate::edge::render::{PageError, PageResult, domain_error, render};
+use crate::edge::handler::{ctx_of, home_for};
+use crate::edge::render::{PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -25,16 +25,6 @@ use domain::ports::MeetingRow;
 use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
-
-fn who_and_meeting(
-    ctx: &PageCtx,
-    id: &str,
-    meeting: &str,
-) -> Result<(Actor, ClientId, MeetingId), PageError> {
-    let (actor, client) = who(ctx, id)?;
-    let meeting = meeting.parse().map_err(|_| PageError::not_found(ctx))?;
-    Ok((actor, client, meeting))
-}
 
 fn reason_page(ctx: PageCtx, client: ClientId) -> Response {
     render(
@@ -170,7 +160,7 @@ async fn list_view(
         cid: client.to_string(),
         home: home_for(actor, client),
         is_client: side == Some(Side::Client),
-        may_write: side.is_some(),
+        may_write: meetings::rules::may_propose(side),
         upcoming: upcoming.iter().map(|m| line(&ctx, m, side, now)).collect(),
         past: past.iter().map(|m| line(&ctx, m, side, now)).collect(),
         form: ProposalInput {
@@ -314,7 +304,7 @@ fn meeting_page(
             )
         })
     });
-    let future = m.starts_at > now;
+    let actions = meetings::rules::meeting_actions(side, m, view.notes.as_ref(), now);
     let kept = Kept {
         starts_at: if kept.starts_at.is_empty() {
             local_input_value(m.starts_at)
@@ -350,12 +340,9 @@ fn meeting_page(
             side_text(&ctx, m.proposed_by),
         ),
         version: m.version,
-        may_answer: side.is_some()
-            && m.status == MeetingStatus::Proposed
-            && m.answer_by == side
-            && future,
-        may_cancel: side.is_some() && m.status != MeetingStatus::Cancelled && future,
-        may_write: side.is_some(),
+        may_answer: actions.answer,
+        may_cancel: actions.cancel,
+        may_write: actions.write,
         agenda: view
             .agenda
             .iter()
@@ -414,9 +401,9 @@ async fn meeting_view(
 pub async fn page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     Ok(meeting_view(
         &state,
         ctx,
@@ -467,12 +454,12 @@ pub struct AnswerForm {
 async fn answer_with(
     state: AppState,
     ctx: PageCtx,
-    id: String,
-    m: String,
+    actor: Actor,
+    client: ClientId,
+    meeting: MeetingId,
     f: AnswerForm,
     make: impl FnOnce(&AnswerForm) -> Answer,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let version = f.version.get().unwrap_or(0);
     let answer = make(&f);
     let result = meetings::answer(
@@ -495,21 +482,25 @@ async fn answer_with(
 pub async fn accept(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    answer_with(state, ctx, id, m, f, |_| Answer::Accept).await
+    answer_with(state, ctx, actor, client, meeting, f, |_| Answer::Accept).await
 }
 
 pub async fn other_time(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    answer_with(state, ctx, id, m, f, |f| Answer::OtherTime {
-        starts_at: f.starts_at.clone(),
-        duration_minutes: f.duration_minutes.clone(),
+    answer_with(state, ctx, actor, client, meeting, f, |f| {
+        Answer::OtherTime {
+            starts_at: f.starts_at.clone(),
+            duration_minutes: f.duration_minutes.clone(),
+        }
     })
     .await
 }
@@ -517,10 +508,11 @@ pub async fn other_time(
 pub async fn cancel(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
-    answer_with(state, ctx, id, m, f, |_| Answer::Cancel).await
+    answer_with(state, ctx, actor, client, meeting, f, |_| Answer::Cancel).await
 }
 
 #[derive(Deserialize, Default)]
@@ -536,10 +528,10 @@ pub struct TextForm {
 pub async fn agenda_add(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<TextForm>,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let result = meetings::add_agenda_point(
         ctx_of(&state, &ctx),
         &actor,
@@ -561,10 +553,10 @@ pub async fn agenda_add(
 pub async fn notes_save(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<TextForm>,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let share = f.share.ticked();
     let result = meetings::write_notes(
         ctx_of(&state, &ctx),
@@ -585,10 +577,10 @@ pub async fn notes_save(
 pub async fn comment_add(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
     Form(f): Form<TextForm>,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let correction = f.correction.ticked();
     let result = meetings::comment_on_notes(
         ctx_of(&state, &ctx),
@@ -610,9 +602,9 @@ pub async fn comment_add(
 pub async fn calendar(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, m)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, meeting)): Path<(ClientId, MeetingId)>,
 ) -> PageResult {
-    let (actor, client, meeting) = who_and_meeting(&ctx, &id, &m)?;
     let words = |mode: MeetingMode| match mode {
         MeetingMode::Phone => ctx.tr.get("meeting-location-phone"),
         MeetingMode::Video => ctx.tr.get("meeting-location-video"),

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use crate::edge::extract::{Form, Path};
+use crate::edge::extract::{Form, Path, SignedIn};
 use crate::edge::forms::Errors;
 use crate::edge::handler::ctx_of;
 use crate::edge::render::{PageResult, domain_error, error_page, render};
@@ -15,6 +15,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use domain::DomainError;
 use domain::accounts::{self, ClientAccount};
+use domain::ids::ClientId;
+use domain::roles::Actor;
 use domain::types::Secret;
 use serde::Deserialize;
 
@@ -208,10 +210,10 @@ fn reason_page(ctx: PageCtx, form: LookupForm, errors: Errors) -> Response {
 pub async fn set_password(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(form): Form<ChangeForm>,
 ) -> PageResult {
-    let (actor, client) = crate::edge::handler::who(&ctx, &id)?;
     let reason = optional(&form.reason);
     let result = accounts::set_client_password(
         ctx_of(&state, &ctx),
@@ -247,11 +249,11 @@ pub async fn set_password(
 async fn set_disabled(
     state: AppState,
     ctx: PageCtx,
-    id: String,
+    actor: Actor,
+    client: ClientId,
     form: ChangeForm,
     disabled: bool,
 ) -> PageResult {
-    let (actor, client) = crate::edge::handler::who(&ctx, &id)?;
     let reason = optional(&form.reason);
     Ok(
         match accounts::set_client_disabled(ctx_of(&state, &ctx), &actor, client, disabled, reason)
@@ -274,18 +276,20 @@ async fn set_disabled(
 pub async fn disable(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(form): Form<ChangeForm>,
 ) -> PageResult {
-    set_disabled(state, ctx, id, form, true).await
+    set_disabled(state, ctx, actor, client, form, true).await
 }
 
 /// `POST /admin/client-accounts/{id}/enable`.
 pub async fn enable(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Form(form): Form<ChangeForm>,
 ) -> PageResult {
-    set_disabled(state, ctx, id, form, false).await
+    set_disabled(state, ctx, actor, client, form, false).await
 }

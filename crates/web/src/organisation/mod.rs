@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::{OfficeId, UserId};
 use domain::ports::Office;
-use domain::roles::{Role, RoleGrant};
+use domain::roles::Role;
 use domain::types::Secret;
 
 #[derive(Template)]
@@ -82,13 +82,7 @@ pub async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> PageResu
     )
 }
 
-const ASSIGNABLE_ROLES: [Role; 5] = [
-    Role::Counselor,
-    Role::Leader,
-    Role::Moderator,
-    Role::Partner,
-    Role::Administrator,
-];
+use domain::organisation::ASSIGNABLE_ROLES;
 
 pub async fn people_view(
     state: &AppState,
@@ -176,24 +170,31 @@ pub async fn people_create(
     Form(form): Form<PersonForm>,
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    let Some(role) = Role::parse(&form.role).filter(|r| ASSIGNABLE_ROLES.contains(r)) else {
-        let errors = vec![("role".to_string(), ctx.tr.get("field-invalid-characters"))];
-        return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    // The staff-grant rule is the domain's (the CLI's `admin create-user` uses it too).
+    let grant = Role::parse(&form.role)
+        .ok_or(DomainError::invalid(
+            "role",
+            domain::types::FieldError::InvalidCharacters,
+        ))
+        .and_then(|role| {
+            domain::organisation::staff_grant(role, form.office_id.parse::<OfficeId>().ok())
+        });
+    let grant = match grant {
+        Ok(grant) => grant,
+        Err(DomainError::Invalid(list)) => {
+            let errors = list
+                .iter()
+                .map(|(field, e)| (field.to_string(), ctx.tr.get(e.code())))
+                .collect();
+            return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(domain_error(ctx, &e).into()),
     };
-    let office_id = if role == Role::Administrator {
-        None
-    } else {
-        form.office_id.parse::<OfficeId>().ok()
-    };
-    if role != Role::Administrator && office_id.is_none() {
-        let errors = vec![("office_id".to_string(), ctx.tr.get("field-required"))];
-        return people_view(&state, ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     let input = domain::org::NewPersonInput {
         username: form.username.clone(),
         display_name: form.display_name.clone(),
         password: Secret::new(form.password.clone()),
-        grants: vec![RoleGrant { role, office_id }],
+        grants: vec![grant],
         protected_access: vec![],
     };
     Ok(

@@ -4,7 +4,7 @@ use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query, SignedIn};
-use crate::edge::handler::{ctx_of, home_for, who};
+use crate::edge::handler::{ctx_of, home_for};
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
@@ -71,10 +71,10 @@ pub fn activity_new_page(
 pub async fn activity_new_form(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
     Query(q): Query<NewQuery>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) if v.side.is_some() => v,
         Ok(_) => return Err(PageError::not_found(&ctx)),
@@ -154,6 +154,8 @@ pub struct ActivityPage {
     pub may_decline: bool,
     pub may_propose: bool,
     pub may_condition: bool,
+    pub may_confirm: bool,
+    pub may_reject: bool,
     pub edit: ActivityInput,
     pub terms: TermsInput,
     pub goals: Vec<(String, String)>,
@@ -247,7 +249,7 @@ pub async fn activity_view(
     } else {
         vec![]
     };
-    let open = !a.status.is_final();
+    let actions = rules::activity_actions(side, &a, measure.as_ref().map(|m| &m.data));
     let pending = a.agreement.pending.clone();
     let pending_by_me = pending.as_ref().is_some_and(|p| Some(p.by) == side);
     let page = ActivityPage {
@@ -256,32 +258,22 @@ pub async fn activity_view(
         card: activity_card(&ctx, &v, item),
         version: item.version,
         is_client: side == Some(Side::Client),
-        may_edit: side.is_some() && open && !a.is_agreed(),
-        may_decline: side.is_some()
-            && a.status == ActivityStatus::Proposed
-            && Some(a.created_by) != side,
-        may_propose: side.is_some() && open,
-        may_condition: side == Some(Side::Counselor)
-            && measure.as_ref().is_none_or(|m| m.data.may_be_condition),
-        next: if side.is_some() {
-            a.status
-                .next()
-                .into_iter()
-                .filter(|s| {
-                    !(a.status == ActivityStatus::Proposed
-                        && *s == ActivityStatus::Planned
-                        && Some(a.created_by) == side)
-                })
-                .map(|s| {
-                    (
-                        s.as_str().to_string(),
-                        ctx.tr.get(&format!("activity-status-{}", s.as_str())),
-                    )
-                })
-                .collect()
-        } else {
-            vec![]
-        },
+        may_edit: actions.edit,
+        may_decline: actions.decline,
+        may_propose: actions.propose_terms,
+        may_condition: actions.propose_condition,
+        may_confirm: actions.confirm_terms,
+        may_reject: actions.reject_terms,
+        next: actions
+            .next
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    ctx.tr.get(&format!("activity-status-{}", s.as_str())),
+                )
+            })
+            .collect(),
         edit: kept.edit.unwrap_or_else(|| activity_input(&a)),
         terms: kept.terms.unwrap_or_else(|| {
             pending
@@ -337,10 +329,9 @@ pub async fn activity_view(
 pub async fn activity_page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, item)): Path<(ClientId, PlanItemId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let item = parse_item(&ctx, &item)?;
     Ok(activity_view(
         &state,
         ctx,

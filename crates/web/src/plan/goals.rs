@@ -4,7 +4,7 @@ use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, SignedIn};
-use crate::edge::handler::{ctx_of, who};
+use crate::edge::handler::ctx_of;
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
 use askama::Template;
 use axum::extract::State;
@@ -47,11 +47,10 @@ pub struct GoalAction {
 pub async fn goal_approve(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, goal)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<GoalAction>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let goal = parse_item(&ctx, &item)?;
     let result = match f.version.get() {
         Some(v) => cases::approve_goal(ctx_of(&state, &ctx), &actor, client, goal, v).await,
         None => Err(DomainError::StaleVersion),
@@ -71,11 +70,10 @@ pub async fn goal_approve(
 pub async fn goal_status(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, goal)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<GoalAction>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let goal = parse_item(&ctx, &item)?;
     let result = match (f.version.get(), GoalStatus::parse(&f.status)) {
         (Some(v), Some(s)) => {
             cases::set_goal_status(ctx_of(&state, &ctx), &actor, client, goal, v, s).await
@@ -115,10 +113,9 @@ pub struct GoalEditPage {
 pub async fn goal_edit_form(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, goal)): Path<(ClientId, PlanItemId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let goal = parse_item(&ctx, &item)?;
     goal_edit_view(
         &state,
         ctx,
@@ -145,10 +142,13 @@ pub async fn goal_edit_view(
 ) -> PageResult {
     // The wording of a goal is the client's own: anyone else is shown nothing here, so they
     // get the 404 before anything is read (and no audit row).
-    match domain::clients::change_side(ctx_of(state, &ctx), actor, client).await {
-        Ok(Some(Side::Client)) => {}
-        Ok(_) => return Err(PageError::not_found(&ctx)),
-        Err(e) => return Err(domain_error(ctx, &e).into()),
+    let may_reword =
+        |side: Option<Side>| side.is_some_and(|s| rules::may(s, PlanOp::EditGoalWording));
+    let side = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+        .await
+        .or_page(&ctx)?;
+    if !may_reword(side) {
+        return Err(PageError::not_found(&ctx));
     }
     let part = domain::ports::PlanPart::Goal(goal);
     let v = cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part)
@@ -157,7 +157,7 @@ pub async fn goal_edit_view(
     let Some(g) = v.goal(goal) else {
         return Err(PageError::not_found(&ctx));
     };
-    if v.side != Some(Side::Client) {
+    if !may_reword(v.side) {
         return Err(PageError::not_found(&ctx));
     }
     let page = GoalEditPage {
@@ -178,11 +178,10 @@ pub async fn goal_edit_view(
 pub async fn goal_edit_save(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, goal)): Path<(ClientId, PlanItemId)>,
     Form(f): Form<Versioned<GoalInput>>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let goal = parse_item(&ctx, &item)?;
     let result = match (f.form.parse(), f.version.get()) {
         (Ok((text, d)), Some(v)) => {
             cases::edit_goal(ctx_of(&state, &ctx), &actor, client, goal, v, text, d).await

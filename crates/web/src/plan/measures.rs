@@ -5,7 +5,7 @@ use super::*;
 use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::extract::{Form, Path, Query, SignedIn};
-use crate::edge::handler::{ctx_of, home_for, who};
+use crate::edge::handler::{ctx_of, home_for};
 use crate::edge::render::{OrPage, PageError, PageResult, domain_error, error_page, render};
 use askama::Template;
 use axum::extract::State;
@@ -47,9 +47,9 @@ pub struct CataloguePage {
 pub async fn catalogue(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    Path(client): Path<ClientId>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
     let v = match cases::view_plan(ctx_of(&state, &ctx), &actor, client, None).await {
         Ok(v) => v,
         Err(e) => return Ok(reason_or_error(ctx, client, None, e)),
@@ -81,7 +81,8 @@ pub struct MeasurePage {
     pub home: String,
     pub card: MeasureCard,
     pub is_client: bool,
-    pub may_change: bool,
+    /// From the plan's rules: mark interest / suggest it, and ask about it.
+    pub actions: rules::MeasureActions,
     pub questions: Vec<QuestionCard>,
     pub question: String,
     pub errors: Errors,
@@ -118,7 +119,7 @@ pub async fn measure_view(
             m: m.data.clone(),
         },
         is_client: v.side == Some(Side::Client),
-        may_change: v.side.is_some(),
+        actions: rules::measure_actions(v.side),
         questions: v
             .questions
             .iter()
@@ -135,12 +136,9 @@ pub async fn measure_view(
 pub async fn measure_page(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((id, measure)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    Path((client, measure)): Path<(ClientId, MeasureId)>,
 ) -> PageResult {
-    let (actor, client) = who(&ctx, &id)?;
-    let Ok(measure) = measure.parse::<MeasureId>() else {
-        return Err(PageError::not_found(&ctx));
-    };
     Ok(measure_view(
         &state,
         ctx,

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::edge::context::PageCtx;
 use crate::edge::forms::{Checkbox, Errors, Version, Versioned};
 use crate::edge::handler::{ctx_of, home_for};
-use crate::edge::render::{OrPage, PageError, PageResult, domain_error, render};
+use crate::edge::render::{OrPage, PageResult, domain_error, render};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
@@ -23,11 +23,6 @@ fn date(d: Option<PlanDate>) -> String {
 }
 
 // ----- display rows -----
-
-#[allow(clippy::result_large_err)] // as above
-fn parse_item(ctx: &PageCtx, id: &str) -> Result<PlanItemId, PageError> {
-    id.parse().map_err(|_| PageError::not_found(ctx))
-}
 
 /// After a plan-level write: back to the plan, or the plan again with the errors and input.
 async fn plan_write_done(

@@ -87,15 +87,21 @@ pub fn activity_card(ctx: &PageCtx, v: &PlanView, a: &Item<Activity>) -> Activit
         agreed: terms.is_some(),
         condition: terms.is_some_and(|t| t.condition),
         waiting,
-        approvable: d.status == ActivityStatus::Proposed
-            && d.agreement.pending.is_none()
-            && v.side == Some(d.created_by.other()),
+        approvable: rules::activity_actions(v.side, d, measure_of(v, d)).approve,
     }
+}
+
+/// The catalogue entry an activity is linked to, if any.
+pub fn measure_of<'v>(v: &'v PlanView, a: &Activity) -> Option<&'v MeasureData> {
+    a.details
+        .measure_id
+        .and_then(|m| v.measure(m))
+        .map(|m| &m.data)
 }
 
 pub fn goal_card(ctx: &PageCtx, v: &PlanView, g: &Item<Goal>) -> GoalCard {
     let (done, total) = v.progress(g.id);
-    let is_client = v.side == Some(Side::Client);
+    let actions = rules::goal_actions(v.side, &g.data);
     GoalCard {
         id: g.id.to_string(),
         version: g.version,
@@ -113,12 +119,12 @@ pub fn goal_card(ctx: &PageCtx, v: &PlanView, g: &Item<Goal>) -> GoalCard {
             )
         },
         suggestion: !g.data.approved_by_client,
-        may_approve: is_client && !g.data.approved_by_client,
-        may_edit: is_client,
-        may_set_status: v.side.is_some(),
-        other_statuses: GoalStatus::ALL
+        may_approve: actions.approve,
+        may_edit: actions.edit,
+        may_set_status: !actions.statuses.is_empty(),
+        other_statuses: actions
+            .statuses
             .into_iter()
-            .filter(|s| *s != g.data.status)
             .map(|s| {
                 (
                     s.as_str().to_string(),
@@ -167,7 +173,10 @@ pub struct PlanPage {
     pub ctx: PageCtx,
     pub cid: String,
     pub is_client: bool,
+    /// Any change at all (`actions.change`); otherwise the page says it is read only.
     pub may_change: bool,
+    /// What the viewer may do with the plan, from the plan's rules.
+    pub actions: rules::PlanActions,
     pub name: String,
     pub office: String,
     pub counselor: String,
@@ -220,6 +229,7 @@ pub fn plan_page(
         .collect();
     let questions = v.questions.iter().map(|q| question_card(&v, q)).collect();
     let goals = v.goals.iter().map(|g| goal_card(&ctx, &v, g)).collect();
+    let actions = rules::plan_actions(v.side);
     let groups = ActivityStatus::ALL
         .into_iter()
         .map(|s| {
@@ -272,7 +282,8 @@ pub fn plan_page(
     PlanPage {
         cid: v.client.id.to_string(),
         is_client,
-        may_change: v.side.is_some(),
+        may_change: actions.change,
+        actions,
         name: v.client.name.clone(),
         office: v.client.office_name.clone(),
         counselor: v
