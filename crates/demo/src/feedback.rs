@@ -408,9 +408,19 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
         )
         .await?;
     }
-    let past_meeting = store
-        .list_meetings(p.kari_case, None)
+    // Kari's own view of her meetings (a client's own view writes no audit row).
+    let kari_actor = store
+        .actor(p.kari_user)
         .await?
+        .ok_or(DomainError::NotFound)?;
+    let ctx = domain::context::Ctx {
+        store,
+        clock,
+        notifier: &domain::context::Silent,
+        request_id: domain::ids::RequestId::new(),
+    };
+    let (_, past) = domain::meetings::list(ctx, &kari_actor, p.kari_case, None).await?;
+    let past_meeting = past
         .into_iter()
         .filter(|m| m.status == MeetingStatus::Accepted && m.ends_at() <= now)
         .max_by_key(|m| m.ends_at());

@@ -135,12 +135,15 @@ async fn every_thread_decodes(db: &str, expected_messages: i64) {
     let mut seen = 0i64;
     for c in clients {
         let client = ClientId(c.parse().unwrap());
-        let threads = store.list_threads(client, None).await.unwrap();
+        let threads = store
+            .list_threads(&testkit::access(client, None))
+            .await
+            .unwrap();
         assert!(!threads.is_empty());
         for t in threads {
             let id: ThreadId = t.id;
             let record = store
-                .read_thread(id, client, None, now, None, vec![])
+                .read_thread(id, &testkit::access(client, None), None, now, vec![])
                 .await
                 .unwrap()
                 .expect("the thread is there");

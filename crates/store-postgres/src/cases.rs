@@ -5,7 +5,7 @@ use crate::audit::append_audit_rows;
 use crate::{PgStore, fail, id, opt_id};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
-use domain::cases::{CasesStore, ClientRecord, ClientSummary, NewClient};
+use domain::cases::{CasesStore, ClientAccess, ClientRecord, ClientSummary, NewClient};
 use domain::ids::{ClientId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{NewUser, PortResult};
@@ -154,11 +154,8 @@ impl CasesStore for PgStore {
         .transpose()
     }
 
-    async fn read_client(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<ClientRecord>> {
+    async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         // The audit row and the read share one transaction; the row is committed before the
         // data is returned.
         let mut tx = self.write().await?;

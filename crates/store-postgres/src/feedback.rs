@@ -5,6 +5,7 @@
 use super::{PgStore, append_audit_rows, fail, id, opt_id};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::feedback::store::{
     FeedbackDeleted, FeedbackStore, InstrumentRow, InvitationRow, InviteReason, InviteState,
     ResponseRow, TalkNote, TalkNoteRow,
@@ -339,10 +340,10 @@ impl FeedbackStore for PgStore {
 
     async fn feedback_responses(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         shared_only: bool,
-        audit: Option<NewAuditEvent>,
     ) -> PortResult<Vec<ResponseRow>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

@@ -4,6 +4,7 @@
 use super::{PgStore, append_audit_rows, fail, id};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::ids::{ClientId, MeetingId};
 use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
@@ -162,11 +163,8 @@ impl MeetingsStore for PgStore {
         tx.commit().await.map_err(fail)
     }
 
-    async fn list_meetings(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<MeetingRow>> {
+    async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,
@@ -191,9 +189,9 @@ impl MeetingsStore for PgStore {
     async fn read_meeting(
         &self,
         meeting_id: MeetingId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<MeetingRecord>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

@@ -35,7 +35,11 @@ async fn two_instances_extend_one_chain() {
                         DataKind::CaseOverview,
                         AuditAction::Viewed,
                     );
-                    store.read_client(c, Some(seen)).await.unwrap().unwrap();
+                    store
+                        .read_client(&testkit::access(c, Some(seen)))
+                        .await
+                        .unwrap()
+                        .unwrap();
                 }
             }));
         }

@@ -5,7 +5,7 @@ use crate::audit::append_audit_rows;
 use crate::{SqliteStore, fail, from_ts, id, opt_id, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
-use domain::cases::{CasesStore, ClientRecord, ClientSummary, NewClient};
+use domain::cases::{CasesStore, ClientAccess, ClientRecord, ClientSummary, NewClient};
 use domain::ids::{ClientId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
 use domain::ports::{NewUser, PortResult};
@@ -144,11 +144,8 @@ impl CasesStore for SqliteStore {
         .transpose()
     }
 
-    async fn read_client(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<ClientRecord>> {
+    async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         // A read that is audited is a write: begin IMMEDIATE so the audit row and the read
         // share one transaction and the row is committed before the data is returned.
         let mut tx = if audit.is_some() {

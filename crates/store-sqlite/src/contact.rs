@@ -4,6 +4,7 @@
 use super::{SqliteStore, append_audit_rows, fail, from_ts, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::contact::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailability};
 use domain::ids::{ClientId, UserId};
 use domain::notify::QuietHours;
@@ -149,9 +150,9 @@ impl ContactStore for SqliteStore {
 
     async fn contact_agreement(
         &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<ContactAgreement>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

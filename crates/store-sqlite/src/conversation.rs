@@ -3,6 +3,7 @@
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, opt_id, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::conversation::ConversationStore;
 use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
@@ -192,11 +193,8 @@ impl ConversationStore for SqliteStore {
             .transpose()
     }
 
-    async fn list_threads(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<ThreadSummary>> {
+    async fn list_threads(&self, access: &ClientAccess) -> PortResult<Vec<ThreadSummary>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,
@@ -221,12 +219,12 @@ impl ConversationStore for SqliteStore {
     async fn read_thread(
         &self,
         thread: ThreadId,
-        client: ClientId,
+        access: &ClientAccess,
         reader: Option<Side>,
         now: OffsetDateTime,
-        audit: Option<NewAuditEvent>,
         events: Vec<LiveEvent>,
     ) -> PortResult<Option<ThreadRecord>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let writes = audit.is_some() || reader.is_some();
         let mut tx = if writes {
             self.write().await?
@@ -339,9 +337,9 @@ impl ConversationStore for SqliteStore {
     async fn attachment(
         &self,
         attachment: AttachmentId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<AttachmentFile>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

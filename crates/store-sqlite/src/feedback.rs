@@ -5,6 +5,7 @@
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, opt_id, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::feedback::store::{
     FeedbackDeleted, FeedbackStore, InstrumentRow, InvitationRow, InviteReason, InviteState,
     ResponseRow, TalkNote, TalkNoteRow,
@@ -331,10 +332,10 @@ impl FeedbackStore for SqliteStore {
 
     async fn feedback_responses(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         shared_only: bool,
-        audit: Option<NewAuditEvent>,
     ) -> PortResult<Vec<ResponseRow>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

@@ -4,6 +4,7 @@
 use super::{SqliteStore, append_audit_rows, fail, from_ts, id, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::ids::{ClientId, MeetingId};
 use domain::meetings::MeetingsStore;
 use domain::meetings::{MeetingMode, MeetingStatus};
@@ -164,11 +165,8 @@ impl MeetingsStore for SqliteStore {
         tx.commit().await.map_err(fail)
     }
 
-    async fn list_meetings(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<MeetingRow>> {
+    async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,
@@ -193,9 +191,9 @@ impl MeetingsStore for SqliteStore {
     async fn read_meeting(
         &self,
         meeting_id: MeetingId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<MeetingRecord>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = match audit {
             Some(_) => self.write().await?,
             None => self.pool().begin().await.map_err(fail)?,

@@ -8,6 +8,7 @@ use crate::cases::fetch_client_record;
 use crate::{SqliteStore, fail, from_ts, id, role, ts};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::ids::{ClientId, MeasureId, OfficeId};
 use domain::plan::store::{
     MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanStore,
@@ -99,21 +100,18 @@ impl SqliteStore {
 
 #[async_trait]
 impl PlanStore for SqliteStore {
-    async fn read_plan(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, None, audit).await
+    async fn read_plan(&self, access: &ClientAccess) -> PortResult<Option<PlanRecord>> {
+        self.read_plan_where(access.client(), None, access.audit().cloned())
+            .await
     }
 
     async fn read_plan_part(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         part: domain::ports::PlanPart,
-        audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        self.read_plan_where(client, Some(part), audit).await
+        self.read_plan_where(access.client(), Some(part), access.audit().cloned())
+            .await
     }
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
@@ -185,10 +183,10 @@ impl PlanStore for SqliteStore {
 
     async fn plan_history(
         &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
         limit: i64,
     ) -> PortResult<Vec<PlanHistoryRow>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = if audit.is_some() {
             self.write().await?
         } else {

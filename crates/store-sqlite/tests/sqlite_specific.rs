@@ -92,7 +92,11 @@ async fn a_backup_is_a_complete_checked_copy_and_never_overwrites() {
     let copy = SqliteStore::open(&dest.display().to_string())
         .await
         .unwrap();
-    let record = copy.read_client(kari, None).await.unwrap().expect("copied");
+    let record = copy
+        .read_client(&testkit::access(kari, None))
+        .await
+        .unwrap()
+        .expect("copied");
     assert_eq!(record.name, "Kari Nordmann");
     assert_eq!(
         verify_chain(&copy).await,

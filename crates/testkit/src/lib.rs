@@ -22,3 +22,12 @@ pub mod postgres;
 pub mod sqlite;
 pub mod tamper;
 pub mod world;
+
+/// A permit for a store read in a test: `client`'s data, with `audit` written in the same
+/// transaction (the product gets its permits from `domain::cases::grant` only).
+pub fn access(
+    client: domain::ids::ClientId,
+    audit: Option<domain::audit::NewAuditEvent>,
+) -> domain::cases::ClientAccess {
+    domain::cases::ClientAccess::for_tests(client, audit)
+}

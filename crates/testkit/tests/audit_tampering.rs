@@ -164,7 +164,7 @@ async fn four_rows(store: &dyn Store) {
     let c = new_client(store, &f, f.office_a, "Kari", false, None).await;
     for _ in 0..3 {
         store
-            .read_client(
+            .read_client(&testkit::access(
                 c,
                 Some(event(
                     f.counselor_a,
@@ -173,7 +173,7 @@ async fn four_rows(store: &dyn Store) {
                     DataKind::CaseOverview,
                     AuditAction::Viewed,
                 )),
-            )
+            ))
             .await
             .unwrap();
     }

@@ -123,7 +123,11 @@ async fn instruments_and_retention(db: &str) {
     let clients = clients_with_feedback(db).await;
     assert!(clients.len() >= 10, "the demo has a year of feedback");
     let (gone, kept) = (clients[0], clients[1]);
-    let kept_before = s.feedback_responses(kept, false, None).await.unwrap().len();
+    let kept_before = s
+        .feedback_responses(&testkit::access(kept, None), false)
+        .await
+        .unwrap()
+        .len();
     let (code, out, err) = run(&[
         "admin",
         "delete-feedback",
@@ -135,7 +139,7 @@ async fn instruments_and_retention(db: &str) {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("deleted "), "{out}");
     assert!(
-        s.feedback_responses(gone, false, None)
+        s.feedback_responses(&testkit::access(gone, None), false)
             .await
             .unwrap()
             .is_empty()
@@ -143,7 +147,10 @@ async fn instruments_and_retention(db: &str) {
     assert!(s.feedback_invitations(gone, 100).await.unwrap().is_empty());
     assert_eq!(s.feedback_preference(gone).await.unwrap(), None);
     assert_eq!(
-        s.feedback_responses(kept, false, None).await.unwrap().len(),
+        s.feedback_responses(&testkit::access(kept, None), false)
+            .await
+            .unwrap()
+            .len(),
         kept_before
     );
     assert!(!clients_with_feedback(db).await.contains(&gone));

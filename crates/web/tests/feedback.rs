@@ -116,7 +116,7 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     assert!(r.body.contains("The questions have changed"));
     assert!(
         app.store
-            .feedback_responses(owner, false, None)
+            .feedback_responses(&testkit::access(owner, None), false)
             .await
             .unwrap()
             .is_empty()
@@ -140,7 +140,7 @@ async fn the_client_is_invited_and_answers_with_field_errors_first_and_nothing_s
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let stored = app
         .store
-        .feedback_responses(owner, false, None)
+        .feedback_responses(&testkit::access(owner, None), false)
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
@@ -226,7 +226,7 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let id = app
         .store
-        .feedback_responses(owner, false, None)
+        .feedback_responses(&testkit::access(owner, None), false)
         .await
         .unwrap()[0]
         .id;
@@ -273,7 +273,7 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let row = &app
         .store
-        .feedback_responses(owner, false, None)
+        .feedback_responses(&testkit::access(owner, None), false)
         .await
         .unwrap()[0];
     assert_eq!(row.themes[0], Some(9));
@@ -297,7 +297,7 @@ async fn only_the_author_changes_a_response_and_only_inside_the_window() {
     assert_eq!(r.location(), Some("/me/feedback?closed=1"));
     let row = &app
         .store
-        .feedback_responses(owner, false, None)
+        .feedback_responses(&testkit::access(owner, None), false)
         .await
         .unwrap()[0];
     assert_eq!(row.themes[0], Some(9));

@@ -41,10 +41,11 @@ async fn add_activity(app: &TestApp, b: &mut Browser, client: ClientId, title: &
 }
 
 async fn plan_rows(app: &TestApp, client: ClientId) -> Vec<String> {
-    let plan = domain::plan::PlanStore::read_plan(app.store.as_ref(), client, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let plan =
+        domain::plan::PlanStore::read_plan(app.store.as_ref(), &testkit::access(client, None))
+            .await
+            .unwrap()
+            .unwrap();
     plan.items.into_iter().map(|i| i.data).collect()
 }
 
@@ -498,10 +499,11 @@ async fn a_missing_goal_activity_or_catalogue_item_is_a_404_without_an_audit_row
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let plan = domain::plan::PlanStore::read_plan(app.store.as_ref(), owner, None)
-        .await
-        .unwrap()
-        .unwrap();
+    let plan =
+        domain::plan::PlanStore::read_plan(app.store.as_ref(), &testkit::access(owner, None))
+            .await
+            .unwrap()
+            .unwrap();
     let goal = plan.items.iter().find(|i| i.kind == "goal").unwrap().id;
     let activity = add_activity(&app, &mut client, owner, "Walk every morning").await;
     // An item of another client is not an item of this one.

@@ -15,6 +15,55 @@ pub mod store;
 
 pub use store::{AccessLogEntry, AuditRow, AuditStore, NewAuditEvent};
 
+/// The audit row for a change (or creation) `actor` makes to `client`'s data of `kind`, under
+/// the policy's `permit`; views get theirs from [`crate::cases::access::grant`]. The one place
+/// (with `grant`) where a use case's audit row is put together.
+pub fn change_event<S: ?Sized>(
+    ctx: crate::context::Ctx<'_, S>,
+    actor: &crate::roles::Actor,
+    permit: &crate::policy::Permit,
+    client: crate::ids::ClientId,
+    kind: DataKind,
+    action: AuditAction,
+) -> NewAuditEvent {
+    NewAuditEvent {
+        id: crate::ids::AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: permit.role,
+        client_id: client,
+        data_kind: kind,
+        action,
+        request_id: ctx.request_id,
+        reason: None,
+    }
+}
+
+/// The rows for a list of clients shown to `actor` (one `ClientListEntry` view per client,
+/// all at the same moment), acting as `role`.
+pub fn list_view_events<S: ?Sized>(
+    ctx: crate::context::Ctx<'_, S>,
+    actor: &crate::roles::Actor,
+    role: crate::roles::Role,
+    clients: impl IntoIterator<Item = crate::ids::ClientId>,
+) -> Vec<NewAuditEvent> {
+    let at = ctx.clock.now();
+    clients
+        .into_iter()
+        .map(|client_id| NewAuditEvent {
+            id: crate::ids::AuditId::new(),
+            at,
+            actor_id: actor.user_id,
+            actor_role: role,
+            client_id,
+            data_kind: DataKind::ClientListEntry,
+            action: AuditAction::Viewed,
+            request_id: ctx.request_id,
+            reason: None,
+        })
+        .collect()
+}
+
 /// The hash "before" the first row.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

@@ -4,8 +4,8 @@
 //! they need from storage is [`store::CasesStore`].
 
 use crate::DomainError;
-use crate::audit::{AuditAction, AuditStore, DataKind, NewAuditEvent};
-use crate::ids::{AuditId, ClientId, OfficeId};
+use crate::audit::{AuditAction, AuditStore, DataKind, change_event, list_view_events};
+use crate::ids::{ClientId, OfficeId};
 use crate::org::{NewPersonInput, parse_new_person};
 use crate::organisation::{Office, OrganisationStore};
 use crate::password::NewPassword;
@@ -14,9 +14,11 @@ use crate::ports::{PasswordHasher, PortError};
 use crate::roles::Actor;
 use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 
+pub mod access;
 pub mod store;
 
 pub use crate::context::{Ctx, Silent};
+pub use access::{ClientAccess, grant};
 pub use store::{CasesStore, ClientRecord, ClientSummary, NewClient};
 
 /// Opens a client's case for `actor`. Staff views write their audit row in the same
@@ -27,26 +29,17 @@ pub async fn open_case<S: CasesStore + ?Sized>(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<ClientRecord, DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = checked_reason(&permit, reason)?;
-    let audit = permit.audited.then(|| NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::CaseOverview,
-        action: AuditAction::Viewed,
-        request_id: ctx.request_id,
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::CaseOverview,
         reason,
-    });
+    )
+    .await?;
     ctx.store
-        .read_client(client, audit)
+        .read_client(&access)
         .await?
         .ok_or(DomainError::NotFound)
 }
@@ -102,21 +95,12 @@ pub async fn my_caseload<S: CasesStore + AuditStore + ?Sized>(
 ) -> Result<Vec<ClientSummary>, DomainError> {
     let scope = caseload_scope(actor).ok_or(DomainError::NotFound)?;
     let clients = ctx.store.list_clients(&scope, true).await?;
-    let now = ctx.clock.now();
-    let events = clients
-        .iter()
-        .map(|c| NewAuditEvent {
-            id: AuditId::new(),
-            at: now,
-            actor_id: actor.user_id,
-            actor_role: crate::roles::Role::Counselor,
-            client_id: c.id,
-            data_kind: DataKind::ClientListEntry,
-            action: AuditAction::Viewed,
-            request_id: ctx.request_id,
-            reason: None,
-        })
-        .collect::<Vec<_>>();
+    let events = list_view_events(
+        ctx,
+        actor,
+        crate::roles::Role::Counselor,
+        clients.iter().map(|c| c.id),
+    );
     if !events.is_empty() {
         ctx.store.append_audit(events).await?;
     }
@@ -246,16 +230,11 @@ pub async fn open_new_case<S: CasesStore + ?Sized>(
         None
     };
     let client = ClientId::new();
-    let audit = |data_kind, action| NewAuditEvent {
-        id: AuditId::new(),
-        at: now,
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind,
-        action,
-        request_id: ctx.request_id,
-        reason: None,
+    // Both rows at the moment the case is created.
+    let audit = |data_kind, action| {
+        let mut event = change_event(ctx, actor, &permit, client, data_kind, action);
+        event.at = now;
+        event
     };
     let audits = vec![
         audit(DataKind::CaseOverview, AuditAction::Created),

@@ -1,6 +1,7 @@
 //! What client cases need from storage: the [`CasesStore`] capability and the records it
 //! passes. Every [`crate::ports::Store`] is one.
 
+use super::access::ClientAccess;
 use crate::audit::NewAuditEvent;
 use crate::ids::{ClientId, OfficeId, UserId};
 use crate::policy::{CaseloadScope, ClientScope};
@@ -67,12 +68,9 @@ pub trait CasesStore: Send + Sync {
     ) -> PortResult<()>;
     /// The policy's view of a client (no personal data), or `None` if there is no such client.
     async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>>;
-    /// Reads a client's record and writes `audit` (when given) in the same transaction.
-    async fn read_client(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<ClientRecord>>;
+    /// Reads the record of the permit's client and writes the permit's audit row (when it
+    /// has one) in the same transaction.
+    async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>>;
     /// Clients within `scope`, assigned to the scope's counselor when `assigned_only`.
     async fn list_clients(
         &self,

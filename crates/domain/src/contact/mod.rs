@@ -10,12 +10,13 @@ pub mod store;
 pub use store::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailability};
 
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, change_event};
+use crate::cases::{ClientAccess, grant};
 use crate::clients::Ctx;
-use crate::ids::{AuditId, ClientId, UserId};
+use crate::ids::{ClientId, UserId};
 use crate::notify::QuietHours;
 use crate::plan::Side;
-use crate::policy::{Action, Permit, Resource, authorize};
+use crate::policy::{Action, Resource, authorize};
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
 use time::Time;
@@ -148,28 +149,6 @@ pub struct AgreementInput {
     pub version: i64,
 }
 
-fn audit_event(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    action: AuditAction,
-    reason: Option<crate::types::AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        // The agreement holds contact details, part of the case's personal data.
-        data_kind: DataKind::CaseOverview,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
-}
-
 async fn scope_of(
     ctx: Ctx<'_>,
     client: ClientId,
@@ -188,26 +167,23 @@ pub async fn view(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<ContactView, DomainError> {
-    let scope = scope_of(ctx, client).await?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = if permit.reason_required {
-        match reason.map(crate::types::AccessReason::parse) {
-            None => return Err(DomainError::ReasonRequired),
-            Some(Err(e)) => return Err(DomainError::invalid("reason", e)),
-            Some(Ok(r)) => Some(r),
-        }
-    } else {
-        None
-    };
-    let audit = permit
-        .audited
-        .then(|| audit_event(ctx, actor, &permit, client, AuditAction::Viewed, reason));
-    let agreement = ctx.store.contact_agreement(client, audit).await?;
+    // The agreement holds contact details, part of the case's personal data.
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::CaseOverview,
+        reason,
+    )
+    .await?;
+    let agreement = ctx.store.contact_agreement(&access).await?;
+    let scope = access.scope();
     let hours = match scope.assigned_counselor {
         Some(c) => ctx.store.availability(c).await?,
         None => None,
     };
-    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
+    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(scope)) {
         Ok(p) => Side::of_role(p.role),
         Err(_) => None,
     };
@@ -298,7 +274,14 @@ pub async fn propose(
         version: input.version + 1,
         updated_at: now,
     };
-    let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
+    let audit = change_event(
+        ctx,
+        actor,
+        &permit,
+        client,
+        DataKind::CaseOverview,
+        AuditAction::Changed,
+    );
     // The other party has an agreement to confirm: a live event, and so a notice.
     let events = other_party(ctx, &scope, client, actor.user_id).await?;
     match ctx
@@ -355,7 +338,7 @@ pub async fn confirm(
     let side = Side::of_role(permit.role).ok_or(DomainError::NotFound)?;
     let current = ctx
         .store
-        .contact_agreement(client, None)
+        .contact_agreement(&ClientAccess::unaudited(scope, permit))
         .await?
         .ok_or(DomainError::NotFound)?;
     if current.version != version {
@@ -369,7 +352,14 @@ pub async fn confirm(
         updated_at: now,
         ..current
     };
-    let audit = audit_event(ctx, actor, &permit, client, AuditAction::Changed, None);
+    let audit = change_event(
+        ctx,
+        actor,
+        &permit,
+        client,
+        DataKind::CaseOverview,
+        AuditAction::Changed,
+    );
     match ctx
         .store
         .put_contact_agreement(confirmed, Some(version), Some(audit), vec![])

@@ -5,6 +5,7 @@
 //! conformance suite on both databases.
 
 use crate::audit::NewAuditEvent;
+use crate::cases::ClientAccess;
 use crate::ids::{ClientId, UserId};
 use crate::notify::QuietHours;
 use crate::plan::Side;
@@ -30,11 +31,11 @@ pub trait ContactStore: Send + Sync {
         audit: Option<NewAuditEvent>,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
-    /// A client's contact agreement, writing `audit` (when given) in the same transaction.
+    /// The permit's client's contact agreement, writing the permit's audit row (when it has
+    /// one) in the same transaction.
     async fn contact_agreement(
         &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<ContactAgreement>>;
 
     /// Check-in frequency and last contact for each of `clients` (no personal data).

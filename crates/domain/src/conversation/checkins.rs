@@ -3,9 +3,9 @@
 //! plan change, either way), so nobody goes quiet unnoticed.
 
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, change_event};
 use crate::clients::Ctx;
-use crate::ids::{AuditId, ClientId};
+use crate::ids::ClientId;
 use crate::plan::Side;
 use crate::policy::{Action, Resource, authorize};
 use crate::ports::{ClientSummary, ContactStatus};
@@ -37,17 +37,14 @@ pub async fn set_frequency(
             crate::types::FieldError::NotAChoice,
         ));
     }
-    let audit = NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Messages,
-        action: AuditAction::Changed,
-        request_id: ctx.request_id,
-        reason: None,
-    };
+    let audit = change_event(
+        ctx,
+        actor,
+        &permit,
+        client,
+        DataKind::Messages,
+        AuditAction::Changed,
+    );
     Ok(ctx
         .store
         .set_checkin_frequency(client, every_days, audit)
@@ -131,10 +128,12 @@ pub async fn client_language(
         .client_scope(client)
         .await?
         .ok_or(DomainError::NotFound)?;
-    authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
+    // Read to pick the notice's language, shown to nobody: the check-in writes its own row.
+    let access = crate::cases::ClientAccess::unaudited(scope, permit);
     let record = ctx
         .store
-        .read_plan(client, None)
+        .read_plan(&access)
         .await?
         .ok_or(DomainError::NotFound)?;
     let language = record

@@ -13,16 +13,17 @@ pub mod store;
 
 use crate::DomainError;
 use crate::attachments::FileCleaner;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, change_event};
+use crate::cases::grant;
 use crate::clients::Ctx;
-use crate::ids::{AttachmentId, AuditId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
+use crate::ids::{AttachmentId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
 use crate::plan::Side;
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::ports::{
     AttachmentFile, LiveEvent, NewAttachment, NewMessage, NewThread, ThreadRecord, ThreadSummary,
 };
 use crate::roles::Actor;
-use crate::types::{AccessReason, FieldError, clean_text};
+use crate::types::{FieldError, clean_text};
 pub use store::ConversationStore;
 use time::{Duration, OffsetDateTime};
 
@@ -73,27 +74,6 @@ fn permit_for(
 ) -> Result<(Permit, Option<Side>), DomainError> {
     let permit = authorize(actor, action, Resource::Client(scope))?;
     Ok((permit, Side::of_role(permit.role)))
-}
-
-fn audit(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    action: AuditAction,
-    reason: Option<AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Messages,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
 }
 
 async fn scope(ctx: Ctx<'_>, client: ClientId) -> Result<crate::policy::ClientScope, DomainError> {
@@ -207,7 +187,14 @@ pub async fn start_thread(
                 sent_at: now,
                 attachments,
             },
-            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Messages,
+                AuditAction::Created,
+            ),
             events.clone(),
         )
         .await?;
@@ -264,7 +251,14 @@ pub async fn send_message(
                 sent_at: ctx.clock.now(),
                 attachments,
             },
-            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Messages,
+                AuditAction::Created,
+            ),
             events.clone(),
         )
         .await?;
@@ -279,13 +273,16 @@ pub async fn threads(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<Vec<ThreadSummary>, DomainError> {
-    let scope = scope(ctx, client).await?;
-    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
-    let audit = permit
-        .audited
-        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
-    Ok(ctx.store.list_threads(client, audit).await?)
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Messages,
+        reason,
+    )
+    .await?;
+    Ok(ctx.store.list_threads(&access).await?)
 }
 
 /// One thread with its messages. Opening it as one of the two parties marks the other
@@ -297,17 +294,24 @@ pub async fn open_thread(
     thread: ThreadId,
     reason: Option<&str>,
 ) -> Result<(ThreadRecord, Option<Side>), DomainError> {
-    let scope = scope(ctx, client).await?;
-    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
-    let reason = crate::clients::checked_reason(&permit, reason)?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Messages,
+        reason,
+    )
+    .await?;
+    let scope = access.scope();
     // Only a party to the conversation gives read receipts (not a colleague reading along).
-    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
+    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(scope)) {
         Ok(p) => Side::of_role(p.role),
         Err(_) => None,
     };
     let client_user = ctx.store.client_user(client).await?;
     let events: Vec<LiveEvent> = match side {
-        Some(_) => recipients(&scope, client_user, actor.user_id)
+        Some(_) => recipients(scope, client_user, actor.user_id)
             .into_iter()
             .map(|r| LiveEvent {
                 recipient: r,
@@ -317,13 +321,10 @@ pub async fn open_thread(
             .collect(),
         None => vec![],
     };
-    let audit = permit
-        .audited
-        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
     let now = ctx.clock.now();
     let record = ctx
         .store
-        .read_thread(thread, client, side, now, audit, events.clone())
+        .read_thread(thread, &access, side, now, events.clone())
         .await?
         .ok_or(DomainError::NotFound)?;
     // Announce the read receipt only if this opening marked something read.
@@ -359,7 +360,14 @@ pub async fn set_no_answer_needed(
         .set_no_answer_needed(
             thread,
             no_answer_needed,
-            audit(ctx, actor, &permit, client, AuditAction::Changed, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Messages,
+                AuditAction::Changed,
+            ),
         )
         .await?;
     Ok(())
@@ -401,12 +409,21 @@ pub async fn draft<S: ConversationStore + ?Sized>(
 }
 
 /// How long the service has to answer this client: the response time agreed in the
-/// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. Call after an access check.
-pub async fn response_time<S: crate::contact::ContactStore + ?Sized>(
+/// confirmed contact agreement, or [`DEFAULT_RESPONSE_TIME`]. For a page about the client's
+/// conversation, whose view already wrote its audit row (so this read writes none).
+pub async fn response_time<S: crate::contact::ContactStore + crate::cases::CasesStore + ?Sized>(
     ctx: Ctx<'_, S>,
+    actor: &Actor,
     client: ClientId,
 ) -> Result<Duration, DomainError> {
-    let agreement = ctx.store.contact_agreement(client, None).await?;
+    let scope = ctx
+        .store
+        .client_scope(client)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
+    let access = crate::cases::ClientAccess::unaudited(scope, permit);
+    let agreement = ctx.store.contact_agreement(&access).await?;
     Ok(agreement
         .filter(|a| a.confirmed_at.is_some())
         .and_then(|a| a.response_hours)
@@ -422,17 +439,19 @@ pub async fn attachment(
     client: ClientId,
     id: AttachmentId,
 ) -> Result<AttachmentFile, DomainError> {
-    let scope = scope(ctx, client).await?;
-    let (permit, _) = permit_for(actor, Action::ViewClientCase, &scope)?;
-    if permit.reason_required {
-        // Opening a protected client's files needs the case opened with a reason first.
-        return Err(DomainError::ReasonRequired);
-    }
-    let audit = permit
-        .audited
-        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, None));
+    // No reason here: opening a protected client's files needs the case opened with a reason
+    // first (`grant` answers `ReasonRequired`).
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Messages,
+        None,
+    )
+    .await?;
     ctx.store
-        .attachment(id, client, audit)
+        .attachment(id, &access)
         .await?
         .ok_or(DomainError::NotFound)
 }

@@ -5,6 +5,7 @@
 //! conformance suite on both databases.
 
 use crate::audit::NewAuditEvent;
+use crate::cases::ClientAccess;
 use crate::ids::{AttachmentId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
 use crate::plan::Side;
 use crate::ports::{LiveEvent, PortResult};
@@ -35,23 +36,18 @@ pub trait ConversationStore: Send + Sync {
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
     async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>>;
-    /// The client's threads, most recent first, writing `audit` (when given) in the same
-    /// transaction.
-    async fn list_threads(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<ThreadSummary>>;
-    /// One thread of `client` with its messages. With `reader`, the other side's unread
-    /// messages are marked read at `now` and, if any were, `events` are stored (a read
-    /// receipt). `audit` is written in the same transaction.
+    /// The permit's client's threads, most recent first, writing the permit's audit row (when
+    /// it has one) in the same transaction.
+    async fn list_threads(&self, access: &ClientAccess) -> PortResult<Vec<ThreadSummary>>;
+    /// One thread of the permit's client with its messages. With `reader`, the other side's
+    /// unread messages are marked read at `now` and, if any were, `events` are stored (a read
+    /// receipt). The permit's audit row is written in the same transaction.
     async fn read_thread(
         &self,
         thread: ThreadId,
-        client: ClientId,
+        access: &ClientAccess,
         reader: Option<Side>,
         now: OffsetDateTime,
-        audit: Option<NewAuditEvent>,
         events: Vec<LiveEvent>,
     ) -> PortResult<Option<ThreadRecord>>;
     async fn set_no_answer_needed(
@@ -76,12 +72,12 @@ pub trait ConversationStore: Send + Sync {
         every_days: Option<i64>,
         audit: NewAuditEvent,
     ) -> PortResult<()>;
-    /// An attachment of `client`, writing `audit` (when given) in the same transaction.
+    /// An attachment of the permit's client, writing the permit's audit row (when it has
+    /// one) in the same transaction.
     async fn attachment(
         &self,
         id: AttachmentId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<AttachmentFile>>;
 }
 

@@ -16,10 +16,12 @@
 use super::Quarter;
 use super::store::{InvitationRow, InviteReason, InviteState};
 use crate::DomainError;
+use crate::audit::DataKind;
+use crate::cases::{ClientAccess, grant};
 use crate::clients::Ctx;
 use crate::ids::{ClientId, FeedbackInvitationId, MeetingId, OfficeId, TeamId, UserId};
 use crate::meetings::MeetingStatus;
-use crate::policy::{Action, ClientScope, Resource, authorize};
+use crate::policy::{Action, ClientScope};
 use crate::ports::MeetingRow;
 use crate::roles::Actor;
 use time::{Duration, OffsetDateTime};
@@ -107,22 +109,32 @@ pub(crate) async fn team_of(
         .map(|t| t.id))
 }
 
+/// The permit for the client's own case (the client only; their own view writes no audit
+/// row).
+pub(crate) async fn own_access(ctx: Ctx<'_>, actor: &Actor) -> Result<ClientAccess, DomainError> {
+    let client = actor.own_client.ok_or(DomainError::NotFound)?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ChangeClientCase,
+        DataKind::Feedback,
+        None,
+    )
+    .await?;
+    if access.permit().role != crate::roles::Role::Client {
+        return Err(DomainError::NotFound);
+    }
+    Ok(access)
+}
+
 /// The client's own case scope (the client only).
 pub(crate) async fn own_scope(
     ctx: Ctx<'_>,
     actor: &Actor,
 ) -> Result<(ClientId, ClientScope), DomainError> {
-    let client = actor.own_client.ok_or(DomainError::NotFound)?;
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))?;
-    if permit.role != crate::roles::Role::Client {
-        return Err(DomainError::NotFound);
-    }
-    Ok((client, scope))
+    let access = own_access(ctx, actor).await?;
+    Ok((access.client(), access.scope().clone()))
 }
 
 /// Applies the asking rule for the signed-in client and returns the open invitation, if any
@@ -131,13 +143,14 @@ pub async fn current_invitation(
     ctx: Ctx<'_>,
     actor: &Actor,
 ) -> Result<Option<InvitationRow>, DomainError> {
-    let (client, scope) = own_scope(ctx, actor).await?;
+    let access = own_access(ctx, actor).await?;
+    let (client, scope) = (access.client(), access.scope());
     let now = ctx.clock.now();
     let invitations = ctx.store.feedback_invitations(client, 100).await?;
-    let meetings = ctx.store.list_meetings(client, None).await?;
+    let meetings = ctx.store.list_meetings(&access).await?;
     let last_answer = ctx
         .store
-        .feedback_responses(client, false, None)
+        .feedback_responses(&access, false)
         .await?
         .iter()
         .map(|r| r.answered_at)

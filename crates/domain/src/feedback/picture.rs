@@ -15,12 +15,12 @@ use super::Theme;
 use super::responses::{OwnResponse, with_instruments};
 use super::store::{ResponseRow, TalkNote, TalkNoteRow};
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::clients::{Ctx, checked_reason};
-use crate::ids::{AuditId, ClientId, TalkNoteId};
+use crate::audit::{AuditAction, DataKind, change_event};
+use crate::clients::Ctx;
+use crate::ids::{ClientId, TalkNoteId};
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::roles::Actor;
-use crate::types::{AccessReason, FieldError, clean_text};
+use crate::types::{FieldError, clean_text};
 
 /// A drop of this many points (of 10) in the mean prompts a talk.
 pub const DROP: f64 = 2.0;
@@ -86,27 +86,6 @@ pub struct Picture {
     pub talks: Vec<TalkNote>,
 }
 
-fn event(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    action: AuditAction,
-    reason: Option<AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Feedback,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
-}
-
 async fn permit(ctx: Ctx<'_>, actor: &Actor, client: ClientId) -> Result<Permit, DomainError> {
     let scope = ctx
         .store
@@ -127,17 +106,21 @@ pub async fn picture(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<Picture, DomainError> {
-    let permit = permit(ctx, actor, client).await?;
-    let reason = checked_reason(&permit, reason)?;
-    let audit = event(ctx, actor, &permit, client, AuditAction::Viewed, reason);
-    let rows = ctx
-        .store
-        .feedback_responses(client, true, Some(audit))
-        .await?;
+    let access = crate::cases::grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewSharedFeedback,
+        DataKind::Feedback,
+        reason,
+    )
+    .await?;
+    let rows = ctx.store.feedback_responses(&access, true).await?;
     let talks = ctx.store.talk_notes(client).await?;
+    // The name on the page, covered by the view's one row.
     let record = ctx
         .store
-        .read_client(client, None)
+        .read_client(&access.covered())
         .await?
         .ok_or(DomainError::NotFound)?;
     let talked_after_latest = match rows.last() {
@@ -182,7 +165,14 @@ pub async fn record_talk(
                 text,
                 created_at: ctx.clock.now(),
             },
-            event(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Feedback,
+                AuditAction::Created,
+            ),
         )
         .await?;
     Ok(id)

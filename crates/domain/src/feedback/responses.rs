@@ -3,14 +3,15 @@
 //! change a response for [`CHANGE_WINDOW`] after answering. Nobody but the author ever
 //! changes a response. The client sees all their own answers over time.
 
-use super::asking::{own_scope, team_of};
+use super::asking::{own_access, own_scope, team_of};
 use super::instrument::{BUILTIN_ID, BUILTIN_VERSION, Instrument, builtin};
 use super::store::{FeedbackDeleted, InstrumentRow, ResponseRow, TalkNote};
 use super::{Quarter, Theme};
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, change_event};
+use crate::cases::ClientAccess;
 use crate::clients::Ctx;
-use crate::ids::{AuditId, ClientId, FeedbackInvitationId, FeedbackResponseId, OrganisationId};
+use crate::ids::{ClientId, FeedbackInvitationId, FeedbackResponseId, OrganisationId};
 use crate::ports::{Clock, Conflict, PortError, Store};
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
@@ -266,25 +267,6 @@ pub async fn answer_form(ctx: Ctx<'_>, actor: &Actor) -> Result<AnswerForm, Doma
     })
 }
 
-fn audit_event(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    client: ClientId,
-    action: AuditAction,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: crate::roles::Role::Client,
-        client_id: client,
-        data_kind: DataKind::Feedback,
-        action,
-        request_id: ctx.request_id,
-        reason: None,
-    }
-}
-
 /// The instrument a posted form was given on (`instrument` = `id@version`): it must be a
 /// stored version of the organisation's instrument.
 async fn posted_instrument(
@@ -317,7 +299,8 @@ pub async fn answer(
     invitation: Option<FeedbackInvitationId>,
     input: &AnswerInput,
 ) -> Result<FeedbackResponseId, AnswerError> {
-    let (client, scope) = own_scope(ctx, actor).await?;
+    let access = own_access(ctx, actor).await?;
+    let (client, scope) = (access.client(), access.scope());
     let instrument = posted_instrument(ctx, scope.organisation_id, input).await?;
     let parsed = parse_answer(&instrument, input)?;
     let now = ctx.clock.now();
@@ -351,7 +334,14 @@ pub async fn answer(
                 answers: serde_json::to_string(&parsed.answers).unwrap_or_default(),
             },
             invitation.map(|i| i.id),
-            audit_event(ctx, actor, client, AuditAction::Created),
+            change_event(
+                ctx,
+                actor,
+                access.permit(),
+                client,
+                DataKind::Feedback,
+                AuditAction::Created,
+            ),
         )
         .await?;
     Ok(id)
@@ -363,10 +353,20 @@ pub async fn changeable(
     actor: &Actor,
     response: FeedbackResponseId,
 ) -> Result<(ResponseRow, Instrument), DomainError> {
-    let (client, _) = own_scope(ctx, actor).await?;
+    let (row, instrument, _) = changeable_with_access(ctx, actor, response).await?;
+    Ok((row, instrument))
+}
+
+/// [`changeable`], with the client's own permit (for the change's audit row).
+async fn changeable_with_access(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    response: FeedbackResponseId,
+) -> Result<(ResponseRow, Instrument, ClientAccess), DomainError> {
+    let access = own_access(ctx, actor).await?;
     let row = ctx
         .store
-        .feedback_responses(client, false, None)
+        .feedback_responses(&access, false)
         .await?
         .into_iter()
         .find(|r| r.id == response && r.author_id == actor.user_id)
@@ -377,7 +377,7 @@ pub async fn changeable(
     let instrument = instrument_version(ctx.store, &row.instrument_id, row.instrument_version)
         .await?
         .ok_or(DomainError::NotFound)?;
-    Ok((row, instrument))
+    Ok((row, instrument, access))
 }
 
 /// Changes the client's own response inside the change window. The posted form must be for
@@ -388,7 +388,7 @@ pub async fn change(
     response: FeedbackResponseId,
     input: &AnswerInput,
 ) -> Result<(), AnswerError> {
-    let (row, instrument) = changeable(ctx, actor, response).await?;
+    let (row, instrument, access) = changeable_with_access(ctx, actor, response).await?;
     if input.get("instrument") != format!("{}@{}", instrument.id, instrument.version) {
         return Err(AnswerError::Fields(vec![(
             "instrument".into(),
@@ -409,7 +409,14 @@ pub async fn change(
         .update_response(
             updated,
             now,
-            audit_event(ctx, actor, client, AuditAction::Changed),
+            change_event(
+                ctx,
+                actor,
+                access.permit(),
+                client,
+                DataKind::Feedback,
+                AuditAction::Changed,
+            ),
         )
         .await
     {
@@ -436,11 +443,11 @@ pub struct MyFeedback {
 }
 
 pub async fn my_feedback(ctx: Ctx<'_>, actor: &Actor) -> Result<MyFeedback, DomainError> {
-    let (client, _) = own_scope(ctx, actor).await?;
-    let rows = ctx.store.feedback_responses(client, false, None).await?;
+    let access = own_access(ctx, actor).await?;
+    let rows = ctx.store.feedback_responses(&access, false).await?;
     Ok(MyFeedback {
         responses: with_instruments(ctx.store, rows).await?,
-        talks: ctx.store.talk_notes(client).await?,
+        talks: ctx.store.talk_notes(access.client()).await?,
     })
 }
 

@@ -8,6 +8,7 @@
 
 use super::Theme;
 use crate::audit::NewAuditEvent;
+use crate::cases::ClientAccess;
 use crate::ids::{
     ClientId, FeedbackInvitationId, FeedbackResponseId, MeetingId, OfficeId, OrganisationId,
     TalkNoteId, TeamId, UserId,
@@ -197,13 +198,13 @@ pub trait FeedbackStore: Send + Sync {
         now: OffsetDateTime,
         audit: NewAuditEvent,
     ) -> PortResult<()>;
-    /// The client's responses, oldest first; with `shared_only` only those shared with the
-    /// counselor. `audit` (when given) is written in the same transaction as the read.
+    /// The permit's client's responses, oldest first; with `shared_only` only those shared
+    /// with the counselor. The permit's audit row (when it has one) is written in the same
+    /// transaction as the read.
     async fn feedback_responses(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         shared_only: bool,
-        audit: Option<NewAuditEvent>,
     ) -> PortResult<Vec<ResponseRow>>;
     /// The sharing choice the client made last time.
     async fn feedback_preference(&self, client: ClientId) -> PortResult<Option<bool>>;

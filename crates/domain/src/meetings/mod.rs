@@ -19,16 +19,17 @@ pub use store::{
 };
 
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, change_event};
+use crate::cases::{ClientAccess, grant};
 use crate::clients::Ctx;
-use crate::ids::{AgendaPointId, AuditId, ClientId, MeetingId, NotesCommentId, UserId};
+use crate::ids::{AgendaPointId, ClientId, MeetingId, NotesCommentId, UserId};
 use crate::oslo;
 use crate::plan::Side;
 use crate::plan::input::Check;
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{Conflict, LiveEvent, PortError};
 use crate::roles::Actor;
-use crate::types::{AccessReason, FieldError};
+use crate::types::FieldError;
 use serde::Deserialize;
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -203,27 +204,6 @@ async fn scope(ctx: Ctx<'_>, client: ClientId) -> Result<ClientScope, DomainErro
         .ok_or(DomainError::NotFound)
 }
 
-fn audit(
-    ctx: Ctx<'_>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    action: AuditAction,
-    reason: Option<AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Meetings,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
-}
-
 /// The permit to change the case and the side the actor acts for (none: out of reach).
 async fn party(
     ctx: Ctx<'_>,
@@ -258,13 +238,17 @@ async fn events_for(
         .collect())
 }
 
+/// The meeting a change is about (read for the change, shown to nobody: the change writes
+/// its own row).
 async fn existing(
     ctx: Ctx<'_>,
-    client: ClientId,
+    scope: &ClientScope,
+    permit: Permit,
     meeting: MeetingId,
 ) -> Result<MeetingRecord, DomainError> {
+    let access = ClientAccess::unaudited(scope.clone(), permit);
     ctx.store
-        .read_meeting(meeting, client, None)
+        .read_meeting(meeting, &access)
         .await?
         .ok_or(DomainError::NotFound)
 }
@@ -273,20 +257,6 @@ fn stale(e: PortError) -> DomainError {
     match e {
         PortError::Conflict(Conflict::Stale) => DomainError::StaleVersion,
         e => DomainError::Port(e),
-    }
-}
-
-fn checked_reason(
-    permit: &Permit,
-    reason: Option<&str>,
-) -> Result<Option<AccessReason>, DomainError> {
-    if !permit.reason_required {
-        return Ok(None);
-    }
-    match reason.map(AccessReason::parse) {
-        None => Err(DomainError::ReasonRequired),
-        Some(Err(e)) => Err(DomainError::invalid("reason", e)),
-        Some(Ok(r)) => Ok(Some(r)),
     }
 }
 
@@ -322,7 +292,14 @@ pub async fn propose(
                 created_at: now,
                 updated_at: now,
             },
-            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Meetings,
+                AuditAction::Created,
+            ),
             events.clone(),
         )
         .await?;
@@ -355,7 +332,7 @@ pub async fn answer(
 ) -> Result<(), DomainError> {
     let (scope, permit, side) = party(ctx, actor, client).await?;
     let now = ctx.clock.now();
-    let current = existing(ctx, client, meeting).await?.meeting;
+    let current = existing(ctx, &scope, permit, meeting).await?.meeting;
     if current.version != version {
         return Err(DomainError::StaleVersion);
     }
@@ -394,7 +371,14 @@ pub async fn answer(
         .update_meeting(
             next,
             version,
-            audit(ctx, actor, &permit, client, AuditAction::Changed, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Meetings,
+                AuditAction::Changed,
+            ),
             events.clone(),
         )
         .await
@@ -416,7 +400,7 @@ pub async fn add_agenda_point(
     let mut c = Check::default();
     let text = c.required("agenda_text", text, AGENDA_MAX);
     let text = c.finish(text)?;
-    let current = existing(ctx, client, meeting).await?.meeting;
+    let current = existing(ctx, &scope, permit, meeting).await?.meeting;
     rules::check_agenda(&current, now)?;
     let events = events_for(ctx, &scope, client, actor.user_id, meeting).await?;
     ctx.store
@@ -430,7 +414,14 @@ pub async fn add_agenda_point(
                 text,
                 created_at: now,
             },
-            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Meetings,
+                AuditAction::Created,
+            ),
             events.clone(),
         )
         .await?;
@@ -456,7 +447,7 @@ pub async fn write_notes(
     let mut c = Check::default();
     let text = c.required("notes", text, NOTES_MAX);
     let text = c.finish(text)?;
-    let record = existing(ctx, client, meeting).await?;
+    let record = existing(ctx, &scope, permit, meeting).await?;
     rules::check_write_notes(side, &record.meeting, record.notes.as_ref(), now)?;
     // The client hears of notes only once they are shared.
     let events = if share {
@@ -479,7 +470,7 @@ pub async fn write_notes(
                 written_at: now,
                 shared_at: share.then_some(now),
             },
-            audit(ctx, actor, &permit, client, action, None),
+            change_event(ctx, actor, &permit, client, DataKind::Meetings, action),
             events.clone(),
         )
         .await
@@ -506,7 +497,7 @@ pub async fn comment_on_notes(
     let mut c = Check::default();
     let text = c.required("comment", text, COMMENT_MAX);
     let text = c.finish(text)?;
-    let record = existing(ctx, client, meeting).await?;
+    let record = existing(ctx, &scope, permit, meeting).await?;
     rules::check_comment(record.notes.as_ref())?;
     let events = events_for(ctx, &scope, client, actor.user_id, meeting).await?;
     ctx.store
@@ -521,7 +512,14 @@ pub async fn comment_on_notes(
                 text,
                 created_at: now,
             },
-            audit(ctx, actor, &permit, client, AuditAction::Created, None),
+            change_event(
+                ctx,
+                actor,
+                &permit,
+                client,
+                DataKind::Meetings,
+                AuditAction::Created,
+            ),
             events.clone(),
         )
         .await?;
@@ -539,13 +537,16 @@ pub async fn list(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<(Vec<MeetingRow>, Vec<MeetingRow>), DomainError> {
-    let scope = scope(ctx, client).await?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = checked_reason(&permit, reason)?;
-    let audit = permit
-        .audited
-        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
-    let all = ctx.store.list_meetings(client, audit).await?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Meetings,
+        reason,
+    )
+    .await?;
+    let all = ctx.store.list_meetings(&access).await?;
     let now = ctx.clock.now();
     let (mut upcoming, mut past): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|m| m.ends_at() > now);
@@ -583,22 +584,29 @@ pub async fn open(
     meeting: MeetingId,
     reason: Option<&str>,
 ) -> Result<MeetingView, DomainError> {
-    let scope = scope(ctx, client).await?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = checked_reason(&permit, reason)?;
-    let side = match authorize(actor, Action::ChangeClientCase, Resource::Client(&scope)) {
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Meetings,
+        reason,
+    )
+    .await?;
+    let side = match authorize(
+        actor,
+        Action::ChangeClientCase,
+        Resource::Client(access.scope()),
+    ) {
         Ok(p) => Side::of_role(p.role),
         Err(_) => None,
     };
-    let audit = permit
-        .audited
-        .then(|| audit(ctx, actor, &permit, client, AuditAction::Viewed, reason));
     let record = ctx
         .store
-        .read_meeting(meeting, client, audit)
+        .read_meeting(meeting, &access)
         .await?
         .ok_or(DomainError::NotFound)?;
-    let viewer_is_client = permit.role == crate::roles::Role::Client;
+    let viewer_is_client = access.permit().role == crate::roles::Role::Client;
     let notes = record
         .notes
         .filter(|n| !viewer_is_client || n.shared_at.is_some());

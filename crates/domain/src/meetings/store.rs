@@ -5,6 +5,7 @@
 //! conformance suite on both databases.
 
 use crate::audit::NewAuditEvent;
+use crate::cases::ClientAccess;
 use crate::ids::{AgendaPointId, ClientId, MeetingId, NotesCommentId, UserId};
 use crate::plan::Side;
 use crate::ports::{LiveEvent, PortResult};
@@ -32,20 +33,16 @@ pub trait MeetingsStore: Send + Sync {
         audit: NewAuditEvent,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
-    /// The client's meetings (soonest first), writing `audit` (when given) in the same
-    /// transaction.
-    async fn list_meetings(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Vec<MeetingRow>>;
-    /// One meeting of `client` with its agenda, notes (shared or not: the domain decides who
-    /// sees them) and comments, writing `audit` (when given) in the same transaction.
+    /// The permit's client's meetings (soonest first), writing the permit's audit row (when
+    /// it has one) in the same transaction.
+    async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>>;
+    /// One meeting of the permit's client with its agenda, notes (shared or not: the domain
+    /// decides who sees them) and comments, writing the permit's audit row (when it has one)
+    /// in the same transaction.
     async fn read_meeting(
         &self,
         meeting: MeetingId,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
     ) -> PortResult<Option<MeetingRecord>>;
     async fn add_agenda_point(
         &self,

@@ -9,10 +9,11 @@
 
 use crate::DomainError;
 use crate::accounts::password::NewPassword;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
+use crate::audit::{AuditAction, DataKind, NewAuditEvent, change_event};
 use crate::cases::checked_reason;
+use crate::cases::{ClientAccess, grant};
 use crate::context::Ctx;
-use crate::ids::{AuditId, ClientId, OrganisationId, UserId};
+use crate::ids::{ClientId, OrganisationId, UserId};
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::ports::{PasswordHasher, PortResult};
 use crate::roles::Actor;
@@ -51,13 +52,10 @@ pub trait AccountStore: Send + Sync {
         org: OrganisationId,
         username: &Username,
     ) -> PortResult<Option<ClientId>>;
-    /// The account of the client case, with `audit` written in the same transaction; `None`
-    /// (and no row) when the case has no account.
-    async fn read_client_account(
-        &self,
-        client: ClientId,
-        audit: NewAuditEvent,
-    ) -> PortResult<Option<ClientAccount>>;
+    /// The account of the permit's client case, with the permit's audit row written in the
+    /// same transaction; `None` (and no row) when the case has no account.
+    async fn read_client_account(&self, access: &ClientAccess)
+    -> PortResult<Option<ClientAccount>>;
     /// Changes the account of the client case and writes `audit`, in one transaction, and
     /// returns the account as it is afterwards. A new password or disabling ends every session
     /// of the account. With `expected_username`, only if the account still has that username.
@@ -81,6 +79,8 @@ pub fn may_look_up(actor: &Actor) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// The account's audit row: [`change_event`] for `DataKind::Account`, with the stated reason
+/// (a protected client's account is looked at and changed with one).
 fn event(
     ctx: Ctx<'_>,
     actor: &Actor,
@@ -89,17 +89,9 @@ fn event(
     action: AuditAction,
     reason: Option<AccessReason>,
 ) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: DataKind::Account,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
+    let mut event = change_event(ctx, actor, permit, client, DataKind::Account, action);
+    event.reason = reason;
+    event
 }
 
 /// The policy's decision on the client's account, and the checked reason (a protected client
@@ -151,10 +143,17 @@ pub async fn open_client_account(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<ClientAccount, DomainError> {
-    let (permit, reason) = permit(ctx, actor, client, reason).await?;
-    let audit = event(ctx, actor, &permit, client, AuditAction::Viewed, reason);
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ManageClientAccount,
+        DataKind::Account,
+        reason,
+    )
+    .await?;
     ctx.store
-        .read_client_account(client, audit)
+        .read_client_account(&access)
         .await?
         .ok_or(DomainError::NotFound)
 }

@@ -23,7 +23,7 @@ pub async fn propose_terms(
     terms: Terms,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     let measure = a.details.measure_id.and_then(|m| plan.measure(m));
@@ -69,7 +69,7 @@ pub async fn confirm_terms(
     consequence_seen: bool,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     let pending = check_confirm_terms(side, a)?;
@@ -123,7 +123,7 @@ pub async fn reject_terms(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ConfirmTermsChange)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     let pending = check_reject_terms(side, a)?;
@@ -163,7 +163,7 @@ pub async fn ask_question(
     let mut check = super::input::Check::default();
     let text = check.required("question", text, super::input::LONG_MAX);
     let text = check.finish(text)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     if plan.measure(measure).is_none() {
         return Err(DomainError::NotFound);
     }
@@ -196,7 +196,7 @@ pub async fn answer_question(
     let mut check = super::input::Check::default();
     let answer = check.required("answer", answer, super::input::LONG_MAX);
     let answer = check.finish(answer)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.questions.iter().find(|q| q.id == question), version)?;
     let data = Question {
         answer: Some(answer),

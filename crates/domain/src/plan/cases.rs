@@ -12,15 +12,15 @@ use super::store::{
     MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanRecord, PlanStore, PlanWrite,
 };
 use crate::DomainError;
-use crate::audit::{AuditAction, DataKind, NewAuditEvent};
-use crate::cases::CasesStore;
+use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::ClientRecord;
+use crate::cases::{CasesStore, ClientAccess, grant};
 use crate::context::Ctx;
-use crate::ids::{AuditId, ClientId, MeasureId, PlanHistoryId, PlanItemId};
+use crate::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{Conflict, PortError};
 use crate::roles::{Actor, Role};
-use crate::types::{AccessReason, FieldError};
+use crate::types::FieldError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -145,46 +145,6 @@ pub(super) fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanVie
     Ok(view)
 }
 
-pub(super) fn audit_event<S: ?Sized>(
-    ctx: Ctx<'_, S>,
-    actor: &Actor,
-    permit: &Permit,
-    client: ClientId,
-    kind: DataKind,
-    action: AuditAction,
-    reason: Option<AccessReason>,
-) -> NewAuditEvent {
-    NewAuditEvent {
-        id: AuditId::new(),
-        at: ctx.clock.now(),
-        actor_id: actor.user_id,
-        actor_role: permit.role,
-        client_id: client,
-        data_kind: kind,
-        action,
-        request_id: ctx.request_id,
-        reason,
-    }
-}
-
-/// Decides whether `actor` may view the client's case; returns the permit and the checked
-/// reason (protected clients).
-pub(super) async fn view_permit<S: CasesStore + ?Sized>(
-    ctx: Ctx<'_, S>,
-    actor: &Actor,
-    client: ClientId,
-    reason: Option<&str>,
-) -> Result<(Permit, Option<AccessReason>), DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::cases::checked_reason(&permit, reason)?;
-    Ok((permit, reason))
-}
-
 /// Whether `actor` may change the client's plan, and as which side.
 pub(super) async fn change_permit<S: CasesStore + ?Sized>(
     ctx: Ctx<'_, S>,
@@ -232,32 +192,27 @@ async fn view_plan_where<S: CasesStore + PlanStore + ?Sized>(
     reason: Option<&str>,
     part: Option<PlanPart>,
 ) -> Result<PlanView, DomainError> {
-    let scope = ctx
-        .store
-        .client_scope(client)
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    let permit = authorize(actor, Action::ViewClientCase, Resource::Client(&scope))?;
-    let reason = crate::cases::checked_reason(&permit, reason)?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::Plan,
+        reason,
+    )
+    .await?;
     // Whether this viewer may also change it (same-office colleagues read only), decided on
     // the same scope (one lookup less per page).
-    let side = authorize(actor, Action::ChangeClientCase, Resource::Client(&scope))
-        .ok()
-        .and_then(|p| Side::of_role(p.role));
-    let audit = permit.audited.then(|| {
-        audit_event(
-            ctx,
-            actor,
-            &permit,
-            client,
-            DataKind::Plan,
-            AuditAction::Viewed,
-            reason,
-        )
-    });
+    let side = authorize(
+        actor,
+        Action::ChangeClientCase,
+        Resource::Client(access.scope()),
+    )
+    .ok()
+    .and_then(|p| Side::of_role(p.role));
     let record = match part {
-        None => ctx.store.read_plan(client, audit).await?,
-        Some(part) => ctx.store.read_plan_part(client, part, audit).await?,
+        None => ctx.store.read_plan(&access).await?,
+        Some(part) => ctx.store.read_plan_part(&access, part).await?,
     }
     .ok_or(DomainError::NotFound)?;
     assemble(record, side)
@@ -291,19 +246,16 @@ pub async fn plan_history<S: CasesStore + PlanStore + ?Sized>(
     client: ClientId,
     reason: Option<&str>,
 ) -> Result<Vec<HistoryEntry>, DomainError> {
-    let (permit, reason) = view_permit(ctx, actor, client, reason).await?;
-    let audit = permit.audited.then(|| {
-        audit_event(
-            ctx,
-            actor,
-            &permit,
-            client,
-            DataKind::PlanHistory,
-            AuditAction::Viewed,
-            reason,
-        )
-    });
-    let rows = ctx.store.plan_history(client, audit, 1000).await?;
+    let access = grant(
+        ctx,
+        actor,
+        client,
+        Action::ViewClientCase,
+        DataKind::PlanHistory,
+        reason,
+    )
+    .await?;
+    let rows = ctx.store.plan_history(&access, 1000).await?;
     Ok(rows.into_iter().map(super::history::describe).collect())
 }
 
@@ -388,7 +340,7 @@ pub(super) async fn save<T: Serialize>(
             before,
             after,
         },
-        audit: audit_event(ctx, actor, permit, c.client, DataKind::Plan, action, None),
+        audit: change_event(ctx, actor, permit, c.client, DataKind::Plan, action),
         events: events.clone(),
     };
     match ctx.store.write_plan_item(write).await {
@@ -405,12 +357,14 @@ pub(super) async fn save<T: Serialize>(
 /// writes its own audit row).
 pub(super) async fn load<S: PlanStore + ?Sized>(
     ctx: Ctx<'_, S>,
-    client: ClientId,
+    scope: &ClientScope,
+    permit: Permit,
     side: Side,
 ) -> Result<PlanView, DomainError> {
+    let access = ClientAccess::unaudited(scope.clone(), permit);
     let record = ctx
         .store
-        .read_plan(client, None)
+        .read_plan(&access)
         .await?
         .ok_or(DomainError::NotFound)?;
     assemble(record, Some(side))
@@ -435,7 +389,7 @@ pub async fn save_presentation(
 ) -> Result<PlanItemId, DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::WritePresentation)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = match (&plan.presentation, version) {
         (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
         (Some(_), None) => return Err(DomainError::StaleVersion),
@@ -468,7 +422,7 @@ pub async fn start_afresh(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::StartAfresh)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.presentation.as_ref(), version)?;
     let data = Presentation {
         archived: true,
@@ -494,7 +448,7 @@ pub async fn save_preferences(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditPreferences)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = match (&plan.preferences, version) {
         (Some(p), Some(v)) => Some(at_version(Some(p), v)?),
         (None, None) => None,
@@ -554,7 +508,7 @@ pub async fn edit_goal(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditGoalWording)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     let data = Goal {
         text,
@@ -583,7 +537,7 @@ pub async fn approve_goal(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ApproveGoalWording)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     check_approve_goal(side, &before.data)?;
     let data = Goal {
@@ -611,7 +565,7 @@ pub async fn set_goal_status(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::SetGoalStatus)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.goal(goal), version)?;
     check_goal_status(side, &before.data, status)?;
     let data = Goal {
@@ -654,7 +608,7 @@ pub async fn add_activity(
 ) -> Result<PlanItemId, DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     check_add_activity(side, fields.kind)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     check_references(&plan, &fields)?;
     let data = Activity {
         kind: fields.kind,
@@ -693,7 +647,7 @@ pub async fn edit_activity(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::EditActivity)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     check_edit_activity(side, &before.data)?;
     check_references(&plan, &fields)?;
@@ -771,7 +725,7 @@ pub async fn change_status(
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
     require(side, PlanOp::ChangeActivityStatus)?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     check_status_change(side, a, to)?;
@@ -813,7 +767,7 @@ pub async fn decline(
     reason: &str,
 ) -> Result<(), DomainError> {
     let (permit, side, scope) = change_permit(ctx, actor, client).await?;
-    let plan = load(ctx, client, side).await?;
+    let plan = load(ctx, &scope, permit, side).await?;
     let before = at_version(plan.activity(activity), version)?;
     let a = &before.data;
     check_decline(side, a)?;

@@ -2,6 +2,7 @@
 //! passes. Every [`crate::ports::Store`] is one.
 
 use crate::audit::NewAuditEvent;
+use crate::cases::ClientAccess;
 use crate::cases::ClientRecord;
 use crate::ids::{ClientId, MeasureId, OfficeId, PlanHistoryId, PlanItemId, UserId};
 use crate::ports::{LiveEvent, PortResult};
@@ -112,28 +113,24 @@ pub struct MeasureRow {
 /// transaction ("no audit, no data").
 #[async_trait]
 pub trait PlanStore: Send + Sync {
-    /// The client's plan, writing `audit` (when given) in the same transaction as the read.
-    async fn read_plan(
-        &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
-    ) -> PortResult<Option<PlanRecord>>;
+    /// The permit's client's plan, writing the permit's audit row (when it has one) in the
+    /// same transaction as the read.
+    async fn read_plan(&self, access: &ClientAccess) -> PortResult<Option<PlanRecord>>;
     /// Like [`PlanStore::read_plan`] for a page about one part of the plan (a goal, an activity,
-    /// a catalogue entry): in the same transaction, the plan is returned and `audit` written
+    /// a catalogue entry): in the same transaction, the plan is returned and the permit's audit row written
     /// only when the plan holds `part` ([`PlanPart::is_in`]); otherwise `None` and no row.
     async fn read_plan_part(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         part: PlanPart,
-        audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>>;
     /// Inserts or updates one plan item with its history and audit rows (see [`PlanWrite`]).
     async fn write_plan_item(&self, write: PlanWrite) -> PortResult<()>;
-    /// The plan's history, newest first, writing `audit` (when given) in the same transaction.
+    /// The plan's history, newest first, writing the permit's audit row (when it has one) in
+    /// the same transaction.
     async fn plan_history(
         &self,
-        client: ClientId,
-        audit: Option<NewAuditEvent>,
+        access: &ClientAccess,
         limit: i64,
     ) -> PortResult<Vec<PlanHistoryRow>>;
     /// Inserts (`expected_version` `None`) or updates a catalogue entry, refusing stale writes.

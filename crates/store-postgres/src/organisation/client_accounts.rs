@@ -4,6 +4,7 @@
 use crate::{PgStore, append_audit_rows, fail, id};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
+use domain::cases::ClientAccess;
 use domain::ids::{ClientId, OrganisationId};
 use domain::organisation::client_accounts::{AccountChange, AccountStore, ClientAccount};
 use domain::ports::PortResult;
@@ -56,14 +57,16 @@ impl AccountStore for PgStore {
 
     async fn read_client_account(
         &self,
-        client: ClientId,
-        audit: NewAuditEvent,
+        access: &ClientAccess,
     ) -> PortResult<Option<ClientAccount>> {
+        let (client, audit) = (access.client(), access.audit().cloned());
         let mut tx = self.write().await?;
         let Some(account) = fetch_account(&mut tx, client).await? else {
             return Ok(None);
         };
-        append_audit_rows(&mut tx, vec![audit]).await?;
+        if let Some(audit) = audit {
+            append_audit_rows(&mut tx, vec![audit]).await?;
+        }
         tx.commit().await.map_err(fail)?;
         Ok(Some(account))
     }

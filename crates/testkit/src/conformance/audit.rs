@@ -28,7 +28,11 @@ pub async fn an_audited_read_writes_exactly_one_row(store: &dyn Store) {
         .await
         .unwrap();
     let (before, _) = store.audit_head().await.unwrap();
-    let record = store.read_client(c, None).await.unwrap().expect("record");
+    let record = store
+        .read_client(&crate::access(c, None))
+        .await
+        .unwrap()
+        .expect("record");
     assert_eq!(
         store.audit_head().await.unwrap().0,
         before,
@@ -50,7 +54,7 @@ pub async fn an_audited_read_writes_exactly_one_row(store: &dyn Store) {
     );
     e.reason = Some(AccessReason::parse("Meeting about housing today").unwrap());
     store
-        .read_client(c, Some(e.clone()))
+        .read_client(&crate::access(c, Some(e.clone())))
         .await
         .unwrap()
         .expect("record");
@@ -61,7 +65,7 @@ pub async fn an_audited_read_writes_exactly_one_row(store: &dyn Store) {
     assert_eq!(rows[0].event, e, "the row reads back exactly as written");
     assert!(
         store
-            .read_client(ClientId::new(), None)
+            .read_client(&crate::access(ClientId::new(), None))
             .await
             .unwrap()
             .is_none()
@@ -76,7 +80,7 @@ pub async fn an_audited_read_writes_exactly_one_row(store: &dyn Store) {
     );
     assert!(
         store
-            .read_client(missing, Some(looked))
+            .read_client(&crate::access(missing, Some(looked)))
             .await
             .unwrap()
             .is_none()
@@ -101,10 +105,16 @@ pub async fn without_an_audit_row_there_is_no_data(store: &dyn Store) {
         DataKind::CaseOverview,
         AuditAction::Viewed,
     );
-    store.read_client(c, Some(seen.clone())).await.unwrap();
+    store
+        .read_client(&crate::access(c, Some(seen.clone())))
+        .await
+        .unwrap();
     let head = store.audit_head().await.unwrap();
     assert!(
-        store.read_client(c, Some(seen.clone())).await.is_err(),
+        store
+            .read_client(&crate::access(c, Some(seen.clone())))
+            .await
+            .is_err(),
         "the record must not be returned without its audit row"
     );
     let other = ClientId::new();
@@ -222,7 +232,7 @@ pub async fn the_head_moves_with_every_appended_row(store: &dyn Store) {
         .await
         .unwrap();
     store
-        .read_client(c, Some(viewed(DataKind::CaseOverview)))
+        .read_client(&crate::access(c, Some(viewed(DataKind::CaseOverview))))
         .await
         .unwrap()
         .expect("the client");

@@ -221,7 +221,7 @@ pub async fn concurrent_writers_all_succeed(store: Arc<dyn Store>) {
                 )
                 .await;
                 store
-                    .read_client(
+                    .read_client(&crate::access(
                         c,
                         Some(event(
                             f.counselor_a,
@@ -230,7 +230,7 @@ pub async fn concurrent_writers_all_succeed(store: Arc<dyn Store>) {
                             DataKind::CaseOverview,
                             AuditAction::Viewed,
                         )),
-                    )
+                    ))
                     .await
                     .unwrap();
             }

@@ -74,7 +74,10 @@ pub async fn the_contact_agreement_is_versioned_and_gives_the_clients_notice_con
         .await
         .unwrap();
     assert_eq!(
-        store.contact_agreement(client, None).await.unwrap(),
+        store
+            .contact_agreement(&crate::access(client, None))
+            .await
+            .unwrap(),
         Some(confirmed)
     );
     let contact = store.notice_contact(client_user_id).await.unwrap().unwrap();

@@ -172,7 +172,7 @@ pub async fn threads_belong_to_one_client_and_count_what_the_client_wrote(store:
     );
     assert!(
         store
-            .read_thread(thread, other, None, t0(), None, vec![])
+            .read_thread(thread, &crate::access(other, None), None, t0(), vec![])
             .await
             .unwrap()
             .is_none()
@@ -197,10 +197,9 @@ pub async fn reading_a_thread_marks_the_other_sides_messages_read_once(store: &d
     let r = store
         .read_thread(
             thread,
-            client,
+            &crate::access(client, None),
             Some(Side::Counselor),
             read_at,
-            None,
             receipt(),
         )
         .await
@@ -213,10 +212,9 @@ pub async fn reading_a_thread_marks_the_other_sides_messages_read_once(store: &d
     store
         .read_thread(
             thread,
-            client,
+            &crate::access(client, None),
             Some(Side::Counselor),
             read_at + Duration::minutes(1),
-            None,
             receipt(),
         )
         .await
@@ -236,13 +234,22 @@ pub async fn reading_a_thread_marks_the_other_sides_messages_read_once(store: &d
 
     talk.client_writes(store, "Still there?", 9).await;
     talk.client_writes(store, "The letter", 10).await;
-    let list = store.list_threads(client, None).await.unwrap();
+    let list = store
+        .list_threads(&crate::access(client, None))
+        .await
+        .unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(
         list[0].unread_for_counselor, 2,
         "two client messages since the counselor read"
     );
-    assert!(store.list_threads(other, None).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_threads(&crate::access(other, None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     verify_chain(store).await.unwrap();
 }
 
@@ -307,10 +314,9 @@ pub async fn attachments_are_stored_with_their_message_for_their_client_only(sto
     let r = store
         .read_thread(
             thread,
-            client,
+            &crate::access(client, None),
             None,
             t0() + Duration::minutes(5),
-            None,
             vec![],
         )
         .await
@@ -323,14 +329,14 @@ pub async fn attachments_are_stored_with_their_message_for_their_client_only(sto
         (file.id, "letter.pdf", file.bytes.len() as i64)
     );
     let got = store
-        .attachment(file.id, client, None)
+        .attachment(file.id, &crate::access(client, None))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(got.bytes, file.bytes);
     assert!(
         store
-            .attachment(file.id, other, None)
+            .attachment(file.id, &crate::access(other, None))
             .await
             .unwrap()
             .is_none()

@@ -189,16 +189,21 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     let head = store.audit_head().await.unwrap().0;
     let staff = store
         .feedback_responses(
-            client,
+            &crate::access(
+                client,
+                Some(audit(f.counselor_a, Role::Counselor, AuditAction::Viewed)),
+            ),
             true,
-            Some(audit(f.counselor_a, Role::Counselor, AuditAction::Viewed)),
         )
         .await
         .unwrap();
     assert_eq!(store.audit_head().await.unwrap().0, head + 1);
     assert_eq!(staff.len(), 1);
     assert_eq!(staff[0].id, shared.id);
-    let own = store.feedback_responses(client, false, None).await.unwrap();
+    let own = store
+        .feedback_responses(&crate::access(client, None), false)
+        .await
+        .unwrap();
     assert_eq!(own.len(), 2, "the client reads all their own, oldest first");
     assert_eq!(own[0].id, private.id);
     assert_eq!(own[0].themes, private.themes);
@@ -210,7 +215,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     );
     assert!(
         store
-            .feedback_responses(other, false, None)
+            .feedback_responses(&crate::access(other, None), false)
             .await
             .unwrap()
             .is_empty()
@@ -254,7 +259,10 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
         )
         .await
         .unwrap();
-    let own = store.feedback_responses(client, false, None).await.unwrap();
+    let own = store
+        .feedback_responses(&crate::access(client, None), false)
+        .await
+        .unwrap();
     assert_eq!(own[0].themes, [Some(9); 6]);
     assert!(own[0].shared_with_counselor);
 
@@ -315,7 +323,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     );
     assert!(
         store
-            .feedback_responses(client, false, None)
+            .feedback_responses(&crate::access(client, None), false)
             .await
             .unwrap()
             .is_empty()
@@ -331,7 +339,7 @@ pub async fn feedback_is_stored_shared_changed_and_deleted(store: &dyn Store) {
     assert!(store.talk_notes(client).await.unwrap().is_empty());
     assert_eq!(
         store
-            .feedback_responses(other, false, None)
+            .feedback_responses(&crate::access(other, None), false)
             .await
             .unwrap()
             .len(),

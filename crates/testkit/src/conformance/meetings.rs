@@ -57,11 +57,19 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
         )
         .await
         .unwrap();
-    let read = store.read_meeting(id, client, None).await.unwrap().unwrap();
+    let read = store
+        .read_meeting(id, &crate::access(client, None))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(read.meeting, m, "a meeting reads back exactly as written");
     assert!(read.agenda.is_empty() && read.notes.is_none() && read.comments.is_empty());
     assert!(
-        store.read_meeting(id, other, None).await.unwrap().is_none(),
+        store
+            .read_meeting(id, &crate::access(other, None))
+            .await
+            .unwrap()
+            .is_none(),
         "another client's meeting is not found"
     );
     let events = store.live_events_after(f.counselor_a, 0, 10).await.unwrap();
@@ -100,7 +108,11 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
         matches!(err, PortError::Conflict(Conflict::Stale)),
         "{err:?}"
     );
-    let read = store.read_meeting(id, client, None).await.unwrap().unwrap();
+    let read = store
+        .read_meeting(id, &crate::access(client, None))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(read.meeting, accepted);
 
     // Agenda points from both sides, in the order written.
@@ -218,8 +230,10 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
     let read = store
         .read_meeting(
             id,
-            client,
-            Some(audit(f.counselor_a, Role::Counselor, AuditAction::Viewed)),
+            &crate::access(
+                client,
+                Some(audit(f.counselor_a, Role::Counselor, AuditAction::Viewed)),
+            ),
         )
         .await
         .unwrap()
@@ -230,14 +244,20 @@ pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
     assert_eq!(read.notes, Some(notes("We agreed on Monday.", true)));
     assert_eq!(read.comments, vec![c]);
     let list = store
-        .list_meetings(
+        .list_meetings(&crate::access(
             client,
             Some(audit(f.counselor_a, Role::Counselor, AuditAction::Viewed)),
-        )
+        ))
         .await
         .unwrap();
     assert_eq!(list, vec![accepted]);
-    assert!(store.list_meetings(other, None).await.unwrap().is_empty());
+    assert!(
+        store
+            .list_meetings(&crate::access(other, None))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Created, accepted, two points, notes twice, a comment, two audited reads.
     assert_eq!(verify_chain(store).await.unwrap(), rows_before + 9);
     let events = store.live_events_after(cu, 0, 10).await.unwrap();

@@ -178,7 +178,7 @@ pub async fn clients_accounts_are_found_by_username_and_read_and_changed_with_th
     };
     let head = store.audit_head().await.unwrap().0;
     let shown = store
-        .read_client_account(client, ev(AuditAction::Viewed))
+        .read_client_account(&crate::access(client, Some(ev(AuditAction::Viewed))))
         .await
         .unwrap()
         .expect("the account");
@@ -196,7 +196,7 @@ pub async fn clients_accounts_are_found_by_username_and_read_and_changed_with_th
     none.client_id = no_account;
     assert!(
         store
-            .read_client_account(no_account, none.clone())
+            .read_client_account(&crate::access(no_account, Some(none.clone())))
             .await
             .unwrap()
             .is_none()

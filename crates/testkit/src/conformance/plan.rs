@@ -137,7 +137,11 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     };
     store.put_measure(elsewhere, None).await.unwrap();
 
-    let plan = store.read_plan(client, None).await.unwrap().unwrap();
+    let plan = store
+        .read_plan(&crate::access(client, None))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(plan.client.name, "Kari Plan");
     assert_eq!(plan.items, vec![plan_row(client, item, 2, v2)]);
     assert_eq!(
@@ -147,7 +151,7 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     );
     assert!(
         store
-            .read_plan(other, None)
+            .read_plan(&crate::access(other, None))
             .await
             .unwrap()
             .unwrap()
@@ -156,13 +160,16 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     );
     assert!(
         store
-            .read_plan(ClientId::new(), None)
+            .read_plan(&crate::access(ClientId::new(), None))
             .await
             .unwrap()
             .is_none()
     );
 
-    let history = store.plan_history(client, None, 10).await.unwrap();
+    let history = store
+        .plan_history(&crate::access(client, None), 10)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].entry.version, 2, "newest first");
     assert_eq!(history[0].entry.before.as_deref(), Some(v1));
@@ -178,7 +185,11 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
         DataKind::Plan,
         AuditAction::Viewed,
     );
-    store.read_plan(client, Some(view)).await.unwrap().unwrap();
+    store
+        .read_plan(&crate::access(client, Some(view)))
+        .await
+        .unwrap()
+        .unwrap();
     let view = event(
         f.counselor_a,
         Role::Counselor,
@@ -186,7 +197,10 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
         DataKind::PlanHistory,
         AuditAction::Viewed,
     );
-    store.plan_history(client, Some(view), 10).await.unwrap();
+    store
+        .plan_history(&crate::access(client, Some(view)), 10)
+        .await
+        .unwrap();
     assert_eq!(store.audit_head().await.unwrap().0, before_view + 2);
     verify_chain(store).await.unwrap();
 
@@ -235,7 +249,14 @@ pub async fn concurrent_plan_edits_exactly_one_wins(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(ok, 1, "exactly one of the parallel edits must win");
-    assert_eq!(store.plan_history(client, None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .plan_history(&crate::access(client, None), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     verify_chain(store.as_ref()).await.unwrap();
 }
 
@@ -304,7 +325,7 @@ pub async fn a_page_about_a_missing_part_of_a_plan_writes_no_audit_row(store: &d
     ] {
         assert!(
             store
-                .read_plan_part(client, missing, view())
+                .read_plan_part(&crate::access(client, view()), missing)
                 .await
                 .unwrap()
                 .is_none(),
@@ -318,14 +339,17 @@ pub async fn a_page_about_a_missing_part_of_a_plan_writes_no_audit_row(store: &d
     }
     assert!(
         store
-            .read_plan_part(domain::ids::ClientId::new(), PlanPart::Goal(goal), view())
+            .read_plan_part(
+                &crate::access(domain::ids::ClientId::new(), view()),
+                PlanPart::Goal(goal)
+            )
             .await
             .unwrap()
             .is_none()
     );
     for present in [PlanPart::Goal(goal), PlanPart::Measure(measure.id)] {
         let plan = store
-            .read_plan_part(client, present, view())
+            .read_plan_part(&crate::access(client, view()), present)
             .await
             .unwrap()
             .expect("the part is there");

@@ -107,7 +107,7 @@ async fn threads_view(
     };
     let is_client = actor.own_client == Some(client);
     let now = state.clock.now();
-    let response_time = conversation::response_time(ctx_of(state, &ctx), client)
+    let response_time = conversation::response_time(ctx_of(state, &ctx), actor, client)
         .await
         .or_page(&ctx)?;
     let mut threads: Vec<(bool, ThreadLine)> = list
@@ -424,7 +424,7 @@ async fn fragment(
     let (record, side) =
         conversation::open_thread(ctx_of(state, ctx), actor, client, thread, None).await?;
     let is_client = side == Some(Side::Client);
-    let response_time = conversation::response_time(ctx_of(state, ctx), client).await?;
+    let response_time = conversation::response_time(ctx_of(state, ctx), actor, client).await?;
     let (waiting, overdue) = waiting_text(
         ctx,
         &record.summary,
