@@ -3,8 +3,8 @@
 //! audit rows look like real use.
 
 use domain::DomainError;
-use domain::attachments::FileCleaner;
 use domain::context::{Ctx, Silent};
+use domain::conversation::attachments::FileCleaner;
 use domain::conversation::{self, Upload};
 use domain::ids::{ClientId, RequestId, UserId};
 use domain::ports::{Clock, Store};
@@ -49,7 +49,7 @@ pub async fn fill(
 
     // How Vera and Kari keep in touch: her published hours, and their confirmed agreement.
     let c = at(Duration::days(20));
-    domain::availability::publish_hours(
+    domain::contact::publish_hours(
         ctx(store, &c),
         &vera,
         "Mandag til torsdag 9–15. Ring gjerne før 11.",
@@ -57,11 +57,11 @@ pub async fn fill(
         "",
     )
     .await?;
-    domain::availability::propose(
+    domain::contact::propose(
         ctx(store, &c),
         &kari,
         client,
-        &domain::availability::AgreementInput {
+        &domain::contact::AgreementInput {
             email_notices: true,
             sms_notices: false,
             phone_calls: true,
@@ -76,7 +76,7 @@ pub async fn fill(
     )
     .await?;
     let c = at(Duration::days(19));
-    domain::availability::confirm(ctx(store, &c), &vera, client, 1).await?;
+    domain::contact::confirm(ctx(store, &c), &vera, client, 1).await?;
 
     // Waiting for the service for three days: overdue.
     let c = at(Duration::days(3));

@@ -6,7 +6,9 @@
 //! weeks ago. All names are invented.
 
 use domain::DomainError;
+use domain::accounts::store::NewUser;
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::cases::store::NewClient;
 use domain::feedback::Quarter;
 use domain::feedback::instrument::{BUILTIN_ID, BUILTIN_VERSION};
 use domain::feedback::responses::{Answers, CHANGE_WINDOW, ensure_builtin};
@@ -16,7 +18,8 @@ use domain::ids::{
     OrganisationId, RequestId, TeamId, UserId,
 };
 use domain::meetings::MeetingStatus;
-use domain::ports::{Clock, NewClient, NewTeam, NewUser, Store};
+use domain::organisation::store::NewTeam;
+use domain::ports::{Clock, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, UnitName, Username};
 use time::{Duration, OffsetDateTime};

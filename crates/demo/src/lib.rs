@@ -22,11 +22,12 @@ pub mod plan;
 pub use clock::ShiftedClock;
 
 use domain::DomainError;
+use domain::accounts::store::NewUser;
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::cases::store::NewClient;
 use domain::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, TeamId, UserId};
-use domain::ports::{
-    Clock, NewClient, NewOffice, NewOrganisation, NewTeam, NewUser, PasswordHasher, Store,
-};
+use domain::organisation::store::{NewOffice, NewOrganisation, NewTeam};
+use domain::ports::{Clock, PasswordHasher, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, Secret, UnitName, Username};
 
@@ -60,7 +61,7 @@ pub async fn seed(
     store: &dyn Store,
     clock: &dyn Clock,
     hasher: &dyn PasswordHasher,
-    cleaner: &dyn domain::attachments::FileCleaner,
+    cleaner: &dyn domain::conversation::attachments::FileCleaner,
 ) -> Result<bool, DomainError> {
     if store.organisation_count().await? > 0 {
         return Ok(false);

@@ -1,7 +1,7 @@
 //! `vendepunkt-dev add-client`: one client with an account, in an office of the **demo**
 //! organisation, followed by one of the office's counselors.
 //!
-//! In the product, a counselor opens a case on `/caseload/new` (`domain::clients::open_new_case`).
+//! In the product, a counselor opens a case on `/caseload/new` (`domain::cases::open_new_case`).
 //! This helper remains for scripted browser tests: the test of the leader's insight needs a
 //! fresh office whose clients log in and answer, set up from a script without driving the
 //! counselor's form. It goes through the store port like the demo seeding does: the account,
@@ -11,8 +11,9 @@
 use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::cases::store::NewClient;
 use domain::ids::{AuditId, ClientId, RequestId};
-use domain::ports::{Clock, NewClient, PortError};
+use domain::ports::{Clock, PortError};
 use domain::roles::Role;
 use domain::types::{PersonName, Secret, Username};
 use std::path::PathBuf;
@@ -91,7 +92,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
 
     let clock = web::SystemClock;
     let hasher = web::Argon2Hasher::production();
-    let input = domain::org::NewPersonInput {
+    let input = domain::organisation::NewPersonInput {
         username: o.username.clone(),
         display_name: o.name.clone(),
         password: Secret::new(password),
@@ -99,18 +100,19 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         grants: vec![],
         protected_access: vec![],
     };
-    let user = domain::org::parse_new_person(&hasher, organisation_id, &input, clock.now())
-        .await
-        .map_err(|e| match e {
-            domain::DomainError::Invalid(list) => fail(
-                2,
-                list.iter()
-                    .map(|(f, e)| format!("{}: {}", crate::cli_field(f), crate::describe(*e)))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            other => fail(1, format!("cannot add the client: {other}")),
-        })?;
+    let user =
+        domain::organisation::parse_new_person(&hasher, organisation_id, &input, clock.now())
+            .await
+            .map_err(|e| match e {
+                domain::DomainError::Invalid(list) => fail(
+                    2,
+                    list.iter()
+                        .map(|(f, e)| format!("{}: {}", crate::cli_field(f), crate::describe(*e)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                other => fail(1, format!("cannot add the client: {other}")),
+            })?;
     let user_id = user.id;
     store.create_user(user).await.map_err(|e| match e {
         PortError::Conflict(_) => fail(2, format!("username: {:?} is already taken", o.username)),

@@ -11,8 +11,9 @@ use crate::config::Config;
 use crate::progress::{Progress, duration_text};
 use crate::writer::db;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
+use domain::accounts::store::SessionRecord;
 use domain::ids::{ClientId, UserId};
-use domain::ports::{Clock, SessionRecord};
+use domain::ports::Clock;
 use domain::types::Secret;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -144,15 +145,15 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let now = web::SystemClock.now();
     let mut visitors = vec![];
     for s in &sampled {
-        let client_token = domain::auth::new_token();
-        let counselor_token = domain::auth::new_token();
+        let client_token = domain::accounts::new_token();
+        let counselor_token = domain::accounts::new_token();
         for (token, user) in [
             (&client_token, s.client_user),
             (&counselor_token, s.counselor),
         ] {
             store
                 .create_session(SessionRecord {
-                    token_hash: domain::auth::token_hash(token),
+                    token_hash: domain::accounts::token_hash(token),
                     user_id: user,
                     created_at: now,
                     last_seen_at: now,
@@ -169,7 +170,9 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let outcome = measure(config, &o, &visitors).await;
     for v in &visitors {
         for token in [&v.client_token, &v.counselor_token] {
-            let _ = store.delete_session(&domain::auth::token_hash(token)).await;
+            let _ = store
+                .delete_session(&domain::accounts::token_hash(token))
+                .await;
         }
     }
     drop(store);
@@ -231,7 +234,7 @@ async fn measure(
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(|e| fail(1, format!("cannot build the HTTP client: {e}")))?;
-    let names = web::context::cookie_names(config.secure_cookies());
+    let names = web::edge::context::cookie_names(config.secure_cookies());
     let base = o.base_url.trim_end_matches('/');
     let me_url = format!("{base}/me");
     let cookie = |t: &Secret| format!("{}={}", names.session, t.expose());

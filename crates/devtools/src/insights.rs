@@ -22,10 +22,11 @@ use crate::config::Config;
 use crate::progress::{duration_text, progress_line};
 use crate::writer::{self, Tables, Writer, db};
 use crate::{Backend, Failure, OpenMode, fail, open, port};
+use domain::accounts::store::SessionRecord;
 use domain::feedback::Quarter;
-use domain::feedback::insights::published_quarters;
 use domain::ids::UserId;
-use domain::ports::{Clock, SessionRecord, Store};
+use domain::insights::published_quarters;
+use domain::ports::{Clock, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -511,10 +512,10 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     let mut rng = StdRng::seed_from_u64(o.seed);
     let mut all = Vec::with_capacity(leaders.len() + counselors.len());
     for u in leaders.iter().chain(counselors.iter()) {
-        let token = domain::auth::new_token();
+        let token = domain::accounts::new_token();
         store
             .create_session(SessionRecord {
-                token_hash: domain::auth::token_hash(&token),
+                token_hash: domain::accounts::token_hash(&token),
                 user_id: *u,
                 created_at: now,
                 last_seen_at: now,
@@ -585,13 +586,9 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     let started = Instant::now();
     let mut built = 0u64;
     loop {
-        let done = domain::feedback::insights::summarise_settled(
-            store.as_ref(),
-            clock.now(),
-            SUMMARY_BATCH,
-        )
-        .await
-        .map_err(|e| fail(1, format!("summarising failed: {e:?}")))?;
+        let done = domain::insights::summarise_settled(store.as_ref(), clock.now(), SUMMARY_BATCH)
+            .await
+            .map_err(|e| fail(1, format!("summarising failed: {e:?}")))?;
         built += done.built;
         if !done.more {
             break;
@@ -648,7 +645,7 @@ async fn measure(config: &Config, o: &Options) -> Result<(), Failure> {
     }
     server.abort();
     for l in tokens.iter().chain(counselor_tokens.iter()) {
-        let _ = store.delete_session(&domain::auth::token_hash(l)).await;
+        let _ = store.delete_session(&domain::accounts::token_hash(l)).await;
     }
     if o.header {
         println!(

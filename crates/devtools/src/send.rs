@@ -14,8 +14,9 @@ use crate::messages;
 use crate::progress::{Progress, duration_text};
 use crate::writer::db;
 use crate::{Backend, Failure, OpenMode, fail, open, port};
+use domain::accounts::store::SessionRecord;
 use domain::ids::ClientId;
-use domain::ports::{Clock, SessionRecord};
+use domain::ports::Clock;
 use domain::types::Secret;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -73,15 +74,15 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         if threads.is_empty() {
             continue;
         }
-        let client_token = domain::auth::new_token();
-        let counselor_token = domain::auth::new_token();
+        let client_token = domain::accounts::new_token();
+        let counselor_token = domain::accounts::new_token();
         for (token, user) in [
             (&client_token, s.client_user),
             (&counselor_token, s.counselor),
         ] {
             store
                 .create_session(SessionRecord {
-                    token_hash: domain::auth::token_hash(token),
+                    token_hash: domain::accounts::token_hash(token),
                     user_id: user,
                     created_at: now,
                     last_seen_at: now,
@@ -108,7 +109,9 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let messages_after = messages_held(&backend).await;
     for p in parties.iter() {
         for token in [&p.client_token, &p.counselor_token] {
-            let _ = store.delete_session(&domain::auth::token_hash(token)).await;
+            let _ = store
+                .delete_session(&domain::accounts::token_hash(token))
+                .await;
         }
     }
     drop(store);
@@ -167,7 +170,7 @@ async fn measure(
         .pool_max_idle_per_host(o.concurrency.max(1) * 2)
         .build()
         .map_err(|e| fail(1, format!("cannot build the HTTP client: {e}")))?;
-    let names = web::context::cookie_names(config.secure_cookies());
+    let names = web::edge::context::cookie_names(config.secure_cookies());
     let base = o.base_url.trim_end_matches('/').to_string();
     let sender = Arc::new(Sender {
         http,
@@ -274,7 +277,7 @@ impl Sender {
         let url = format!("{}/clients/{}/messages/{thread}", self.base, p.client);
         let cookie = format!("{}={}", self.session, token.expose());
         // The CSRF token of this session, as its pages carry it.
-        let csrf = domain::auth::session_csrf_token(token);
+        let csrf = domain::accounts::session_csrf_token(token);
         let t0 = due.unwrap_or_else(Instant::now);
         let sent = self
             .http

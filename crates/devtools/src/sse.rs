@@ -9,7 +9,8 @@ use crate::bench::{Series, sample};
 use crate::config::Config;
 use crate::progress::{duration_text, progress_line};
 use crate::{Failure, OpenMode, fail, open, port};
-use domain::ports::{Clock, SessionRecord};
+use domain::accounts::store::SessionRecord;
+use domain::ports::Clock;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::Arc;
@@ -61,10 +62,10 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     for s in &sampled {
         let mut pair = vec![];
         for user in [s.client_user, s.counselor] {
-            let token = domain::auth::new_token();
+            let token = domain::accounts::new_token();
             store
                 .create_session(SessionRecord {
-                    token_hash: domain::auth::token_hash(&token),
+                    token_hash: domain::accounts::token_hash(&token),
                     user_id: user,
                     created_at: now,
                     last_seen_at: now,
@@ -73,7 +74,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
                 .map_err(|e| port("cannot create a session", e))?;
             pair.push(format!("vp_session={}", token.expose()));
             if user == s.counselor {
-                counselor_csrf.push(domain::auth::session_csrf_token(&token));
+                counselor_csrf.push(domain::accounts::session_csrf_token(&token));
             }
         }
         counselor_cookies.push(pair.pop().unwrap_or_default());
@@ -218,7 +219,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
             .strip_prefix("vp_session=")
             .and_then(|c| c.split(';').next())
         {
-            let hash = domain::auth::token_hash(&domain::types::Secret::new(token));
+            let hash = domain::accounts::token_hash(&domain::types::Secret::new(token));
             let _ = store.delete_session(&hash).await;
         }
     }

@@ -1,6 +1,6 @@
 //! Bidirectional control characters: the invisible characters that change the direction in
 //! which text is shown. A right-to-left override makes `rapport\u{202E}gnp.pdf` show as
-//! "rapportfdp.png". File names lose them ([`strip`], in [`crate::attachments::inspect`]);
+//! "rapportfdp.png". File names lose them ([`strip`], in [`crate::conversation::attachments::inspect`]);
 //! text keeps them (right-to-left writers use the marks), and is isolated where it is shown
 //! (`<bdi>` or `dir="auto"` in the templates, [`isolate`] for text put into a sentence), so it
 //! cannot turn the text around it.

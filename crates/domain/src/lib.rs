@@ -28,23 +28,3 @@ pub mod roles;
 pub mod types;
 
 pub use error::DomainError;
-
-// Old paths of moved modules, kept while every crate moves to the new ones (issue 12).
-#[doc(hidden)]
-pub use crate::accounts as auth;
-#[doc(hidden)]
-pub use crate::accounts::password;
-#[doc(hidden)]
-pub use crate::audit::access_log;
-#[doc(hidden)]
-pub use crate::cases as clients;
-#[doc(hidden)]
-pub use crate::contact as availability;
-#[doc(hidden)]
-pub use crate::notices as notify;
-#[doc(hidden)]
-pub use crate::notices::reminders;
-#[doc(hidden)]
-pub use crate::organisation as org;
-#[doc(hidden)]
-pub use conversation::{attachments, checkins};

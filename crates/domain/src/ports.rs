@@ -90,34 +90,6 @@ pub trait Notifier: Send + Sync {
     async fn publish(&self, event: LiveEvent) -> PortResult<()>;
 }
 
-// The records of each feature's store capability, at their old paths.
-pub use crate::contact::{ContactStatus, ContactStore};
-pub use crate::conversation::store::{
-    AttachmentFile, AttachmentMeta, ConversationStore, MessageRow, NewAttachment, NewMessage,
-    NewThread, ThreadRecord, ThreadSummary,
-};
-#[doc(hidden)]
-pub use crate::insights::InsightsStore as FeedbackAggregates;
-pub use crate::live::{LiveStore, StoredLiveEvent};
-pub use crate::meetings::store::{
-    AgendaPointRow, MeetingNotesRow, MeetingRecord, MeetingRow, MeetingsStore, NotesCommentRow,
-};
-pub use crate::notices::{NoticeAttempt, NoticeRow, NoticesStore};
-// ----- records passed through the Store port -----
-
-#[doc(hidden)]
-pub use crate::accounts::store::{Credentials, FailedLogin, NewUser, SessionRecord};
-#[doc(hidden)]
-pub use crate::cases::store::{ClientRecord, ClientSummary, NewClient};
-#[doc(hidden)]
-pub use crate::organisation::store::{
-    NewOffice, NewOrganisation, NewTeam, Office, Team, UserSummary,
-};
-#[doc(hidden)]
-pub use crate::plan::store::{
-    MeasureRow, NewPlanHistory, PlanHistoryRow, PlanItemRow, PlanPart, PlanRecord, PlanWrite,
-};
-
 /// Whether the database is there, for `/readyz` and `/metrics`. Every [`Store`] is one.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -176,11 +148,6 @@ impl<T> Store for T where
 {
 }
 
-/// Temporary alias for [`Conflict::Stale`] while parallel branches merge; the coordinator
-/// removes it.
-#[doc(hidden)]
-pub const STALE: Conflict = Conflict::Stale;
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
     pub size: u32,
@@ -189,7 +156,7 @@ pub struct PoolStats {
 }
 
 /// A notice ready to send: the address is personal data (never logged); subject and body
-/// carry no content (see `domain::notify::text`).
+/// carry no content (see `domain::notices::text`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingNotice {
     pub idempotency_key: String,

@@ -8,12 +8,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use domain::feedback::grouping::{FeedbackRow, RowKind, counselor_groups, office_groups};
-use domain::feedback::insights::{
-    Figure, OfficeInsights, OfficeUnits, UnitLabel, publish_office, publish_own,
-};
 use domain::feedback::suppression::{MEASURES, MIN_CLIENTS, Measure};
 use domain::feedback::{Quarter, Theme};
 use domain::ids::{ClientId, OfficeId, TeamId, UserId};
+use domain::insights::{
+    Figure, OfficeInsights, OfficeUnits, UnitLabel, publish_office, publish_own,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 

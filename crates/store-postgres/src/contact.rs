@@ -7,7 +7,7 @@ use domain::audit::NewAuditEvent;
 use domain::cases::ClientAccess;
 use domain::contact::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailability};
 use domain::ids::{ClientId, UserId};
-use domain::notify::QuietHours;
+use domain::notices::QuietHours;
 use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
 use uuid::Uuid;

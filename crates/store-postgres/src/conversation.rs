@@ -6,12 +6,12 @@ use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
 use domain::cases::ClientAccess;
 use domain::conversation::ConversationStore;
+use domain::conversation::store::{
+    AttachmentFile, AttachmentMeta, MessageRow, NewMessage, NewThread, ThreadRecord, ThreadSummary,
+};
 use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
-use domain::ports::{
-    AttachmentFile, AttachmentMeta, LiveEvent, MessageRow, NewMessage, NewThread, PortError,
-    PortResult, ThreadRecord, ThreadSummary,
-};
+use domain::ports::{LiveEvent, PortError, PortResult};
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;

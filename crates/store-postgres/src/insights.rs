@@ -4,10 +4,10 @@
 use super::{PgStore, fail, id};
 use async_trait::async_trait;
 use domain::feedback::Quarter;
-use domain::feedback::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::feedback::suppression::MEASURES;
 use domain::ids::{OfficeId, TeamId, UserId};
 use domain::insights::InsightsStore;
+use domain::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::ports::{PortError, PortResult};
 use sqlx::Row;
 use sqlx::postgres::PgRow;

@@ -7,12 +7,12 @@ use domain::audit::NewAuditEvent;
 use domain::cases::ClientAccess;
 use domain::ids::{ClientId, MeetingId};
 use domain::meetings::MeetingsStore;
+use domain::meetings::store::{
+    AgendaPointRow, MeetingNotesRow, MeetingRecord, MeetingRow, NotesCommentRow,
+};
 use domain::meetings::{MeetingMode, MeetingStatus};
 use domain::plan::Side;
-use domain::ports::{
-    AgendaPointRow, Conflict, LiveEvent, MeetingNotesRow, MeetingRecord, MeetingRow,
-    NotesCommentRow, PortError, PortResult,
-};
+use domain::ports::{Conflict, LiveEvent, PortError, PortResult};
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;

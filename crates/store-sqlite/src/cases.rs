@@ -4,11 +4,12 @@ use crate::accounts::insert_user;
 use crate::audit::append_audit_rows;
 use crate::{SqliteStore, fail, from_ts, id, opt_id, ts};
 use async_trait::async_trait;
+use domain::accounts::store::NewUser;
 use domain::audit::NewAuditEvent;
 use domain::cases::{CasesStore, ClientAccess, ClientRecord, ClientSummary, NewClient};
 use domain::ids::{ClientId, UserId};
 use domain::policy::{CaseloadScope, ClientScope};
-use domain::ports::{NewUser, PortResult};
+use domain::ports::PortResult;
 use sqlx::Row;
 use sqlx::sqlite::SqliteConnection;
 

@@ -4,10 +4,10 @@
 use super::{SqliteStore, fail, id};
 use async_trait::async_trait;
 use domain::feedback::Quarter;
-use domain::feedback::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::feedback::suppression::MEASURES;
 use domain::ids::{OfficeId, UserId};
 use domain::insights::InsightsStore;
+use domain::insights::{FeedbackGroup, GroupScope, MeasureCounts, OfficeUnits};
 use domain::ports::{PortError, PortResult};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;

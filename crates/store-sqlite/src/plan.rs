@@ -108,7 +108,7 @@ impl PlanStore for SqliteStore {
     async fn read_plan_part(
         &self,
         access: &ClientAccess,
-        part: domain::ports::PlanPart,
+        part: domain::plan::store::PlanPart,
     ) -> PortResult<Option<PlanRecord>> {
         self.read_plan_where(access.client(), Some(part), access.audit().cloned())
             .await

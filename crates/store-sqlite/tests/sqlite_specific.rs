@@ -5,7 +5,7 @@
 use domain::cases::CasesStore;
 use domain::ids::{OfficeId, OrganisationId};
 use domain::organisation::OrganisationStore;
-use domain::ports::NewOffice;
+use domain::organisation::store::NewOffice;
 use domain::types::UnitName;
 use std::sync::Arc;
 use store_sqlite::SqliteStore;
@@ -177,7 +177,7 @@ async fn background_checkpoints_bring_commits_into_the_database_file() {
     assert_eq!(pages, i64::from(store_sqlite::WAL_AUTOCHECKPOINT_PAGES));
     let org = OrganisationId::new();
     store
-        .create_organisation(domain::ports::NewOrganisation {
+        .create_organisation(domain::organisation::store::NewOrganisation {
             id: org,
             name: UnitName::parse("Checkpoint kommune").unwrap(),
             created_at: testkit::clock::wall_now(),

@@ -3,9 +3,12 @@
 //! an administrator (and one with the protected permission at office A) and a protected
 //! client with an account.
 
+use domain::accounts::store::NewUser;
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::cases::store::NewClient;
 use domain::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, UserId};
-use domain::ports::{Clock, NewClient, NewOffice, NewOrganisation, NewUser, PasswordHasher, Store};
+use domain::organisation::store::{NewOffice, NewOrganisation};
+use domain::ports::{Clock, PasswordHasher, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, Secret, UnitName, Username};
 

@@ -71,7 +71,7 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
         }
     })?;
     let no_password = password.is_empty();
-    let input = domain::org::NewPersonInput {
+    let input = domain::organisation::NewPersonInput {
         username: username.clone(),
         display_name: name,
         password: domain::types::Secret::new(password),
@@ -79,19 +79,23 @@ pub async fn run(config: Config, command: AdminCommand) -> Result<(), Failure> {
         protected_access: vec![],
     };
     let hasher = web::Argon2Hasher::production();
-    let user =
-        domain::org::parse_new_person(&hasher, organisation_id, &input, web::SystemClock.now())
-            .await
-            .map_err(|e| match e {
-                domain::DomainError::Invalid(list) => fail(
-                    2,
-                    list.iter()
-                        .map(|(f, e)| format!("{}: {}", cli_field(f), describe(*e)))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                other => fail(1, format!("cannot create the account: {other}")),
-            })?;
+    let user = domain::organisation::parse_new_person(
+        &hasher,
+        organisation_id,
+        &input,
+        web::SystemClock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        domain::DomainError::Invalid(list) => fail(
+            2,
+            list.iter()
+                .map(|(f, e)| format!("{}: {}", cli_field(f), describe(*e)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => fail(1, format!("cannot create the account: {other}")),
+    })?;
     let id = user.id;
     store.create_user(user).await.map_err(|e| match e {
         PortError::Conflict(_) => fail(2, format!("username: {username:?} is already taken")),

@@ -448,7 +448,7 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
             Err(e) => return Err(fail(1, format!("cannot create demo data: {e}"))),
         }
     } else {
-        match domain::auth::issue_setup_token_if_empty(store.as_ref(), clock.as_ref()).await {
+        match domain::accounts::issue_setup_token_if_empty(store.as_ref(), clock.as_ref()).await {
             Ok(Some(token)) => {
                 println!(
                     "This database is empty. Open {base}/setup and enter this one-time code to create the first administrator:"
@@ -461,11 +461,11 @@ async fn serve(config: Config, demo: bool, clock_shift_days: Option<i64>) -> Res
     }
 
     let settings = web::WebSettings {
-        session: domain::auth::SessionPolicy {
+        session: domain::accounts::SessionPolicy {
             idle: time::Duration::minutes(config.session_idle_minutes),
             absolute: time::Duration::hours(config.session_absolute_hours),
         },
-        throttle: domain::auth::ThrottlePolicy::default(),
+        throttle: domain::accounts::ThrottlePolicy::default(),
         secure_cookies: config.secure_cookies(),
         trust_forwarded_for: config.trust_forwarded_for,
         demo,
@@ -592,7 +592,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 async fn sweep_expired_sessions(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    policy: domain::auth::SessionPolicy,
+    policy: domain::accounts::SessionPolicy,
 ) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

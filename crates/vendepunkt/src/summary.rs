@@ -8,7 +8,7 @@
 //! With several instances on one PostgreSQL database each runs it; two building the same
 //! office-quarter take turns on its lock and the result is the same.
 
-use domain::feedback::insights::summarise_settled;
+use domain::insights::summarise_settled;
 use domain::ports::{Clock, Store};
 use std::sync::Arc;
 use std::time::Duration;

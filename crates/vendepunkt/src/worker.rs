@@ -5,14 +5,14 @@
 //!   events and the new cursor are written in one transaction, and each notice's idempotency
 //!   key comes from the event's sequence number and the channel, so reading again after a
 //!   crash creates no duplicates.
-//! * Reminders: every round first runs `domain::reminders::scan`, which stores a live event
+//! * Reminders: every round first runs `domain::notices::reminders::scan`, which stores a live event
 //!   per person for a meeting starting within 24 hours and an activity due tomorrow (once per
 //!   meeting and start, once per activity and due date); those events then become notices
 //!   like every other.
 //! * Sending: due notices are *claimed* atomically (a batch becomes `sending` with a lease in
 //!   one statement, so several instances on one PostgreSQL database never take the same
 //!   notice) and sent concurrently, each with a timeout shorter than the lease; every attempt
-//!   is recorded; a failure is retried after `domain::notify::backoff`. A notice whose worker
+//!   is recorded; a failure is retried after `domain::notices::backoff`. A notice whose worker
 //!   died is claimed again when its lease runs out (SQLite, with one instance, resumes at
 //!   start) and sent with the same key (the SMS gateway dedupes; e-mail keeps its
 //!   Message-ID). Nothing here runs inside a request, so a slow gateway never slows a page.
@@ -20,10 +20,9 @@
 use crate::config::NotifyConfig;
 use async_trait::async_trait;
 use domain::ids::UserId;
-use domain::notify::{self, Channel, NoticeState};
-use domain::ports::{
-    Clock, NoticeAttempt, NoticeRow, NoticeSender, OutgoingNotice, PortError, PortResult, Store,
-};
+use domain::notices::{self, Channel, NoticeState};
+use domain::notices::{NoticeAttempt, NoticeRow};
+use domain::ports::{Clock, NoticeSender, OutgoingNotice, PortError, PortResult, Store};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -82,7 +81,7 @@ impl NoticeSender for MailSender {
             .from(self.from().clone())
             .to(to)
             .subject(&n.subject)
-            .message_id(Some(notify::message_id(&n.idempotency_key, &host)))
+            .message_id(Some(notices::message_id(&n.idempotency_key, &host)))
             .header(ContentType::TEXT_PLAIN)
             .body(n.body.clone())
             .map_err(|e| PortError::Failure(format!("cannot build the e-mail: {e}")))?;
@@ -212,7 +211,7 @@ impl Worker {
     /// One round: reminders, then notices for new events, then send what is due.
     pub async fn round(&self) -> PortResult<()> {
         // A failed scan does not hold up the notices already queued; it runs again next round.
-        match domain::reminders::scan(self.store.as_ref(), self.clock.now()).await {
+        match domain::notices::reminders::scan(self.store.as_ref(), self.clock.now()).await {
             Ok(r) if r.events > 0 => {
                 tracing::info!(
                     meetings = r.meetings,
@@ -279,7 +278,7 @@ impl Worker {
             let mut queued: HashSet<(UserId, Channel, Option<String>)> = HashSet::new();
             let mut notices = Vec::new();
             for e in events {
-                let contact = if notify::needs_notice(&e.kind) {
+                let contact = if notices::needs_notice(&e.kind) {
                     self.store.notice_contact(e.recipient).await?
                 } else {
                     None
@@ -293,12 +292,12 @@ impl Worker {
                                 e.recipient,
                                 ch,
                                 e.about.as_deref(),
-                                now - notify::THROTTLE,
+                                now - notices::THROTTLE,
                             )
                             .await?;
                     recent.insert(ch, hit);
                 }
-                for n in notify::decide(&e, contact.as_ref(), now, |ch| {
+                for n in notices::decide(&e, contact.as_ref(), now, |ch| {
                     recent.get(&ch).copied().unwrap_or(false)
                 }) {
                     if n.state != NoticeState::Suppressed {
@@ -333,11 +332,11 @@ impl Worker {
                 .record_notice_attempt(n.id, attempt, NoticeState::Suppressed, now)
                 .await;
         };
-        if let Some(until) = notify::defer_for_quiet_hours(contact, now) {
+        if let Some(until) = notices::defer_for_quiet_hours(contact, now) {
             return self.store.defer_notice(n.id, until).await;
         }
         // Claimed (`sending`, with a lease) by `claim_due_notices` already.
-        let (subject, body) = notify::text(&n.language, &self.base_url);
+        let (subject, body) = notices::text(&n.language, &self.base_url);
         let out = OutgoingNotice {
             idempotency_key: n.idempotency_key.clone(),
             to: address.to_string(),
@@ -371,7 +370,7 @@ impl Worker {
                     outcome: "failed".into(),
                     detail: Some(detail),
                 };
-                match notify::backoff(n.attempts + 1) {
+                match notices::backoff(n.attempts + 1) {
                     Some(wait) => (attempt, NoticeState::Pending, at + wait),
                     None => (attempt, NoticeState::Failed, at),
                 }
@@ -388,10 +387,11 @@ impl Worker {
 mod tests {
     use super::*;
     use domain::audit::{AuditAction, DataKind};
-    use domain::availability::CounselorAvailability;
+    use domain::contact::CounselorAvailability;
+    use domain::conversation::store::{NewMessage, NewThread};
     use domain::ids::{MessageId, ThreadId};
     use domain::plan::Side;
-    use domain::ports::{LiveEvent, NewMessage, NewThread};
+    use domain::ports::LiveEvent;
     use domain::roles::Role;
     use testkit::conformance::{event, fixture, new_client};
 

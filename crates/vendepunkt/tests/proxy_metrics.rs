@@ -196,7 +196,7 @@ async fn no_proxy_warning_for_direct_requests() {
 
 /// A few more than the number the server waits for.
 fn proxy_requests() -> u32 {
-    web::proxy::REQUESTS_IN_A_ROW + 5
+    web::edge::proxy::REQUESTS_IN_A_ROW + 5
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! the log says so.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use domain::feedback::insights::published_quarters;
+use domain::insights::published_quarters;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};

@@ -24,15 +24,12 @@ pub mod plan;
 pub mod routes;
 pub mod telemetry;
 
-// The edge modules other crates name by their old paths.
-pub use edge::{context, proxy};
-
 pub use accounts::hasher::Argon2Hasher;
 pub use clock::SystemClock;
 pub use conversation::files::FileRewriter;
 
-use domain::attachments::FileCleaner;
-use domain::auth::{SessionPolicy, ThrottlePolicy};
+use domain::accounts::{SessionPolicy, ThrottlePolicy};
+use domain::conversation::attachments::FileCleaner;
 use domain::ports::{Clock, PasswordHasher, Store};
 use std::sync::Arc;
 
@@ -70,7 +67,7 @@ pub struct AppState {
     /// Wakes the live-update streams of open pages.
     pub live: Arc<live::LiveHub>,
     /// Notices a proxy in front of the server whose `X-Forwarded-For` is not trusted.
-    pub forwarded_for_watch: Arc<proxy::ForwardedForWatch>,
+    pub forwarded_for_watch: Arc<edge::proxy::ForwardedForWatch>,
 }
 
 impl AppState {

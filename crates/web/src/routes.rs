@@ -298,10 +298,10 @@ pub fn router(state: AppState) -> Router {
 /// Most bodies are a few hundred bytes of form fields; nothing legitimate comes near this.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
-/// Messages with attachments: the files (at most three of `domain::attachments::MAX_BYTES`)
+/// Messages with attachments: the files (at most three of `domain::conversation::attachments::MAX_BYTES`)
 /// and the form fields.
 pub const UPLOAD_LIMIT_BYTES: usize =
-    domain::conversation::MAX_FILES * domain::attachments::MAX_BYTES + 64 * 1024;
+    domain::conversation::MAX_FILES * domain::conversation::attachments::MAX_BYTES + 64 * 1024;
 
 /// The layers every request passes through, outermost last: request id and request log,
 /// security headers, the friendly page for a panic, the panic catcher, the body limit, the

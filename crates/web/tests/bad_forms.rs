@@ -8,7 +8,7 @@ mod common;
 use axum::body::Body;
 use common::{Browser, Reply, TestApp};
 use domain::audit::AuditStore;
-use domain::ports::ContactStore;
+use domain::contact::ContactStore;
 use http::{Request, StatusCode, header};
 use testkit::world::users;
 

@@ -8,7 +8,7 @@ mod common;
 use common::{Browser, Reply, TestApp};
 use domain::audit::AuditStore;
 use domain::audit::{AuditAction, DataKind};
-use domain::ports::ConversationStore;
+use domain::conversation::store::ConversationStore;
 use domain::roles::Role;
 use http::StatusCode;
 use testkit::world::users;

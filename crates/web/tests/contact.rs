@@ -62,7 +62,7 @@ async fn one_side_proposes_the_other_confirms_and_both_see_it() {
     // The counselor has an agreement to confirm (a live event, and so a notice).
     let counselor_id = app.world.assigned_counselor_id;
     let events =
-        domain::ports::LiveStore::live_events_after(app.store.as_ref(), counselor_id, 0, 50)
+        domain::live::LiveStore::live_events_after(app.store.as_ref(), counselor_id, 0, 50)
             .await
             .unwrap();
     assert!(events.iter().any(|e| e.kind == "agreement"), "{events:?}");

@@ -8,11 +8,13 @@ mod common;
 
 use common::TestApp;
 use domain::accounts::AccountsStore;
+use domain::accounts::store::NewUser;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::FeedbackRow;
 use domain::ids::{ClientId, TeamId, UserId};
 use domain::organisation::OrganisationStore;
-use domain::ports::{Clock, NewTeam, NewUser, PasswordHasher};
+use domain::organisation::store::NewTeam;
+use domain::ports::{Clock, PasswordHasher};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, Secret, UnitName, Username};
 use http::{StatusCode, header};

@@ -6,7 +6,7 @@ mod common;
 
 use axum::body::Body;
 use common::{Browser, TestApp};
-use domain::auth::ThrottlePolicy;
+use domain::accounts::ThrottlePolicy;
 use http::{Request, StatusCode, header};
 use testkit::world::{PASSWORD, users};
 use web::WebSettings;

@@ -468,7 +468,7 @@ async fn clients_who_go_quiet_are_listed_with_a_check_in_in_their_language() {
 
 #[tokio::test]
 async fn the_agreed_response_time_decides_when_an_answer_is_due() {
-    use domain::availability::ContactAgreement;
+    use domain::contact::ContactAgreement;
     use domain::plan::Side;
     let app = TestApp::new().await;
     let owner = app.world.owner_client;
@@ -489,7 +489,7 @@ async fn the_agreed_response_time_decides_when_an_answer_is_due() {
         updated_at: app.clock.now(),
     };
     // Proposed but not confirmed: the default (two days) still holds.
-    domain::ports::ContactStore::put_contact_agreement(
+    domain::contact::ContactStore::put_contact_agreement(
         app.store.as_ref(),
         agreement(false),
         None,
@@ -510,7 +510,7 @@ async fn the_agreed_response_time_decides_when_an_answer_is_due() {
     // Confirmed with four hours: five hours later the answer is overdue.
     let mut confirmed = agreement(true);
     confirmed.version = 2;
-    domain::ports::ContactStore::put_contact_agreement(
+    domain::contact::ContactStore::put_contact_agreement(
         app.store.as_ref(),
         confirmed,
         Some(1),

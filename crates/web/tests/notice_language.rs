@@ -6,8 +6,9 @@
 mod common;
 
 use common::{Browser, TestApp};
-use domain::availability::CounselorAvailability;
-use domain::ports::{ContactStore, NoticesStore};
+use domain::contact::ContactStore;
+use domain::contact::CounselorAvailability;
+use domain::notices::NoticesStore;
 use http::StatusCode;
 use testkit::world::users;
 

@@ -230,7 +230,7 @@ async fn first_run_setup_needs_the_printed_code_and_closes_once_done() {
     let (_dir, store, router) = empty_app().await;
     let app = Bare { app: router };
     let clock = ManualClock::at_2026();
-    let token = domain::auth::issue_setup_token_if_empty(store.as_ref(), &clock)
+    let token = domain::accounts::issue_setup_token_if_empty(store.as_ref(), &clock)
         .await
         .unwrap()
         .expect("an empty database gets a setup code");

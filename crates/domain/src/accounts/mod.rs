@@ -24,10 +24,6 @@ pub mod store;
 
 pub use store::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
 
-// The administrator's lookup of a client's account lived here before issue 12.
-#[doc(hidden)]
-pub use crate::organisation::client_accounts::*;
-
 use crate::DomainError;
 use crate::ids::UserId;
 use crate::organisation::OrganisationStore;

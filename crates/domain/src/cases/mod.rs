@@ -4,11 +4,11 @@
 //! they need from storage is [`store::CasesStore`].
 
 use crate::DomainError;
+use crate::accounts::password::NewPassword;
 use crate::audit::{AuditAction, AuditStore, DataKind, change_event, list_view_events};
 use crate::ids::{ClientId, OfficeId};
-use crate::org::{NewPersonInput, parse_new_person};
+use crate::organisation::{NewPersonInput, parse_new_person};
 use crate::organisation::{Office, OrganisationStore};
-use crate::password::NewPassword;
 use crate::policy::{Action, Resource, authorize, caseload_scope};
 use crate::ports::{PasswordHasher, PortError};
 use crate::roles::Actor;
@@ -17,7 +17,7 @@ use crate::types::{AccessReason, FieldError, PersonName, Secret, Username};
 pub mod access;
 pub mod store;
 
-pub use crate::context::{Ctx, Silent};
+use crate::context::Ctx;
 pub use access::{ClientAccess, grant};
 pub use store::{CasesStore, ClientRecord, ClientSummary, NewClient};
 

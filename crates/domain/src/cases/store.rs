@@ -2,10 +2,11 @@
 //! passes. Every [`crate::ports::Store`] is one.
 
 use super::access::ClientAccess;
+use crate::accounts::store::NewUser;
 use crate::audit::NewAuditEvent;
 use crate::ids::{ClientId, OfficeId, UserId};
 use crate::policy::{CaseloadScope, ClientScope};
-use crate::ports::{NewUser, PortResult};
+use crate::ports::PortResult;
 use crate::types::PersonName;
 use async_trait::async_trait;
 use time::OffsetDateTime;

@@ -1,7 +1,7 @@
 //! Contact: the availability agreement: the counselor's published contact hours and channels, and how
 //! a client and their counselor agree to keep in touch (channels for notices, e-mail address
 //! and phone number, quiet hours in Oslo time, the agreed response time). Either side may
-//! propose; the other confirms. Notices (`crate::notify`) follow the current agreement.
+//! propose; the other confirms. Notices (`crate::notices`) follow the current agreement.
 //!
 //! This module parses the input (field errors named by field); the store keeps the rows.
 
@@ -12,9 +12,9 @@ pub use store::{ContactAgreement, ContactStatus, ContactStore, CounselorAvailabi
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::{ClientAccess, grant};
-use crate::clients::Ctx;
+use crate::context::Ctx;
 use crate::ids::{ClientId, UserId};
-use crate::notify::QuietHours;
+use crate::notices::QuietHours;
 use crate::plan::Side;
 use crate::policy::{Action, Resource, authorize};
 use crate::roles::Actor;

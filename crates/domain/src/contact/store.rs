@@ -7,7 +7,7 @@
 use crate::audit::NewAuditEvent;
 use crate::cases::ClientAccess;
 use crate::ids::{ClientId, UserId};
-use crate::notify::QuietHours;
+use crate::notices::QuietHours;
 use crate::plan::Side;
 use crate::ports::{LiveEvent, PortResult};
 use async_trait::async_trait;

@@ -4,11 +4,12 @@
 
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, change_event};
-use crate::clients::Ctx;
+use crate::cases::store::ClientSummary;
+use crate::contact::ContactStatus;
+use crate::context::Ctx;
 use crate::ids::ClientId;
 use crate::plan::Side;
 use crate::policy::{Action, Resource, authorize};
-use crate::ports::{ClientSummary, ContactStatus};
 use crate::roles::Actor;
 use time::{Duration, OffsetDateTime};
 

@@ -12,16 +12,17 @@ pub mod checkins;
 pub mod store;
 
 use crate::DomainError;
-use crate::attachments::FileCleaner;
 use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::grant;
-use crate::clients::Ctx;
+use crate::context::Ctx;
+use crate::conversation::attachments::FileCleaner;
+use crate::conversation::store::{
+    AttachmentFile, NewAttachment, NewMessage, NewThread, ThreadRecord, ThreadSummary,
+};
 use crate::ids::{AttachmentId, ClientId, MessageId, PlanItemId, ThreadId, UserId};
 use crate::plan::Side;
 use crate::policy::{Action, Permit, Resource, authorize};
-use crate::ports::{
-    AttachmentFile, LiveEvent, NewAttachment, NewMessage, NewThread, ThreadRecord, ThreadSummary,
-};
+use crate::ports::LiveEvent;
 use crate::roles::Actor;
 use crate::types::{FieldError, clean_text};
 pub use store::ConversationStore;
@@ -111,7 +112,7 @@ pub struct Upload {
 /// Most files on one message.
 pub const MAX_FILES: usize = 3;
 
-/// Checks every upload and rebuilds it from its content (see [`crate::attachments::clean`]);
+/// Checks every upload and rebuilds it from its content (see [`crate::conversation::attachments::clean`]);
 /// any refusal refuses them all.
 async fn check_files(
     cleaner: &dyn FileCleaner,
@@ -122,7 +123,7 @@ async fn check_files(
     }
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let clean = crate::attachments::clean(cleaner, &f.name, &f.bytes).await?;
+        let clean = crate::conversation::attachments::clean(cleaner, &f.name, &f.bytes).await?;
         out.push(NewAttachment {
             id: AttachmentId::new(),
             name: clean.name,

@@ -101,7 +101,7 @@ pub struct NewMessage {
     pub author_side: Side,
     pub body: String,
     pub sent_at: OffsetDateTime,
-    /// Files that passed `domain::attachments::inspect` (stored in the database, never under
+    /// Files that passed `domain::conversation::attachments::inspect` (stored in the database, never under
     /// the web root).
     pub attachments: Vec<NewAttachment>,
 }

@@ -18,11 +18,11 @@ use super::store::{InvitationRow, InviteReason, InviteState};
 use crate::DomainError;
 use crate::audit::DataKind;
 use crate::cases::{ClientAccess, grant};
-use crate::clients::Ctx;
+use crate::context::Ctx;
 use crate::ids::{ClientId, FeedbackInvitationId, MeetingId, OfficeId, TeamId, UserId};
 use crate::meetings::MeetingStatus;
+use crate::meetings::store::MeetingRow;
 use crate::policy::{Action, ClientScope};
-use crate::ports::MeetingRow;
 use crate::roles::Actor;
 use time::{Duration, OffsetDateTime};
 

@@ -5,8 +5,6 @@
 //! The storage contract is migration `0011_feedback.sql` in both store crates.
 
 pub mod grouping;
-#[doc(hidden)]
-pub use crate::insights; // moved: the leader's insights are their own feature
 pub mod period;
 pub mod suppression;
 

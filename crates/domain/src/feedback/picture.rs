@@ -16,7 +16,7 @@ use super::responses::{OwnResponse, with_instruments};
 use super::store::{ResponseRow, TalkNote, TalkNoteRow};
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, change_event};
-use crate::clients::Ctx;
+use crate::context::Ctx;
 use crate::ids::{ClientId, TalkNoteId};
 use crate::policy::{Action, Permit, Resource, authorize};
 use crate::roles::Actor;

@@ -10,7 +10,7 @@ use super::{Quarter, Theme};
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::ClientAccess;
-use crate::clients::Ctx;
+use crate::context::Ctx;
 use crate::ids::{ClientId, FeedbackInvitationId, FeedbackResponseId, OrganisationId};
 use crate::ports::{Clock, Conflict, PortError, Store};
 use crate::roles::Actor;

@@ -402,7 +402,7 @@ pub async fn leader_insights(
     clock: &dyn Clock,
     actor: &Actor,
 ) -> Result<Vec<OfficeInsights>, DomainError> {
-    let offices = crate::org::insight_offices(actor)?;
+    let offices = crate::organisation::insight_offices(actor)?;
     let mut out = Vec::with_capacity(offices.len());
     for office in offices {
         out.push(office_insights(aggregates, clock, actor, office).await?);

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 /// The handle for anonymous feedback figures: aggregate queries only, so no client id and no
 /// single answer can leave it. The rows it returns are raw (their numbers are readable only
-/// inside the domain); `domain::feedback::insights` applies the suppression rule before
+/// inside the domain); `domain::insights` applies the suppression rule before
 /// anything is shown. Every [`crate::ports::Store`] is one.
 #[async_trait]
 pub trait InsightsStore: Send + Sync {

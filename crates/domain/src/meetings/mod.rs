@@ -21,7 +21,7 @@ pub use store::{
 use crate::DomainError;
 use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::{ClientAccess, grant};
-use crate::clients::Ctx;
+use crate::context::Ctx;
 use crate::ids::{AgendaPointId, ClientId, MeetingId, NotesCommentId, UserId};
 use crate::oslo;
 use crate::plan::Side;

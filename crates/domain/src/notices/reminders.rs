@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn reminders_take_the_path_of_every_notice() {
-        use crate::notify::{self, Channel, NoticeContact, NoticeEvent, NoticeState, QuietHours};
+        use crate::notices::{self, Channel, NoticeContact, NoticeEvent, NoticeState, QuietHours};
         use time::macros::time;
         let sms_only = |quiet| NoticeContact {
             email: None,
@@ -286,7 +286,7 @@ mod tests {
                 start: time!(22:00),
                 end: time!(07:00),
             };
-            let n = notify::decide(&e, Some(&sms_only(Some(quiet))), night, |_| false);
+            let n = notices::decide(&e, Some(&sms_only(Some(quiet))), night, |_| false);
             assert_eq!(n.len(), 1, "{kind}");
             assert_eq!(n[0].channel, Channel::Sms);
             assert_eq!(n[0].state, NoticeState::Pending);
@@ -294,7 +294,7 @@ mod tests {
             // No digital notices: none.
             let mut none = sms_only(None);
             none.sms_notices = false;
-            assert!(notify::decide(&e, Some(&none), night, |_| false).is_empty());
+            assert!(notices::decide(&e, Some(&none), night, |_| false).is_empty());
         }
     }
 

@@ -2,7 +2,7 @@
 //! to which item, and which fields changed from what to what.
 
 use super::cases::HistoryEntry;
-use crate::ports::PlanHistoryRow;
+use crate::plan::store::PlanHistoryRow;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -2,8 +2,9 @@
 //! setup tokens.
 
 use super::{fixture, t0};
+use domain::accounts::store::{FailedLogin, SessionRecord};
 use domain::ids::UserId;
-use domain::ports::{Conflict, FailedLogin, PortError, SessionRecord, Store};
+use domain::ports::{Conflict, PortError, Store};
 use domain::types::Username;
 use time::{Duration, OffsetDateTime};
 

@@ -4,8 +4,9 @@
 
 use super::{event, fixture, new_client, t0, verify_chain};
 use domain::audit::{AuditAction, DataKind};
+use domain::cases::store::NewClient;
 use domain::ids::ClientId;
-use domain::ports::{NewClient, Store};
+use domain::ports::Store;
 use domain::roles::Role;
 use domain::types::{AccessReason, PersonName};
 use time::Duration;
@@ -247,8 +248,8 @@ pub async fn the_head_moves_with_every_appended_row(store: &dyn Store) {
 pub async fn the_access_log_pages_openings_and_groups_list_views_per_person_and_day(
     store: &dyn Store,
 ) {
-    use domain::access_log::{Cursor, ListViews, LogPage};
     use domain::audit::AccessLogEntry;
+    use domain::audit::access_log::{Cursor, ListViews, LogPage};
     use std::collections::BTreeMap;
     use time::Duration;
     let f = fixture(store).await;

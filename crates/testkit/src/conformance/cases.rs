@@ -4,9 +4,10 @@
 use super::{event, fixture, new_client, t0, user, verify_chain};
 use crate::db::{Db, Table};
 use domain::audit::{AuditAction, DataKind};
+use domain::cases::store::NewClient;
 use domain::ids::{ClientId, UserId};
 use domain::policy::{CaseloadScope, OfficeScope};
-use domain::ports::{Conflict, NewClient, PortError, Store};
+use domain::ports::{Conflict, PortError, Store};
 use domain::roles::Role;
 use domain::types::PersonName;
 use std::sync::Arc;
@@ -164,8 +165,9 @@ pub async fn lists_respect_office_assignment_and_protection(store: &dyn Store) {
             include_protected,
         }],
     };
-    let names =
-        |v: Vec<domain::ports::ClientSummary>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let names = |v: Vec<domain::cases::store::ClientSummary>| {
+        v.into_iter().map(|c| c.name).collect::<Vec<_>>()
+    };
     assert_eq!(
         names(store.list_clients(&scope(false), false).await.unwrap()),
         ["Anders", "Berit"]

@@ -2,9 +2,9 @@
 //! notices go.
 
 use super::{Fixture, fixture, new_client, t0, user};
-use domain::availability::{ContactAgreement, CounselorAvailability};
+use domain::contact::{ContactAgreement, CounselorAvailability};
 use domain::ids::{ClientId, UserId};
-use domain::notify::{Channel, QuietHours};
+use domain::notices::{Channel, QuietHours};
 use domain::plan::Side;
 use domain::ports::{PortError, Store};
 use time::Duration;

@@ -2,9 +2,10 @@
 
 use super::{Fixture, event, fixture, new_client, t0, user, verify_chain};
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::conversation::store::{NewAttachment, NewMessage, NewThread};
 use domain::ids::{AttachmentId, ClientId, MessageId, ThreadId, UserId};
 use domain::plan::Side;
-use domain::ports::{LiveEvent, NewAttachment, NewMessage, NewThread, Store};
+use domain::ports::{LiveEvent, Store};
 use domain::roles::Role;
 use time::Duration;
 

@@ -13,8 +13,8 @@ use time::Duration;
 /// every audited read with exactly one row; another client's meeting is not found.
 pub async fn meetings_keep_versions_notes_and_audit(store: &dyn Store) {
     use domain::ids::{AgendaPointId, MeetingId, NotesCommentId};
+    use domain::meetings::store::{AgendaPointRow, MeetingNotesRow, MeetingRow, NotesCommentRow};
     use domain::meetings::{MeetingMode, MeetingStatus};
-    use domain::ports::{AgendaPointRow, MeetingNotesRow, MeetingRow, NotesCommentRow};
 
     let f = fixture(store).await;
     let client_user = user(f.org, "client-meet", vec![]);

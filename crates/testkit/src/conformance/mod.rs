@@ -22,9 +22,12 @@ pub mod notices;
 pub mod organisation;
 pub mod plan;
 
+use domain::accounts::store::NewUser;
 use domain::audit::{AuditAction, DataKind, NewAuditEvent};
+use domain::cases::store::NewClient;
 use domain::ids::{AuditId, ClientId, OfficeId, OrganisationId, RequestId, UserId};
-use domain::ports::{NewClient, NewOffice, NewOrganisation, NewUser, Store};
+use domain::organisation::store::{NewOffice, NewOrganisation};
+use domain::ports::Store;
 use domain::roles::{Role, RoleGrant};
 use domain::types::{PersonName, UnitName, Username};
 use time::OffsetDateTime;

@@ -7,14 +7,17 @@ use super::plan::plan_write;
 use super::{event, fixture, new_client, t0, user};
 use crate::db::Db;
 use domain::audit::{AuditAction, DataKind};
+use domain::conversation::store::NewThread;
 use domain::ids::MeetingId;
 use domain::ids::{PlanItemId, ThreadId, UserId};
+use domain::meetings::store::MeetingRow;
 use domain::meetings::{MeetingMode, MeetingStatus};
-use domain::notify::{Channel, NewNotice, NoticeState};
+use domain::notices::NoticeAttempt;
+use domain::notices::reminders::{ACTIVITY_DUE, MEETING_SOON, scan};
+use domain::notices::{Channel, NewNotice, NoticeState};
 use domain::plan::Side;
-use domain::ports::{LiveEvent, NewThread, PlanWrite, Store};
-use domain::ports::{MeetingRow, NoticeAttempt};
-use domain::reminders::{ACTIVITY_DUE, MEETING_SOON, scan};
+use domain::plan::store::PlanWrite;
+use domain::ports::{LiveEvent, Store};
 use domain::roles::Role;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -549,7 +552,7 @@ pub async fn due_notices_are_claimed_once(store: Arc<dyn Store>) {
     let f = fixture(store.as_ref()).await;
     // The staff's language, for their notices.
     store
-        .put_availability(domain::availability::CounselorAvailability {
+        .put_availability(domain::contact::CounselorAvailability {
             counselor_id: f.counselor_a,
             contact_hours: "9-15".into(),
             channels: vec![],

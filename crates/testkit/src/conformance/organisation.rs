@@ -5,7 +5,8 @@ use super::{event, fixture, new_client, t0, user, verify_chain};
 use crate::db::{Db, Table};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::{OrganisationId, TeamId, UserId};
-use domain::ports::{Conflict, NewTeam, PortError, Store};
+use domain::organisation::store::NewTeam;
+use domain::ports::{Conflict, PortError, Store};
 use domain::roles::{Role, RoleGrant};
 use domain::types::{UnitName, Username};
 
@@ -125,8 +126,8 @@ pub async fn a_taken_username_is_a_conflict(store: &dyn Store, db: &Db) {
 pub async fn clients_accounts_are_found_by_username_and_read_and_changed_with_their_audit_rows(
     store: &dyn Store,
 ) {
-    use domain::accounts::AccountChange;
-    use domain::ports::SessionRecord;
+    use domain::accounts::store::SessionRecord;
+    use domain::organisation::client_accounts::AccountChange;
     use domain::types::Username;
     let f = fixture(store).await;
     let account = super::user(f.org, "kari-account", vec![]);

@@ -4,10 +4,8 @@
 use super::{event, fixture, new_client, t0, verify_chain};
 use domain::audit::{AuditAction, DataKind};
 use domain::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId, UserId};
-use domain::ports::{
-    Conflict, LiveEvent, MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanWrite, PortError,
-    Store,
-};
+use domain::plan::store::{MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanWrite};
+use domain::ports::{Conflict, LiveEvent, PortError, Store};
 use domain::roles::Role;
 use std::sync::Arc;
 use time::Duration;

@@ -49,7 +49,7 @@ pub async fn login_submit(
     peer: PeerAddr,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let attempt = domain::auth::LoginAttempt {
+    let attempt = domain::accounts::LoginAttempt {
         username: form.username.clone(),
         password: Secret::new(form.password),
         source: crate::edge::proxy::source_address(
@@ -59,7 +59,7 @@ pub async fn login_submit(
         ),
         device: ctx.device_token.clone(),
     };
-    match domain::auth::login(
+    match domain::accounts::login(
         state.store.as_ref(),
         state.clock.as_ref(),
         state.hasher.as_ref(),
@@ -71,7 +71,7 @@ pub async fn login_submit(
         Ok(ok) => {
             // Notices to this person come in the language they logged in with (notices-reminders).
             if let Err(e) =
-                domain::notify::remember_language(state.store.as_ref(), ok.user_id, ctx.tr.code())
+                domain::notices::remember_language(state.store.as_ref(), ok.user_id, ctx.tr.code())
                     .await
             {
                 tracing::warn!(error = %e, "language not remembered");
@@ -129,7 +129,7 @@ pub async fn login_submit(
 
 pub async fn logout(State(state): State<AppState>, ctx: PageCtx) -> Response {
     if let Some(token) = &ctx.session_token
-        && let Err(e) = domain::auth::logout(state.store.as_ref(), token).await
+        && let Err(e) = domain::accounts::logout(state.store.as_ref(), token).await
     {
         return domain_error(ctx, &e);
     }

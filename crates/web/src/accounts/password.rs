@@ -48,7 +48,7 @@ pub async fn password_submit(
     let Ok(username) = Username::parse(&actor.username) else {
         return Err(PageError::not_found(&ctx));
     };
-    let result = domain::auth::change_password(
+    let result = domain::accounts::change_password(
         state.store.as_ref(),
         state.clock.as_ref(),
         state.hasher.as_ref(),
@@ -63,7 +63,7 @@ pub async fn password_submit(
             let names = cookie_names(state.settings.secure_cookies);
             // A new session: this page's forms carry its token.
             let ctx = PageCtx {
-                csrf: domain::auth::session_csrf_token(&token),
+                csrf: domain::accounts::session_csrf_token(&token),
                 ..ctx
             };
             let mut res = render(

@@ -67,11 +67,11 @@ pub async fn setup_submit(
     if !setup_open(&state).await {
         return error_page(ctx, StatusCode::NOT_FOUND);
     }
-    let input = domain::org::SetupInput {
+    let input = domain::organisation::SetupInput {
         token: Secret::new(form.token.trim()),
         organisation_name: form.organisation_name.clone(),
         office_name: form.office_name.clone(),
-        admin: domain::org::NewPersonInput {
+        admin: domain::organisation::NewPersonInput {
             username: form.username.clone(),
             display_name: form.display_name.clone(),
             password: Secret::new(form.password.clone()),
@@ -79,7 +79,7 @@ pub async fn setup_submit(
             protected_access: vec![],
         },
     };
-    match domain::org::complete_setup(
+    match domain::organisation::complete_setup(
         state.store.as_ref(),
         state.clock.as_ref(),
         state.hasher.as_ref(),

@@ -10,7 +10,7 @@ use crate::edge::render::{OrPage, PageResult, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::access_log::{Cursor, LogPage};
+use domain::audit::access_log::{Cursor, LogPage};
 
 pub struct AccessRow {
     pub when: String,
@@ -103,7 +103,7 @@ pub async fn access_log(
     let actor = SignedIn::of(&ctx)?;
     let openings = Cursor::parse(q.before.as_deref(), q.after.as_deref());
     let lists = Cursor::parse(q.lists_before.as_deref(), q.lists_after.as_deref());
-    let log = domain::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists)
+    let log = domain::audit::access_log::access_log(ctx_of(&state, &ctx), &actor, openings, lists)
         .await
         .or_page(&ctx)?;
     let role = |r: domain::roles::Role| ctx.tr.get(&format!("role-{}", r.as_str()));

@@ -11,7 +11,7 @@ use crate::edge::render::{OrPage, PageResult, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::ports::ClientSummary;
+use domain::cases::store::ClientSummary;
 
 #[derive(Template)]
 #[template(path = "cases/caseload.html")]
@@ -33,10 +33,10 @@ pub struct ReasonPage {
 
 pub async fn caseload(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    let clients = domain::clients::my_caseload(ctx_of(&state, &ctx), &actor)
+    let clients = domain::cases::my_caseload(ctx_of(&state, &ctx), &actor)
         .await
         .or_page(&ctx)?;
-    let quiet = domain::checkins::gone_quiet(ctx_of(&state, &ctx), &clients)
+    let quiet = domain::conversation::checkins::gone_quiet(ctx_of(&state, &ctx), &clients)
         .await
         .or_page(&ctx)?;
     let quiet = quiet

@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
-use domain::clients::{CaseOffice, NewCaseInput, case_offices, open_new_case};
+use domain::cases::{CaseOffice, NewCaseInput, case_offices, open_new_case};
 use domain::ids::OfficeId;
 use domain::types::Secret;
 use serde::Deserialize;

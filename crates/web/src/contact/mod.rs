@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
-use domain::availability::{self, AgreementInput, CHANNELS, format_time};
+use domain::contact::{self, AgreementInput, CHANNELS, format_time};
 use domain::ids::ClientId;
 use domain::plan::Side;
 use serde::Deserialize;
@@ -49,7 +49,7 @@ impl AgreementForm {
             version: self.version,
         }
     }
-    fn of(a: &availability::ContactAgreement) -> AgreementForm {
+    fn of(a: &contact::ContactAgreement) -> AgreementForm {
         AgreementForm {
             email_notices: Checkbox(a.email_notices),
             sms_notices: Checkbox(a.sms_notices),
@@ -101,7 +101,7 @@ async fn contact_view(
     errors: Errors,
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    let view = availability::view(ctx_of(state, &ctx), &actor, client, None)
+    let view = contact::view(ctx_of(state, &ctx), &actor, client, None)
         .await
         .or_page(&ctx)?;
     let yes = ctx.tr.get("contact-yes");
@@ -141,7 +141,7 @@ async fn contact_view(
         };
         version = a.version;
     }
-    let actions = availability::contact_actions(view.side, view.agreement.as_ref());
+    let actions = contact::contact_actions(view.side, view.agreement.as_ref());
     let home = if actor.own_client == Some(client) {
         "/me".to_string()
     } else {
@@ -207,7 +207,7 @@ pub async fn contact_save(
         Err(r) => return Ok(*r),
     };
     let actor = SignedIn::of(&ctx)?;
-    match availability::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
+    match contact::propose(ctx_of(&state, &ctx), &actor, client, &f.input()).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ (DomainError::Invalid(_) | DomainError::StaleVersion)) => {
             let errors = Errors::of(&ctx, &e);
@@ -234,7 +234,7 @@ pub async fn contact_confirm(
         Err(r) => return Ok(*r),
     };
     let actor = SignedIn::of(&ctx)?;
-    match availability::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
+    match contact::confirm(ctx_of(&state, &ctx), &actor, client, f.version).await {
         Ok(()) => Ok(Redirect::to(&format!("/clients/{client}/contact")).into_response()),
         Err(e @ DomainError::StaleVersion) => {
             let errors = Errors::of(&ctx, &e);
@@ -312,7 +312,7 @@ fn availability_page(ctx: PageCtx, f: &AvailabilityForm, errors: Errors) -> Resp
 
 pub async fn my_availability(State(state): State<AppState>, ctx: PageCtx) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    let current = availability::own_hours(ctx_of(&state, &ctx), &actor)
+    let current = contact::own_hours(ctx_of(&state, &ctx), &actor)
         .await
         .or_page(&ctx)?;
     let mut f = AvailabilityForm::default();
@@ -338,7 +338,7 @@ pub async fn my_availability_save(
     Form(f): Form<AvailabilityForm>,
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    match availability::publish_hours(
+    match contact::publish_hours(
         ctx_of(&state, &ctx),
         &actor,
         &f.contact_hours,

@@ -22,7 +22,7 @@
 //! at a time, which bounds the memory that uploads can take together.
 
 use async_trait::async_trait;
-use domain::attachments::{FileCleaner, FileKind, MAX_PIXELS, MAX_SIDE};
+use domain::conversation::attachments::{FileCleaner, FileKind, MAX_PIXELS, MAX_SIDE};
 use domain::types::FieldError;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;

@@ -14,10 +14,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
+use domain::conversation::store::{MessageRow, ThreadSummary};
 use domain::conversation::{self, Upload, Waiting};
 use domain::ids::{AttachmentId, ClientId, ThreadId};
 use domain::plan::Side;
-use domain::ports::{MessageRow, ThreadSummary};
 use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -135,7 +135,7 @@ async fn threads_view(
     if !is_client {
         threads.sort_by_key(|(overdue, _)| !*overdue);
     }
-    let may_write = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+    let may_write = domain::cases::change_side(ctx_of(state, &ctx), actor, client)
         .await
         .or_page(&ctx)?
         .is_some();
@@ -144,12 +144,13 @@ async fn threads_view(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let checkin_every = domain::checkins::frequency(ctx_of(state, &ctx), actor, client)
-        .await
-        .or_page(&ctx)?
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    let checkin_choices = domain::checkins::CHOICES
+    let checkin_every =
+        domain::conversation::checkins::frequency(ctx_of(state, &ctx), actor, client)
+            .await
+            .or_page(&ctx)?
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+    let checkin_choices = domain::conversation::checkins::CHOICES
         .iter()
         .map(|d| (d.to_string(), ctx.tr.arg("checkin-every-days", "days", d)))
         .collect();
@@ -184,7 +185,9 @@ pub async fn threads(
 ) -> PageResult {
     // A check-in: a short message in the client's language, ready to edit and send.
     let form = if q.checkin == "1" {
-        match domain::checkins::client_language(ctx_of(&state, &ctx), &actor, client).await {
+        match domain::conversation::checkins::client_language(ctx_of(&state, &ctx), &actor, client)
+            .await
+        {
             Ok(code) => {
                 let lang = crate::i18n::Lang::parse(code).unwrap_or(crate::i18n::Lang::Nb);
                 (
@@ -223,7 +226,13 @@ pub async fn set_checkins(
     };
     let result = match every {
         Ok(every) => {
-            domain::checkins::set_frequency(ctx_of(&state, &ctx), &actor, client, every).await
+            domain::conversation::checkins::set_frequency(
+                ctx_of(&state, &ctx),
+                &actor,
+                client,
+                every,
+            )
+            .await
         }
         Err(e) => Err(e),
     };
@@ -609,10 +618,11 @@ pub async fn attachment(
             Ok(file) => {
                 use axum::http::header;
                 // Only the three checked types are ever stored; anything else is served as bytes.
-                let content_type =
-                    domain::attachments::FileKind::from_content_type(&file.meta.content_type)
-                        .map(|k| k.content_type())
-                        .unwrap_or("application/octet-stream");
+                let content_type = domain::conversation::attachments::FileKind::from_content_type(
+                    &file.meta.content_type,
+                )
+                .map(|k| k.content_type())
+                .unwrap_or("application/octet-stream");
                 // The stored name is plain (checked on upload); quote it and give an ASCII fallback.
                 let ascii: String = file
                     .meta

@@ -86,12 +86,12 @@ pub fn set_cookie(
 }
 
 /// The CSRF token a page for this request carries: with a live session (`signed_in`), the
-/// token of that session (`domain::auth::session_csrf_token`); before login, the browser's
+/// token of that session (`domain::accounts::session_csrf_token`); before login, the browser's
 /// pre-session token cookie, if it has one.
 pub fn csrf_token_for(headers: &HeaderMap, secure: bool, signed_in: bool) -> Option<String> {
     let names = cookie_names(secure);
     match cookie(headers, names.session).filter(|_| signed_in) {
-        Some(session) => Some(domain::auth::session_csrf_token(&Secret::new(session))),
+        Some(session) => Some(domain::accounts::session_csrf_token(&Secret::new(session))),
         None => cookie(headers, names.csrf),
     }
 }
@@ -99,7 +99,7 @@ pub fn csrf_token_for(headers: &HeaderMap, secure: bool, signed_in: bool) -> Opt
 /// A `Set-Cookie` for a fresh pre-session CSRF token (at login and logout, so that a token
 /// seen before is not good for the next person or session).
 pub fn fresh_pre_session_token(secure: bool) -> HeaderValue {
-    let token = domain::auth::new_token();
+    let token = domain::accounts::new_token();
     set_cookie(
         cookie_names(secure).csrf,
         token.expose(),

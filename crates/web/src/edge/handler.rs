@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
-use domain::clients::Ctx;
+use domain::context::Ctx;
 use domain::ids::ClientId;
 use domain::roles::Actor;
 use time::OffsetDateTime;

@@ -151,7 +151,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     if !skips_session(req.uri().path()) {
         let names = cookie_names(state.settings.secure_cookies);
         if let Some(token) = cookie(req.headers(), names.session) {
-            match domain::auth::authenticate(
+            match domain::accounts::authenticate(
                 state.store.as_ref(),
                 state.clock.as_ref(),
                 state.settings.session,
@@ -173,7 +173,7 @@ fn is_state_changing(m: &Method) -> bool {
 }
 
 /// CSRF protection. With a live session the token is the session's own
-/// (`domain::auth::session_csrf_token`); before login it is a random pre-session token kept in
+/// (`domain::accounts::session_csrf_token`); before login it is a random pre-session token kept in
 /// a `SameSite=Strict` cookie (double submit), which login and logout replace. Safe requests
 /// get the pre-session cookie if they lack one and hand the right token to the page; every
 /// state-changing request must carry it in its `csrf_token` form field, and must not come
@@ -189,7 +189,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     if !is_state_changing(req.method()) {
         let fresh = cookie(req.headers(), names.csrf)
             .is_none()
-            .then(|| domain::auth::new_token().expose().to_string());
+            .then(|| domain::accounts::new_token().expose().to_string());
         let token = expected.or_else(|| fresh.clone()).unwrap_or_default();
         let mut req = req;
         req.extensions_mut().insert(CsrfToken(token));
@@ -253,7 +253,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         let ended_session = !signed_in
             && matches!(
                 (cookie(&parts.headers, names.session), &sent),
-                (Some(s), Some(t)) if constant_time_eq(&domain::auth::session_csrf_token(&Secret::new(s.as_str())), t)
+                (Some(s), Some(t)) if constant_time_eq(&domain::accounts::session_csrf_token(&Secret::new(s.as_str())), t)
             );
         if ended_session {
             return Redirect::to("/login").into_response();

@@ -92,7 +92,7 @@ pub async fn set_language(
     // A signed-in person's choice is remembered for their notices (notices-reminders).
     if let Some(actor) = &ctx.actor
         && let Err(e) =
-            domain::notify::remember_language(state.store.as_ref(), actor.user_id, lang.code())
+            domain::notices::remember_language(state.store.as_ref(), actor.user_id, lang.code())
                 .await
     {
         tracing::warn!(error = %e, "language not remembered");

@@ -1,9 +1,9 @@
 //! Anonymous feedback figures: the leader's dashboard (`/insights`), its CSV export
 //! (`/insights/export.csv`) and the counselor's own aggregate (`/caseload/feedback`).
 //!
-//! The handlers get figures only from `domain::feedback::insights`, after the suppression
+//! The handlers get figures only from `domain::insights`, after the suppression
 //! rule; a hidden figure has no number to show. The leader's use case receives the
-//! `FeedbackAggregates` port only. No audit rows: nobody is shown a client's personal data.
+//! `InsightsStore` port only. No audit rows: nobody is shown a client's personal data.
 
 use crate::AppState;
 use crate::edge::context::PageCtx;
@@ -14,13 +14,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::feedback::insights::{
+use domain::feedback::suppression::Measure;
+use domain::feedback::{Quarter, Theme};
+use domain::insights::InsightsStore;
+use domain::insights::{
     CsvHeadings, Figure, OfficeInsights, OwnInsights, QuarterFigures, UnitLabel, UnitSeries,
     leader_insights, own_insights, to_csv,
 };
-use domain::feedback::suppression::Measure;
-use domain::feedback::{Quarter, Theme};
-use domain::ports::FeedbackAggregates;
 
 /// A number with one decimal, with a decimal comma in Norwegian.
 fn decimal(lang: Lang, x: f64) -> String {
@@ -279,7 +279,7 @@ pub struct QuarterParam {
     quarter: Option<String>,
 }
 
-fn aggregates(state: &AppState) -> &dyn FeedbackAggregates {
+fn aggregates(state: &AppState) -> &dyn InsightsStore {
     // The leader's handle: aggregate queries only.
     state.store.as_ref()
 }

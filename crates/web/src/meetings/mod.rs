@@ -16,12 +16,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::DomainError;
 use domain::ids::{ClientId, MeetingId};
+use domain::meetings::store::MeetingRow;
 use domain::meetings::{
     self, Answer, MeetingMode, MeetingStatus, MeetingView, ProposalInput, local_input_value,
     local_text,
 };
 use domain::plan::Side;
-use domain::ports::MeetingRow;
 use domain::roles::Actor;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -130,7 +130,7 @@ async fn viewer_side(
     actor: &Actor,
     client: ClientId,
 ) -> Option<Side> {
-    domain::clients::change_side(ctx_of(state, ctx), actor, client)
+    domain::cases::change_side(ctx_of(state, ctx), actor, client)
         .await
         .ok()
         .flatten()

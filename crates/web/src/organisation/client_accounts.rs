@@ -14,8 +14,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::DomainError;
-use domain::accounts::{self, ClientAccount};
 use domain::ids::ClientId;
+use domain::organisation::client_accounts::{self, ClientAccount};
 use domain::roles::Actor;
 use domain::types::Secret;
 use serde::Deserialize;
@@ -121,7 +121,7 @@ pub async fn lookup_form(ctx: PageCtx) -> Response {
     let Some(actor) = ctx.actor.clone() else {
         return error_page(ctx, StatusCode::NOT_FOUND);
     };
-    if let Err(e) = accounts::may_look_up(&actor) {
+    if let Err(e) = client_accounts::may_look_up(&actor) {
         return domain_error(ctx, &e);
     }
     render(
@@ -140,11 +140,12 @@ pub async fn lookup(
     let Some(actor) = ctx.actor.clone() else {
         return error_page(ctx, StatusCode::NOT_FOUND);
     };
-    if let Err(e) = accounts::may_look_up(&actor) {
+    if let Err(e) = client_accounts::may_look_up(&actor) {
         return domain_error(ctx, &e);
     }
     let reason = optional(&form.reason);
-    match accounts::find_client_account(ctx_of(&state, &ctx), &actor, &form.username, reason).await
+    match client_accounts::find_client_account(ctx_of(&state, &ctx), &actor, &form.username, reason)
+        .await
     {
         Ok(account) => account_page(
             ctx,
@@ -215,7 +216,7 @@ pub async fn set_password(
     Form(form): Form<ChangeForm>,
 ) -> PageResult {
     let reason = optional(&form.reason);
-    let result = accounts::set_client_password(
+    let result = client_accounts::set_client_password(
         ctx_of(&state, &ctx),
         state.hasher.as_ref(),
         &actor,
@@ -236,7 +237,8 @@ pub async fn set_password(
         Err(e @ DomainError::Invalid(_)) => {
             // The account is shown again (with its audit row), the error next to the field.
             let errors = Errors::of(&ctx, &e);
-            match accounts::open_client_account(ctx_of(&state, &ctx), &actor, client, reason).await
+            match client_accounts::open_client_account(ctx_of(&state, &ctx), &actor, client, reason)
+                .await
             {
                 Ok(account) => account_page(ctx, &account, form.reason, errors, None),
                 Err(e) => domain_error(ctx, &e),
@@ -256,8 +258,14 @@ async fn set_disabled(
 ) -> PageResult {
     let reason = optional(&form.reason);
     Ok(
-        match accounts::set_client_disabled(ctx_of(&state, &ctx), &actor, client, disabled, reason)
-            .await
+        match client_accounts::set_client_disabled(
+            ctx_of(&state, &ctx),
+            &actor,
+            client,
+            disabled,
+            reason,
+        )
+        .await
         {
             Ok(account) => {
                 let notice = if disabled {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::DomainError;
 use domain::ids::{OfficeId, UserId};
-use domain::ports::Office;
+use domain::organisation::store::Office;
 use domain::roles::Role;
 use domain::types::Secret;
 
@@ -75,7 +75,7 @@ pub async fn admin_home(State(state): State<AppState>, ctx: PageCtx) -> PageResu
     let actor = SignedIn::of(&ctx)?;
     // The use case authorizes ManageOrganisation; listing offices is its cheapest form.
     Ok(
-        match domain::org::list_offices(state.store.as_ref(), &actor).await {
+        match domain::organisation::list_offices(state.store.as_ref(), &actor).await {
             Ok(_) => render(StatusCode::OK, &AdminHome { ctx }),
             Err(e) => domain_error(ctx, &e),
         },
@@ -92,10 +92,10 @@ pub async fn people_view(
     status: StatusCode,
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
-    let people = domain::org::list_people(state.store.as_ref(), &actor)
+    let people = domain::organisation::list_people(state.store.as_ref(), &actor)
         .await
         .or_page(&ctx)?;
-    let offices = domain::org::list_offices(state.store.as_ref(), &actor)
+    let offices = domain::organisation::list_offices(state.store.as_ref(), &actor)
         .await
         .or_page(&ctx)?;
     let rows = people
@@ -190,7 +190,7 @@ pub async fn people_create(
         }
         Err(e) => return Err(domain_error(ctx, &e).into()),
     };
-    let input = domain::org::NewPersonInput {
+    let input = domain::organisation::NewPersonInput {
         username: form.username.clone(),
         display_name: form.display_name.clone(),
         password: Secret::new(form.password.clone()),
@@ -198,7 +198,7 @@ pub async fn people_create(
         protected_access: vec![],
     };
     Ok(
-        match domain::org::create_person(
+        match domain::organisation::create_person(
             state.store.as_ref(),
             state.clock.as_ref(),
             state.hasher.as_ref(),
@@ -232,7 +232,14 @@ pub async fn person_set_disabled(
         return Err(PageError::not_found(&ctx));
     };
     Ok(
-        match domain::org::set_person_disabled(state.store.as_ref(), &actor, user, disabled).await {
+        match domain::organisation::set_person_disabled(
+            state.store.as_ref(),
+            &actor,
+            user,
+            disabled,
+        )
+        .await
+        {
             Ok(()) => Redirect::to("/admin/people").into_response(),
             Err(e) => domain_error(ctx, &e),
         },
@@ -272,7 +279,7 @@ pub async fn offices_view(
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
     Ok(
-        match domain::org::list_offices(state.store.as_ref(), &actor).await {
+        match domain::organisation::list_offices(state.store.as_ref(), &actor).await {
             Ok(offices) => {
                 let page = AdminUnits {
                     heading: ctx.tr.get("admin-offices"),
@@ -302,7 +309,7 @@ pub async fn office_create(
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
     Ok(
-        match domain::org::create_office(
+        match domain::organisation::create_office(
             state.store.as_ref(),
             state.clock.as_ref(),
             &actor,
@@ -336,7 +343,7 @@ pub async fn teams_view(
 ) -> PageResult {
     let actor = SignedIn::of(&ctx)?;
     Ok(
-        match domain::org::list_teams(state.store.as_ref(), &actor).await {
+        match domain::organisation::list_teams(state.store.as_ref(), &actor).await {
             Ok(by_office) => {
                 let items = by_office
                     .iter()
@@ -377,7 +384,7 @@ pub async fn team_create(
         return Err(PageError::not_found(&ctx));
     };
     Ok(
-        match domain::org::create_team(
+        match domain::organisation::create_team(
             state.store.as_ref(),
             state.clock.as_ref(),
             &actor,

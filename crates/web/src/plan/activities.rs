@@ -229,7 +229,7 @@ pub async fn activity_view(
     errors: Errors,
     status: StatusCode,
 ) -> Response {
-    let part = domain::ports::PlanPart::Activity(item);
+    let part = domain::plan::store::PlanPart::Activity(item);
     let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
         Ok(v) => v,
         Err(e) => return reason_or_error(ctx, client, None, e),

@@ -144,13 +144,13 @@ pub async fn goal_edit_view(
     // get the 404 before anything is read (and no audit row).
     let may_reword =
         |side: Option<Side>| side.is_some_and(|s| rules::may(s, PlanOp::EditGoalWording));
-    let side = domain::clients::change_side(ctx_of(state, &ctx), actor, client)
+    let side = domain::cases::change_side(ctx_of(state, &ctx), actor, client)
         .await
         .or_page(&ctx)?;
     if !may_reword(side) {
         return Err(PageError::not_found(&ctx));
     }
-    let part = domain::ports::PlanPart::Goal(goal);
+    let part = domain::plan::store::PlanPart::Goal(goal);
     let v = cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part)
         .await
         .or_page(&ctx)?;

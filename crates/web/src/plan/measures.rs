@@ -97,7 +97,7 @@ pub async fn measure_view(
     question: String,
     errors: Errors,
 ) -> Response {
-    let part = domain::ports::PlanPart::Measure(measure);
+    let part = domain::plan::store::PlanPart::Measure(measure);
     let v = match cases::view_plan_part(ctx_of(state, &ctx), actor, client, None, part).await {
         Ok(v) => v,
         Err(e) => return reason_or_error(ctx, client, None, e),
@@ -185,7 +185,7 @@ pub async fn admin_measures_view(
     errors: Errors,
     status: StatusCode,
 ) -> PageResult {
-    let offices = domain::org::list_offices(state.store.as_ref(), actor)
+    let offices = domain::organisation::list_offices(state.store.as_ref(), actor)
         .await
         .or_page(&ctx)?;
     let Some(office) = office.or_else(|| offices.first().map(|o| o.id)) else {

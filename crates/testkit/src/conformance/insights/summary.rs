@@ -8,9 +8,10 @@ use crate::conformance::{fixture, new_client, user};
 use crate::db::Db;
 use domain::feedback::Quarter;
 use domain::feedback::grouping::{FeedbackRow, RowKind, counselor_groups, office_groups};
-use domain::feedback::insights::{FeedbackGroup, summarise_settled};
 use domain::ids::{ClientId, OfficeId, TeamId, UserId};
-use domain::ports::{NewTeam, Store};
+use domain::insights::{FeedbackGroup, summarise_settled};
+use domain::organisation::store::NewTeam;
+use domain::ports::Store;
 use domain::roles::{Role, RoleGrant};
 use domain::types::UnitName;
 
