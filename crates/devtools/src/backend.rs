@@ -52,8 +52,8 @@ impl Backend {
     /// Lets SQLite checkpoint its WAL and PostgreSQL end sessions cleanly.
     pub async fn close(&self) {
         match self {
-            Backend::Sqlite(s) => s.pool().close().await,
-            Backend::Postgres(p) => p.pool().close().await,
+            Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(p) => p.close().await,
         }
     }
 }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 /// A failure of an adapter. The message is for logs and must not carry personal data.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum PortError {
     /// The write was refused because it conflicts with what is stored (see [`Conflict`]).
     #[error("conflict: {0}")]
@@ -104,9 +104,11 @@ pub trait HealthStore: Send + Sync {
 /// feature); both pass the same conformance suite (`testkit::conformance`). A use case asks
 /// for the capabilities it needs (`S: PlanStore + ?Sized`), a handler holds the whole `Store`.
 ///
-/// Methods that show or change a client's personal data take the audit event and write it in
-/// the same transaction as the read or write ("no audit, no data"): if the audit row cannot be
-/// written, the data is not returned and the change is not made.
+/// Methods that show or change a client's personal data take the audit event ("no audit, no
+/// data"): a change writes its row in the same transaction as the change; a read that shows
+/// data returns it only after its row is durable (the stores' group-commit appender, one
+/// commit for many waiting views). If the audit row cannot be written, the data is not
+/// returned and the change is not made.
 pub trait Store:
     Send
     + Sync

@@ -157,16 +157,14 @@ impl CasesStore for PgStore {
 
     async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        // The audit row and the read share one transaction; the row is committed before the
-        // data is returned.
-        let mut tx = self.write().await?;
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
+        // The read outside the write lock; the audit row through the appender, committed before
+        // the data is returned.
+        let mut conn = self.read().await?;
+        let Some(record) = fetch_client_record(&mut conn, client).await? else {
             return Ok(None);
         };
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(Some(record))
     }
 

@@ -157,17 +157,14 @@ impl ContactStore for PgStore {
         access: &ClientAccess,
     ) -> PortResult<Option<ContactAgreement>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.pool().begin().await.map_err(fail)?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut conn = self.read().await?;
         let row = sqlx::query(
             "SELECT in_app, email_notices, sms_notices, phone_calls, email, phone, quiet_start, quiet_end,
                 response_hours, language, proposed_by, confirmed_at, version, updated_at
              FROM contact_agreements WHERE client_id = $1",
         )
         .bind(client.as_uuid())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(fail)?;
         let Some(r) = row else {
@@ -192,10 +189,8 @@ impl ContactStore for PgStore {
             version: r.try_get("version").map_err(fail)?,
             updated_at: r.try_get("updated_at").map_err(fail)?,
         };
-        if let Some(e) = audit {
-            append_audit_rows(&mut tx, vec![e]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(Some(agreement))
     }
 

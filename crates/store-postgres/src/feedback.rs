@@ -344,26 +344,21 @@ impl FeedbackStore for PgStore {
         shared_only: bool,
     ) -> PortResult<Vec<ResponseRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut conn = self.read().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{RESPONSE} WHERE client_id = $1 AND (NOT $2 OR shared_with_counselor)
              ORDER BY answered_at, id LIMIT 1000"
         )))
         .bind(client.as_uuid())
         .bind(shared_only)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
         .map(response)
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(rows)
     }
 

@@ -2,10 +2,13 @@
 //! one database. Same behaviour as `store-sqlite` through the same port; the conformance suite
 //! in `testkit` runs against both.
 //!
-//! The audit chain's head row is locked (`SELECT … FOR UPDATE`) inside each transaction that
-//! appends, so concurrent instances extend one chain without forks.
+//! The audit chain's head row is locked inside each statement that appends (an audited
+//! write's transaction locks it until commit; an audited view's row goes through the group-commit
+//! [`audit::appender`], one statement per batch), so concurrent instances extend one chain
+//! without forks.
 
 use async_trait::async_trait;
+use domain::audit::NewAuditEvent;
 use domain::ports::{Conflict, HealthStore, PoolStats, PortError, PortResult};
 use domain::roles::Role;
 use sqlx::PgPool;
@@ -35,6 +38,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Writes the audit rows of audited views, many requests to a statement
+    /// ([`audit::appender`]).
+    appender: audit::appender::Appender,
 }
 
 fn fail(e: sqlx::Error) -> PortError {
@@ -66,7 +72,15 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(fail)?;
-        Ok(Self { pool })
+        let appender = audit::appender::Appender::start(&pool);
+        Ok(Self { pool, appender })
+    }
+
+    /// Waits until every audit row handed to the appender so far is committed, then closes
+    /// the appender's connection and the pool.
+    pub async fn close(&self) {
+        self.appender.close().await;
+        self.pool.close().await;
     }
 
     pub async fn migrate(&self) -> PortResult<()> {
@@ -82,6 +96,23 @@ impl PgStore {
 
     async fn write(&self) -> PortResult<sqlx::Transaction<'static, sqlx::Postgres>> {
         self.pool.begin().await.map_err(fail)
+    }
+
+    /// A connection for an audited view's reads, outside any transaction (under READ
+    /// COMMITTED a transaction would not make its statements one snapshot anyway, and would
+    /// cost a BEGIN and a COMMIT). The view drops it before handing its row to
+    /// [`Self::audited`].
+    async fn read(&self) -> PortResult<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+        self.pool.acquire().await.map_err(fail)
+    }
+
+    /// Makes a view's audit row durable through the appender (a no-op for an unaudited read):
+    /// the view returns its data only if this succeeds ("no audit, no data").
+    async fn audited(&self, audit: Option<NewAuditEvent>) -> PortResult<()> {
+        match audit {
+            Some(event) => self.appender.append(vec![event]).await,
+            None => Ok(()),
+        }
     }
 }
 

@@ -165,24 +165,19 @@ impl MeetingsStore for PgStore {
 
     async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut conn = self.read().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{MEETING} WHERE client_id = $1 ORDER BY starts_at, id LIMIT 500"
         )))
         .bind(client.as_uuid())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
         .map(meeting)
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(rows)
     }
 
@@ -192,16 +187,13 @@ impl MeetingsStore for PgStore {
         access: &ClientAccess,
     ) -> PortResult<Option<MeetingRecord>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut conn = self.read().await?;
         let Some(m) = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{MEETING} WHERE id = $1 AND client_id = $2"
         )))
         .bind(meeting_id.as_uuid())
         .bind(client.as_uuid())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(fail)?
         .as_ref()
@@ -215,7 +207,7 @@ impl MeetingsStore for PgStore {
              FROM meeting_agenda_points WHERE meeting_id = $1 ORDER BY created_at, id",
         )
         .bind(meeting_id.as_uuid())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
@@ -236,7 +228,7 @@ impl MeetingsStore for PgStore {
              FROM meeting_notes WHERE meeting_id = $1",
         )
         .bind(meeting_id.as_uuid())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(fail)?
         .map(|r| {
@@ -255,7 +247,7 @@ impl MeetingsStore for PgStore {
              FROM meeting_note_comments WHERE meeting_id = $1 ORDER BY created_at, id",
         )
         .bind(meeting_id.as_uuid())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
@@ -272,10 +264,8 @@ impl MeetingsStore for PgStore {
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(Some(MeetingRecord {
             meeting: m,
             agenda,

@@ -1,6 +1,7 @@
 //! The shared plan: versioned items with their history (optimistic locking, the history row
 //! and the audit row in the write's transaction), reading a plan whole or for a page about one
-//! part of it (the audit row written only when there is something to show), and the offices'
+//! part of it (outside the write transaction; the audit row, through the appender, written
+//! only when there is something to show), and the offices'
 //! catalogues of measures.
 
 use crate::audit::append_audit_rows;
@@ -43,20 +44,16 @@ fn measure_row(r: &sqlx::postgres::PgRow) -> PortResult<MeasureRow> {
 const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 impl PgStore {
-    /// The plan of `client` and, when it holds `part` (or no part is named), `audit` written
-    /// in the same transaction.
+    /// The plan of `client`, read outside any write transaction, returned when it holds
+    /// `part` (or no part is named) once `audit` is durable (through the appender).
     pub(crate) async fn read_plan_where(
         &self,
         client: ClientId,
         part: Option<PlanPart>,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
+        let mut conn = self.read().await?;
+        let Some(record) = fetch_client_record(&mut conn, client).await? else {
             return Ok(None);
         };
         let items = sqlx::query(
@@ -64,7 +61,7 @@ impl PgStore {
              WHERE client_id = $1 ORDER BY created_at, id",
         )
         .bind(client.as_uuid())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
@@ -75,7 +72,7 @@ impl PgStore {
              WHERE office_id = $1 ORDER BY id",
         )
         .bind(record.office_id.as_uuid())
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?
         .iter()
@@ -87,14 +84,11 @@ impl PgStore {
             measures,
         };
         if part.is_some_and(|p| !p.is_in(&plan)) {
-            // Nothing of the page's subject to show: no audit row (the transaction is rolled
-            // back when dropped).
+            // Nothing of the page's subject to show: no audit row.
             return Ok(None);
         }
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(Some(plan))
     }
 }
@@ -188,11 +182,7 @@ impl PlanStore for PgStore {
         limit: i64,
     ) -> PortResult<Vec<PlanHistoryRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
+        let mut conn = self.read().await?;
         let rows = sqlx::query(
             "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
                     h.change, h.before, h.after, u.display_name
@@ -201,7 +191,7 @@ impl PlanStore for PgStore {
         )
         .bind(client.as_uuid())
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await
         .map_err(fail)?;
         let out = rows
@@ -225,10 +215,8 @@ impl PlanStore for PgStore {
                 })
             })
             .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(out)
     }
 

@@ -1,5 +1,7 @@
 //! Several application instances on one PostgreSQL database extend one audit chain: the head
-//! row lock makes their appends take turns instead of forking the chain.
+//! row lock makes their appends take turns instead of forking the chain, and each instance's
+//! appender, whose remembered head goes stale whenever another writer appends, re-reads it and
+//! appends after it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use domain::audit::{AuditAction, DataKind};
@@ -44,10 +46,32 @@ async fn two_instances_extend_one_chain() {
             }));
         }
     }
+    // Audited writes take the head in their own transactions meanwhile: the appenders' remembered
+    // heads go stale and each must append after the head as it is then.
+    for store in &instances {
+        for _ in 0..2 {
+            let (store, f) = (store.clone(), f.clone());
+            tasks.push(tokio::spawn(async move {
+                for _ in 0..10 {
+                    let changed = event(
+                        f.admin,
+                        Role::Administrator,
+                        c,
+                        DataKind::Assignment,
+                        AuditAction::Changed,
+                    );
+                    store
+                        .assign_counselor(c, f.counselor_a, changed)
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+    }
     for t in tasks {
         t.await.unwrap();
     }
     for store in &instances {
-        assert_eq!(verify_chain(store.as_ref()).await, Ok(101));
+        assert_eq!(verify_chain(store.as_ref()).await, Ok(141));
     }
 }

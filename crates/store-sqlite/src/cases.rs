@@ -147,20 +147,14 @@ impl CasesStore for SqliteStore {
 
     async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        // A read that is audited is a write: begin IMMEDIATE so the audit row and the read
-        // share one transaction and the row is committed before the data is returned.
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
+        // The read outside the write lock; the audit row through the appender, committed before
+        // the data is returned.
+        let mut tx = self.read().await?;
         let Some(record) = fetch_client_record(&mut tx, client).await? else {
             return Ok(None);
         };
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(record))
     }
 

@@ -153,10 +153,7 @@ impl ContactStore for SqliteStore {
         access: &ClientAccess,
     ) -> PortResult<Option<ContactAgreement>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let row = sqlx::query(
             "SELECT in_app, email_notices, sms_notices, phone_calls, email, phone, quiet_start, quiet_end,
                 response_hours, language, proposed_by, confirmed_at, version, updated_at
@@ -192,10 +189,8 @@ impl ContactStore for SqliteStore {
             version: r.try_get("version").map_err(fail)?,
             updated_at: from_ts(r.try_get("updated_at").map_err(fail)?)?,
         };
-        if let Some(e) = audit {
-            append_audit_rows(&mut tx, vec![e]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(agreement))
     }
 

@@ -131,6 +131,80 @@ pub(crate) async fn insert_events(
     Ok(())
 }
 
+/// Thread `thread` of `client` with its messages and their attachments' metadata.
+async fn thread_record(
+    conn: &mut SqliteConnection,
+    thread: ThreadId,
+    client: ClientId,
+) -> PortResult<Option<ThreadRecord>> {
+    let Some(s) = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SUMMARY} WHERE t.id = ? AND t.client_id = ?"
+    )))
+    .bind(thread.to_string())
+    .bind(client.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(fail)?
+    .as_ref()
+    .map(summary)
+    .transpose()?
+    else {
+        return Ok(None);
+    };
+    let messages = sqlx::query(
+        "SELECT m.id, m.author_id, u.display_name, m.author_side, m.body, m.sent_at, m.read_at
+         FROM messages m JOIN users u ON u.id = m.author_id
+         WHERE m.thread_id = ? ORDER BY m.sent_at, m.id",
+    )
+    .bind(thread.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?
+    .iter()
+    .map(|r| {
+        Ok(MessageRow {
+            id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+            author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
+            author_name: r.try_get("display_name").map_err(fail)?,
+            author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
+            body: r.try_get("body").map_err(fail)?,
+            sent_at: from_ts(r.try_get("sent_at").map_err(fail)?)?,
+            read_at: r
+                .try_get::<Option<i64>, _>("read_at")
+                .map_err(fail)?
+                .map(from_ts)
+                .transpose()?,
+            attachments: vec![],
+        })
+    })
+    .collect::<PortResult<Vec<_>>>()?;
+    let mut messages = messages;
+    let files = sqlx::query(
+        "SELECT a.id, a.message_id, a.name, a.content_type, a.size FROM attachments a
+         JOIN messages m ON m.id = a.message_id WHERE m.thread_id = ? ORDER BY a.id",
+    )
+    .bind(thread.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?;
+    for r in &files {
+        let message: MessageId = id(&r.try_get::<String, _>("message_id").map_err(fail)?)?;
+        let meta = AttachmentMeta {
+            id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
+            name: r.try_get("name").map_err(fail)?,
+            content_type: r.try_get("content_type").map_err(fail)?,
+            size: r.try_get("size").map_err(fail)?,
+        };
+        if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
+            m.attachments.push(meta);
+        }
+    }
+    Ok(Some(ThreadRecord {
+        summary: s,
+        messages,
+    }))
+}
+
 #[async_trait]
 impl ConversationStore for SqliteStore {
     async fn client_user(&self, client: ClientId) -> PortResult<Option<UserId>> {
@@ -195,10 +269,7 @@ impl ConversationStore for SqliteStore {
 
     async fn list_threads(&self, access: &ClientAccess) -> PortResult<Vec<ThreadSummary>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{SUMMARY} WHERE t.client_id = ? ORDER BY t.last_message_at DESC, t.id DESC LIMIT 500"
         )))
@@ -209,10 +280,8 @@ impl ConversationStore for SqliteStore {
         .iter()
         .map(summary)
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(rows)
     }
 
@@ -225,26 +294,25 @@ impl ConversationStore for SqliteStore {
         events: Vec<LiveEvent>,
     ) -> PortResult<Option<ThreadRecord>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let writes = audit.is_some() || reader.is_some();
-        let mut tx = if writes {
-            self.write().await?
-        } else {
-            self.pool().begin().await.map_err(fail)?
-        };
-        let Some(s) = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{SUMMARY} WHERE t.id = ? AND t.client_id = ?"
-        )))
-        .bind(thread.to_string())
-        .bind(client.to_string())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(fail)?
-        .as_ref()
-        .map(summary)
-        .transpose()?
-        else {
+        // A view: read outside the write lock, the row through the appender. Only a reader
+        // with messages to mark read makes a change; then the marks, the thread shown and the
+        // audit row commit in one write transaction, as an audited write does.
+        let mut tx = self.read().await?;
+        let Some(record) = thread_record(&mut tx, thread, client).await? else {
             return Ok(None);
         };
+        tx.commit().await.map_err(fail)?;
+        let to_mark = reader.is_some_and(|r| {
+            record
+                .messages
+                .iter()
+                .any(|m| m.author_side == r.other() && m.read_at.is_none())
+        });
+        if !to_mark {
+            self.audited(audit).await?;
+            return Ok(Some(record));
+        }
+        let mut tx = self.write().await?;
         if let Some(reader) = reader {
             let marked = sqlx::query(
                 "UPDATE messages SET read_at = ? WHERE thread_id = ? AND author_side = ? AND read_at IS NULL",
@@ -259,62 +327,14 @@ impl ConversationStore for SqliteStore {
                 insert_events(&mut tx, &events, now).await?;
             }
         }
-        let messages = sqlx::query(
-            "SELECT m.id, m.author_id, u.display_name, m.author_side, m.body, m.sent_at, m.read_at
-             FROM messages m JOIN users u ON u.id = m.author_id
-             WHERE m.thread_id = ? ORDER BY m.sent_at, m.id",
-        )
-        .bind(thread.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(|r| {
-            Ok(MessageRow {
-                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
-                author_id: id(&r.try_get::<String, _>("author_id").map_err(fail)?)?,
-                author_name: r.try_get("display_name").map_err(fail)?,
-                author_side: side(&r.try_get::<String, _>("author_side").map_err(fail)?)?,
-                body: r.try_get("body").map_err(fail)?,
-                sent_at: from_ts(r.try_get("sent_at").map_err(fail)?)?,
-                read_at: r
-                    .try_get::<Option<i64>, _>("read_at")
-                    .map_err(fail)?
-                    .map(from_ts)
-                    .transpose()?,
-                attachments: vec![],
-            })
-        })
-        .collect::<PortResult<Vec<_>>>()?;
-        let mut messages = messages;
-        let files = sqlx::query(
-            "SELECT a.id, a.message_id, a.name, a.content_type, a.size FROM attachments a
-             JOIN messages m ON m.id = a.message_id WHERE m.thread_id = ? ORDER BY a.id",
-        )
-        .bind(thread.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?;
-        for r in &files {
-            let message: MessageId = id(&r.try_get::<String, _>("message_id").map_err(fail)?)?;
-            let meta = AttachmentMeta {
-                id: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
-                name: r.try_get("name").map_err(fail)?,
-                content_type: r.try_get("content_type").map_err(fail)?,
-                size: r.try_get("size").map_err(fail)?,
-            };
-            if let Some(m) = messages.iter_mut().find(|m| m.id == message) {
-                m.attachments.push(meta);
-            }
-        }
+        let Some(record) = thread_record(&mut tx, thread, client).await? else {
+            return Ok(None);
+        };
         if let Some(a) = audit {
             append_audit_rows(&mut tx, vec![a]).await?;
         }
         tx.commit().await.map_err(fail)?;
-        Ok(Some(ThreadRecord {
-            summary: s,
-            messages,
-        }))
+        Ok(Some(record))
     }
 
     async fn set_no_answer_needed(
@@ -340,10 +360,7 @@ impl ConversationStore for SqliteStore {
         access: &ClientAccess,
     ) -> PortResult<Option<AttachmentFile>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let Some(r) = sqlx::query(
             "SELECT id, client_id, name, content_type, size, data FROM attachments WHERE id = ? AND client_id = ?",
         )
@@ -365,10 +382,8 @@ impl ConversationStore for SqliteStore {
             client_id: id(&r.try_get::<String, _>("client_id").map_err(fail)?)?,
             bytes: r.try_get("data").map_err(fail)?,
         };
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(file))
     }
 

@@ -336,10 +336,7 @@ impl FeedbackStore for SqliteStore {
         shared_only: bool,
     ) -> PortResult<Vec<ResponseRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{RESPONSE} WHERE client_id = ? AND (? = 0 OR shared_with_counselor = 1)
              ORDER BY answered_at, id LIMIT 1000"
@@ -352,10 +349,8 @@ impl FeedbackStore for SqliteStore {
         .iter()
         .map(response)
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(rows)
     }
 

@@ -7,6 +7,7 @@
 //! * Ids are stored as hyphenated text, timestamps as integer microseconds (UTC).
 
 use async_trait::async_trait;
+use domain::audit::NewAuditEvent;
 use domain::ports::{Conflict, HealthStore, PoolStats, PortError, PortResult};
 use domain::roles::Role;
 use sqlx::sqlite::{
@@ -63,6 +64,9 @@ pub struct BackupReport {
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Writes the audit rows of audited views, many requests to a commit
+    /// ([`audit::appender`]).
+    appender: audit::appender::Appender,
 }
 
 fn fail(e: sqlx::Error) -> PortError {
@@ -128,7 +132,15 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(fail)?;
-        Ok(Self { pool })
+        let appender = audit::appender::Appender::start(&pool);
+        Ok(Self { pool, appender })
+    }
+
+    /// Waits until every audit row handed to the appender so far is committed, then closes
+    /// the appender's connection and the pool.
+    pub async fn close(&self) {
+        self.appender.close().await;
+        self.pool.close().await;
     }
 
     pub async fn migrate(&self) -> PortResult<()> {
@@ -177,6 +189,21 @@ impl SqliteStore {
 
     async fn write(&self) -> PortResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(fail)
+    }
+
+    /// A read transaction for an audited view: one snapshot, never the write lock. The view
+    /// ends it before handing its row to [`Self::audited`].
+    async fn read(&self) -> PortResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        self.pool.begin().await.map_err(fail)
+    }
+
+    /// Makes a view's audit row durable through the appender (a no-op for an unaudited read):
+    /// the view returns its data only if this succeeds ("no audit, no data").
+    async fn audited(&self, audit: Option<NewAuditEvent>) -> PortResult<()> {
+        match audit {
+            Some(event) => self.appender.append(vec![event]).await,
+            None => Ok(()),
+        }
     }
 
     /// Writes a consistent copy of the live database to `dest`: `VACUUM INTO` a temporary file

@@ -167,10 +167,7 @@ impl MeetingsStore for SqliteStore {
 
     async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{MEETING} WHERE client_id = ? ORDER BY starts_at, id LIMIT 500"
         )))
@@ -181,10 +178,8 @@ impl MeetingsStore for SqliteStore {
         .iter()
         .map(meeting)
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(rows)
     }
 
@@ -194,10 +189,7 @@ impl MeetingsStore for SqliteStore {
         access: &ClientAccess,
     ) -> PortResult<Option<MeetingRecord>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = match audit {
-            Some(_) => self.write().await?,
-            None => self.pool().begin().await.map_err(fail)?,
-        };
+        let mut tx = self.read().await?;
         let Some(m) = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{MEETING} WHERE id = ? AND client_id = ?"
         )))
@@ -278,10 +270,8 @@ impl MeetingsStore for SqliteStore {
             })
         })
         .collect::<PortResult<Vec<_>>>()?;
-        if let Some(a) = audit {
-            append_audit_rows(&mut tx, vec![a]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(MeetingRecord {
             meeting: m,
             agenda,

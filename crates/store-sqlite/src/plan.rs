@@ -1,6 +1,7 @@
 //! The shared plan: versioned items with their history (optimistic locking, the history row
 //! and the audit row in the write's transaction), reading a plan whole or for a page about one
-//! part of it (the audit row written only when there is something to show), and the offices'
+//! part of it (outside the write transaction; the audit row, through the appender, written
+//! only when there is something to show), and the offices'
 //! catalogues of measures.
 
 use crate::audit::append_audit_rows;
@@ -42,19 +43,15 @@ fn measure_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<MeasureRow> {
 const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 impl SqliteStore {
-    /// The plan of `client` and, when it holds `part` (or no part is named), `audit` written
-    /// in the same transaction.
+    /// The plan of `client`, read outside any write transaction, returned when it holds
+    /// `part` (or no part is named) once `audit` is durable (through the appender).
     pub(crate) async fn read_plan_where(
         &self,
         client: ClientId,
         part: Option<PlanPart>,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
+        let mut tx = self.read().await?;
         let Some(record) = fetch_client_record(&mut tx, client).await? else {
             return Ok(None);
         };
@@ -86,14 +83,11 @@ impl SqliteStore {
             measures,
         };
         if part.is_some_and(|p| !p.is_in(&plan)) {
-            // Nothing of the page's subject to show: no audit row (the transaction is rolled
-            // back when dropped).
+            // Nothing of the page's subject to show: no audit row.
             return Ok(None);
         }
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(plan))
     }
 }
@@ -187,11 +181,7 @@ impl PlanStore for SqliteStore {
         limit: i64,
     ) -> PortResult<Vec<PlanHistoryRow>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
-        };
+        let mut tx = self.read().await?;
         let rows = sqlx::query(
             "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
                     h.change, h.before, h.after, u.display_name
@@ -224,10 +214,8 @@ impl PlanStore for SqliteStore {
                 })
             })
             .collect::<PortResult<Vec<_>>>()?;
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(out)
     }
 

@@ -23,8 +23,8 @@ pub mod sqlite;
 pub mod tamper;
 pub mod world;
 
-/// A permit for a store read in a test: `client`'s data, with `audit` written in the same
-/// transaction (the product gets its permits from `domain::cases::grant` only).
+/// A permit for a store read in a test: `client`'s data, with `audit` made durable before the
+/// data is returned (the product gets its permits from `domain::cases::grant` only).
 pub fn access(
     client: domain::ids::ClientId,
     audit: Option<domain::audit::NewAuditEvent>,

@@ -273,11 +273,12 @@ impl Backend {
         rows.map_err(|e| fail(1, format!("cannot list organisations: {e}")))
     }
 
-    /// Lets SQLite checkpoint its WAL and PostgreSQL end sessions cleanly.
+    /// Waits for the audit appender to commit what it was given, then lets SQLite checkpoint
+    /// its WAL and PostgreSQL end sessions cleanly.
     async fn close(&self) {
         match self {
-            Backend::Sqlite(s) => s.pool().close().await,
-            Backend::Postgres(p) => p.pool().close().await,
+            Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(p) => p.close().await,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! looked up (no such client: not found), the access policy decides (refused: not found, so an
 //! out-of-reach client and a missing one look the same), a protected client's reason is
 //! checked, and the audit row the store must write with the read is built. The store writes
-//! [`ClientAccess::audit`] in the same transaction as the read ("no audit, no data").
+//! [`ClientAccess::audit`] durably before it returns what it read ("no audit, no data").
 //!
 //! The permit cannot be built outside the domain:
 //!
@@ -39,7 +39,7 @@ impl ClientAccess {
     pub fn client(&self) -> ClientId {
         self.client
     }
-    /// The audit row the store must write in the same transaction as the read, if any.
+    /// The audit row the store must make durable before it returns the read, if any.
     pub fn audit(&self) -> Option<&NewAuditEvent> {
         self.audit.as_ref()
     }

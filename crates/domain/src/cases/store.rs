@@ -45,7 +45,8 @@ pub struct ClientSummary {
 }
 
 /// Client cases in storage. Methods that show or change a client's personal data take the
-/// audit event and write it in the same transaction ("no audit, no data").
+/// audit event: a change writes it in its transaction, a read returns data only after it is
+/// durable ("no audit, no data", see [`crate::ports::Store`]).
 #[async_trait]
 pub trait CasesStore: Send + Sync {
     /// Creates a client case and writes `audit` in the same transaction.
@@ -69,8 +70,8 @@ pub trait CasesStore: Send + Sync {
     ) -> PortResult<()>;
     /// The policy's view of a client (no personal data), or `None` if there is no such client.
     async fn client_scope(&self, client: ClientId) -> PortResult<Option<ClientScope>>;
-    /// Reads the record of the permit's client and writes the permit's audit row (when it
-    /// has one) in the same transaction.
+    /// Reads the record of the permit's client and returns it once the permit's audit row
+    /// (when it has one) is durable.
     async fn read_client(&self, access: &ClientAccess) -> PortResult<Option<ClientRecord>>;
     /// Clients within `scope`, assigned to the scope's counselor when `assigned_only`.
     async fn list_clients(

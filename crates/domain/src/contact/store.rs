@@ -14,7 +14,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 /// Contact storage. Reading or writing a contact agreement takes the audit event (when the
-/// reader is audited) and writes it in the same transaction.
+/// reader is audited): a write stores it in its transaction, a read returns the agreement once
+/// it is durable.
 #[async_trait]
 pub trait ContactStore: Send + Sync {
     /// Publishes (inserts or replaces) a counselor's contact hours.
@@ -31,8 +32,8 @@ pub trait ContactStore: Send + Sync {
         audit: Option<NewAuditEvent>,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
-    /// The permit's client's contact agreement, writing the permit's audit row (when it has
-    /// one) in the same transaction.
+    /// The permit's client's contact agreement, returned once the permit's audit row (when it
+    /// has one) is durable.
     async fn contact_agreement(
         &self,
         access: &ClientAccess,

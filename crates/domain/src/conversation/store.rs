@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 /// Conversation storage. Methods that show or change a client's messages take the audit event
-/// and write it in the same transaction ("no audit, no data").
+/// ("no audit, no data"): a change writes it in its transaction, a read returns data once it
+/// is durable.
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
     /// The client's own account, if they have one.
@@ -36,12 +37,13 @@ pub trait ConversationStore: Send + Sync {
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
     async fn thread_summary(&self, thread: ThreadId) -> PortResult<Option<ThreadSummary>>;
-    /// The permit's client's threads, most recent first, writing the permit's audit row (when
-    /// it has one) in the same transaction.
+    /// The permit's client's threads, most recent first, returned once the permit's audit row
+    /// (when it has one) is durable.
     async fn list_threads(&self, access: &ClientAccess) -> PortResult<Vec<ThreadSummary>>;
     /// One thread of the permit's client with its messages. With `reader`, the other side's
     /// unread messages are marked read at `now` and, if any were, `events` are stored (a read
-    /// receipt). The permit's audit row is written in the same transaction.
+    /// receipt); the marks and the permit's audit row are then written in one transaction, and
+    /// otherwise the thread is returned once the audit row is durable.
     async fn read_thread(
         &self,
         thread: ThreadId,
@@ -72,8 +74,8 @@ pub trait ConversationStore: Send + Sync {
         every_days: Option<i64>,
         audit: NewAuditEvent,
     ) -> PortResult<()>;
-    /// An attachment of the permit's client, writing the permit's audit row (when it has
-    /// one) in the same transaction.
+    /// An attachment of the permit's client, returned once the permit's audit row (when it
+    /// has one) is durable.
     async fn attachment(
         &self,
         id: AttachmentId,

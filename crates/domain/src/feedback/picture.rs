@@ -3,7 +3,7 @@
 //!
 //! Only the assigned counselor sees it ([`Action::ViewSharedFeedback`]); everyone else gets
 //! the same 404 as for a client that does not exist, and no audit row. Each view writes an
-//! audit row in the same transaction as the read. Responses the client did not share are
+//! audit row, durable before the read is returned. Responses the client did not share are
 //! never read for staff: the page shows nothing about them, not even that they exist.
 //!
 //! The prompt rule ([`prompt_for`]): on the latest shared response, the mean of the answered

@@ -199,8 +199,8 @@ pub trait FeedbackStore: Send + Sync {
         audit: NewAuditEvent,
     ) -> PortResult<()>;
     /// The permit's client's responses, oldest first; with `shared_only` only those shared
-    /// with the counselor. The permit's audit row (when it has one) is written in the same
-    /// transaction as the read.
+    /// with the counselor. Returned once the permit's audit row (when it has one) is
+    /// durable.
     async fn feedback_responses(
         &self,
         access: &ClientAccess,

@@ -33,12 +33,12 @@ pub trait MeetingsStore: Send + Sync {
         audit: NewAuditEvent,
         events: Vec<LiveEvent>,
     ) -> PortResult<()>;
-    /// The permit's client's meetings (soonest first), writing the permit's audit row (when
-    /// it has one) in the same transaction.
+    /// The permit's client's meetings (soonest first), returned once the permit's audit row
+    /// (when it has one) is durable.
     async fn list_meetings(&self, access: &ClientAccess) -> PortResult<Vec<MeetingRow>>;
     /// One meeting of the permit's client with its agenda, notes (shared or not: the domain
-    /// decides who sees them) and comments, writing the permit's audit row (when it has one)
-    /// in the same transaction.
+    /// decides who sees them) and comments, returned once the permit's audit row (when it has
+    /// one) is durable.
     async fn read_meeting(
         &self,
         meeting: MeetingId,

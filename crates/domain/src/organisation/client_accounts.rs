@@ -1,7 +1,7 @@
 //! Clients' accounts as administrators reach them (issue 11): administrators manage staff, and
 //! a client's account (to set a new password, or to disable or enable it) is reached only by
 //! an exact lookup of its username. Every showing of the account is audited like any staff
-//! view of a client (`DataKind::Account`, in the same transaction as the read), every change
+//! view of a client (`DataKind::Account`, durable before the read is returned), every change
 //! as a change; a protected client is found only by an administrator with the protected
 //! permission at the client's office, and otherwise gets the same "not found" as a username
 //! that does not exist, with no audit row. The decisions are `Action::ManageClientAccount` in
@@ -52,8 +52,8 @@ pub trait AccountStore: Send + Sync {
         org: OrganisationId,
         username: &Username,
     ) -> PortResult<Option<ClientId>>;
-    /// The account of the permit's client case, with the permit's audit row written in the
-    /// same transaction; `None` (and no row) when the case has no account.
+    /// The account of the permit's client case, returned once the permit's audit row is
+    /// durable; `None` (and no row) when the case has no account.
     async fn read_client_account(&self, access: &ClientAccess)
     -> PortResult<Option<ClientAccount>>;
     /// Changes the account of the client case and writes `audit`, in one transaction, and

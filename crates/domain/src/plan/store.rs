@@ -109,16 +109,16 @@ pub struct MeasureRow {
 }
 
 /// The shared plan in storage: versioned items with their history, and the offices'
-/// catalogues. Reads that show the plan to staff write their audit row in the same
-/// transaction ("no audit, no data").
+/// catalogues. Reads that show the plan to staff return it only after their audit row is
+/// durable ("no audit, no data").
 #[async_trait]
 pub trait PlanStore: Send + Sync {
-    /// The permit's client's plan, writing the permit's audit row (when it has one) in the
-    /// same transaction as the read.
+    /// The permit's client's plan, returned once the permit's audit row (when it has one) is
+    /// durable.
     async fn read_plan(&self, access: &ClientAccess) -> PortResult<Option<PlanRecord>>;
     /// Like [`PlanStore::read_plan`] for a page about one part of the plan (a goal, an activity,
-    /// a catalogue entry): in the same transaction, the plan is returned and the permit's audit row written
-    /// only when the plan holds `part` ([`PlanPart::is_in`]); otherwise `None` and no row.
+    /// a catalogue entry): the plan is returned, and the permit's audit row written, only when
+    /// the plan holds `part` ([`PlanPart::is_in`]); otherwise `None` and no row.
     async fn read_plan_part(
         &self,
         access: &ClientAccess,
@@ -126,8 +126,8 @@ pub trait PlanStore: Send + Sync {
     ) -> PortResult<Option<PlanRecord>>;
     /// Inserts or updates one plan item with its history and audit rows (see [`PlanWrite`]).
     async fn write_plan_item(&self, write: PlanWrite) -> PortResult<()>;
-    /// The plan's history, newest first, writing the permit's audit row (when it has one) in
-    /// the same transaction.
+    /// The plan's history, newest first, returned once the permit's audit row (when it has
+    /// one) is durable.
     async fn plan_history(
         &self,
         access: &ClientAccess,

@@ -6,6 +6,7 @@
 //! client's access log ([`access_log`]).
 
 pub mod access_log;
+pub(crate) mod appender;
 
 use crate::PgStore;
 use crate::{fail, id, role};
@@ -49,7 +50,7 @@ struct Columns {
 /// (`FOR UPDATE`) until commit, so concurrent instances extend one chain without forks. Rows
 /// the database refuses, or a seq already taken, mean the chain is broken:
 /// [`PortError::AuditChainBroken`] naming the first seq that could not be appended, and the
-/// caller's transaction must roll back.
+/// caller's transaction must roll back. (Audited views go through the [`appender`] instead.)
 pub(crate) async fn append_audit_rows(
     conn: &mut PgConnection,
     events: Vec<NewAuditEvent>,
@@ -61,12 +62,29 @@ pub(crate) async fn append_audit_rows(
         .fetch_one(&mut *conn)
         .await
         .map_err(fail)?;
-    let mut seq: i64 = head.try_get("seq").map_err(fail)?;
-    let mut hash: String = head.try_get("hash").map_err(fail)?;
-    let first = seq + 1;
+    let seq: i64 = head.try_get("seq").map_err(fail)?;
+    let hash: String = head.try_get("hash").map_err(fail)?;
+    insert_linked(conn, seq, &hash, &events)
+        .await
+        .map_err(|e| broken_or_failed(e, seq + 1))?;
+    Ok(())
+}
+
+/// Inserts `events` as the rows after (`seq`, `hash`), in one statement, and returns the new
+/// last row's (seq, hash). The statement locks the head row before it inserts anything (the
+/// one-time `FOR UPDATE` filter), so it queues behind a transaction that holds the head
+/// instead of deadlocking with it; then migration 0014's trigger checks the rows extend the
+/// chain and moves the head. Outside a transaction it is one autocommitted statement.
+pub(crate) async fn insert_linked(
+    conn: &mut PgConnection,
+    mut seq: i64,
+    hash: &str,
+    events: &[NewAuditEvent],
+) -> Result<(i64, String), sqlx::Error> {
+    let mut hash = hash.to_string();
     let mut c = Columns::default();
     for event in events {
-        let row = chain(seq, &hash, event);
+        let row = chain(seq, &hash, event.clone());
         let e = row.event;
         c.seq.push(row.seq);
         c.id.push(e.id.as_uuid());
@@ -87,7 +105,8 @@ pub(crate) async fn append_audit_rows(
     sqlx::query(
         "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
          SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
-                              $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])",
+                              $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])
+         WHERE (SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE) IS NOT NULL",
     )
     .bind(c.seq)
     .bind(c.id)
@@ -102,9 +121,8 @@ pub(crate) async fn append_audit_rows(
     .bind(c.prev_hash)
     .bind(c.hash)
     .execute(&mut *conn)
-    .await
-    .map_err(|e| broken_or_failed(e, first))?;
-    Ok(())
+    .await?;
+    Ok((seq, hash))
 }
 
 /// Audit rows after `after`, in order, at most `limit`. A row whose stored values do not
@@ -176,9 +194,7 @@ fn broken_or_failed(e: sqlx::Error, seq: i64) -> PortError {
 #[async_trait]
 impl AuditStore for PgStore {
     async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        append_audit_rows(&mut tx, events).await?;
-        tx.commit().await.map_err(fail)
+        self.appender.append(events).await
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {

@@ -60,14 +60,12 @@ impl AccountStore for PgStore {
         access: &ClientAccess,
     ) -> PortResult<Option<ClientAccount>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = self.write().await?;
-        let Some(account) = fetch_account(&mut tx, client).await? else {
+        let mut conn = self.read().await?;
+        let Some(account) = fetch_account(&mut conn, client).await? else {
             return Ok(None);
         };
-        if let Some(audit) = audit {
-            append_audit_rows(&mut tx, vec![audit]).await?;
-        }
-        tx.commit().await.map_err(fail)?;
+        drop(conn);
+        self.audited(audit).await?;
         Ok(Some(account))
     }
 

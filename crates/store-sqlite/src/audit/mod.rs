@@ -5,6 +5,7 @@
 //! verify`) is here too, and the client's access log ([`access_log`]).
 
 pub mod access_log;
+pub(crate) mod appender;
 
 use crate::SqliteStore;
 use crate::{fail, from_ts, id, role, ts};
@@ -138,9 +139,7 @@ fn broken_or_failed(e: sqlx::Error, seq: i64) -> PortError {
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, events: Vec<NewAuditEvent>) -> PortResult<()> {
-        let mut tx = self.write().await?;
-        append_audit_rows(&mut tx, events).await?;
-        tx.commit().await.map_err(fail)
+        self.appender.append(events).await
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {

@@ -59,14 +59,12 @@ impl AccountStore for SqliteStore {
         access: &ClientAccess,
     ) -> PortResult<Option<ClientAccount>> {
         let (client, audit) = (access.client(), access.audit().cloned());
-        let mut tx = self.write().await?;
+        let mut tx = self.read().await?;
         let Some(account) = fetch_account(&mut tx, client).await? else {
             return Ok(None);
         };
-        if let Some(audit) = audit {
-            append_audit_rows(&mut tx, vec![audit]).await?;
-        }
         tx.commit().await.map_err(fail)?;
+        self.audited(audit).await?;
         Ok(Some(account))
     }
 

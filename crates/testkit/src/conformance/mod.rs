@@ -10,6 +10,7 @@
 //! `Arc<dyn Store>` and runs on several threads).
 
 pub mod accounts;
+pub mod appender;
 pub mod audit;
 pub mod cases;
 pub mod contact;
@@ -210,6 +211,11 @@ macro_rules! conformance_tests {
                 #[with_db] opening_a_client_case_is_one_transaction,
                 lists_respect_office_assignment_and_protection,
                 #[parallel] concurrent_writers_all_succeed,
+            }
+            appender {
+                #[parallel] concurrent_audited_views_all_commit_before_they_return,
+                #[with_db] when_the_trail_refuses_the_rows_no_view_returns_data,
+                one_refused_row_fails_only_its_own_view,
             }
             audit {
                 an_audited_read_writes_exactly_one_row,
