@@ -194,6 +194,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@features $make;
             accounts {
                 sessions_live_until_ended,
+                a_session_is_read_with_its_actor,
                 password_change_and_disable_end_sessions,
                 external_identities_link_to_users,
                 failed_logins_count_within_the_window,
