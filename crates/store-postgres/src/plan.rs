@@ -16,6 +16,7 @@ use domain::plan::store::{
 };
 use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
+use sqlx::postgres::PgConnection;
 use uuid::Uuid;
 
 fn plan_item(r: &sqlx::postgres::PgRow) -> PortResult<PlanItemRow> {
@@ -44,59 +45,69 @@ const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data F
 
 impl PgStore {
     /// The plan of `client` and, when it holds `part` (or no part is named), `audit` written
-    /// in the same transaction.
+    /// in the same transaction. A read nobody audits (the client's own view, a change loading
+    /// what it changes) takes no transaction: at READ COMMITTED one would not make its reads
+    /// one snapshot anyway, and its `BEGIN` and `COMMIT` are two more round trips per page.
     pub(crate) async fn read_plan_where(
         &self,
         client: ClientId,
         part: Option<PlanPart>,
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
-        let mut tx = if audit.is_some() {
-            self.write().await?
-        } else {
-            self.pool.begin().await.map_err(fail)?
+        let Some(event) = audit else {
+            let mut conn = self.pool.acquire().await.map_err(fail)?;
+            return read_plan_record(&mut conn, client, part).await;
         };
-        let Some(record) = fetch_client_record(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = $1 ORDER BY created_at, id",
-        )
-        .bind(client.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = $1 ORDER BY id",
-        )
-        .bind(record.office_id.as_uuid())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        let plan = PlanRecord {
-            client: record,
-            items,
-            measures,
-        };
-        if part.is_some_and(|p| !p.is_in(&plan)) {
+        let mut tx = self.write().await?;
+        let Some(plan) = read_plan_record(&mut tx, client, part).await? else {
             // Nothing of the page's subject to show: no audit row (the transaction is rolled
             // back when dropped).
             return Ok(None);
-        }
-        if let Some(event) = audit {
-            append_audit_rows(&mut tx, vec![event]).await?;
-        }
+        };
+        append_audit_rows(&mut tx, vec![event]).await?;
         tx.commit().await.map_err(fail)?;
         Ok(Some(plan))
     }
+}
+
+/// The case header, the plan items and the office's catalogue; `None` without the client, or
+/// when the plan does not hold `part`.
+async fn read_plan_record(
+    conn: &mut PgConnection,
+    client: ClientId,
+    part: Option<PlanPart>,
+) -> PortResult<Option<PlanRecord>> {
+    let Some(record) = fetch_client_record(&mut *conn, client).await? else {
+        return Ok(None);
+    };
+    let items = sqlx::query(
+        "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
+         WHERE client_id = $1 ORDER BY created_at, id",
+    )
+    .bind(client.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?
+    .iter()
+    .map(plan_item)
+    .collect::<PortResult<Vec<_>>>()?;
+    let measures = sqlx::query(
+        "SELECT id, office_id, version, updated_at, data FROM measures
+         WHERE office_id = $1 ORDER BY id",
+    )
+    .bind(record.office_id.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?
+    .iter()
+    .map(measure_row)
+    .collect::<PortResult<Vec<_>>>()?;
+    let plan = PlanRecord {
+        client: record,
+        items,
+        measures,
+    };
+    Ok((!part.is_some_and(|p| !p.is_in(&plan))).then_some(plan))
 }
 
 #[async_trait]

@@ -34,7 +34,14 @@ static RECORDED: Mutex<Option<Vec<String>>> = Mutex::new(None);
 
 fn record(sql: &str) {
     if let Some(seen) = RECORDED.lock().unwrap().as_mut() {
-        seen.push(sql.split_whitespace().collect::<Vec<_>>().join(" "));
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        // Enough to tell the statements apart.
+        let short: String = sql.chars().take(100).collect();
+        seen.push(if short.len() < sql.len() {
+            format!("{short} …")
+        } else {
+            sql
+        });
     }
 }
 
