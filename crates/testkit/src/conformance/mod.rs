@@ -244,6 +244,7 @@ macro_rules! conformance_tests {
             contact {
                 the_contact_agreement_is_versioned_and_gives_the_clients_notice_contact,
                 counselor_availability_reads_back_and_gives_the_notice_email,
+                the_contact_status_of_several_clients_is_each_ones_own,
             }
             notices {
                 the_worker_reads_live_events_and_stores_each_notice_once,
