@@ -3,7 +3,9 @@
 
 use crate::{PgStore, fail, id, opt_id, role};
 use async_trait::async_trait;
-use domain::accounts::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
+use domain::accounts::{
+    AccountsStore, Credentials, FailedLogin, NewUser, SessionActor, SessionRecord,
+};
 use domain::ids::UserId;
 use domain::ports::{Conflict, PortError, PortResult};
 use domain::roles::{Actor, RoleGrant};
@@ -222,15 +224,82 @@ impl AccountsStore for PgStore {
         .transpose()
     }
 
+    async fn session_actor(&self, token_hash: &str) -> PortResult<Option<SessionActor>> {
+        // One round trip per signed-in request: the session, the account, its grants (two
+        // arrays in the same order), its protected access and the client it is.
+        let Some(r) = sqlx::query(
+            "SELECT s.user_id, s.created_at, s.last_seen_at,
+                    u.organisation_id, u.username, u.display_name, u.disabled,
+                    ARRAY(SELECT g.role FROM role_grants g WHERE g.user_id = s.user_id
+                          ORDER BY g.role, g.office_id) AS grant_roles,
+                    ARRAY(SELECT g.office_id FROM role_grants g WHERE g.user_id = s.user_id
+                          ORDER BY g.role, g.office_id) AS grant_offices,
+                    ARRAY(SELECT p.office_id FROM protected_access p WHERE p.user_id = s.user_id
+                          ORDER BY p.office_id) AS protected,
+                    (SELECT c.id FROM clients c WHERE c.user_id = s.user_id) AS own_client
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let user_id: UserId = id(&r.try_get::<Uuid, _>("user_id").map_err(fail)?)?;
+        let session = SessionRecord {
+            token_hash: token_hash.to_string(),
+            user_id,
+            created_at: r.try_get("created_at").map_err(fail)?,
+            last_seen_at: r.try_get("last_seen_at").map_err(fail)?,
+        };
+        if r.try_get::<bool, _>("disabled").map_err(fail)? {
+            return Ok(Some(SessionActor {
+                session,
+                actor: None,
+            }));
+        }
+        let roles: Vec<String> = r.try_get("grant_roles").map_err(fail)?;
+        let offices: Vec<Option<Uuid>> = r.try_get("grant_offices").map_err(fail)?;
+        if roles.len() != offices.len() {
+            return Err(PortError::Failure("role grants read unevenly".into()));
+        }
+        let grants = roles
+            .iter()
+            .zip(offices)
+            .map(|(r, o)| {
+                Ok(RoleGrant {
+                    role: role(r)?,
+                    office_id: opt_id(o)?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        let protected: Vec<Uuid> = r.try_get("protected").map_err(fail)?;
+        let actor = Actor {
+            user_id,
+            username: r.try_get("username").map_err(fail)?,
+            display_name: r.try_get("display_name").map_err(fail)?,
+            organisation_id: id(&r.try_get::<Uuid, _>("organisation_id").map_err(fail)?)?,
+            grants,
+            protected_access: protected.iter().map(id).collect::<PortResult<_>>()?,
+            own_client: opt_id(r.try_get::<Option<Uuid>, _>("own_client").map_err(fail)?)?,
+        };
+        Ok(Some(SessionActor {
+            session,
+            actor: Some(actor),
+        }))
+    }
+
     async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
-        let mut tx = self.write().await?;
+        // One statement, no transaction around it.
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(at)
             .bind(token_hash)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await
             .map_err(fail)?;
-        tx.commit().await.map_err(fail)
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str) -> PortResult<()> {

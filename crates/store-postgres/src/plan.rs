@@ -17,6 +17,7 @@ use domain::plan::store::{
 };
 use domain::ports::{Conflict, PortError, PortResult};
 use sqlx::Row;
+use sqlx::postgres::PgConnection;
 use uuid::Uuid;
 
 fn plan_item(r: &sqlx::postgres::PgRow) -> PortResult<PlanItemRow> {
@@ -44,8 +45,9 @@ fn measure_row(r: &sqlx::postgres::PgRow) -> PortResult<MeasureRow> {
 const MEASURE_COLUMNS: &str = "SELECT id, office_id, version, updated_at, data FROM measures";
 
 impl PgStore {
-    /// The plan of `client`, read outside any write transaction, returned when it holds
-    /// `part` (or no part is named) once `audit` is durable (through the appender).
+    /// The plan of `client`, read outside any write transaction (and without BEGIN/COMMIT:
+    /// at READ COMMITTED one would not make its reads one snapshot anyway), returned when it
+    /// holds `part` (or no part is named) once `audit` is durable (through the appender).
     pub(crate) async fn read_plan_where(
         &self,
         client: ClientId,
@@ -53,44 +55,54 @@ impl PgStore {
         audit: Option<NewAuditEvent>,
     ) -> PortResult<Option<PlanRecord>> {
         let mut conn = self.read().await?;
-        let Some(record) = fetch_client_record(&mut conn, client).await? else {
-            return Ok(None);
-        };
-        let items = sqlx::query(
-            "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
-             WHERE client_id = $1 ORDER BY created_at, id",
-        )
-        .bind(client.as_uuid())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(plan_item)
-        .collect::<PortResult<Vec<_>>>()?;
-        let measures = sqlx::query(
-            "SELECT id, office_id, version, updated_at, data FROM measures
-             WHERE office_id = $1 ORDER BY id",
-        )
-        .bind(record.office_id.as_uuid())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(fail)?
-        .iter()
-        .map(measure_row)
-        .collect::<PortResult<Vec<_>>>()?;
-        let plan = PlanRecord {
-            client: record,
-            items,
-            measures,
-        };
-        if part.is_some_and(|p| !p.is_in(&plan)) {
+        let Some(plan) = read_plan_record(&mut conn, client, part).await? else {
             // Nothing of the page's subject to show: no audit row.
             return Ok(None);
-        }
+        };
         drop(conn);
         self.audited(audit).await?;
         Ok(Some(plan))
     }
+}
+
+/// The case header, the plan items and the office's catalogue; `None` without the client, or
+/// when the plan does not hold `part`.
+async fn read_plan_record(
+    conn: &mut PgConnection,
+    client: ClientId,
+    part: Option<PlanPart>,
+) -> PortResult<Option<PlanRecord>> {
+    let Some(record) = fetch_client_record(&mut *conn, client).await? else {
+        return Ok(None);
+    };
+    let items = sqlx::query(
+        "SELECT id, client_id, kind, version, created_at, updated_at, data FROM plan_items
+         WHERE client_id = $1 ORDER BY created_at, id",
+    )
+    .bind(client.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?
+    .iter()
+    .map(plan_item)
+    .collect::<PortResult<Vec<_>>>()?;
+    let measures = sqlx::query(
+        "SELECT id, office_id, version, updated_at, data FROM measures
+         WHERE office_id = $1 ORDER BY id",
+    )
+    .bind(record.office_id.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(fail)?
+    .iter()
+    .map(measure_row)
+    .collect::<PortResult<Vec<_>>>()?;
+    let plan = PlanRecord {
+        client: record,
+        items,
+        measures,
+    };
+    Ok((!part.is_some_and(|p| !p.is_in(&plan))).then_some(plan))
 }
 
 #[async_trait]

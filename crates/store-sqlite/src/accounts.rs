@@ -3,7 +3,9 @@
 
 use crate::{SqliteStore, fail, from_ts, id, opt_id, role, ts};
 use async_trait::async_trait;
-use domain::accounts::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
+use domain::accounts::{
+    AccountsStore, Credentials, FailedLogin, NewUser, SessionActor, SessionRecord,
+};
 use domain::ids::UserId;
 use domain::ports::{Conflict, PortError, PortResult};
 use domain::roles::{Actor, RoleGrant};
@@ -221,15 +223,86 @@ impl AccountsStore for SqliteStore {
         .transpose()
     }
 
+    async fn session_actor(&self, token_hash: &str) -> PortResult<Option<SessionActor>> {
+        // One query per signed-in request: the session, the account, its grants
+        // (`role:office` pairs, the office empty for none), its protected access and the
+        // client it is.
+        let Some(r) = sqlx::query(
+            "SELECT s.user_id, s.created_at, s.last_seen_at,
+                    u.organisation_id, u.username, u.display_name, u.disabled,
+                    (SELECT group_concat(g.role || ':' || IFNULL(g.office_id, ''), ',')
+                     FROM role_grants g WHERE g.user_id = s.user_id) AS grants,
+                    (SELECT group_concat(p.office_id, ',')
+                     FROM protected_access p WHERE p.user_id = s.user_id) AS protected,
+                    (SELECT c.id FROM clients c WHERE c.user_id = s.user_id) AS own_client
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(fail)?
+        else {
+            return Ok(None);
+        };
+        let user_id: UserId = id(&r.try_get::<String, _>("user_id").map_err(fail)?)?;
+        let session = SessionRecord {
+            token_hash: token_hash.to_string(),
+            user_id,
+            created_at: from_ts(r.try_get("created_at").map_err(fail)?)?,
+            last_seen_at: from_ts(r.try_get("last_seen_at").map_err(fail)?)?,
+        };
+        if r.try_get::<i64, _>("disabled").map_err(fail)? != 0 {
+            return Ok(Some(SessionActor {
+                session,
+                actor: None,
+            }));
+        }
+        let list = |column: &str| -> PortResult<Vec<String>> {
+            Ok(r.try_get::<Option<String>, _>(column)
+                .map_err(fail)?
+                .map(|l| l.split(',').map(str::to_string).collect())
+                .unwrap_or_default())
+        };
+        let grants = list("grants")?
+            .iter()
+            .map(|g| {
+                let (r, o) = g
+                    .split_once(':')
+                    .ok_or_else(|| PortError::Failure(format!("bad role grant {g}")))?;
+                Ok(RoleGrant {
+                    role: role(r)?,
+                    office_id: opt_id(Some(o.to_string()).filter(|o| !o.is_empty()))?,
+                })
+            })
+            .collect::<PortResult<Vec<_>>>()?;
+        let actor = Actor {
+            user_id,
+            username: r.try_get("username").map_err(fail)?,
+            display_name: r.try_get("display_name").map_err(fail)?,
+            organisation_id: id(&r.try_get::<String, _>("organisation_id").map_err(fail)?)?,
+            grants,
+            protected_access: list("protected")?
+                .iter()
+                .map(|p| id(p))
+                .collect::<PortResult<_>>()?,
+            own_client: opt_id(r.try_get("own_client").map_err(fail)?)?,
+        };
+        Ok(Some(SessionActor {
+            session,
+            actor: Some(actor),
+        }))
+    }
+
     async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()> {
-        let mut tx = self.write().await?;
+        // One statement in its own (autocommit) transaction.
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(ts(at))
             .bind(token_hash)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await
             .map_err(fail)?;
-        tx.commit().await.map_err(fail)
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str) -> PortResult<()> {

@@ -22,7 +22,7 @@
 pub mod password;
 pub mod store;
 
-pub use store::{AccountsStore, Credentials, FailedLogin, NewUser, SessionRecord};
+pub use store::{AccountsStore, Credentials, FailedLogin, NewUser, SessionActor, SessionRecord};
 
 use crate::DomainError;
 use crate::ids::UserId;
@@ -208,6 +208,9 @@ pub async fn login<S: AccountsStore + ?Sized>(
 }
 
 /// The actor behind a session token, if the session is alive. Refreshes its idle timer.
+/// One store query for the session and the actor together; an expired session or a
+/// disabled account also deletes the session, and the idle timer is written at most once a
+/// minute.
 pub async fn authenticate<S: AccountsStore + ?Sized>(
     store: &S,
     clock: &dyn Clock,
@@ -215,15 +218,15 @@ pub async fn authenticate<S: AccountsStore + ?Sized>(
     token: &Secret,
 ) -> Result<Option<Actor>, DomainError> {
     let hash = token_hash(token);
-    let Some(session) = store.session(&hash).await? else {
+    let Some(SessionActor { session, actor }) = store.session_actor(&hash).await? else {
         return Ok(None);
     };
     let now = clock.now();
-    if now - session.last_seen_at > policy.idle || now - session.created_at > policy.absolute {
+    if is_expired(&session, now, policy) {
         store.delete_session(&hash).await?;
         return Ok(None);
     }
-    let Some(actor) = store.actor(session.user_id).await? else {
+    let Some(actor) = actor else {
         store.delete_session(&hash).await?;
         return Ok(None);
     };

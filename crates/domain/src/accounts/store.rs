@@ -40,6 +40,14 @@ pub struct SessionRecord {
     pub last_seen_at: OffsetDateTime,
 }
 
+/// A session with the actor behind it ([`AccountsStore::session_actor`]).
+#[derive(Debug, Clone)]
+pub struct SessionActor {
+    pub session: SessionRecord,
+    /// `None` when the account is disabled.
+    pub actor: Option<Actor>,
+}
+
 /// A failed login attempt, counted per key (`user:<name>` or `ip:<address>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedLogin {
@@ -67,6 +75,12 @@ pub trait AccountsStore: Send + Sync {
     // sessions
     async fn create_session(&self, session: SessionRecord) -> PortResult<()>;
     async fn session(&self, token_hash: &str) -> PortResult<Option<SessionRecord>>;
+    /// The session and the actor behind it, read in one query (every signed-in request asks):
+    /// `None` without such a session; the actor is `None` when the account is disabled.
+    /// Expiry is the caller's to decide.
+    async fn session_actor(&self, token_hash: &str) -> PortResult<Option<SessionActor>>;
+    /// Sets the session's `last_seen_at` (one statement; `authenticate` calls it at most
+    /// once a minute per session).
     async fn touch_session(&self, token_hash: &str, at: OffsetDateTime) -> PortResult<()>;
     async fn delete_session(&self, token_hash: &str) -> PortResult<()>;
     async fn delete_sessions_of_user(&self, user: UserId) -> PortResult<()>;

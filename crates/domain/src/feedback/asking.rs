@@ -22,8 +22,9 @@ use crate::context::Ctx;
 use crate::ids::{ClientId, FeedbackInvitationId, MeetingId, OfficeId, TeamId, UserId};
 use crate::meetings::MeetingStatus;
 use crate::meetings::store::MeetingRow;
-use crate::policy::{Action, ClientScope};
-use crate::roles::Actor;
+use crate::plan::cases::PlanView;
+use crate::policy::{Action, ClientScope, Resource, authorize};
+use crate::roles::{Actor, Role};
 use time::{Duration, OffsetDateTime};
 
 pub const QUIET_AFTER: Duration = Duration::days(14);
@@ -44,6 +45,31 @@ pub enum Ask {
     NotNow,
 }
 
+/// The part of the asking rule the invitations alone decide: an open invitation (rule 1), or
+/// the quiet period after the last "Not now" (rule 2). `None`: the meetings and the last
+/// answer are needed too ([`decide`], which begins with this, so the two never disagree).
+/// Most page views end here, without reading meetings or answers.
+pub fn decide_on_invitations(now: OffsetDateTime, invitations: &[InvitationRow]) -> Option<Ask> {
+    if let Some(open) = invitations
+        .iter()
+        .filter(|i| i.state == InviteState::Open)
+        .max_by_key(|i| i.invited_at)
+    {
+        return Some(Ask::Open(open.id));
+    }
+    last_dismissal(invitations)
+        .is_some_and(|q| now - q < QUIET_AFTER)
+        .then_some(Ask::NotNow)
+}
+
+fn last_dismissal(invitations: &[InvitationRow]) -> Option<OffsetDateTime> {
+    invitations
+        .iter()
+        .filter(|i| i.state == InviteState::Dismissed)
+        .filter_map(|i| i.closed_at)
+        .max()
+}
+
 /// The asking rule (see the module documentation). `invitations` in any order.
 pub fn decide(
     now: OffsetDateTime,
@@ -51,19 +77,10 @@ pub fn decide(
     invitations: &[InvitationRow],
     last_answer: Option<OffsetDateTime>,
 ) -> Ask {
-    if let Some(open) = invitations
-        .iter()
-        .filter(|i| i.state == InviteState::Open)
-        .max_by_key(|i| i.invited_at)
-    {
-        return Ask::Open(open.id);
+    if let Some(ask) = decide_on_invitations(now, invitations) {
+        return ask;
     }
-    let last_dismissal = invitations
-        .iter()
-        .filter(|i| i.state == InviteState::Dismissed)
-        .filter_map(|i| i.closed_at)
-        .max();
-    let quiet_from = last_answer.max(last_dismissal);
+    let quiet_from = last_answer.max(last_dismissal(invitations));
     if quiet_from.is_some_and(|q| now - q < QUIET_AFTER) {
         return Ask::NotNow;
     }
@@ -144,18 +161,55 @@ pub async fn current_invitation(
     actor: &Actor,
 ) -> Result<Option<InvitationRow>, DomainError> {
     let access = own_access(ctx, actor).await?;
+    invitation_for(ctx, &access).await
+}
+
+/// [`current_invitation`] on the client's home, just read as `home`: the permit is decided
+/// by the policy on the scope that view was granted on, without looking it up again. A view
+/// of anyone else's plan, or one the policy would not leave to the client unaudited, gets
+/// the full check of [`current_invitation`].
+pub async fn current_invitation_on(
+    ctx: Ctx<'_>,
+    actor: &Actor,
+    home: &PlanView,
+) -> Result<Option<InvitationRow>, DomainError> {
+    let scope = home.scope();
+    let permit = (actor.own_client == Some(scope.client_id))
+        .then(|| authorize(actor, Action::ChangeClientCase, Resource::Client(scope)).ok())
+        .flatten()
+        .filter(|p| p.role == Role::Client && !p.audited && !p.reason_required);
+    match permit {
+        Some(permit) => {
+            let access = ClientAccess::unaudited(scope.clone(), permit);
+            invitation_for(ctx, &access).await
+        }
+        None => current_invitation(ctx, actor).await,
+    }
+}
+
+async fn invitation_for(
+    ctx: Ctx<'_>,
+    access: &ClientAccess,
+) -> Result<Option<InvitationRow>, DomainError> {
     let (client, scope) = (access.client(), access.scope());
     let now = ctx.clock.now();
     let invitations = ctx.store.feedback_invitations(client, 100).await?;
-    let meetings = ctx.store.list_meetings(&access).await?;
-    let last_answer = ctx
-        .store
-        .feedback_responses(&access, false)
-        .await?
-        .iter()
-        .map(|r| r.answered_at)
-        .max();
-    match decide(now, &meetings, &invitations, last_answer) {
+    // The meetings and the last answer only when the invitations leave it open.
+    let ask = match decide_on_invitations(now, &invitations) {
+        Some(ask) => ask,
+        None => {
+            let meetings = ctx.store.list_meetings(access).await?;
+            let last_answer = ctx
+                .store
+                .feedback_responses(access, false)
+                .await?
+                .iter()
+                .map(|r| r.answered_at)
+                .max();
+            decide(now, &meetings, &invitations, last_answer)
+        }
+    };
+    match ask {
         Ask::Open(id) => Ok(invitations.into_iter().find(|i| i.id == id)),
         Ask::NotNow => Ok(None),
         Ask::New { reason, meeting } => {
@@ -349,5 +403,46 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_invitations_alone_decide_only_what_the_whole_rule_would() {
+        // An open invitation and a recent "Not now" need no meetings or answers.
+        let open = invitation(NOW - Duration::days(3), InviteState::Open, None);
+        assert_eq!(
+            decide_on_invitations(NOW, std::slice::from_ref(&open)),
+            Some(Ask::Open(open.id))
+        );
+        let dismissed = invitation(NOW - Duration::days(10), InviteState::Dismissed, None);
+        assert_eq!(
+            decide_on_invitations(NOW, std::slice::from_ref(&dismissed)),
+            Some(Ask::NotNow)
+        );
+        // Anything else is left to the whole rule.
+        let long_ago = invitation(NOW - Duration::days(40), InviteState::Dismissed, None);
+        let answered = invitation(NOW - Duration::days(5), InviteState::Answered, None);
+        assert_eq!(decide_on_invitations(NOW, &[]), None);
+        assert_eq!(decide_on_invitations(NOW, &[long_ago.clone()]), None);
+        assert_eq!(decide_on_invitations(NOW, &[answered.clone()]), None);
+        // Whenever the invitations decide, whatever the meetings and answers, the whole rule
+        // says the same.
+        let m = meeting(NOW - Duration::hours(3), MeetingStatus::Accepted);
+        let sets = [
+            vec![open.clone()],
+            vec![dismissed.clone()],
+            vec![open, dismissed, long_ago, answered],
+        ];
+        for invitations in &sets {
+            let early = decide_on_invitations(NOW, invitations).unwrap();
+            for last_answer in [
+                None,
+                Some(NOW - Duration::days(1)),
+                Some(NOW - Duration::days(60)),
+            ] {
+                for meetings in [vec![], vec![m.clone()]] {
+                    assert_eq!(decide(NOW, &meetings, invitations, last_answer), early);
+                }
+            }
+        }
     }
 }

@@ -37,9 +37,16 @@ pub struct PlanView {
     pub activities: Vec<Item<Activity>>,
     pub questions: Vec<Item<Question>>,
     pub measures: Vec<Measure>,
+    /// The policy's view of the client the plan was granted on (for a further decision on
+    /// the same page without another lookup, e.g. [`crate::feedback::asking::current_invitation_on`]).
+    scope: ClientScope,
 }
 
 impl PlanView {
+    /// The scope the view was granted on (looked up once per page).
+    pub(crate) fn scope(&self) -> &ClientScope {
+        &self.scope
+    }
     pub fn goal(&self, id: PlanItemId) -> Option<&Item<Goal>> {
         self.goals.iter().find(|g| g.id == id)
     }
@@ -106,8 +113,13 @@ pub(super) fn encode<T: Serialize>(data: &T) -> Result<String, DomainError> {
 }
 
 /// Builds the view from stored rows (unreadable rows are an error, not silently dropped).
-pub(super) fn assemble(record: PlanRecord, side: Option<Side>) -> Result<PlanView, DomainError> {
+pub(super) fn assemble(
+    record: PlanRecord,
+    scope: &ClientScope,
+    side: Option<Side>,
+) -> Result<PlanView, DomainError> {
     let mut view = PlanView {
+        scope: scope.clone(),
         client: record.client,
         side,
         presentation: None,
@@ -215,7 +227,7 @@ async fn view_plan_where<S: CasesStore + PlanStore + ?Sized>(
         Some(part) => ctx.store.read_plan_part(&access, part).await?,
     }
     .ok_or(DomainError::NotFound)?;
-    assemble(record, side)
+    assemble(record, access.scope(), side)
 }
 
 /// The client's own plan (their home).
@@ -367,7 +379,7 @@ pub(super) async fn load<S: PlanStore + ?Sized>(
         .read_plan(&access)
         .await?
         .ok_or(DomainError::NotFound)?;
-    assemble(record, Some(side))
+    assemble(record, scope, Some(side))
 }
 
 /// The stored item at the version the user's form was based on; an older version is stale.

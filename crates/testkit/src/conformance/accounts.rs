@@ -1,10 +1,11 @@
 //! Conformance: sessions, passwords, external identities, failed logins, known devices and
 //! setup tokens.
 
-use super::{fixture, t0};
+use super::{fixture, new_client, t0, user};
 use domain::accounts::store::{FailedLogin, SessionRecord};
 use domain::ids::UserId;
 use domain::ports::{Conflict, PortError, Store};
+use domain::roles::{Actor, Role, RoleGrant};
 use domain::types::Username;
 use time::{Duration, OffsetDateTime};
 
@@ -55,6 +56,102 @@ pub async fn sessions_live_until_ended(store: &dyn Store) {
     assert!(store.session("h2").await.unwrap().is_some());
     store.delete_sessions_of_user(f.counselor_a).await.unwrap();
     assert!(store.session("h2").await.unwrap().is_none());
+}
+
+/// The actor with its grants in a fixed order, to compare two reads of it.
+fn sorted(mut actor: Actor) -> Actor {
+    actor
+        .grants
+        .sort_by_key(|g| (g.role.as_str().to_string(), g.office_id));
+    actor.protected_access.sort();
+    actor
+}
+
+pub async fn a_session_is_read_with_its_actor(store: &dyn Store) {
+    let f = fixture(store).await;
+    // Several roles at several offices, one of them without an office, protected access at
+    // two offices: everything the policy decides on.
+    let mut many = user(
+        f.org,
+        "many-hats",
+        vec![
+            RoleGrant {
+                role: Role::Counselor,
+                office_id: Some(f.office_a),
+            },
+            RoleGrant {
+                role: Role::Leader,
+                office_id: Some(f.office_b),
+            },
+            RoleGrant {
+                role: Role::Counselor,
+                office_id: Some(f.office_b),
+            },
+        ],
+    );
+    many.protected_access = vec![f.office_a, f.office_b];
+    let many_id = many.id;
+    store.create_user(many).await.unwrap();
+    let client_account = user(f.org, "client-account", vec![]);
+    let client_user = client_account.id;
+    store.create_user(client_account).await.unwrap();
+    let client = new_client(
+        store,
+        &f,
+        f.office_a,
+        "Kari Client",
+        false,
+        Some(client_user),
+    )
+    .await;
+    for (who, hash) in [
+        (many_id, "s-many"),
+        (f.admin, "s-admin"),
+        (client_user, "s-client"),
+        (f.counselor_b, "s-b"),
+    ] {
+        let at = t0() - Duration::minutes(3);
+        let mut record = session(who, hash, at);
+        record.last_seen_at = t0();
+        store.create_session(record.clone()).await.unwrap();
+        let read = store.session_actor(hash).await.unwrap().expect("a session");
+        assert_eq!(read.session, record, "the session reads back exactly");
+        let alone = store.actor(who).await.unwrap().expect("an actor");
+        assert_eq!(
+            read.actor.map(sorted),
+            Some(sorted(alone)),
+            "the same actor as read on its own"
+        );
+    }
+    let with_grants = store.session_actor("s-many").await.unwrap().unwrap();
+    let actor = with_grants.actor.unwrap();
+    assert_eq!(actor.grants.len(), 3);
+    assert_eq!(actor.protected_access.len(), 2);
+    assert_eq!(actor.own_client, None);
+    let admin = store.session_actor("s-admin").await.unwrap().unwrap();
+    assert_eq!(
+        admin.actor.unwrap().grants,
+        vec![RoleGrant {
+            role: Role::Administrator,
+            office_id: None
+        }]
+    );
+    let own = store.session_actor("s-client").await.unwrap().unwrap();
+    let own = own.actor.unwrap();
+    assert_eq!(own.own_client, Some(client));
+    assert!(own.grants.is_empty() && own.protected_access.is_empty());
+
+    assert!(store.session_actor("no-such").await.unwrap().is_none());
+    // Disabling ends the sessions; a session row left for a disabled account (written after
+    // the disable) still names no actor.
+    store.set_disabled(f.counselor_b, true).await.unwrap();
+    assert!(store.session_actor("s-b").await.unwrap().is_none());
+    store
+        .create_session(session(f.counselor_b, "s-b2", t0()))
+        .await
+        .unwrap();
+    let disabled = store.session_actor("s-b2").await.unwrap().expect("the row");
+    assert_eq!(disabled.actor, None, "a disabled account is no actor");
 }
 
 pub async fn password_change_and_disable_end_sessions(store: &dyn Store) {

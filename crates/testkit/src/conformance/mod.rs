@@ -195,6 +195,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@features $make;
             accounts {
                 sessions_live_until_ended,
+                a_session_is_read_with_its_actor,
                 password_change_and_disable_end_sessions,
                 external_identities_link_to_users,
                 failed_logins_count_within_the_window,
@@ -249,6 +250,7 @@ macro_rules! conformance_tests {
             contact {
                 the_contact_agreement_is_versioned_and_gives_the_clients_notice_contact,
                 counselor_availability_reads_back_and_gives_the_notice_email,
+                the_contact_status_of_several_clients_is_each_ones_own,
             }
             notices {
                 the_worker_reads_live_events_and_stores_each_notice_once,

@@ -327,15 +327,19 @@ pub async fn show_plan(
     Ok(
         match cases::view_plan(ctx_of(state, &ctx), &actor, client, reason.as_deref()).await {
             Ok(v) => {
-                let uc = ctx_of(state, &ctx);
-                let mut page = plan_page(ctx, v, Errors::default(), String::new(), Kept::default());
-                // Client feedback (issue 5): the asking rule runs when the client opens their home.
-                if page.is_client {
-                    page.feedback_invitation = matches!(
-                        domain::feedback::asking::current_invitation(uc, &actor).await,
+                // Client feedback (issue 5): the asking rule runs when the client opens their
+                // home, on the scope this view was granted on.
+                let invitation = if actor.own_client == Some(client) {
+                    let uc = ctx_of(state, &ctx);
+                    matches!(
+                        domain::feedback::asking::current_invitation_on(uc, &actor, &v).await,
                         Ok(Some(_))
-                    );
-                }
+                    )
+                } else {
+                    false
+                };
+                let mut page = plan_page(ctx, v, Errors::default(), String::new(), Kept::default());
+                page.feedback_invitation = page.is_client && invitation;
                 render(StatusCode::OK, &page)
             }
             Err(e) => reason_or_error(ctx, client, reason, e),
