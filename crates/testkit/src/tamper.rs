@@ -31,6 +31,7 @@ fn forged_event(actor: &str, client: &str) -> NewAuditEvent {
         action: AuditAction::Viewed,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     }
 }
 

@@ -2,15 +2,17 @@
 //! next links after the head and moves the head in the same INSERT (a statement trigger in
 //! `migrations/0014_audit_chain_link.sql`), so this code locks and reads the head once and
 //! inserts a transaction's rows in one statement (one round trip, one head update); it never
-//! writes the head itself. Reading the rows back (for `audit verify`) is here too, and the
-//! client's access log ([`access_log`]).
+//! writes the head itself. A list view's one `client-list` row carries the clients listed,
+//! which go into `audit_list_entries` (migration 0017) in that same statement. Reading the
+//! rows back with their clients listed (for `audit verify`) is here too, and the client's
+//! access log ([`access_log`]).
 
 pub mod access_log;
 
 use crate::PgStore;
 use crate::{fail, id, role};
 use access_log::{
-    LIST_VIEWS, beyond, direction, entry, entry_select, list_views_sql, openings_sql,
+    LIST_VIEWS, beyond, direction, entry, everything_sql, list_views_sql, openings_sql,
 };
 use async_trait::async_trait;
 use domain::audit::access_log::{Cursor, ListViews, LogPage};
@@ -22,6 +24,7 @@ use domain::ports::{PortError, PortResult};
 use domain::types::AccessReason;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, PgPool, Row};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -43,7 +46,15 @@ struct Columns {
     reason: Vec<Option<String>>,
     prev_hash: Vec<String>,
     hash: Vec<String>,
+    /// The side rows of the list rows among them: (seq, client listed).
+    listed_seq: Vec<i64>,
+    listed_client: Vec<Uuid>,
 }
+
+/// The rows of one append, as one INSERT of the chained rows (`$1`…`$12`, unnested).
+const INSERT_ROWS: &str = "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
+     SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
+                          $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])";
 
 /// Appends audit rows to the chain inside the caller's transaction. The head row is locked
 /// (`FOR UPDATE`) until commit, so concurrent instances extend one chain without forks. Rows
@@ -68,6 +79,10 @@ pub(crate) async fn append_audit_rows(
     for event in events {
         let row = chain(seq, &hash, event);
         let e = row.event;
+        for client in &e.listed {
+            c.listed_seq.push(row.seq);
+            c.listed_client.push(client.as_uuid());
+        }
         c.seq.push(row.seq);
         c.id.push(e.id.as_uuid());
         c.at.push(e.at);
@@ -84,26 +99,38 @@ pub(crate) async fn append_audit_rows(
         hash = row.hash.clone();
         c.hash.push(row.hash);
     }
-    sqlx::query(
-        "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-         SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
-                              $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])",
-    )
-    .bind(c.seq)
-    .bind(c.id)
-    .bind(c.at)
-    .bind(c.actor_id)
-    .bind(c.actor_role)
-    .bind(c.client_id)
-    .bind(c.data_kind)
-    .bind(c.action)
-    .bind(c.request_id)
-    .bind(c.reason)
-    .bind(c.prev_hash)
-    .bind(c.hash)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| broken_or_failed(e, first))?;
+    // With list rows among them, their clients listed go in with the same statement: the
+    // CTE inserts the chained rows, the outer INSERT the side rows (migration 0017 checks
+    // after the statement that each belongs to a list row).
+    let sql = if c.listed_seq.is_empty() {
+        INSERT_ROWS.to_string()
+    } else {
+        format!(
+            "WITH chained AS ({INSERT_ROWS} RETURNING seq)
+             INSERT INTO audit_list_entries (seq, client_id)
+             SELECT * FROM UNNEST($13::bigint[], $14::uuid[])"
+        )
+    };
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(c.seq)
+        .bind(c.id)
+        .bind(c.at)
+        .bind(c.actor_id)
+        .bind(c.actor_role)
+        .bind(c.client_id)
+        .bind(c.data_kind)
+        .bind(c.action)
+        .bind(c.request_id)
+        .bind(c.reason)
+        .bind(c.prev_hash)
+        .bind(c.hash);
+    if !c.listed_seq.is_empty() {
+        query = query.bind(c.listed_seq).bind(c.listed_client);
+    }
+    query
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| broken_or_failed(e, first))?;
     Ok(())
 }
 
@@ -119,10 +146,11 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
         .fetch_all(pool)
         .await
         .map_err(fail)?;
+    let mut listed = listed_between(pool, after, &rows).await?;
     rows.iter()
         .map(|r| {
             let seq: i64 = r.try_get("seq").map_err(fail)?;
-            audit_row(r).map_err(|e| {
+            let mut row = audit_row(r).map_err(|e| {
                 let why = match e {
                     PortError::Failure(m) => m,
                     other => other.to_string(),
@@ -130,9 +158,40 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
                 PortError::Failure(format!(
                     "audit row {seq} does not parse (the row was altered): {why}"
                 ))
-            })
+            })?;
+            row.event.listed = listed.remove(&seq).unwrap_or_default();
+            Ok(row)
         })
         .collect()
+}
+
+/// The clients listed by side rows with `after < seq <= ` the last of `rows`, by seq, in one
+/// query through the side table's index on seq. Side rows of every seq in the range are read,
+/// not only of list rows: one attached to any other row breaks that row's hash.
+async fn listed_between(
+    pool: &PgPool,
+    after: i64,
+    rows: &[sqlx::postgres::PgRow],
+) -> PortResult<HashMap<i64, Vec<ClientId>>> {
+    let Some(last) = rows.last() else {
+        return Ok(HashMap::new());
+    };
+    let last: i64 = last.try_get("seq").map_err(fail)?;
+    let mut listed: HashMap<i64, Vec<ClientId>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq, client_id",
+    )
+    .bind(after)
+    .bind(last)
+    .fetch_all(pool)
+    .await
+    .map_err(fail)?
+    {
+        let seq: i64 = r.try_get("seq").map_err(fail)?;
+        let client: Uuid = r.try_get("client_id").map_err(fail)?;
+        listed.entry(seq).or_default().push(ClientId::from(client));
+    }
+    Ok(listed)
 }
 
 fn audit_row(r: &sqlx::postgres::PgRow) -> PortResult<AuditRow> {
@@ -158,6 +217,7 @@ fn audit_row(r: &sqlx::postgres::PgRow) -> PortResult<AuditRow> {
                         .map_err(|_| PortError::Failure("stored reason does not parse".into()))
                 })
                 .transpose()?,
+            listed: Vec::new(),
         },
         prev_hash: r.try_get("prev_hash").map_err(fail)?,
         hash: r.try_get("hash").map_err(fail)?,
@@ -291,8 +351,7 @@ impl AuditStore for PgStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let sql = format!("{} ORDER BY a.seq DESC LIMIT $2", entry_select());
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(everything_sql()))
             .bind(client.as_uuid())
             .bind(limit)
             .fetch_all(&self.pool)

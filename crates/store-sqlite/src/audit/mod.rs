@@ -1,15 +1,17 @@
 //! Appending to the audit chain. Since migration 0014 the database accepts a row only as the
 //! next link after the head and moves the head in the same INSERT (triggers in
 //! `migrations/0014_audit_chain_link.sql`), so this code reads the head once and inserts the
-//! rows one by one; it never writes the head itself. Reading the rows back (for `audit
-//! verify`) is here too, and the client's access log ([`access_log`]).
+//! rows one by one; it never writes the head itself. A list view's one `client-list` row
+//! carries the clients listed, which go into `audit_list_entries` (migration 0017) right
+//! after it, in one INSERT however many they are. Reading the rows back with their clients
+//! listed (for `audit verify`) is here too, and the client's access log ([`access_log`]).
 
 pub mod access_log;
 
 use crate::SqliteStore;
 use crate::{fail, from_ts, id, role, ts};
 use access_log::{
-    LIST_VIEWS, beyond, direction, entry, entry_select, list_views_sql, openings_sql,
+    LIST_VIEWS, beyond, direction, entry, everything_sql, list_views_sql, openings_sql,
 };
 use async_trait::async_trait;
 use domain::audit::access_log::{Cursor, ListViews, LogPage};
@@ -20,6 +22,7 @@ use domain::ids::ClientId;
 use domain::ports::{PortError, PortResult};
 use domain::types::AccessReason;
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 
 /// Words of the refusal of migration 0014's insert trigger.
 const REFUSED: &str = "must extend the chain";
@@ -63,6 +66,20 @@ pub(crate) async fn append_audit_rows(
         .execute(&mut *conn)
         .await
         .map_err(|e| broken_or_failed(e, row.seq))?;
+        if !e.listed.is_empty() {
+            // One statement for the whole list: the ids as one JSON array, unpacked in SQL
+            // (a UUID's text is hex digits and hyphens, nothing to escape).
+            let listed: Vec<String> = e.listed.iter().map(|c| format!("\"{c}\"")).collect();
+            let listed = format!("[{}]", listed.join(","));
+            sqlx::query(
+                "INSERT INTO audit_list_entries (client_id, seq) SELECT value, $1 FROM json_each($2)",
+            )
+            .bind(row.seq)
+            .bind(listed)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| broken_or_failed(e, row.seq))?;
+        }
         seq = row.seq;
         hash = row.hash;
     }
@@ -81,10 +98,11 @@ async fn read_rows(pool: &SqlitePool, after: i64, limit: i64) -> PortResult<Vec<
         .fetch_all(pool)
         .await
         .map_err(fail)?;
+    let mut listed = listed_between(pool, after, &rows).await?;
     rows.iter()
         .map(|r| {
             let seq: i64 = r.try_get("seq").map_err(fail)?;
-            audit_row(r).map_err(|e| {
+            let mut row = audit_row(r).map_err(|e| {
                 let why = match e {
                     PortError::Failure(m) => m,
                     other => other.to_string(),
@@ -92,9 +110,53 @@ async fn read_rows(pool: &SqlitePool, after: i64, limit: i64) -> PortResult<Vec<
                 PortError::Failure(format!(
                     "audit row {seq} does not parse (the row was altered): {why}"
                 ))
-            })
+            })?;
+            row.event.listed = match listed.remove(&seq) {
+                None => Vec::new(),
+                Some(ids) => ids
+                    .iter()
+                    .map(|s| id(s))
+                    .collect::<PortResult<Vec<_>>>()
+                    .map_err(|_| {
+                        PortError::Failure(format!(
+                            "the clients listed by audit row {seq} do not parse (they were altered)"
+                        ))
+                    })?,
+            };
+            Ok(row)
         })
         .collect()
+}
+
+/// The clients listed by side rows with `after < seq <= ` the last of `rows`, by seq, in one
+/// query through the side table's index on seq. Side rows of every seq in the range are read,
+/// not only of list rows: one attached to any other row breaks that row's hash.
+async fn listed_between(
+    pool: &SqlitePool,
+    after: i64,
+    rows: &[sqlx::sqlite::SqliteRow],
+) -> PortResult<HashMap<i64, Vec<String>>> {
+    let Some(last) = rows.last() else {
+        return Ok(HashMap::new());
+    };
+    let last: i64 = last.try_get("seq").map_err(fail)?;
+    let mut listed: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+    )
+    .bind(after)
+    .bind(last)
+    .fetch_all(pool)
+    .await
+    .map_err(fail)?
+    {
+        let seq: i64 = r.try_get("seq").map_err(fail)?;
+        listed
+            .entry(seq)
+            .or_default()
+            .push(r.try_get("client_id").map_err(fail)?);
+    }
+    Ok(listed)
 }
 
 fn audit_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<AuditRow> {
@@ -120,6 +182,7 @@ fn audit_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<AuditRow> {
                         .map_err(|_| PortError::Failure("stored reason does not parse".into()))
                 })
                 .transpose()?,
+            listed: Vec::new(),
         },
         prev_hash: r.try_get("prev_hash").map_err(fail)?,
         hash: r.try_get("hash").map_err(fail)?,
@@ -258,8 +321,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let sql = format!("{} ORDER BY a.seq DESC LIMIT $2", entry_select());
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(everything_sql()))
             .bind(client.to_string())
             .bind(limit)
             .fetch_all(&self.pool)
