@@ -6,6 +6,10 @@
 //! which the database moves with every inserted row (migration 0014). [`verify_trail`]
 //! recomputes the chain over every row of the table and compares it with the head, so an
 //! edited, inserted or deleted row, and a row left after the head, is detected.
+//!
+//! A list of clients shown to staff is one row ([`list_view_event`], [`DataKind::ClientList`])
+//! however many clients it names: the store keeps the clients listed beside the row (migration
+//! 0017) and [`row_hash`] covers them, so a change to who was listed is detected as well.
 
 use crate::ports::PortError;
 use sha2::{Digest, Sha256};
