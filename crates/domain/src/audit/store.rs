@@ -28,6 +28,10 @@ pub struct NewAuditEvent {
     pub listed: Vec<ClientId>,
 }
 
+/// At most this many clients listed are read with one page of [`AuditStore::audit_rows`], so
+/// `audit verify` stays in bounded memory however long the lists are.
+pub const LISTED_PER_PAGE: i64 = 100_000;
+
 /// A stored audit row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
@@ -65,7 +69,9 @@ pub trait AuditStore: Send + Sync {
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>>;
     /// Audit rows with `seq > after`, in order, at most `limit` (for verification), each
     /// with the clients its side rows list (`listed`, whatever the row's kind, so a side row
-    /// attached to the wrong row breaks that row's hash).
+    /// attached to the wrong row breaks that row's hash). Fewer when they list more than
+    /// [`LISTED_PER_PAGE`] clients: the page ends before the row where they run over, and a
+    /// row listing more than that comes alone, whole; never none while rows remain.
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>>;
     /// The head of the chain as the store recorded it: (last seq, last hash).
     async fn audit_head(&self) -> PortResult<(i64, String)>;

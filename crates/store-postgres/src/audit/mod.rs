@@ -134,9 +134,15 @@ pub(crate) async fn append_audit_rows(
     Ok(())
 }
 
-/// Audit rows after `after`, in order, at most `limit`. A row whose stored values do not
-/// parse was tampered with: the error names its seq, so `audit verify` points at it.
-async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
+/// Audit rows after `after`, in order, at most `limit` (fewer when they list more than
+/// `budget` clients), each with its clients listed. A row whose stored values do not parse
+/// was tampered with: the error names its seq, so `audit verify` points at it.
+async fn read_rows(
+    pool: &PgPool,
+    after: i64,
+    limit: i64,
+    budget: i64,
+) -> PortResult<Vec<AuditRow>> {
     let rows = sqlx::query(
             "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
              FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -146,8 +152,13 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
         .fetch_all(pool)
         .await
         .map_err(fail)?;
-    let mut listed = listed_between(pool, after, &rows).await?;
+    let Some(last) = rows.last() else {
+        return Ok(Vec::new());
+    };
+    let last: i64 = last.try_get("seq").map_err(fail)?;
+    let (mut listed, upto) = listed_between(pool, after, last, budget).await?;
     rows.iter()
+        .filter(|r| !matches!(r.try_get::<i64, _>("seq"), Ok(seq) if seq > upto))
         .map(|r| {
             let seq: i64 = r.try_get("seq").map_err(fail)?;
             let mut row = audit_row(r).map_err(|e| {
@@ -165,33 +176,54 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
         .collect()
 }
 
-/// The clients listed by side rows with `after < seq <= ` the last of `rows`, by seq, in one
-/// query through the side table's index on seq. Side rows of every seq in the range are read,
-/// not only of list rows: one attached to any other row breaks that row's hash.
+/// The clients listed by side rows with `after < seq <= last`, by seq, through the side
+/// table's index on seq, and the seq the page must end at (`last`, or earlier when more than
+/// `budget` clients are listed). Side rows of every seq in the range are read, not only of
+/// list rows: one attached to any other row breaks that row's hash.
 async fn listed_between(
     pool: &PgPool,
     after: i64,
-    rows: &[sqlx::postgres::PgRow],
-) -> PortResult<HashMap<i64, Vec<ClientId>>> {
-    let Some(last) = rows.last() else {
-        return Ok(HashMap::new());
+    last: i64,
+    budget: i64,
+) -> PortResult<(HashMap<i64, Vec<ClientId>>, i64)> {
+    let fetch = |after: i64, last: i64, limit: i64| async move {
+        sqlx::query(
+            "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2
+             ORDER BY seq, client_id LIMIT $3",
+        )
+        .bind(after)
+        .bind(last)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("seq").map_err(fail)?,
+                ClientId::from(r.try_get::<Uuid, _>("client_id").map_err(fail)?),
+            ))
+        })
+        .collect::<PortResult<Vec<_>>>()
     };
-    let last: i64 = last.try_get("seq").map_err(fail)?;
-    let mut listed: HashMap<i64, Vec<ClientId>> = HashMap::new();
-    for r in sqlx::query(
-        "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq, client_id",
-    )
-    .bind(after)
-    .bind(last)
-    .fetch_all(pool)
-    .await
-    .map_err(fail)?
+    let mut side = fetch(after, last, budget.saturating_add(1)).await?;
+    let mut upto = last;
+    if side.len() as i64 > budget
+        && let (Some(first), Some(cut)) = (side.first().map(|s| s.0), side.last().map(|s| s.0))
     {
-        let seq: i64 = r.try_get("seq").map_err(fail)?;
-        let client: Uuid = r.try_get("client_id").map_err(fail)?;
-        listed.entry(seq).or_default().push(ClientId::from(client));
+        if first == cut {
+            side = fetch(cut - 1, cut, i64::MAX).await?;
+            upto = cut;
+        } else {
+            side.retain(|(seq, _)| *seq < cut);
+            upto = cut - 1;
+        }
     }
-    Ok(listed)
+    let mut listed: HashMap<i64, Vec<ClientId>> = HashMap::new();
+    for (seq, client) in side {
+        listed.entry(seq).or_default().push(client);
+    }
+    Ok((listed, upto))
 }
 
 fn audit_row(r: &sqlx::postgres::PgRow) -> PortResult<AuditRow> {
@@ -242,7 +274,13 @@ impl AuditStore for PgStore {
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        read_rows(&self.pool, after, limit).await
+        read_rows(
+            &self.pool,
+            after,
+            limit,
+            domain::audit::store::LISTED_PER_PAGE,
+        )
+        .await
     }
 
     async fn audit_head(&self) -> PortResult<(i64, String)> {

@@ -643,3 +643,49 @@ pub async fn old_per_client_list_rows_show_beside_list_rows(store: &dyn Store) {
         "staff rows about her or listing her, newest first (her case's creation last)"
     );
 }
+
+/// Reading the trail back stays in bounded memory however long the lists: a page of
+/// `audit_rows` ends before the row whose clients listed would pass
+/// [`domain::audit::store::LISTED_PER_PAGE`], and a row listing more comes alone and whole;
+/// the trail verifies page by page.
+pub async fn pages_of_the_trail_hold_a_bounded_number_of_clients_listed(store: &dyn Store) {
+    use domain::audit::store::LISTED_PER_PAGE;
+    let f = fixture(store).await;
+    let (start, _) = store.audit_head().await.unwrap();
+    let many = |n: i64| -> Vec<ClientId> { (0..n).map(|_| ClientId::new()).collect() };
+    let half = LISTED_PER_PAGE / 2 + 1;
+    let opening = event(
+        f.counselor_a,
+        Role::Counselor,
+        ClientId::new(),
+        DataKind::CaseOverview,
+        AuditAction::Viewed,
+    );
+    store
+        .append_audit(vec![
+            list_view(f.counselor_a, &many(half), t0()),
+            list_view(f.counselor_a, &many(half), t0()),
+            opening,
+            list_view(f.counselor_a, &many(LISTED_PER_PAGE + 1), t0()),
+        ])
+        .await
+        .unwrap();
+    let shape = |rows: Vec<domain::audit::AuditRow>| {
+        rows.iter()
+            .map(|r| (r.seq - start, r.event.listed.len() as i64))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        shape(store.audit_rows(start, 10).await.unwrap()),
+        [(1, half)]
+    );
+    assert_eq!(
+        shape(store.audit_rows(start + 1, 10).await.unwrap()),
+        [(2, half), (3, 0)]
+    );
+    assert_eq!(
+        shape(store.audit_rows(start + 3, 10).await.unwrap()),
+        [(4, LISTED_PER_PAGE + 1)]
+    );
+    assert_eq!(verify_chain(store).await, Ok(start + 4));
+}
