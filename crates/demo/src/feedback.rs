@@ -167,6 +167,7 @@ impl Writer<'_> {
                     action: AuditAction::Created,
                     request_id: RequestId::new(),
                     reason: None,
+                    listed: Vec::new(),
                 },
             )
             .await?;
@@ -284,6 +285,7 @@ pub async fn fill(store: &dyn Store, clock: &dyn Clock, p: &DemoPeople) -> Resul
         action,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     };
     let mut dice = Dice(20_261_130);
     for (k, (full, (t, c))) in PEOPLE.iter().zip(layout).enumerate() {

@@ -180,6 +180,7 @@ pub async fn seed(
         action,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     };
 
     // The demo client, with an account, followed up by demo-counselor.

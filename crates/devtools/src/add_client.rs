@@ -130,6 +130,7 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         action,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     };
     store
         .create_client(

@@ -1,6 +1,7 @@
 //! The client's access log stays cheap when list views pile up (issue 11): a page of
 //! openings, prints and changes, and the grouping of list views, can be answered from the
-//! partial indexes of migration 0015 (their predicates match the queries').
+//! partial indexes of migration 0015 (their predicates match the queries'), and the listings
+//! of migration 0017 from the side table's primary key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use domain::audit::access_log::Cursor;
@@ -22,6 +23,8 @@ async fn the_access_log_pages_can_use_their_partial_indexes() {
         for (sql, index) in [
             (openings_sql(cursor), "audit_log_client_openings"),
             (list_views_sql(cursor), "audit_log_client_list_views"),
+            // Listings since migration 0017, by the side table's key.
+            (list_views_sql(cursor), "audit_list_entries_pkey"),
         ] {
             let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
                 .bind(uuid::Uuid::nil())

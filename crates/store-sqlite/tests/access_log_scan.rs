@@ -1,6 +1,7 @@
 //! The client's access log stays cheap when list views pile up (issue 11): SQLite answers a
 //! page of openings, prints and changes, and the grouping of list views, from the partial
-//! indexes of migration 0015 (a search by client, never a scan of the audit table).
+//! indexes of migration 0015 (a search by client, never a scan of the audit table), and the
+//! listings of migration 0017 from the side table's primary key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use domain::audit::access_log::Cursor;
@@ -34,6 +35,12 @@ async fn the_access_log_pages_search_their_partial_indexes() {
         let lists = plan(store.pool(), &list_views_sql(cursor)).await;
         assert!(
             lists.contains("SEARCH a USING INDEX audit_log_client_list_views (client_id=?)"),
+            "{cursor:?}: {lists}"
+        );
+        // Listings since migration 0017: the side table by its key, then the row by seq.
+        assert!(
+            lists.contains("SEARCH l USING PRIMARY KEY (client_id=?)")
+                && lists.contains("SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"),
             "{cursor:?}: {lists}"
         );
     }

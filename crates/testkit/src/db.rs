@@ -34,6 +34,10 @@ pub enum Table {
     /// Every account: staff and clients.
     Users,
     Clients,
+    /// The audit chain's rows.
+    AuditLog,
+    /// The clients listed by list-view audit rows (migration 0017).
+    AuditListEntries,
 }
 
 impl Table {
@@ -41,6 +45,8 @@ impl Table {
         match self {
             Table::Users => "users",
             Table::Clients => "clients",
+            Table::AuditLog => "audit_log",
+            Table::AuditListEntries => "audit_list_entries",
         }
     }
 }

@@ -31,6 +31,7 @@ fn forged_event(actor: &str, client: &str) -> NewAuditEvent {
         action: AuditAction::Viewed,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     }
 }
 
@@ -164,4 +165,51 @@ pub async fn postgres_row_after_head(pool: &PgPool) -> i64 {
     }
     tx.commit().await.unwrap();
     row.seq
+}
+
+/// SQLite: runs `sql` with the trigger `trigger` dropped, and re-creates the trigger from its
+/// stored definition afterwards, in one transaction (so every trigger is in place again).
+/// Panics if the statement fails.
+pub async fn sqlite_without_trigger(pool: &SqlitePool, trigger: &str, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    let definition: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?")
+            .bind(trigger)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap_or_else(|e| panic!("no trigger {trigger}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {trigger}")))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(definition))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// PostgreSQL: runs `sql` with the trigger `trigger` on `table` disabled (`ALTER TABLE …
+/// DISABLE TRIGGER`, inside the transaction) and enables it again. Panics if the statement
+/// fails.
+pub async fn postgres_without_trigger(pool: &PgPool, table: &str, trigger: &str, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    let alter = |what: &str| format!("ALTER TABLE {table} {what} TRIGGER {trigger}");
+    sqlx::query(sqlx::AssertSqlSafe(alter("DISABLE")))
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("no trigger {trigger} on {table}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut *tx)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(alter("ENABLE")))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }

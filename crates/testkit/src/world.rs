@@ -175,6 +175,7 @@ impl World {
             action,
             request_id: RequestId::new(),
             reason: None,
+            listed: Vec::new(),
         };
         let make_client =
             async |name: &str, account: Option<UserId>, protected: bool, counselor: UserId| {

@@ -111,12 +111,15 @@ col-status = Status
 col-action = Action
 audit-viewed-case-overview = Saw your case
 audit-viewed-client-list-entry = Saw your name in a list
+audit-viewed-client-list = Saw your name in a list
 audit-viewed-assignment = Saw who your counselor is
 audit-created-case-overview = Created your case
 audit-created-client-list-entry = Created your case
+audit-created-client-list = Created your case
 audit-created-assignment = Assigned a counselor
 audit-changed-case-overview = Changed your case
 audit-changed-client-list-entry = Changed your case
+audit-changed-client-list = Changed your case
 audit-changed-assignment = Changed who your counselor is
 
 caseload-title = My clients

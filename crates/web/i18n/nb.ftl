@@ -111,12 +111,15 @@ col-status = Status
 col-action = Handling
 audit-viewed-case-overview = Så saken din
 audit-viewed-client-list-entry = Så navnet ditt i en liste
+audit-viewed-client-list = Så navnet ditt i en liste
 audit-viewed-assignment = Så hvem som er veilederen din
 audit-created-case-overview = Opprettet saken din
 audit-created-client-list-entry = Opprettet saken din
+audit-created-client-list = Opprettet saken din
 audit-created-assignment = Satte opp veileder
 audit-changed-case-overview = Endret saken din
 audit-changed-client-list-entry = Endret saken din
+audit-changed-client-list = Endret saken din
 audit-changed-assignment = Endret hvem som er veilederen din
 
 caseload-title = Mine brukere

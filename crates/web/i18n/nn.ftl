@@ -111,12 +111,15 @@ col-status = Status
 col-action = Handling
 audit-viewed-case-overview = Såg saka di
 audit-viewed-client-list-entry = Såg namnet ditt i ei liste
+audit-viewed-client-list = Såg namnet ditt i ei liste
 audit-viewed-assignment = Såg kven som er rettleiaren din
 audit-created-case-overview = Oppretta saka di
 audit-created-client-list-entry = Oppretta saka di
+audit-created-client-list = Oppretta saka di
 audit-created-assignment = Sette opp rettleiar
 audit-changed-case-overview = Endra saka di
 audit-changed-client-list-entry = Endra saka di
+audit-changed-client-list = Endra saka di
 audit-changed-assignment = Endra kven som er rettleiaren din
 
 caseload-title = Brukarane mine

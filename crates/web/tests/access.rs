@@ -255,6 +255,7 @@ async fn protected_clients_are_invisible_without_permission_and_need_a_reason() 
             action: AuditAction::Changed,
             request_id: RequestId::new(),
             reason: None,
+            listed: Vec::new(),
         },
     )
     .await

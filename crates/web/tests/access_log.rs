@@ -74,29 +74,48 @@ async fn list_views_never_hide_a_print_and_every_row_is_reachable_by_paging() {
     let mut siri = app.login(users::SAME_OFFICE_COUNSELOR).await;
     let r = app.get(&mut siri, &format!("/clients/{owner}/print")).await;
     assert_eq!(r.status, StatusCode::OK);
-    // Then the assigned counselor reloads the caseload 510 times: 10 a day for 51 days.
-    for _ in 0..51 {
+    // A caseload of several clients is one audit row naming each of them.
+    let mut arne = app.login(users::ASSIGNED_COUNSELOR).await;
+    let office_a = app.world.office_a.to_string();
+    for name in ["Kari Nordmann", "Ola Nordmann", "Siri Nordmann"] {
+        let fields = [
+            ("name", name),
+            ("office", office_a.as_str()),
+            ("username", ""),
+            ("password", ""),
+        ];
+        let r = app.post(&mut arne, "/caseload/new", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let before = app.audit_count().await;
+    let list = app.get(&mut arne, "/caseload").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(app.audit_count().await, before + 1, "one row for the list");
+    let row = app.store.audit_rows(before, 1).await.unwrap().remove(0);
+    assert_eq!(row.event.data_kind, DataKind::ClientList);
+    assert_eq!(row.event.listed.len(), 4, "her and the three new cases");
+    assert!(row.event.listed.contains(&owner));
+    assert!(list.body.contains("Olga Owner") && list.body.contains("Siri Nordmann"));
+    // Then the assigned counselor reloads the caseload 510 times in all: 10 a day for 51 days.
+    for day in 0..51 {
         let mut arne = app.login(users::ASSIGNED_COUNSELOR).await;
-        for _ in 0..10 {
+        for _ in 0..if day == 0 { 9 } else { 10 } {
             assert_eq!(app.get(&mut arne, "/caseload").await.status, StatusCode::OK);
         }
         app.clock.advance(Duration::days(1));
     }
 
-    let staff_rows = app
-        .store
-        .audit_rows(0, 10_000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.event.client_id == owner && r.event.actor_role.is_staff())
-        .collect::<Vec<_>>();
-    let list_views = staff_rows
+    let trail = app.store.audit_rows(0, 10_000).await.unwrap();
+    // Each caseload is one row naming every client on it (migration 0017).
+    let list_views = trail
         .iter()
-        .filter(|r| r.event.data_kind == DataKind::ClientListEntry)
+        .filter(|r| r.event.data_kind == DataKind::ClientList && r.event.listed.contains(&owner))
         .count();
     assert_eq!(list_views, 510);
-    let openings = staff_rows.len() - list_views;
+    let openings = trail
+        .iter()
+        .filter(|r| r.event.client_id == owner && r.event.actor_role.is_staff())
+        .count();
     assert_eq!(
         openings,
         2 + 70 + 1,

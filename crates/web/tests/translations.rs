@@ -182,6 +182,7 @@ fn roles_and_audit_lines_have_messages() {
         for kind in [
             DataKind::CaseOverview,
             DataKind::ClientListEntry,
+            DataKind::ClientList,
             DataKind::Assignment,
             DataKind::Account,
         ] {

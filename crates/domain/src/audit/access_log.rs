@@ -1,6 +1,7 @@
 //! The client's "who looked at my case" log (issue 11): paged, and with list views apart.
 //!
-//! A counselor's caseload writes one `client-list-entry` row per client shown, so a counselor
+//! A counselor's caseload names every client on it (one `client-list` row listing them since
+//! migration 0017; one `client-list-entry` row per client shown before), so a counselor
 //! reloading it could otherwise push a colleague's opening or print out of the client's view.
 //! The log is therefore two lists, each paged on its own by keyset (the audit row's `seq`,
 //! handed to the page as an opaque cursor number): every opening, print and change one by

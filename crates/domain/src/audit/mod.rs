@@ -6,6 +6,10 @@
 //! which the database moves with every inserted row (migration 0014). [`verify_trail`]
 //! recomputes the chain over every row of the table and compares it with the head, so an
 //! edited, inserted or deleted row, and a row left after the head, is detected.
+//!
+//! A list of clients shown to staff is one row ([`list_view_event`], [`DataKind::ClientList`])
+//! however many clients it names: the store keeps the clients listed beside the row (migration
+//! 0017) and [`row_hash`] covers them, so a change to who was listed is detected as well.
 
 use crate::ports::PortError;
 use sha2::{Digest, Sha256};
@@ -36,32 +40,42 @@ pub fn change_event<S: ?Sized>(
         action,
         request_id: ctx.request_id,
         reason: None,
+        listed: Vec::new(),
     }
 }
 
-/// The rows for a list of clients shown to `actor` (one `ClientListEntry` view per client,
-/// all at the same moment), acting as `role`.
-pub fn list_view_events<S: ?Sized>(
+/// The `client_id` of a [`DataKind::ClientList`] row, which is about no one client (the
+/// clients listed are in its `listed`): the nil id, which no client has.
+pub const LISTED_CLIENTS: crate::ids::ClientId = crate::ids::ClientId(uuid::Uuid::nil());
+
+/// The one row for a list of clients shown to `actor`, acting as `role`: a
+/// [`DataKind::ClientList`] view naming every client listed (each once), or `None` when the
+/// list is empty. However long the list, it is one row in the chain; the store keeps the
+/// names listed beside it (`audit_list_entries`), and the row's hash covers them.
+pub fn list_view_event<S: ?Sized>(
     ctx: crate::context::Ctx<'_, S>,
     actor: &crate::roles::Actor,
     role: crate::roles::Role,
     clients: impl IntoIterator<Item = crate::ids::ClientId>,
-) -> Vec<NewAuditEvent> {
-    let at = ctx.clock.now();
-    clients
-        .into_iter()
-        .map(|client_id| NewAuditEvent {
-            id: crate::ids::AuditId::new(),
-            at,
-            actor_id: actor.user_id,
-            actor_role: role,
-            client_id,
-            data_kind: DataKind::ClientListEntry,
-            action: AuditAction::Viewed,
-            request_id: ctx.request_id,
-            reason: None,
-        })
-        .collect()
+) -> Option<NewAuditEvent> {
+    let mut listed: Vec<crate::ids::ClientId> = clients.into_iter().collect();
+    if listed.is_empty() {
+        return None;
+    }
+    listed.sort_unstable();
+    listed.dedup();
+    Some(NewAuditEvent {
+        id: crate::ids::AuditId::new(),
+        at: ctx.clock.now(),
+        actor_id: actor.user_id,
+        actor_role: role,
+        client_id: LISTED_CLIENTS,
+        data_kind: DataKind::ClientList,
+        action: AuditAction::Viewed,
+        request_id: ctx.request_id,
+        reason: None,
+        listed,
+    })
 }
 
 /// The hash "before" the first row.
@@ -72,8 +86,12 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub enum DataKind {
     /// Name, office, counselor: the case header.
     CaseOverview,
-    /// A line in a list of clients (name).
+    /// A line in a list of clients (name): one row per client listed, as list views were
+    /// written before migration 0017. Still read and shown; no longer written.
     ClientListEntry,
+    /// A list of clients (their names) shown at once: one row for the whole list, the
+    /// clients listed in its `listed` (migration 0017).
+    ClientList,
     /// Who is assigned as counselor.
     Assignment,
     /// The shared plan: self-presentation, preferences, goals, activities, agreements.
@@ -96,6 +114,7 @@ impl DataKind {
         match self {
             DataKind::CaseOverview => "case-overview",
             DataKind::ClientListEntry => "client-list-entry",
+            DataKind::ClientList => "client-list",
             DataKind::Assignment => "assignment",
             DataKind::Plan => "plan",
             DataKind::PlanHistory => "plan-history",
@@ -109,6 +128,7 @@ impl DataKind {
         [
             Self::CaseOverview,
             Self::ClientListEntry,
+            Self::ClientList,
             Self::Assignment,
             Self::Plan,
             Self::PlanHistory,
@@ -146,9 +166,14 @@ impl AuditAction {
 
 /// The hash of a row at `seq` whose predecessor's hash is `prev_hash`. Fields are joined with
 /// the unit separator, which none of them can contain, so the encoding is unambiguous.
+///
+/// A [`DataKind::ClientList`] row (and any row that names clients in `listed`) has one more
+/// field: the clients listed, sorted and joined by commas, so a name added to, removed from
+/// or changed in a listing changes its hash. Every other row hashes as it did before
+/// migration 0017, so a trail written before it verifies unchanged.
 pub fn row_hash(prev_hash: &str, seq: i64, e: &NewAuditEvent) -> String {
     let at_micros = e.at.unix_timestamp_nanos() / 1_000;
-    let fields = [
+    let mut fields = vec![
         prev_hash.to_string(),
         seq.to_string(),
         e.id.to_string(),
@@ -164,6 +189,12 @@ pub fn row_hash(prev_hash: &str, seq: i64, e: &NewAuditEvent) -> String {
             .map(|r| r.as_str().to_string())
             .unwrap_or_default(),
     ];
+    if e.data_kind == DataKind::ClientList || !e.listed.is_empty() {
+        let mut listed = e.listed.clone();
+        listed.sort_unstable();
+        let listed: Vec<String> = listed.iter().map(|c| c.to_string()).collect();
+        fields.push(listed.join(","));
+    }
     let mut h = Sha256::new();
     for f in fields {
         h.update(f.as_bytes());
@@ -172,8 +203,11 @@ pub fn row_hash(prev_hash: &str, seq: i64, e: &NewAuditEvent) -> String {
     hex::encode(h.finalize())
 }
 
-/// Appends `event` after (`prev_seq`, `prev_hash`): returns the new row.
-pub fn chain(prev_seq: i64, prev_hash: &str, event: NewAuditEvent) -> AuditRow {
+/// Appends `event` after (`prev_seq`, `prev_hash`): returns the new row. The clients listed
+/// are put in order and each named once, as the store keeps them.
+pub fn chain(prev_seq: i64, prev_hash: &str, mut event: NewAuditEvent) -> AuditRow {
+    event.listed.sort_unstable();
+    event.listed.dedup();
     let seq = prev_seq + 1;
     let hash = row_hash(prev_hash, seq, &event);
     AuditRow {
@@ -363,6 +397,7 @@ mod tests {
             action: AuditAction::Viewed,
             request_id: RequestId::new(),
             reason: None,
+            listed: Vec::new(),
         }
     }
 
@@ -384,6 +419,99 @@ mod tests {
             v.check(r)?;
         }
         v.finish(head.0, head.1)
+    }
+
+    fn fixed(kind: DataKind, client: &str, listed: &[&str]) -> NewAuditEvent {
+        let id = |s: &str| s.parse::<uuid::Uuid>().unwrap_or_default();
+        NewAuditEvent {
+            id: AuditId(id("0190a3c4-0000-7000-8000-00000000000a")),
+            at: datetime!(2026-01-02 03:04:05.123456 UTC),
+            actor_id: UserId(id("0190a3c4-0000-7000-8000-00000000000b")),
+            actor_role: Role::Counselor,
+            client_id: ClientId(id(client)),
+            data_kind: kind,
+            action: AuditAction::Viewed,
+            request_id: RequestId(id("0190a3c4-0000-7000-8000-00000000000d")),
+            reason: None,
+            listed: listed.iter().map(|c| ClientId(id(c))).collect(),
+        }
+    }
+
+    /// The expected hashes are SHA-256 over the fields joined by 0x1f, computed outside Rust:
+    /// an ordinary row hashes exactly as before migration 0017 (old trails keep verifying),
+    /// and a list row adds the sorted clients listed as one more field.
+    #[test]
+    fn ordinary_rows_hash_as_before_and_list_rows_cover_the_clients_listed() {
+        let opening = fixed(
+            DataKind::CaseOverview,
+            "0190a3c4-0000-7000-8000-00000000000c",
+            &[],
+        );
+        assert_eq!(
+            row_hash(GENESIS_HASH, 1, &opening),
+            "805a4300095732d8589cbaca0d351fd32859ca160fc05c7957579bed85ae3d37"
+        );
+        let (one, two) = (
+            "0190a3c4-0000-7000-8000-000000000001",
+            "0190a3c4-0000-7000-8000-000000000002",
+        );
+        let nil = "00000000-0000-0000-0000-000000000000";
+        let list = fixed(DataKind::ClientList, nil, &[two, one]);
+        let want = "d6c8a013b1a9ab6bbfb5f413777450978f172cb1d7bd1d34136b8bdc6dea8203";
+        assert_eq!(row_hash(GENESIS_HASH, 1, &list), want, "in any order");
+        assert_eq!(list.client_id, LISTED_CLIENTS);
+        for changed in [
+            fixed(DataKind::ClientList, nil, &[one]),
+            fixed(
+                DataKind::ClientList,
+                nil,
+                &[one, two, "0190a3c4-0000-7000-8000-000000000003"],
+            ),
+            fixed(
+                DataKind::ClientList,
+                nil,
+                &[one, "0190a3c4-0000-7000-8000-000000000003"],
+            ),
+            fixed(DataKind::ClientList, nil, &[]),
+        ] {
+            assert_ne!(
+                row_hash(GENESIS_HASH, 1, &changed),
+                want,
+                "{:?}",
+                changed.listed
+            );
+        }
+        // Clients attached to an ordinary row change its hash too.
+        let mut attached = opening.clone();
+        attached.listed = vec![ClientId(one.parse().unwrap_or_default())];
+        assert_ne!(
+            row_hash(GENESIS_HASH, 1, &attached),
+            row_hash(GENESIS_HASH, 1, &opening)
+        );
+    }
+
+    #[test]
+    fn a_list_row_with_a_client_removed_from_its_listing_is_detected() {
+        let mut rows = build(3);
+        let last = rows
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or_default();
+        let mut list = fixed(
+            DataKind::ClientList,
+            "00000000-0000-0000-0000-000000000000",
+            &[],
+        );
+        list.listed = vec![ClientId::new(), ClientId::new(), ClientId::new()];
+        let row = chain(last.0, &last.1, list);
+        let head = (row.seq, row.hash.clone());
+        rows.push(row);
+        assert_eq!(verify(&rows, (head.0, &head.1)), Ok(4));
+        rows[3].event.listed.pop();
+        assert_eq!(
+            verify(&rows, (head.0, &head.1)),
+            Err(ChainBreak::Altered { seq: 4 })
+        );
     }
 
     #[test]

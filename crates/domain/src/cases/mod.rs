@@ -5,7 +5,7 @@
 
 use crate::DomainError;
 use crate::accounts::password::NewPassword;
-use crate::audit::{AuditAction, AuditStore, DataKind, change_event, list_view_events};
+use crate::audit::{AuditAction, AuditStore, DataKind, change_event, list_view_event};
 use crate::ids::{ClientId, OfficeId};
 use crate::organisation::{NewPersonInput, parse_new_person};
 use crate::organisation::{Office, OrganisationStore};
@@ -88,21 +88,21 @@ pub async fn own_case<S: CasesStore + ?Sized>(
 }
 
 /// The counselor's caseload (clients assigned to them). Each name shown is personal data
-/// shown to staff, so each gets an audit row, written before the list is returned.
+/// shown to staff, so the list gets one audit row naming every client on it, written before
+/// the list is returned.
 pub async fn my_caseload<S: CasesStore + AuditStore + ?Sized>(
     ctx: Ctx<'_, S>,
     actor: &Actor,
 ) -> Result<Vec<ClientSummary>, DomainError> {
     let scope = caseload_scope(actor).ok_or(DomainError::NotFound)?;
     let clients = ctx.store.list_clients(&scope, true).await?;
-    let events = list_view_events(
+    if let Some(event) = list_view_event(
         ctx,
         actor,
         crate::roles::Role::Counselor,
         clients.iter().map(|c| c.id),
-    );
-    if !events.is_empty() {
-        ctx.store.append_audit(events).await?;
+    ) {
+        ctx.store.append_audit(vec![event]).await?;
     }
     Ok(clients)
 }

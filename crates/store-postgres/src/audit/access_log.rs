@@ -1,7 +1,8 @@
 //! The client's access log on PostgreSQL (issue 11): openings, prints and changes paged by
 //! `seq`, and list views grouped per actor and UTC day in the query
 //! (`(at AT TIME ZONE 'UTC')::date`). Both lists are read through partial indexes on
-//! `(client_id, seq)` (migration 0015).
+//! `(client_id, seq)` (migration 0015), and a listing since migration 0017 through the side
+//! table `audit_list_entries`, whose primary key is `(client_id, seq)`.
 
 use crate::{fail, role};
 use domain::audit::access_log::Cursor;
@@ -70,9 +71,35 @@ pub(super) fn beyond(cursor: Cursor) -> Option<(&'static str, i64)> {
     }
 }
 
-pub(super) const LIST_VIEWS: &str = "FROM audit_log a
-    WHERE a.client_id = $1 AND a.actor_role <> 'client' AND a.data_kind = 'client-list-entry'
+/// The list views of `$1`: the old `client-list-entry` rows about her (before migration
+/// 0017, through their partial index) and the `client-list` rows that listed her (through the
+/// side table's primary key), grouped per actor and UTC day.
+pub(super) const LIST_VIEWS: &str = "FROM (
+        SELECT a.seq, a.at, a.actor_id, a.actor_role FROM audit_log a
+        WHERE a.client_id = $1 AND a.actor_role <> 'client' AND a.data_kind = 'client-list-entry'
+        UNION ALL
+        SELECT a.seq, a.at, a.actor_id, a.actor_role
+        FROM audit_list_entries l JOIN audit_log a ON a.seq = l.seq
+        WHERE l.client_id = $1 AND a.actor_role <> 'client') a
     GROUP BY a.actor_id, a.actor_role, (a.at AT TIME ZONE 'UTC')::date";
+
+/// Every staff row about `$1` or listing her (for [`AuditStore::access_log`]), newest first,
+/// at most `$2`.
+///
+/// [`AuditStore::access_log`]: domain::audit::AuditStore::access_log
+pub(super) fn everything_sql() -> String {
+    format!(
+        "{}
+         UNION ALL
+         SELECT a.seq, a.at, a.actor_role, a.data_kind, a.action, u.display_name, {}
+         FROM audit_list_entries l JOIN audit_log a ON a.seq = l.seq
+         LEFT JOIN users u ON u.id = a.actor_id
+         WHERE l.client_id = $1 AND a.actor_role <> 'client'
+         ORDER BY seq DESC LIMIT $2",
+        entry_select(),
+        offices("a.actor_id")
+    )
+}
 
 /// The query of one page of openings, prints and changes from `cursor` (binds: the client,
 /// the number of rows, the cursor number). Public for the test that it reads its index.

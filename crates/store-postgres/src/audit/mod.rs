@@ -2,8 +2,10 @@
 //! next links after the head and moves the head in the same INSERT (a statement trigger in
 //! `migrations/0014_audit_chain_link.sql`), so this code locks and reads the head once and
 //! inserts a transaction's rows in one statement (one round trip, one head update); it never
-//! writes the head itself. Reading the rows back (for `audit verify`) is here too, and the
-//! client's access log ([`access_log`]).
+//! writes the head itself. A list view's one `client-list` row carries the clients listed,
+//! which go into `audit_list_entries` (migration 0017) in that same statement. Reading the
+//! rows back with their clients listed (for `audit verify`) is here too, and the client's
+//! access log ([`access_log`]).
 
 pub mod access_log;
 pub(crate) mod appender;
@@ -11,7 +13,7 @@ pub(crate) mod appender;
 use crate::PgStore;
 use crate::{fail, id, role};
 use access_log::{
-    LIST_VIEWS, beyond, direction, entry, entry_select, list_views_sql, openings_sql,
+    LIST_VIEWS, beyond, direction, entry, everything_sql, list_views_sql, openings_sql,
 };
 use async_trait::async_trait;
 use domain::audit::access_log::{Cursor, ListViews, LogPage};
@@ -23,6 +25,7 @@ use domain::ports::{PortError, PortResult};
 use domain::types::AccessReason;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, PgPool, Row};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -44,7 +47,16 @@ struct Columns {
     reason: Vec<Option<String>>,
     prev_hash: Vec<String>,
     hash: Vec<String>,
+    /// The side rows of the list rows among them: (seq, client listed).
+    listed_seq: Vec<i64>,
+    listed_client: Vec<Uuid>,
 }
+
+/// The rows of one append, as one INSERT of the chained rows (`$1`…`$12`, unnested).
+const INSERT_ROWS: &str = "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
+     SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
+                          $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])
+     WHERE (SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE) IS NOT NULL";
 
 /// Appends audit rows to the chain inside the caller's transaction. The head row is locked
 /// (`FOR UPDATE`) until commit, so concurrent instances extend one chain without forks. Rows
@@ -86,6 +98,10 @@ pub(crate) async fn insert_linked(
     for event in events {
         let row = chain(seq, &hash, event.clone());
         let e = row.event;
+        for client in &e.listed {
+            c.listed_seq.push(row.seq);
+            c.listed_client.push(client.as_uuid());
+        }
         c.seq.push(row.seq);
         c.id.push(e.id.as_uuid());
         c.at.push(e.at);
@@ -102,32 +118,47 @@ pub(crate) async fn insert_linked(
         hash = row.hash.clone();
         c.hash.push(row.hash);
     }
-    sqlx::query(
-        "INSERT INTO audit_log (seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash)
-         SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::uuid[],
-                              $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[])
-         WHERE (SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE) IS NOT NULL",
-    )
-    .bind(c.seq)
-    .bind(c.id)
-    .bind(c.at)
-    .bind(c.actor_id)
-    .bind(c.actor_role)
-    .bind(c.client_id)
-    .bind(c.data_kind)
-    .bind(c.action)
-    .bind(c.request_id)
-    .bind(c.reason)
-    .bind(c.prev_hash)
-    .bind(c.hash)
-    .execute(&mut *conn)
-    .await?;
+    // With list rows among them, their clients listed go in with the same statement: the
+    // CTE inserts the chained rows, the outer INSERT the side rows (migration 0017 checks
+    // after the statement that each belongs to a list row).
+    let sql = if c.listed_seq.is_empty() {
+        INSERT_ROWS.to_string()
+    } else {
+        format!(
+            "WITH chained AS ({INSERT_ROWS} RETURNING seq)
+             INSERT INTO audit_list_entries (seq, client_id)
+             SELECT * FROM UNNEST($13::bigint[], $14::uuid[])"
+        )
+    };
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(c.seq)
+        .bind(c.id)
+        .bind(c.at)
+        .bind(c.actor_id)
+        .bind(c.actor_role)
+        .bind(c.client_id)
+        .bind(c.data_kind)
+        .bind(c.action)
+        .bind(c.request_id)
+        .bind(c.reason)
+        .bind(c.prev_hash)
+        .bind(c.hash);
+    if !c.listed_seq.is_empty() {
+        query = query.bind(c.listed_seq).bind(c.listed_client);
+    }
+    query.execute(&mut *conn).await?;
     Ok((seq, hash))
 }
 
-/// Audit rows after `after`, in order, at most `limit`. A row whose stored values do not
-/// parse was tampered with: the error names its seq, so `audit verify` points at it.
-async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
+/// Audit rows after `after`, in order, at most `limit` (fewer when they list more than
+/// `budget` clients), each with its clients listed. A row whose stored values do not parse
+/// was tampered with: the error names its seq, so `audit verify` points at it.
+async fn read_rows(
+    pool: &PgPool,
+    after: i64,
+    limit: i64,
+    budget: i64,
+) -> PortResult<Vec<AuditRow>> {
     let rows = sqlx::query(
             "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
              FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -137,10 +168,16 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
         .fetch_all(pool)
         .await
         .map_err(fail)?;
+    let Some(last) = rows.last() else {
+        return Ok(Vec::new());
+    };
+    let last: i64 = last.try_get("seq").map_err(fail)?;
+    let (mut listed, upto) = listed_between(pool, after, last, budget).await?;
     rows.iter()
+        .filter(|r| !matches!(r.try_get::<i64, _>("seq"), Ok(seq) if seq > upto))
         .map(|r| {
             let seq: i64 = r.try_get("seq").map_err(fail)?;
-            audit_row(r).map_err(|e| {
+            let mut row = audit_row(r).map_err(|e| {
                 let why = match e {
                     PortError::Failure(m) => m,
                     other => other.to_string(),
@@ -148,9 +185,61 @@ async fn read_rows(pool: &PgPool, after: i64, limit: i64) -> PortResult<Vec<Audi
                 PortError::Failure(format!(
                     "audit row {seq} does not parse (the row was altered): {why}"
                 ))
-            })
+            })?;
+            row.event.listed = listed.remove(&seq).unwrap_or_default();
+            Ok(row)
         })
         .collect()
+}
+
+/// The clients listed by side rows with `after < seq <= last`, by seq, through the side
+/// table's index on seq, and the seq the page must end at (`last`, or earlier when more than
+/// `budget` clients are listed). Side rows of every seq in the range are read, not only of
+/// list rows: one attached to any other row breaks that row's hash.
+async fn listed_between(
+    pool: &PgPool,
+    after: i64,
+    last: i64,
+    budget: i64,
+) -> PortResult<(HashMap<i64, Vec<ClientId>>, i64)> {
+    let fetch = |after: i64, last: i64, limit: i64| async move {
+        sqlx::query(
+            "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2
+             ORDER BY seq, client_id LIMIT $3",
+        )
+        .bind(after)
+        .bind(last)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("seq").map_err(fail)?,
+                ClientId::from(r.try_get::<Uuid, _>("client_id").map_err(fail)?),
+            ))
+        })
+        .collect::<PortResult<Vec<_>>>()
+    };
+    let mut side = fetch(after, last, budget.saturating_add(1)).await?;
+    let mut upto = last;
+    if side.len() as i64 > budget
+        && let (Some(first), Some(cut)) = (side.first().map(|s| s.0), side.last().map(|s| s.0))
+    {
+        if first == cut {
+            side = fetch(cut - 1, cut, i64::MAX).await?;
+            upto = cut;
+        } else {
+            side.retain(|(seq, _)| *seq < cut);
+            upto = cut - 1;
+        }
+    }
+    let mut listed: HashMap<i64, Vec<ClientId>> = HashMap::new();
+    for (seq, client) in side {
+        listed.entry(seq).or_default().push(client);
+    }
+    Ok((listed, upto))
 }
 
 fn audit_row(r: &sqlx::postgres::PgRow) -> PortResult<AuditRow> {
@@ -176,6 +265,7 @@ fn audit_row(r: &sqlx::postgres::PgRow) -> PortResult<AuditRow> {
                         .map_err(|_| PortError::Failure("stored reason does not parse".into()))
                 })
                 .transpose()?,
+            listed: Vec::new(),
         },
         prev_hash: r.try_get("prev_hash").map_err(fail)?,
         hash: r.try_get("hash").map_err(fail)?,
@@ -198,7 +288,13 @@ impl AuditStore for PgStore {
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        read_rows(&self.pool, after, limit).await
+        read_rows(
+            &self.pool,
+            after,
+            limit,
+            domain::audit::store::LISTED_PER_PAGE,
+        )
+        .await
     }
 
     async fn audit_head(&self) -> PortResult<(i64, String)> {
@@ -307,8 +403,7 @@ impl AuditStore for PgStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let sql = format!("{} ORDER BY a.seq DESC LIMIT $2", entry_select());
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(everything_sql()))
             .bind(client.as_uuid())
             .bind(limit)
             .fetch_all(&self.pool)

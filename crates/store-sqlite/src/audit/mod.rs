@@ -1,8 +1,10 @@
 //! Appending to the audit chain. Since migration 0014 the database accepts a row only as the
 //! next link after the head and moves the head in the same INSERT (triggers in
 //! `migrations/0014_audit_chain_link.sql`), so this code reads the head once and inserts the
-//! rows one by one; it never writes the head itself. Reading the rows back (for `audit
-//! verify`) is here too, and the client's access log ([`access_log`]).
+//! rows one by one; it never writes the head itself. A list view's one `client-list` row
+//! carries the clients listed, which go into `audit_list_entries` (migration 0017) right
+//! after it, in one INSERT however many they are. Reading the rows back with their clients
+//! listed (for `audit verify`) is here too, and the client's access log ([`access_log`]).
 
 pub mod access_log;
 pub(crate) mod appender;
@@ -10,7 +12,7 @@ pub(crate) mod appender;
 use crate::SqliteStore;
 use crate::{fail, from_ts, id, role, ts};
 use access_log::{
-    LIST_VIEWS, beyond, direction, entry, entry_select, list_views_sql, openings_sql,
+    LIST_VIEWS, beyond, direction, entry, everything_sql, list_views_sql, openings_sql,
 };
 use async_trait::async_trait;
 use domain::audit::access_log::{Cursor, ListViews, LogPage};
@@ -21,6 +23,7 @@ use domain::ids::ClientId;
 use domain::ports::{PortError, PortResult};
 use domain::types::AccessReason;
 use sqlx::{AssertSqlSafe, Row, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 
 /// Words of the refusal of migration 0014's insert trigger.
 const REFUSED: &str = "must extend the chain";
@@ -64,15 +67,35 @@ pub(crate) async fn append_audit_rows(
         .execute(&mut *conn)
         .await
         .map_err(|e| broken_or_failed(e, row.seq))?;
+        if !e.listed.is_empty() {
+            // One statement for the whole list: the ids as one JSON array, unpacked in SQL
+            // (a UUID's text is hex digits and hyphens, nothing to escape).
+            let listed: Vec<String> = e.listed.iter().map(|c| format!("\"{c}\"")).collect();
+            let listed = format!("[{}]", listed.join(","));
+            sqlx::query(
+                "INSERT INTO audit_list_entries (client_id, seq) SELECT value, $1 FROM json_each($2)",
+            )
+            .bind(row.seq)
+            .bind(listed)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| broken_or_failed(e, row.seq))?;
+        }
         seq = row.seq;
         hash = row.hash;
     }
     Ok(())
 }
 
-/// Audit rows after `after`, in order, at most `limit`. A row whose stored values do not
-/// parse was tampered with: the error names its seq, so `audit verify` points at it.
-async fn read_rows(pool: &SqlitePool, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
+/// Audit rows after `after`, in order, at most `limit` (fewer when they list more than
+/// `budget` clients), each with its clients listed. A row whose stored values do not parse
+/// was tampered with: the error names its seq, so `audit verify` points at it.
+async fn read_rows(
+    pool: &SqlitePool,
+    after: i64,
+    limit: i64,
+    budget: i64,
+) -> PortResult<Vec<AuditRow>> {
     let rows = sqlx::query(
             "SELECT seq, id, at, actor_id, actor_role, client_id, data_kind, action, request_id, reason, prev_hash, hash
              FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -82,10 +105,16 @@ async fn read_rows(pool: &SqlitePool, after: i64, limit: i64) -> PortResult<Vec<
         .fetch_all(pool)
         .await
         .map_err(fail)?;
+    let Some(last) = rows.last() else {
+        return Ok(Vec::new());
+    };
+    let last: i64 = last.try_get("seq").map_err(fail)?;
+    let (mut listed, upto) = listed_between(pool, after, last, budget).await?;
     rows.iter()
+        .filter(|r| !matches!(r.try_get::<i64, _>("seq"), Ok(seq) if seq > upto))
         .map(|r| {
             let seq: i64 = r.try_get("seq").map_err(fail)?;
-            audit_row(r).map_err(|e| {
+            let mut row = audit_row(r).map_err(|e| {
                 let why = match e {
                     PortError::Failure(m) => m,
                     other => other.to_string(),
@@ -93,9 +122,72 @@ async fn read_rows(pool: &SqlitePool, after: i64, limit: i64) -> PortResult<Vec<
                 PortError::Failure(format!(
                     "audit row {seq} does not parse (the row was altered): {why}"
                 ))
-            })
+            })?;
+            row.event.listed = match listed.remove(&seq) {
+                None => Vec::new(),
+                Some(ids) => ids
+                    .iter()
+                    .map(|s| id(s))
+                    .collect::<PortResult<Vec<_>>>()
+                    .map_err(|_| {
+                        PortError::Failure(format!(
+                            "the clients listed by audit row {seq} do not parse (they were altered)"
+                        ))
+                    })?,
+            };
+            Ok(row)
         })
         .collect()
+}
+
+/// The clients listed by side rows with `after < seq <= last`, by seq, through the side
+/// table's index on seq, and the seq the page must end at (`last`, or earlier when more than
+/// `budget` clients are listed). Side rows of every seq in the range are read, not only of
+/// list rows: one attached to any other row breaks that row's hash.
+async fn listed_between(
+    pool: &SqlitePool,
+    after: i64,
+    last: i64,
+    budget: i64,
+) -> PortResult<(HashMap<i64, Vec<String>>, i64)> {
+    let fetch = |after: i64, last: i64, limit: i64| async move {
+        sqlx::query(
+            "SELECT seq, client_id FROM audit_list_entries WHERE seq > $1 AND seq <= $2
+             ORDER BY seq, client_id LIMIT $3",
+        )
+        .bind(after)
+        .bind(last)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>("seq").map_err(fail)?,
+                r.try_get::<String, _>("client_id").map_err(fail)?,
+            ))
+        })
+        .collect::<PortResult<Vec<_>>>()
+    };
+    let mut side = fetch(after, last, budget.saturating_add(1)).await?;
+    let mut upto = last;
+    if side.len() as i64 > budget
+        && let (Some(first), Some(cut)) = (side.first().map(|s| s.0), side.last().map(|s| s.0))
+    {
+        if first == cut {
+            side = fetch(cut - 1, cut, i64::MAX).await?;
+            upto = cut;
+        } else {
+            side.retain(|(seq, _)| *seq < cut);
+            upto = cut - 1;
+        }
+    }
+    let mut listed: HashMap<i64, Vec<String>> = HashMap::new();
+    for (seq, client) in side {
+        listed.entry(seq).or_default().push(client);
+    }
+    Ok((listed, upto))
 }
 
 fn audit_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<AuditRow> {
@@ -121,6 +213,7 @@ fn audit_row(r: &sqlx::sqlite::SqliteRow) -> PortResult<AuditRow> {
                         .map_err(|_| PortError::Failure("stored reason does not parse".into()))
                 })
                 .transpose()?,
+            listed: Vec::new(),
         },
         prev_hash: r.try_get("prev_hash").map_err(fail)?,
         hash: r.try_get("hash").map_err(fail)?,
@@ -143,7 +236,13 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_rows(&self, after: i64, limit: i64) -> PortResult<Vec<AuditRow>> {
-        read_rows(&self.pool, after, limit).await
+        read_rows(
+            &self.pool,
+            after,
+            limit,
+            domain::audit::store::LISTED_PER_PAGE,
+        )
+        .await
     }
 
     async fn audit_head(&self) -> PortResult<(i64, String)> {
@@ -257,8 +356,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn access_log(&self, client: ClientId, limit: i64) -> PortResult<Vec<AccessLogEntry>> {
-        let sql = format!("{} ORDER BY a.seq DESC LIMIT $2", entry_select());
-        sqlx::query(AssertSqlSafe(sql))
+        sqlx::query(AssertSqlSafe(everything_sql()))
             .bind(client.to_string())
             .bind(limit)
             .fetch_all(&self.pool)

@@ -445,3 +445,247 @@ pub async fn the_access_log_pages_openings_and_groups_list_views_per_person_and_
         }
     );
 }
+
+/// A list view of `clients` by `who` at `at`: one `client-list` row (issue 13).
+fn list_view(
+    who: domain::ids::UserId,
+    clients: &[ClientId],
+    at: time::OffsetDateTime,
+) -> domain::audit::NewAuditEvent {
+    let mut e = event(
+        who,
+        Role::Counselor,
+        domain::audit::LISTED_CLIENTS,
+        DataKind::ClientList,
+        AuditAction::Viewed,
+    );
+    e.at = at;
+    e.listed = clients.to_vec();
+    e
+}
+
+/// A list of N clients shown to staff is one audit row in the chain and N side rows
+/// (issue 13): the trail verifies, the row reads back with every client listed (each once),
+/// and each of them, and no one else, finds the listing in her access log, grouped with the
+/// other list views as before and never among the openings.
+pub async fn a_list_view_is_one_row_and_every_client_listed_sees_it(
+    store: &dyn Store,
+    db: &crate::db::Db,
+) {
+    use crate::db::Table;
+    use domain::audit::access_log::{Cursor, ListViews};
+    let f = fixture(store).await;
+    let mut listed = Vec::new();
+    for i in 0..40 {
+        listed.push(new_client(store, &f, f.office_a, &format!("Listed {i}"), false, None).await);
+    }
+    let outsider = new_client(store, &f, f.office_a, "Not Listed", false, None).await;
+    let (head, _) = store.audit_head().await.unwrap();
+    let (rows, side) = (
+        db.count(Table::AuditLog).await,
+        db.count(Table::AuditListEntries).await,
+    );
+    let at = t0() + Duration::hours(2);
+    // In any order, one name twice: the row names each client once.
+    let shown: Vec<ClientId> = listed.iter().rev().copied().chain([listed[3]]).collect();
+    store
+        .append_audit(vec![list_view(f.counselor_a, &shown, at)])
+        .await
+        .unwrap();
+    assert_eq!(store.audit_head().await.unwrap().0, head + 1, "one row");
+    assert_eq!(db.count(Table::AuditLog).await, rows + 1);
+    assert_eq!(db.count(Table::AuditListEntries).await, side + 40);
+    let back = store.audit_rows(head, 10).await.unwrap();
+    assert_eq!(back.len(), 1);
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(back[0].event.listed, sorted, "every client listed, once");
+    assert_eq!(back[0].event.data_kind, DataKind::ClientList);
+    assert_eq!(back[0].event.client_id, domain::audit::LISTED_CLIENTS);
+    assert_eq!(verify_chain(store).await, Ok(head + 1));
+
+    let line = ListViews {
+        last_seq: head + 1,
+        day: at.date(),
+        last_at: at,
+        actor_name: "Person counselor-a".into(),
+        actor_role: Role::Counselor,
+        actor_offices: "Office A".into(),
+        times: 1,
+    };
+    for c in &listed {
+        let page = store.list_views_page(*c, Cursor::Newest, 50).await.unwrap();
+        assert_eq!(page.rows, vec![line.clone()], "her name was shown once");
+        let log = store.access_log(*c, 10).await.unwrap();
+        assert_eq!(
+            log.iter().map(|e| (e.seq, e.data_kind)).collect::<Vec<_>>()[0],
+            (head + 1, DataKind::ClientList),
+            "newest first: the listing"
+        );
+        assert_eq!(log.len(), 2, "the listing and the case's creation");
+        let openings = store.access_log_page(*c, Cursor::Newest, 50).await.unwrap();
+        assert!(
+            openings
+                .rows
+                .iter()
+                .all(|e| e.data_kind == DataKind::CaseOverview),
+            "a listing is not an opening: {:?}",
+            openings.rows
+        );
+    }
+    let page = store
+        .list_views_page(outsider, Cursor::Newest, 50)
+        .await
+        .unwrap();
+    assert!(page.rows.is_empty(), "not listed, not shown: {page:?}");
+    assert_eq!(store.access_log(outsider, 10).await.unwrap().len(), 1);
+}
+
+/// A database from before migration 0017 holds one `client-list-entry` row per client
+/// listed; they stay readable and are shown with the new list rows, grouped per person and
+/// day together. Several list rows and ordinary rows in one append (as a group commit
+/// writes them) chain and verify as well.
+pub async fn old_per_client_list_rows_show_beside_list_rows(store: &dyn Store) {
+    use domain::audit::access_log::Cursor;
+    let f = fixture(store).await;
+    let c = new_client(store, &f, f.office_a, "Kari List", false, None).await;
+    let d = new_client(store, &f, f.office_a, "Ola List", false, None).await;
+    let day1 = time::macros::datetime!(2026-04-01 08:00 UTC);
+    let day2 = day1 + Duration::days(1);
+    let old = |who, client, at| {
+        let mut e = event(
+            who,
+            Role::Counselor,
+            client,
+            DataKind::ClientListEntry,
+            AuditAction::Viewed,
+        );
+        e.at = at;
+        e
+    };
+    let mut opening = event(
+        f.counselor_a,
+        Role::Counselor,
+        c,
+        DataKind::CaseOverview,
+        AuditAction::Viewed,
+    );
+    opening.at = day1 + Duration::hours(3);
+    let (start, _) = store.audit_head().await.unwrap();
+    store
+        .append_audit(vec![
+            old(f.counselor_a, c, day1),
+            old(f.counselor_a, d, day1),
+            old(f.counselor_b, c, day1 + Duration::hours(1)),
+            old(f.counselor_a, c, day1 + Duration::hours(2)),
+        ])
+        .await
+        .unwrap();
+    store
+        .append_audit(vec![
+            list_view(f.counselor_a, &[c, d], day1 + Duration::hours(3)),
+            opening,
+            list_view(f.counselor_b, &[d], day2),
+            list_view(f.counselor_a, &[c], day2 + Duration::hours(1)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(verify_chain(store).await, Ok(start + 8));
+    let rows = store.audit_rows(start, 10).await.unwrap();
+    let listed: Vec<usize> = rows.iter().map(|r| r.event.listed.len()).collect();
+    assert_eq!(listed, [0, 0, 0, 0, 2, 0, 1, 1]);
+
+    let lines = |client| async move {
+        store
+            .list_views_page(client, Cursor::Newest, 50)
+            .await
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|l| (l.actor_name, l.day, l.times, l.last_seq - start))
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (
+        "Person counselor-a".to_string(),
+        "Person counselor-b".to_string(),
+    );
+    assert_eq!(
+        lines(c).await,
+        [
+            (a.clone(), day2.date(), 1, 8),
+            (a.clone(), day1.date(), 3, 5),
+            (b.clone(), day1.date(), 1, 3),
+        ],
+        "old rows and list rows, per person and day"
+    );
+    assert_eq!(
+        lines(d).await,
+        [(b, day2.date(), 1, 7), (a, day1.date(), 2, 5)]
+    );
+    let kinds: Vec<(i64, DataKind)> = store
+        .access_log(c, 20)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.seq - start, e.data_kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (8, DataKind::ClientList),
+            (6, DataKind::CaseOverview),
+            (5, DataKind::ClientList),
+            (4, DataKind::ClientListEntry),
+            (3, DataKind::ClientListEntry),
+            (1, DataKind::ClientListEntry),
+            (-1, DataKind::CaseOverview),
+        ],
+        "staff rows about her or listing her, newest first (her case's creation last)"
+    );
+}
+
+/// Reading the trail back stays in bounded memory however long the lists: a page of
+/// `audit_rows` ends before the row whose clients listed would pass
+/// [`domain::audit::store::LISTED_PER_PAGE`], and a row listing more comes alone and whole;
+/// the trail verifies page by page.
+pub async fn pages_of_the_trail_hold_a_bounded_number_of_clients_listed(store: &dyn Store) {
+    use domain::audit::store::LISTED_PER_PAGE;
+    let f = fixture(store).await;
+    let (start, _) = store.audit_head().await.unwrap();
+    let many = |n: i64| -> Vec<ClientId> { (0..n).map(|_| ClientId::new()).collect() };
+    let half = LISTED_PER_PAGE / 2 + 1;
+    let opening = event(
+        f.counselor_a,
+        Role::Counselor,
+        ClientId::new(),
+        DataKind::CaseOverview,
+        AuditAction::Viewed,
+    );
+    store
+        .append_audit(vec![
+            list_view(f.counselor_a, &many(half), t0()),
+            list_view(f.counselor_a, &many(half), t0()),
+            opening,
+            list_view(f.counselor_a, &many(LISTED_PER_PAGE + 1), t0()),
+        ])
+        .await
+        .unwrap();
+    let shape = |rows: Vec<domain::audit::AuditRow>| {
+        rows.iter()
+            .map(|r| (r.seq - start, r.event.listed.len() as i64))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        shape(store.audit_rows(start, 10).await.unwrap()),
+        [(1, half)]
+    );
+    assert_eq!(
+        shape(store.audit_rows(start + 1, 10).await.unwrap()),
+        [(2, half), (3, 0)]
+    );
+    assert_eq!(
+        shape(store.audit_rows(start + 3, 10).await.unwrap()),
+        [(4, LISTED_PER_PAGE + 1)]
+    );
+    assert_eq!(verify_chain(store).await, Ok(start + 4));
+}

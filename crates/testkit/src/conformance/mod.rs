@@ -77,6 +77,7 @@ pub fn event(
         action,
         request_id: RequestId::new(),
         reason: None,
+        listed: Vec::new(),
     }
 }
 
@@ -224,6 +225,9 @@ macro_rules! conformance_tests {
                 the_access_log_shows_staff_newest_first,
                 the_head_moves_with_every_appended_row,
                 the_access_log_pages_openings_and_groups_list_views_per_person_and_day,
+                #[with_db] a_list_view_is_one_row_and_every_client_listed_sees_it,
+                old_per_client_list_rows_show_beside_list_rows,
+                pages_of_the_trail_hold_a_bounded_number_of_clients_listed,
             }
             plan {
                 plan_items_are_versioned_with_history_and_audit,
