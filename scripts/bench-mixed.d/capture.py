@@ -6,7 +6,7 @@
   capture.py check-hash the audit chain hash as the replay computes it == the server's rows
   capture.py pg-visitors  SQL creating the visitors table the pgbench scripts read
   capture.py run-pg     pgbench over the replay files, at a concurrency; prints tx/s
-  capture.py run-sqlite the SQLite replay loop, at a concurrency; prints tx/s
+  (the SQLite replay loop is `vendepunkt-dev replay-sqlite`, crates/devtools/src/replay.rs)
   capture.py row        one row of the results table
 
 See docs/BENCHMARKS.md ("Mixed load").
@@ -117,7 +117,10 @@ def cmd_requests(a):
         # Right after the answer: what the server does later (the notice outbox reacting to
         # a message) is not part of the page.
         mark(f"end {kind}")
-        time.sleep(0.5)
+        # The live event's NOTIFY may go out just after the answer: kept from this window.
+        time.sleep(0.3)
+        mark(f"after {kind}")
+        time.sleep(0.2)
         ok = status == 200 or (kind == "send" and status == 303 and "/messages/" in location)
         if not ok:
             sys.exit(f"capture: {kind} answered HTTP {status} {location}")
@@ -200,18 +203,23 @@ def parse_sqlx_log(path):
 
 def by_kind(statements):
     """{kind: [statements between its markers]}"""
-    kinds, current = {}, None
+    kinds, current, tail = {}, None, None
     seqs = {}
     for s in statements:
-        m = re.search(MARK + r" (begin|end) (\w+) seq=(\d+)", s["sql"])
+        m = re.search(MARK + r" (begin|end|after) (\w+) seq=(\d+)", s["sql"])
         if m:
-            current = m.group(2) if m.group(1) == "begin" else None
-            seqs.setdefault(m.group(2), []).append(int(m.group(3)))
+            what, kind = m.group(1), m.group(2)
+            current = kind if what == "begin" else None
+            tail = kind if what == "end" else None
+            if what != "after":
+                seqs.setdefault(kind, []).append(int(m.group(3)))
             if current:
                 kinds[current] = []
             continue
         if current:
             kinds[current].append(s)
+        elif tail and s["sql"].startswith("SELECT pg_notify("):
+            kinds[tail].append(s)
     return kinds, seqs
 
 
@@ -550,8 +558,11 @@ def pg_free_connections(url):
 
 def cmd_run_pg(a):
     visitors = int(psql_value(a.url, "SELECT count(*) FROM bench_mixed_visitors"))
-    # PostgreSQL refuses connections beyond max_connections; keep 10 for everyone else.
-    clients = max(1, min(a.clients, pg_free_connections(a.url) - 10))
+    # As many connections as the server has to PostgreSQL at most (its pool), so both sides
+    # meet the same contention at the database (more backends than the server's pool only
+    # queue on the audit head's row lock and the two cores), and never more than
+    # max_connections allows (10 left for everyone else).
+    clients = max(1, min(a.clients, a.max_clients, pg_free_connections(a.url) - 10))
     cmd = ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", str(min(2, clients)),
            "-T", str(a.seconds), "-D", f"visitors={visitors}"]
     for kind in KINDS:
@@ -564,7 +575,7 @@ def cmd_run_pg(a):
         print(r.stdout[-2000:], r.stderr[-2000:], file=sys.stderr)
         print("failed pgbench-failed")
         return
-    note = f"{clients}-clients" if clients != a.clients else "-"
+    note = f"{clients}-connections" if clients != a.clients else "-"
     if failed and int(failed.group(1)) > 0:
         note += f",{failed.group(1)}-failed"
     print(f"{float(m.group(1)):.0f} {note}")
@@ -661,96 +672,6 @@ def sqlite_params(v, derived, actor):
     p["body"] = "Takk, da sees vi på torsdag."
     p["side"] = "counselor" if actor == "counselor" else "client"
     return p
-
-
-def sqlite_worker(args):
-    file, replay_dir, visitors, seconds, seed, result = args
-    import random
-    rnd = random.Random(seed)
-    con = sqlite_connect(file)
-    scripts = {k: read_replay(os.path.join(replay_dir, k + ".sql")) for k in KINDS}
-    actors = read_actors(replay_dir)
-    kinds = [k for k in KINDS for _ in range(WEIGHTS[k])]
-    done = errors = 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        kind = rnd.choice(kinds)
-        v = rnd.choice(visitors)
-        try:
-            sqlite_transaction(con, scripts[kind], sqlite_params(v, v["_derived"], actors[kind]))
-            done += 1
-        except Exception as e:  # a busy database or a constraint: count it, roll back
-            errors += 1
-            if errors <= 3:
-                print(f"replay error ({kind}): {e}", file=sys.stderr)
-            try:
-                con.execute("ROLLBACK")
-            except Exception:
-                pass
-    result.put((done, errors))
-
-
-def read_actors(replay_dir):
-    out = {}
-    with open(os.path.join(replay_dir, "actors")) as f:
-        for line in f:
-            k, v = line.split()
-            out[k] = v
-    return out
-
-
-def sqlite_derived_all(file, visitors):
-    import sqlite3
-    con = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
-    for v in visitors:
-        d = {}
-        for name, q in DERIVED_SQL.items():
-            row = con.execute(q.format(client="?"), (v["client"],)).fetchone()
-            d[name] = row[0] if row else None
-        v["_derived"] = d
-    con.close()
-
-
-def cmd_run_sqlite(a):
-    import multiprocessing as mp
-    visitors = read_sessions(a.sessions)
-    sqlite_derived_all(a.file, visitors)
-    # The server reaches SQLite through a pool of 8 connections (crates/store-sqlite), so at
-    # most 8 of its requests are in SQLite at once and the rest wait in its pool's queue. The
-    # replay has the same 8 at most: more processes would only wait in SQLite's busy handler
-    # (sleeps of up to 100 ms), which would make the limit look lower than it is.
-    cap = int(os.environ.get("BENCH_RAW_SQLITE_WORKERS", "8"))
-    workers = max(1, min(a.workers, cap))
-    q = mp.Queue()
-    procs = [mp.Process(target=sqlite_worker,
-                        args=((a.file, a.dir, visitors, a.seconds, 1000 + i, q),))
-             for i in range(workers)]
-    # The server checkpoints the WAL every 100 ms on a connection of its own; so does this.
-    stop = mp.Event()
-
-    def checkpoints():
-        con = sqlite_connect(a.file)
-        while not stop.wait(0.1):
-            try:
-                con.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except Exception:
-                pass
-    cp = mp.Process(target=checkpoints)
-    cp.start()
-    for p in procs:
-        p.start()
-    results = [q.get() for _ in procs]
-    for p in procs:
-        p.join()
-    stop.set()
-    cp.join()
-    done = sum(r[0] for r in results)
-    errors = sum(r[1] for r in results)
-    note = f"{workers}-workers" if workers != a.workers else "-"
-    if errors:
-        note += f",{errors}-failed"
-    # Each worker runs for `seconds` from its own start.
-    print(f"{done / a.seconds:.0f} {note}")
 
 
 # Which value a SQLite statement's $n stands for, from the column it is compared with or
@@ -1029,12 +950,7 @@ def main():
     g.add_argument("--dir", required=True)
     g.add_argument("--clients", type=int, required=True)
     g.add_argument("--seconds", type=int, required=True)
-    s = sub.add_parser("run-sqlite")
-    s.add_argument("--file", required=True)
-    s.add_argument("--dir", required=True)
-    s.add_argument("--sessions", required=True)
-    s.add_argument("--workers", type=int, required=True)
-    s.add_argument("--seconds", type=int, required=True)
+    g.add_argument("--max-clients", type=int, default=16)
     w = sub.add_parser("row")
     for name in ("db", "clients", "conns", "wrk", "raw", "raw-note", "hwm", "load"):
         w.add_argument("--" + name, required=True)
@@ -1044,7 +960,7 @@ def main():
         a.sqlite_file = a.url.removeprefix("sqlite://") if a.db == "sqlite" else None
         a.database_name = a.url.rsplit("/", 1)[-1] if a.db == "postgres" else None
     {"requests": cmd_requests, "build": cmd_build, "check-hash": cmd_check_hash,
-     "pg-visitors": cmd_pg_visitors, "run-pg": cmd_run_pg, "run-sqlite": cmd_run_sqlite,
+     "pg-visitors": cmd_pg_visitors, "run-pg": cmd_run_pg,
      "row": cmd_row}[a.cmd](a)
 
 

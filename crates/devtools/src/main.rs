@@ -9,7 +9,8 @@
 //!   dataset; `bench-sse` live updates and memory with many open streams; `bench-send`
 //!   sending messages (with `generate --messages` for the threads).
 //! * `mixed-sessions` writes the sessions file of `scripts/bench-mixed` (a mixed load driven
-//!   by `wrk`, with its raw-SQL replay); `--remove` deletes them.
+//!   by `wrk`, with its raw-SQL replay); `--remove` deletes them. `replay-sqlite` is that
+//!   script's raw-SQL limit on SQLite.
 //! * `bench-insights` fills a database with invented feedback and measures the leader
 //!   dashboard (see `docs/BENCHMARKS.md`).
 //! * `add-client` adds one client with an account to the demo organisation (for browser
@@ -28,6 +29,7 @@ mod message_texts;
 mod messages;
 mod mixed;
 mod progress;
+mod replay;
 mod send;
 mod sse;
 mod texts;
@@ -215,6 +217,24 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "out")]
         remove: Option<PathBuf>,
     },
+    /// The raw-SQL limit of `scripts/bench-mixed` on SQLite: replays the captured statements
+    /// of each kind of request (files from `scripts/bench-mixed.d/capture.py build`) in the
+    /// mix, through the store's own pool, without the web stack; prints requests per second.
+    ReplaySqlite {
+        /// The folder with me.sql, case.sql, caseload.sql, send.sql and actors.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The sessions file of `mixed-sessions` (the visitors).
+        #[arg(long, value_name = "FILE")]
+        sessions: PathBuf,
+        /// Requests in flight at once (they share the store's 8 connections, as in the server).
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     // ----- feedback insights (issue 5) -----
     /// Fill an empty database with invented feedback (offices, teams, counselors, leaders,
     /// clients, responses and invitations over the published quarters; no audit rows), then
@@ -390,6 +410,25 @@ async fn run(config: Config, command: Command) -> Result<(), Failure> {
                 .await
             }
         },
+        Command::ReplaySqlite {
+            dir,
+            sessions,
+            concurrency,
+            seconds,
+            seed,
+        } => {
+            replay::run(
+                &config,
+                replay::Options {
+                    dir,
+                    sessions,
+                    concurrency: concurrency.max(1),
+                    seconds: seconds.max(1),
+                    seed,
+                },
+            )
+            .await
+        }
         Command::BenchInsights {
             offices,
             responses,
