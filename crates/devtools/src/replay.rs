@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::{Backend, Failure, OpenMode, fail, open};
 use domain::audit::{AuditAction, DataKind, NewAuditEvent, row_hash};
 use domain::ids::{AuditId, ClientId, RequestId, UserId};
+use domain::ports::Clock;
 use domain::roles::Role;
 use domain::types::AccessReason;
 use rand::rngs::StdRng;
@@ -197,7 +198,7 @@ fn params(v: &HashMap<String, String>, actor_is_client: bool) -> HashMap<String,
         .iter()
         .map(|(k, x)| (k.clone(), Value::Text(x.clone())))
         .collect();
-    let now = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000) as i64;
+    let now = (web::SystemClock.now().unix_timestamp_nanos() / 1_000) as i64;
     p.insert("now".into(), Value::Int(now));
     let (actor, th, side) = if actor_is_client {
         ("client_user", "client_th", "client")
@@ -249,7 +250,9 @@ fn event(d: &HashMap<String, String>, p: &HashMap<String, Value>) -> Result<NewA
     Ok(NewAuditEvent {
         id: get("id").parse::<AuditId>().map_err(|e| e.to_string())?,
         at,
-        actor_id: get("actor_id").parse::<UserId>().map_err(|e| e.to_string())?,
+        actor_id: get("actor_id")
+            .parse::<UserId>()
+            .map_err(|e| e.to_string())?,
         actor_role: Role::parse(&get("actor_role")).ok_or("actor role")?,
         client_id: get("client_id")
             .parse::<ClientId>()
@@ -276,7 +279,9 @@ async fn transaction(
     let mut head: Option<(i64, String)> = None;
     for s in &script.statements {
         if let Some(d) = &s.audit {
-            let (seq, prev) = head.clone().ok_or("an audit row before the head was read")?;
+            let (seq, prev) = head
+                .clone()
+                .ok_or("an audit row before the head was read")?;
             let e = event(d, p)?;
             let hash = row_hash(&prev, seq + 1, &e);
             p.insert("audit_seq".into(), Value::Int(seq + 1));
@@ -388,7 +393,10 @@ mod tests {
     fn parameters_are_numbered_by_first_appearance_outside_quotes() {
         let (sql, names) =
             numbered("UPDATE t SET a = :now, b = ':not' WHERE c = :client AND d = :now");
-        assert_eq!(sql, "UPDATE t SET a = ?1, b = ':not' WHERE c = ?2 AND d = ?1");
+        assert_eq!(
+            sql,
+            "UPDATE t SET a = ?1, b = ':not' WHERE c = ?2 AND d = ?1"
+        );
         assert_eq!(names, vec!["now".to_string(), "client".to_string()]);
     }
 
