@@ -8,6 +8,9 @@
 //! * `bench` measures page latency against a running server (`vendepunkt serve`) on such a
 //!   dataset; `bench-sse` live updates and memory with many open streams; `bench-send`
 //!   sending messages (with `generate --messages` for the threads).
+//! * `mixed-sessions` writes the sessions file of `scripts/bench-mixed` (a mixed load driven
+//!   by `wrk`, with its raw-SQL replay); `--remove` deletes them. `replay-sqlite` is that
+//!   script's raw-SQL limit on SQLite.
 //! * `bench-insights` fills a database with invented feedback and measures the leader
 //!   dashboard (see `docs/BENCHMARKS.md`).
 //! * `add-client` adds one client with an account to the demo organisation (for browser
@@ -24,7 +27,9 @@ mod generate;
 mod insights;
 mod message_texts;
 mod messages;
+mod mixed;
 mod progress;
+mod replay;
 mod send;
 mod sse;
 mod texts;
@@ -192,6 +197,44 @@ enum Command {
         #[arg(long, default_value = "")]
         label: String,
     },
+    /// Sessions for `scripts/bench-mixed`: samples clients, creates a session for each and
+    /// for their counselor (through the Store port), makes sure each has a message thread
+    /// (starting one through the running server if not), and writes a tab-separated file
+    /// (mode 0600: it holds session tokens). With --remove, deletes a file's sessions.
+    MixedSessions {
+        /// The server's address (to start threads), e.g. http://127.0.0.1:8080
+        #[arg(long, required_unless_present = "remove")]
+        base_url: Option<String>,
+        /// How many clients (and their counselors) to sample.
+        #[arg(long, default_value_t = 2_000)]
+        samples: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the sessions.
+        #[arg(long, value_name = "FILE", required_unless_present = "remove")]
+        out: Option<PathBuf>,
+        /// Delete the sessions listed in this file, then the file.
+        #[arg(long, value_name = "FILE", conflicts_with = "out")]
+        remove: Option<PathBuf>,
+    },
+    /// The raw-SQL limit of `scripts/bench-mixed` on SQLite: replays the captured statements
+    /// of each kind of request (files from `scripts/bench-mixed.d/capture.py build`) in the
+    /// mix, through the store's own pool, without the web stack; prints requests per second.
+    ReplaySqlite {
+        /// The folder with me.sql, case.sql, caseload.sql, send.sql and actors.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The sessions file of `mixed-sessions` (the visitors).
+        #[arg(long, value_name = "FILE")]
+        sessions: PathBuf,
+        /// Requests in flight at once (they share the store's 8 connections, as in the server).
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     // ----- feedback insights (issue 5) -----
     /// Fill an empty database with invented feedback (offices, teams, counselors, leaders,
     /// clients, responses and invitations over the published quarters; no audit rows), then
@@ -342,6 +385,46 @@ async fn run(config: Config, command: Command) -> Result<(), Failure> {
                     seed,
                     server_pid,
                     label,
+                },
+            )
+            .await
+        }
+        Command::MixedSessions {
+            base_url,
+            samples,
+            seed,
+            out,
+            remove,
+        } => match (remove, out) {
+            (Some(file), _) => mixed::remove(&config, file).await,
+            (None, out) => {
+                mixed::run(
+                    &config,
+                    mixed::Options {
+                        base_url: base_url.unwrap_or_default(),
+                        samples: samples.max(1),
+                        seed,
+                        out: out.unwrap_or_default(),
+                    },
+                )
+                .await
+            }
+        },
+        Command::ReplaySqlite {
+            dir,
+            sessions,
+            concurrency,
+            seconds,
+            seed,
+        } => {
+            replay::run(
+                &config,
+                replay::Options {
+                    dir,
+                    sessions,
+                    concurrency: concurrency.max(1),
+                    seconds: seconds.max(1),
+                    seed,
                 },
             )
             .await
