@@ -102,7 +102,7 @@ async fn read_plan_record(
         items,
         measures,
     };
-    Ok((!part.is_some_and(|p| !p.is_in(&plan))).then_some(plan))
+    Ok(part.is_none_or(|p| p.is_in(&plan)).then_some(plan))
 }
 
 #[async_trait]

@@ -245,6 +245,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::CONTACT_STATUS;
     use crate::SqliteStore;
+    use sqlx::Row;
 
     /// The caseload's contact status reads each client's last plan change from the index
     /// of migration 0018, never by scanning plan items (issue 13: 4,604 page reads a view).
@@ -262,7 +263,7 @@ mod tests {
         .await
         .unwrap()
         .iter()
-        .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
+        .map(|r| r.try_get::<String, _>("detail").unwrap())
         .collect();
         let text = plan.join("\n");
         assert!(

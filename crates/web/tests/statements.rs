@@ -240,8 +240,11 @@ async fn a_plan_page_sends_at_most_six_statements_to_postgresql() {
         ),
         ("the client's /me", &client, "/me".to_string()),
     ] {
-        // Twice: the client's first visit of the month also stores a feedback invitation
-        // (a write, once), so the second visit is the page as it is usually served.
+        // Twice, and the second is the page as it is usually served: the first audited view
+        // after the server starts also reads the audit chain's head for the appender (once
+        // per process), and the client's first visit of a month also stores that month's
+        // feedback invitation (once a month). The first rounds are printed, not held to the
+        // budget.
         for round in ["first", "again"] {
             let (status, seen) = statements_of(&app, session, &path).await;
             assert_eq!(status, StatusCode::OK, "{page} ({round})");
@@ -257,7 +260,7 @@ async fn a_plan_page_sends_at_most_six_statements_to_postgresql() {
             !seen.is_empty(),
             "{page} ({round}): no statements recorded, so the counting does not work"
         );
-        if page.ends_with("/me") && *round == "first" {
+        if *round == "first" {
             continue;
         }
         assert!(

@@ -422,8 +422,14 @@ mod tests {
         let long_ago = invitation(NOW - Duration::days(40), InviteState::Dismissed, None);
         let answered = invitation(NOW - Duration::days(5), InviteState::Answered, None);
         assert_eq!(decide_on_invitations(NOW, &[]), None);
-        assert_eq!(decide_on_invitations(NOW, &[long_ago.clone()]), None);
-        assert_eq!(decide_on_invitations(NOW, &[answered.clone()]), None);
+        assert_eq!(
+            decide_on_invitations(NOW, std::slice::from_ref(&long_ago)),
+            None
+        );
+        assert_eq!(
+            decide_on_invitations(NOW, std::slice::from_ref(&answered)),
+            None
+        );
         // Whenever the invitations decide, whatever the meetings and answers, the whole rule
         // says the same.
         let m = meeting(NOW - Duration::hours(3), MeetingStatus::Accepted);
