@@ -5,6 +5,7 @@
 
 use crate::audit::append_audit_rows;
 use crate::cases::fetch_client_record;
+use crate::plan_documents::{decode, encode};
 use crate::{PgStore, fail, id, role};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
@@ -26,9 +27,15 @@ fn plan_item(r: &sqlx::postgres::PgRow) -> PortResult<PlanItemRow> {
         version: r.try_get("version").map_err(fail)?,
         created_at: r.try_get("created_at").map_err(fail)?,
         updated_at: r.try_get("updated_at").map_err(fail)?,
-        data: r.try_get("data").map_err(fail)?,
+        data: decode(&r.try_get::<Vec<u8>, _>("data").map_err(fail)?)?,
     })
 }
+
+/// The due date an open activity is reminded of (`plan_items.due`, migration 0016), computed
+/// from the document being written: its `end` while planned or in progress, otherwise NULL.
+const DUE: &str = "CASE WHEN $3 = 'activity'
+                   AND (($8::jsonb) ->> 'status') IN ('planned', 'in-progress')
+              THEN ($8::jsonb) ->> 'end' END";
 
 fn measure_row(r: &sqlx::postgres::PgRow) -> PortResult<MeasureRow> {
     Ok(MeasureRow {
@@ -117,59 +124,47 @@ impl PlanStore for PgStore {
 
     async fn write_plan_item(&self, w: PlanWrite) -> PortResult<()> {
         let mut tx = self.write().await?;
-        let item = &w.item;
-        match w.expected_version {
-            None => {
-                sqlx::query(
-                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(item.id.as_uuid())
-                .bind(item.client_id.as_uuid())
-                .bind(&item.kind)
-                .bind(item.version)
-                .bind(item.created_at)
-                .bind(item.updated_at)
-                .bind(&item.data)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-            }
-            Some(expected) => {
-                let done = sqlx::query(
-                    "UPDATE plan_items SET version = $1, updated_at = $2, data = $3
-                     WHERE id = $4 AND client_id = $5 AND version = $6",
-                )
-                .bind(item.version)
-                .bind(item.updated_at)
-                .bind(&item.data)
-                .bind(item.id.as_uuid())
-                .bind(item.client_id.as_uuid())
-                .bind(expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
-                if done.rows_affected() != 1 {
-                    return Err(PortError::Conflict(Conflict::Stale));
-                }
-            }
+        let (item, h) = (&w.item, &w.history);
+        let stored = encode(&item.data)?;
+        // Every version's document is stored once (migration 0016): the history row keeps the
+        // document its change replaces, copied from the item row (so `h.before` is not
+        // needed: it is the same document), and the item row the new one.
+        if w.expected_version.is_none() {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data, due)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, {DUE})"
+            )))
+            .bind(item.id.as_uuid())
+            .bind(item.client_id.as_uuid())
+            .bind(&item.kind)
+            .bind(item.version)
+            .bind(item.created_at)
+            .bind(item.updated_at)
+            .bind(&stored)
+            .bind(&item.data)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
         }
-        let h = &w.history;
-        sqlx::query(
-            "INSERT INTO plan_history (id, client_id, item_id, item_kind, version, at, actor_id, actor_role, change, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        // The document the change replaces: none for a new item, else the item's as stored,
+        // provided the item is this client's and still at the version the change was based on.
+        // Of two writers based on the same version, the second waits on the first's history
+        // row (item, version) and then fails on it: stale.
+        let added = sqlx::query(
+            "INSERT INTO plan_history (item_id, version, at, actor_id, actor_role, change, before)
+             SELECT $1, $2, $3, $4, $5, $6, NULL WHERE $8::BIGINT IS NULL
+             UNION ALL
+             SELECT id, $2, $3, $4, $5, $6, data FROM plan_items
+             WHERE $8::BIGINT IS NOT NULL AND id = $1 AND client_id = $7 AND version = $8",
         )
-        .bind(h.id.as_uuid())
-        .bind(h.client_id.as_uuid())
         .bind(h.item_id.as_uuid())
-        .bind(&h.item_kind)
         .bind(h.version)
         .bind(h.at)
         .bind(h.actor_id.as_uuid())
         .bind(h.actor_role.as_str())
         .bind(&h.change)
-        .bind(&h.before)
-        .bind(&h.after)
+        .bind(item.client_id.as_uuid())
+        .bind(w.expected_version)
         .execute(&mut *tx)
         .await
         .map_err(|e| match fail(e) {
@@ -177,6 +172,30 @@ impl PlanStore for PgStore {
             PortError::Conflict(_) => PortError::Conflict(Conflict::Stale),
             other => other,
         })?;
+        if added.rows_affected() != 1 {
+            // Not this client's item, or no longer at the version the change was based on.
+            return Err(PortError::Conflict(Conflict::Stale));
+        }
+        if let Some(expected) = w.expected_version {
+            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE plan_items SET version = $4, updated_at = $6, data = $7, due = {DUE}
+                 WHERE id = $1 AND client_id = $2 AND version = $5"
+            )))
+            .bind(item.id.as_uuid())
+            .bind(item.client_id.as_uuid())
+            .bind(&item.kind)
+            .bind(item.version)
+            .bind(expected)
+            .bind(item.updated_at)
+            .bind(&stored)
+            .bind(&item.data)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+            if done.rows_affected() != 1 {
+                return Err(PortError::Conflict(Conflict::Stale));
+            }
+        }
         crate::conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
         append_audit_rows(&mut tx, vec![w.audit]).await?;
         tx.commit().await.map_err(fail)
@@ -193,11 +212,19 @@ impl PlanStore for PgStore {
         } else {
             self.pool.begin().await.map_err(fail)?
         };
+        // Each version's document is stored once (migration 0016): the document after a
+        // change is the next version's `before`, or the item's own for its current version
+        // (`after` is kept only where a converted row's differed from that).
         let rows = sqlx::query(
-            "SELECT h.id, h.client_id, h.item_id, h.item_kind, h.version, h.at, h.actor_id, h.actor_role,
-                    h.change, h.before, h.after, u.display_name
-             FROM plan_history h JOIN users u ON u.id = h.actor_id
-             WHERE h.client_id = $1 ORDER BY h.at DESC, h.id DESC LIMIT $2",
+            "SELECT i.client_id, i.kind, h.item_id, h.version, h.at, h.actor_id, h.actor_role,
+                    h.change, h.before,
+                    COALESCE(h.after, n.before, CASE WHEN i.version = h.version THEN i.data END) AS after,
+                    u.display_name
+             FROM plan_items i
+             JOIN plan_history h ON h.item_id = i.id
+             LEFT JOIN plan_history n ON n.item_id = h.item_id AND n.version = h.version + 1
+             JOIN users u ON u.id = h.actor_id
+             WHERE i.client_id = $1 ORDER BY h.at DESC, h.item_id DESC, h.version DESC LIMIT $2",
         )
         .bind(client.as_uuid())
         .bind(limit)
@@ -209,17 +236,28 @@ impl PlanStore for PgStore {
             .map(|r| {
                 Ok(PlanHistoryRow {
                     entry: NewPlanHistory {
-                        id: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
                         client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
                         item_id: id(&r.try_get::<Uuid, _>("item_id").map_err(fail)?)?,
-                        item_kind: r.try_get("item_kind").map_err(fail)?,
+                        item_kind: r.try_get("kind").map_err(fail)?,
                         version: r.try_get("version").map_err(fail)?,
                         at: r.try_get("at").map_err(fail)?,
                         actor_id: id(&r.try_get::<Uuid, _>("actor_id").map_err(fail)?)?,
                         actor_role: role(&r.try_get::<String, _>("actor_role").map_err(fail)?)?,
                         change: r.try_get("change").map_err(fail)?,
-                        before: r.try_get("before").map_err(fail)?,
-                        after: r.try_get("after").map_err(fail)?,
+                        before: r
+                            .try_get::<Option<Vec<u8>>, _>("before")
+                            .map_err(fail)?
+                            .map(|b| decode(&b))
+                            .transpose()?,
+                        after: decode(
+                            &r.try_get::<Option<Vec<u8>>, _>("after")
+                                .map_err(fail)?
+                                .ok_or_else(|| {
+                                    PortError::Failure(
+                                        "plan history: a version without its document".into(),
+                                    )
+                                })?,
+                        )?,
                     },
                     actor_name: r.try_get("display_name").map_err(fail)?,
                 })
