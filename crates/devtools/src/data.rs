@@ -125,6 +125,9 @@ pub struct HistoryRow {
     pub actor_role: &'static str,
     pub change: &'static str,
     pub before: Option<String>,
+    /// The document this version wrote (not written: the store derives it), against which
+    /// `before` is compressed.
+    pub after: String,
     /// `before` as the store keeps it ([`Batch::encode`]).
     pub stored_before: Option<Vec<u8>>,
 }
@@ -139,14 +142,15 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Puts every document into the form the store keeps it in (`encode`: the store's
-    /// `bulk::encode_plan_document`).
-    pub fn encode(&mut self, encode: fn(&str) -> Vec<u8>) {
+    /// Puts every document into the form the store keeps it in: `current` for the items'
+    /// documents, `replaced(before, after)` for the earlier versions (the store's
+    /// `bulk::encode_plan_document` and `bulk::encode_replaced_plan_document`).
+    pub fn encode(&mut self, current: fn(&str) -> Vec<u8>, replaced: fn(&str, &str) -> Vec<u8>) {
         for i in &mut self.items {
-            i.stored = encode(&i.data);
+            i.stored = current(&i.data);
         }
         for h in &mut self.history {
-            h.stored_before = h.before.as_deref().map(encode);
+            h.stored_before = h.before.as_deref().map(|b| replaced(b, &h.after));
         }
     }
 }
@@ -476,6 +480,7 @@ impl ClientCtx<'_> {
                 actor_role,
                 change: step.change,
                 before: before.take(),
+                after: step.data.clone(),
                 stored_before: None,
             });
             if i + 1 == last {

@@ -191,6 +191,9 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
         web::SystemClock.now(),
     );
     let mut writer = Writer::open(config).await?;
+    // Every generated row points at rows of its own batch or of the setup, written before it
+    // in the same or an earlier transaction.
+    writer.without_foreign_keys().await?;
     writer.setup(&setup, &hash).await?;
     eprintln!(
         "{} offices, {} counselors and {} catalogue measures written; generating {} clients …",
@@ -204,10 +207,24 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
     let watcher = tokio::spawn(watch_ctrl_c(stop.clone()));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(1);
     let (batch, total) = (o.batch, o.clients);
-    let encode = if config.is_postgres() {
-        |json: &str| pg::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec())
+    // A document that cannot be compressed is stored as its JSON text, which the stores read
+    // as well.
+    let encode: Encoders = if config.is_postgres() {
+        (
+            |json| pg::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec()),
+            |json, newer| {
+                pg::encode_replaced_plan_document(json, newer)
+                    .unwrap_or_else(|_| json.as_bytes().to_vec())
+            },
+        )
     } else {
-        |json: &str| lite::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec())
+        (
+            |json| lite::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec()),
+            |json, newer| {
+                lite::encode_replaced_plan_document(json, newer)
+                    .unwrap_or_else(|_| json.as_bytes().to_vec())
+            },
+        )
     };
     let producer =
         std::thread::spawn(move || produce(world, rng, first_client, total, batch, encode, tx));
@@ -434,22 +451,23 @@ async fn watch_ctrl_c(stop: Arc<AtomicBool>) {
     }
 }
 
+/// The store's encoders of current and earlier plan documents.
+type Encoders = (fn(&str) -> Vec<u8>, fn(&str, &str) -> Vec<u8>);
+
 fn produce(
     world: World,
     mut rng: StdRng,
     first: u64,
     total: u64,
     batch: u64,
-    encode: fn(&str) -> Vec<u8>,
+    encode: Encoders,
     tx: tokio::sync::mpsc::Sender<Batch>,
 ) {
     let mut done = 0;
     while done < total {
         let count = batch.min(total - done);
         let mut b = world.batch(&mut rng, first + done, count);
-        // A document that cannot be compressed is stored as its JSON text, which the stores
-        // read as well.
-        b.encode(encode);
+        b.encode(encode.0, encode.1);
         if tx.blocking_send(b).is_err() {
             return;
         }

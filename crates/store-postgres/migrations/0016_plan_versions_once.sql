@@ -10,9 +10,10 @@
 --   version, the item's `data` (the store derives it when the history is read);
 -- * `after` is kept only in rows converted here whose stored `after` is not what that rule
 --   derives (none when the rows were written by the use cases), so no history is lost.
--- Documents become BYTEA: new ones are stored zstd-compressed with a fixed dictionary behind
--- a one-byte tag (crates/store-postgres/src/plan_documents.rs); converted ones stay the JSON
--- text they were (its UTF-8 bytes), and both are read. (PostgreSQL's own compression starts
+-- Documents become BYTEA: new ones are stored zstd-compressed behind a one-byte tag, a current
+-- one with a fixed dictionary of the documents' structure, an earlier version against the
+-- version that replaced it (crates/store-postgres/src/plan_documents.rs); converted ones stay
+-- the JSON text they were (its UTF-8 bytes), and all are read. (PostgreSQL's own compression starts
 -- at 2 KB per row and has no dictionary: it would leave these documents as they are.)
 --
 -- A history row is identified by (item_id, version), which was unique already; its own id

@@ -5,7 +5,7 @@
 
 use crate::audit::append_audit_rows;
 use crate::cases::fetch_client_record;
-use crate::plan_documents::{decode, encode};
+use crate::plan_documents::{StoredVersion, decode, encode, encode_replaced, versions};
 use crate::{PgStore, fail, id, role};
 use async_trait::async_trait;
 use domain::audit::NewAuditEvent;
@@ -126,36 +126,66 @@ impl PlanStore for PgStore {
         let mut tx = self.write().await?;
         let (item, h) = (&w.item, &w.history);
         let stored = encode(&item.data)?;
-        // Every version's document is stored once (migration 0016): the history row keeps the
-        // document its change replaces, copied from the item row (so `h.before` is not
-        // needed: it is the same document), and the item row the new one.
-        if w.expected_version.is_none() {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data, due)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, {DUE})"
-            )))
-            .bind(item.id.as_uuid())
-            .bind(item.client_id.as_uuid())
-            .bind(&item.kind)
-            .bind(item.version)
-            .bind(item.created_at)
-            .bind(item.updated_at)
-            .bind(&stored)
-            .bind(&item.data)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-        }
-        // The document the change replaces: none for a new item, else the item's as stored,
-        // provided the item is this client's and still at the version the change was based on.
-        // Of two writers based on the same version, the second waits on the first's history
-        // row (item, version) and then fails on it: stale.
-        let added = sqlx::query(
+        // Every version's document is stored once (migration 0016): the item row holds the
+        // new one, and the history row the one the change replaces, as stored in the item row
+        // (so `h.before` is not needed: it is the same document), compressed against the new.
+        let before = match w.expected_version {
+            None => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO plan_items (id, client_id, kind, version, created_at, updated_at, data, due)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, {DUE})"
+                )))
+                .bind(item.id.as_uuid())
+                .bind(item.client_id.as_uuid())
+                .bind(&item.kind)
+                .bind(item.version)
+                .bind(item.created_at)
+                .bind(item.updated_at)
+                .bind(&stored)
+                .bind(&item.data)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+                None
+            }
+            Some(expected) => {
+                // Not this client's item, or no longer at the version the change was based on; a
+                // second writer based on the same version waits here for the first, then finds
+                // nothing.
+                let Some(replaced) = sqlx::query_scalar::<_, Vec<u8>>(
+                    "SELECT data FROM plan_items WHERE id = $1 AND client_id = $2 AND version = $3
+                     FOR UPDATE",
+                )
+                .bind(item.id.as_uuid())
+                .bind(item.client_id.as_uuid())
+                .bind(expected)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(fail)?
+                else {
+                    return Err(PortError::Conflict(Conflict::Stale));
+                };
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE plan_items SET version = $4, updated_at = $6, data = $7, due = {DUE}
+                     WHERE id = $1 AND client_id = $2 AND version = $5"
+                )))
+                .bind(item.id.as_uuid())
+                .bind(item.client_id.as_uuid())
+                .bind(&item.kind)
+                .bind(item.version)
+                .bind(expected)
+                .bind(item.updated_at)
+                .bind(&stored)
+                .bind(&item.data)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail)?;
+                Some(encode_replaced(&decode(&replaced)?, &item.data)?)
+            }
+        };
+        sqlx::query(
             "INSERT INTO plan_history (item_id, version, at, actor_id, actor_role, change, before)
-             SELECT $1, $2, $3, $4, $5, $6, NULL WHERE $8::BIGINT IS NULL
-             UNION ALL
-             SELECT id, $2, $3, $4, $5, $6, data FROM plan_items
-             WHERE $8::BIGINT IS NOT NULL AND id = $1 AND client_id = $7 AND version = $8",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(h.item_id.as_uuid())
         .bind(h.version)
@@ -163,8 +193,7 @@ impl PlanStore for PgStore {
         .bind(h.actor_id.as_uuid())
         .bind(h.actor_role.as_str())
         .bind(&h.change)
-        .bind(item.client_id.as_uuid())
-        .bind(w.expected_version)
+        .bind(before)
         .execute(&mut *tx)
         .await
         .map_err(|e| match fail(e) {
@@ -172,30 +201,6 @@ impl PlanStore for PgStore {
             PortError::Conflict(_) => PortError::Conflict(Conflict::Stale),
             other => other,
         })?;
-        if added.rows_affected() != 1 {
-            // Not this client's item, or no longer at the version the change was based on.
-            return Err(PortError::Conflict(Conflict::Stale));
-        }
-        if let Some(expected) = w.expected_version {
-            let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE plan_items SET version = $4, updated_at = $6, data = $7, due = {DUE}
-                 WHERE id = $1 AND client_id = $2 AND version = $5"
-            )))
-            .bind(item.id.as_uuid())
-            .bind(item.client_id.as_uuid())
-            .bind(&item.kind)
-            .bind(item.version)
-            .bind(expected)
-            .bind(item.updated_at)
-            .bind(&stored)
-            .bind(&item.data)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
-            if done.rows_affected() != 1 {
-                return Err(PortError::Conflict(Conflict::Stale));
-            }
-        }
         crate::conversation::insert_events(&mut tx, &w.events, w.history.at).await?;
         append_audit_rows(&mut tx, vec![w.audit]).await?;
         tx.commit().await.map_err(fail)
@@ -212,29 +217,43 @@ impl PlanStore for PgStore {
         } else {
             self.pool.begin().await.map_err(fail)?
         };
-        // Each version's document is stored once (migration 0016): the document after a
-        // change is the next version's `before`, or the item's own for its current version
-        // (`after` is kept only where a converted row's differed from that).
+        // Each version's document is stored once (migration 0016), so an item's versions are
+        // read together, newest first, and decoded from its current document backwards.
         let rows = sqlx::query(
-            "SELECT i.client_id, i.kind, h.item_id, h.version, h.at, h.actor_id, h.actor_role,
-                    h.change, h.before,
-                    COALESCE(h.after, n.before, CASE WHEN i.version = h.version THEN i.data END) AS after,
-                    u.display_name
+            "SELECT i.client_id, i.kind, i.version AS current_version, i.data AS current,
+                    h.item_id, h.version, h.at, h.actor_id, h.actor_role, h.change, h.before,
+                    h.after, u.display_name
              FROM plan_items i
              JOIN plan_history h ON h.item_id = i.id
-             LEFT JOIN plan_history n ON n.item_id = h.item_id AND n.version = h.version + 1
              JOIN users u ON u.id = h.actor_id
-             WHERE i.client_id = $1 ORDER BY h.at DESC, h.item_id DESC, h.version DESC LIMIT $2",
+             WHERE i.client_id = $1 ORDER BY h.item_id, h.version DESC",
         )
         .bind(client.as_uuid())
-        .bind(limit)
         .fetch_all(&mut *tx)
         .await
         .map_err(fail)?;
-        let out = rows
-            .iter()
-            .map(|r| {
-                Ok(PlanHistoryRow {
+        let mut out = Vec::with_capacity(rows.len());
+        for item in rows.chunk_by(|a, b| {
+            a.try_get::<Uuid, _>("item_id").ok() == b.try_get::<Uuid, _>("item_id").ok()
+        }) {
+            let stored = item
+                .iter()
+                .map(|r| {
+                    Ok(StoredVersion {
+                        version: r.try_get("version").map_err(fail)?,
+                        before: r.try_get("before").map_err(fail)?,
+                        after: r.try_get("after").map_err(fail)?,
+                    })
+                })
+                .collect::<PortResult<Vec<_>>>()?;
+            let first = &item[0];
+            let documents = versions(
+                first.try_get("current_version").map_err(fail)?,
+                &first.try_get::<Vec<u8>, _>("current").map_err(fail)?,
+                &stored,
+            )?;
+            for (r, (before, after)) in item.iter().zip(documents) {
+                out.push(PlanHistoryRow {
                     entry: NewPlanHistory {
                         client_id: id(&r.try_get::<Uuid, _>("client_id").map_err(fail)?)?,
                         item_id: id(&r.try_get::<Uuid, _>("item_id").map_err(fail)?)?,
@@ -244,25 +263,19 @@ impl PlanStore for PgStore {
                         actor_id: id(&r.try_get::<Uuid, _>("actor_id").map_err(fail)?)?,
                         actor_role: role(&r.try_get::<String, _>("actor_role").map_err(fail)?)?,
                         change: r.try_get("change").map_err(fail)?,
-                        before: r
-                            .try_get::<Option<Vec<u8>>, _>("before")
-                            .map_err(fail)?
-                            .map(|b| decode(&b))
-                            .transpose()?,
-                        after: decode(
-                            &r.try_get::<Option<Vec<u8>>, _>("after")
-                                .map_err(fail)?
-                                .ok_or_else(|| {
-                                    PortError::Failure(
-                                        "plan history: a version without its document".into(),
-                                    )
-                                })?,
-                        )?,
+                        before,
+                        after,
                     },
                     actor_name: r.try_get("display_name").map_err(fail)?,
-                })
-            })
-            .collect::<PortResult<Vec<_>>>()?;
+                });
+            }
+        }
+        // Newest first.
+        out.sort_by(|a, b| {
+            let key = |r: &PlanHistoryRow| (r.entry.at, r.entry.item_id, r.entry.version);
+            key(b).cmp(&key(a))
+        });
+        out.truncate(usize::try_from(limit).unwrap_or(0));
         if let Some(event) = audit {
             append_audit_rows(&mut tx, vec![event]).await?;
         }

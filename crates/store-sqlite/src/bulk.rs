@@ -142,9 +142,13 @@ async fn insert(
     Ok(())
 }
 
-/// A plan document (JSON) in the form the store keeps it (`plan_items.data`,
-/// `plan_history.before`; see migration 0016), and back.
-pub use crate::plan_documents::{decode as decode_plan_document, encode as encode_plan_document};
+/// Plan documents (JSON) in the form the store keeps them (migration 0016): a current one
+/// (`plan_items.data`), an earlier version against the version that replaced it
+/// (`plan_history.before`), and back.
+pub use crate::plan_documents::{
+    decode as decode_plan_document, decode_replaced as decode_replaced_plan_document,
+    encode as encode_plan_document, encode_replaced as encode_replaced_plan_document,
+};
 
 // ----- the tools' read queries -----
 
