@@ -6,9 +6,7 @@
 //! cases store them, so every page can decode every generated item.
 
 use crate::texts as t;
-use domain::ids::{
-    ClientId, MeasureId, OfficeId, OrganisationId, PlanHistoryId, PlanItemId, UserId,
-};
+use domain::ids::{ClientId, MeasureId, OfficeId, OrganisationId, PlanItemId, UserId};
 use domain::plan::{
     Activity, ActivityDetails, ActivityKind, ActivityStatus, Agreement, ApplicationStage,
     ContactChannel, Goal, GoalStatus, ItemKind, MeasureData, PlanDate, Preferences, Presentation,
@@ -107,21 +105,31 @@ pub struct ItemRow {
     pub version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// The current version's document (JSON).
     pub data: String,
+    /// `data` as the store keeps it ([`Batch::encode`]).
+    pub stored: Vec<u8>,
+    /// The due date of an open activity (`plan_items.due`): its `end` while planned or in
+    /// progress, as the stores compute it from the document.
+    pub due: Option<String>,
 }
 
+/// One version of an item, stored as the stores keep it (migration 0016): the document the
+/// change replaced (`before`, none for version 1); the document after it is the next
+/// version's `before`, or the item's `data` for its last version.
 pub struct HistoryRow {
-    pub id: PlanHistoryId,
-    pub client_id: ClientId,
     pub item_id: PlanItemId,
-    pub item_kind: &'static str,
     pub version: i64,
     pub at: OffsetDateTime,
     pub actor_id: UserId,
     pub actor_role: &'static str,
     pub change: &'static str,
     pub before: Option<String>,
+    /// The document this version wrote (not written: the store derives it), against which
+    /// `before` is compressed.
     pub after: String,
+    /// `before` as the store keeps it ([`Batch::encode`]).
+    pub stored_before: Option<Vec<u8>>,
 }
 
 /// One batch of complete clients: written in one transaction.
@@ -131,6 +139,20 @@ pub struct Batch {
     pub clients: Vec<ClientRow>,
     pub items: Vec<ItemRow>,
     pub history: Vec<HistoryRow>,
+}
+
+impl Batch {
+    /// Puts every document into the form the store keeps it in: `current` for the items'
+    /// documents, `replaced(before, after)` for the earlier versions (the store's
+    /// `bulk::encode_plan_document` and `bulk::encode_replaced_plan_document`).
+    pub fn encode(&mut self, current: fn(&str) -> Vec<u8>, replaced: fn(&str, &str) -> Vec<u8>) {
+        for i in &mut self.items {
+            i.stored = current(&i.data);
+        }
+        for h in &mut self.history {
+            h.stored_before = h.before.as_deref().map(|b| replaced(b, &h.after));
+        }
+    }
 }
 
 fn micros(t: OffsetDateTime) -> OffsetDateTime {
@@ -371,9 +393,33 @@ struct ClientCtx<'a> {
 /// One version of an item: the document, what happened, who did it, when.
 struct Step {
     data: String,
+    due: Option<String>,
     change: &'static str,
     by: Side,
 }
+
+/// A plan document, and the due date the reminders look for (only open activities have one).
+trait Document: Serialize {
+    fn due(&self) -> Option<String> {
+        None
+    }
+}
+
+impl Document for Activity {
+    fn due(&self) -> Option<String> {
+        matches!(
+            self.status,
+            ActivityStatus::Planned | ActivityStatus::InProgress
+        )
+        .then_some(self.end)
+        .flatten()
+        .map(|d| d.to_string())
+    }
+}
+impl Document for Goal {}
+impl Document for Presentation {}
+impl Document for Preferences {}
+impl Document for Question {}
 
 fn date(t: OffsetDateTime) -> PlanDate {
     PlanDate(t.date())
@@ -427,10 +473,7 @@ impl ClientCtx<'_> {
                 Side::Counselor => (self.counselor, "counselor"),
             };
             b.history.push(HistoryRow {
-                id: PlanHistoryId::new(),
-                client_id: self.id,
                 item_id: id,
-                item_kind: kind.as_str(),
                 version: i as i64 + 1,
                 at,
                 actor_id,
@@ -438,6 +481,7 @@ impl ClientCtx<'_> {
                 change: step.change,
                 before: before.take(),
                 after: step.data.clone(),
+                stored_before: None,
             });
             if i + 1 == last {
                 b.items.push(ItemRow {
@@ -448,6 +492,8 @@ impl ClientCtx<'_> {
                     created_at,
                     updated_at: at,
                     data: step.data,
+                    stored: vec![],
+                    due: step.due,
                 });
             } else {
                 before = Some(step.data);
@@ -816,9 +862,10 @@ impl ClientCtx<'_> {
     }
 }
 
-fn step<T: Serialize>(data: &T, change: &'static str, by: Side) -> Step {
+fn step<T: Document>(data: &T, change: &'static str, by: Side) -> Step {
     Step {
         data: json(data),
+        due: data.due(),
         change,
         by,
     }

@@ -10,6 +10,7 @@
 
 use crate::config::Config;
 use crate::data::{self, Batch, Setup, World};
+use crate::disk;
 use crate::messages;
 use crate::progress::{Progress, duration_text};
 use crate::writer::{Tables, V, Writer, db, opt, text};
@@ -39,6 +40,8 @@ pub struct Options {
     pub append: bool,
     pub reuse: bool,
     pub batch: u64,
+    /// Go on even when the disk seems to lack the space the dataset needs.
+    pub no_disk_check: bool,
 }
 
 struct Existing {
@@ -95,8 +98,19 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
     let found = existing(&backend)
         .await
         .map_err(db("cannot count what the database holds"))?;
+    let data_on = match &backend {
+        Backend::Sqlite(_) => Some(disk::sqlite_folder(&config.database_url)),
+        Backend::Postgres(p) => pg::data_directory(p)
+            .await
+            .ok()
+            .map(std::path::PathBuf::from),
+    };
     backend.close().await;
-    if o.reuse && found.clients == o.clients as i64 {
+    let reusing = o.reuse && found.clients == o.clients as i64;
+    if !reusing {
+        check_disk(config, &o, data_on.as_deref())?;
+    }
+    if reusing {
         println!(
             "reusing: the database already holds {} clients; no clients generated",
             found.clients
@@ -108,6 +122,42 @@ pub async fn run(config: &Config, o: Options) -> Result<(), Failure> {
         conversation_phase(config, &o).await?;
     }
     Ok(())
+}
+
+/// Says how much disk the run needs and how much is free, and refuses to start (unless
+/// `--no-disk-check`) when the free space is less.
+fn check_disk(config: &Config, o: &Options, on: Option<&std::path::Path>) -> Result<(), Failure> {
+    let need = disk::estimate(config, o.clients, o.messages);
+    let free = on.and_then(disk::free_bytes);
+    let what = format!(
+        "{} clients need about {} of disk ({} bytes per client as measured at 1,000,000, plus a margin)",
+        o.clients,
+        disk::gigabytes(need),
+        if config.is_postgres() {
+            disk::POSTGRES_BYTES_PER_CLIENT
+        } else {
+            disk::SQLITE_BYTES_PER_CLIENT
+        }
+    );
+    match (free, on) {
+        (Some(free), Some(on)) if free < need && !o.no_disk_check => Err(fail(
+            2,
+            format!(
+                "{what}, but only {} are free on {}; free some space, or pass --no-disk-check \
+                 to go on anyway",
+                disk::gigabytes(free),
+                on.display()
+            ),
+        )),
+        (Some(free), Some(on)) => {
+            eprintln!("{what}; {} free on {}", disk::gigabytes(free), on.display());
+            Ok(())
+        }
+        _ => {
+            eprintln!("{what}; the free space on the database server is not known here");
+            Ok(())
+        }
+    }
 }
 
 /// Generates `o.clients` clients with their plans (refusing a database that holds data,
@@ -141,6 +191,9 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
         web::SystemClock.now(),
     );
     let mut writer = Writer::open(config).await?;
+    // Every generated row points at rows of its own batch or of the setup, written before it
+    // in the same or an earlier transaction.
+    writer.without_foreign_keys().await?;
     writer.setup(&setup, &hash).await?;
     eprintln!(
         "{} offices, {} counselors and {} catalogue measures written; generating {} clients …",
@@ -154,7 +207,27 @@ async fn clients_phase(config: &Config, o: &Options, found: &Existing) -> Result
     let watcher = tokio::spawn(watch_ctrl_c(stop.clone()));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(1);
     let (batch, total) = (o.batch, o.clients);
-    let producer = std::thread::spawn(move || produce(world, rng, first_client, total, batch, tx));
+    // A document that cannot be compressed is stored as its JSON text, which the stores read
+    // as well.
+    let encode: Encoders = if config.is_postgres() {
+        (
+            |json| pg::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec()),
+            |json, newer| {
+                pg::encode_replaced_plan_document(json, newer)
+                    .unwrap_or_else(|_| json.as_bytes().to_vec())
+            },
+        )
+    } else {
+        (
+            |json| lite::encode_plan_document(json).unwrap_or_else(|_| json.as_bytes().to_vec()),
+            |json, newer| {
+                lite::encode_replaced_plan_document(json, newer)
+                    .unwrap_or_else(|_| json.as_bytes().to_vec())
+            },
+        )
+    };
+    let producer =
+        std::thread::spawn(move || produce(world, rng, first_client, total, batch, encode, tx));
 
     let mut progress = Progress::new("clients", total, Instant::now());
     let (mut clients, mut items, mut history) = (0u64, 0u64, 0u64);
@@ -378,18 +451,23 @@ async fn watch_ctrl_c(stop: Arc<AtomicBool>) {
     }
 }
 
+/// The store's encoders of current and earlier plan documents.
+type Encoders = (fn(&str) -> Vec<u8>, fn(&str, &str) -> Vec<u8>);
+
 fn produce(
     world: World,
     mut rng: StdRng,
     first: u64,
     total: u64,
     batch: u64,
+    encode: Encoders,
     tx: tokio::sync::mpsc::Sender<Batch>,
 ) {
     let mut done = 0;
     while done < total {
         let count = batch.min(total - done);
-        let b = world.batch(&mut rng, first + done, count);
+        let mut b = world.batch(&mut rng, first + done, count);
+        b.encode(encode.0, encode.1);
         if tx.blocking_send(b).is_err() {
             return;
         }
@@ -496,6 +574,7 @@ impl Writer {
                 "created_at",
                 "updated_at",
                 "data",
+                "due",
             ],
             b.items.iter().map(|i| {
                 [
@@ -505,38 +584,31 @@ impl Writer {
                     V::I(i.version),
                     V::T(i.created_at),
                     V::T(i.updated_at),
-                    V::S(&i.data),
+                    V::X(&i.stored),
+                    opt(i.due.as_deref()),
                 ]
             }),
         );
         tables.add(
             "plan_history",
             [
-                "id",
-                "client_id",
                 "item_id",
-                "item_kind",
                 "version",
                 "at",
                 "actor_id",
                 "actor_role",
                 "change",
                 "before",
-                "after",
             ],
             b.history.iter().map(|h| {
                 [
-                    V::U(h.id.as_uuid()),
-                    V::U(h.client_id.as_uuid()),
                     V::U(h.item_id.as_uuid()),
-                    V::S(h.item_kind),
                     V::I(h.version),
                     V::T(h.at),
                     V::U(h.actor_id.as_uuid()),
                     V::S(h.actor_role),
                     V::S(h.change),
-                    opt(h.before.as_deref()),
-                    V::S(&h.after),
+                    h.stored_before.as_deref().map(V::X).unwrap_or(V::N),
                 ]
             }),
         );

@@ -23,6 +23,7 @@ mod backend;
 mod bench;
 mod config;
 mod data;
+mod disk;
 mod generate;
 mod insights;
 mod message_texts;
@@ -130,6 +131,10 @@ enum Command {
         /// Messages per transaction (complete threads).
         #[arg(long, default_value_t = 50_000)]
         message_batch: u64,
+        /// Start even when the disk seems to lack the space the dataset needs (the generator
+        /// says how much it needs before it starts, and otherwise refuses).
+        #[arg(long)]
+        no_disk_check: bool,
     },
     /// Measure page latency of a running server (`vendepunkt serve`) on the configured database.
     Bench {
@@ -309,6 +314,7 @@ async fn run(config: Config, command: Command) -> Result<(), Failure> {
             batch,
             messages,
             message_batch,
+            no_disk_check,
         } => {
             generate::run(
                 &config,
@@ -320,6 +326,7 @@ async fn run(config: Config, command: Command) -> Result<(), Failure> {
                     batch: batch.max(1),
                     messages,
                     message_batch: message_batch.max(1),
+                    no_disk_check,
                 },
             )
             .await

@@ -21,6 +21,8 @@ pub enum V<'a> {
     T(OffsetDateTime),
     I(i64),
     B(bool),
+    /// Bytes (BLOB, BYTEA).
+    X(&'a [u8]),
     N,
 }
 
@@ -36,6 +38,7 @@ impl<'a> V<'a> {
             V::T(t) => lite::Value::Time(t),
             V::I(i) => lite::Value::Int(i),
             V::B(b) => lite::Value::Bool(b),
+            V::X(x) => lite::Value::Bytes(x),
             V::N => lite::Value::Null,
         }
     }
@@ -47,6 +50,7 @@ impl<'a> V<'a> {
             V::T(t) => pg::Value::Time(t),
             V::I(i) => pg::Value::Int(i),
             V::B(b) => pg::Value::Bool(b),
+            V::X(x) => pg::Value::Bytes(x),
             V::N => pg::Value::Null,
         }
     }

@@ -27,14 +27,20 @@ struct Facts {
     multi_version_items: i64,
     item_not_at_last_version: i64,
     later_versions_without_before: i64,
+    history_with_stored_after: i64,
     clients_without_items: i64,
     audit_rows: i64,
-    /// (kind, data) of every item, and every history document.
+    /// (kind, document) of every item and every stored earlier version, decoded as the store
+    /// decodes them.
     documents: Vec<(String, String)>,
+    /// (document, due) of every activity.
+    activities_due: Vec<(String, Option<String>)>,
     measures: Vec<String>,
+    /// Bytes of the tables that grow with the clients, per client (see [`bytes_per_client`]).
+    bytes_per_client: f64,
 }
 
-const COUNTS: [&str; 13] = [
+const COUNTS: [&str; 14] = [
     "SELECT COUNT(*) FROM clients",
     "SELECT COUNT(*) FROM users",
     "SELECT COUNT(*) FROM role_grants WHERE role = 'counselor'",
@@ -46,18 +52,54 @@ const COUNTS: [&str; 13] = [
     "SELECT COUNT(*) FROM plan_items",
     "SELECT COUNT(*) FROM plan_history",
     "SELECT COUNT(*) FROM plan_items WHERE version > 1",
+    // Every version has its history row, and the item row is the last one.
     "SELECT COUNT(*) FROM plan_items i WHERE i.version <> (SELECT MAX(h.version) FROM plan_history h
-       WHERE h.item_id = i.id) OR i.data <> (SELECT h.after FROM plan_history h
-       WHERE h.item_id = i.id AND h.version = i.version)",
-    "SELECT COUNT(*) FROM plan_history WHERE version > 1 AND before IS NULL",
+       WHERE h.item_id = i.id) OR i.version <> (SELECT COUNT(*) FROM plan_history h WHERE h.item_id = i.id)",
+    "SELECT COUNT(*) FROM plan_history WHERE (version > 1) <> (before IS NOT NULL)",
+    // Each version's document is stored once: `after` is derived, never stored.
+    "SELECT COUNT(*) FROM plan_history WHERE after IS NOT NULL",
     "SELECT COUNT(*) FROM clients c WHERE NOT EXISTS (SELECT 1 FROM plan_items i WHERE i.client_id = c.id)",
     "SELECT COUNT(*) FROM audit_log",
 ];
-const DOCUMENTS: &str = "SELECT kind, data FROM plan_items
-     UNION ALL SELECT item_kind, after FROM plan_history
-     UNION ALL SELECT item_kind, before FROM plan_history WHERE before IS NOT NULL";
+const ACTIVITIES: &str = "SELECT data, due FROM plan_items WHERE kind = 'activity'";
 
-fn facts_from(n: Vec<i64>, documents: Vec<(String, String)>, measures: Vec<String>) -> Facts {
+/// (kind, document) of every version of every item, as the history page reads them (the
+/// store decodes each earlier version against the one that replaced it).
+async fn documents(
+    store: &dyn domain::ports::Store,
+    clients: Vec<uuid::Uuid>,
+) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for c in clients {
+        let access = testkit::access(domain::ids::ClientId(c), None);
+        for r in store.plan_history(&access, 10_000).await.unwrap() {
+            if let Some(before) = r.entry.before {
+                out.push((r.entry.item_kind.clone(), before));
+            }
+            out.push((r.entry.item_kind, r.entry.after));
+        }
+    }
+    out
+}
+
+/// The budget of issue 13: at most 20 KB per client, at the generator's shape, on both
+/// databases (1,000,000 clients in at most 20 GB).
+const BYTES_PER_CLIENT_BUDGET: f64 = 20_000.0;
+
+/// The tables whose size grows with the number of clients (with their indexes); the rest
+/// (offices, catalogues, grants, the schema itself, and on PostgreSQL the system catalogues)
+/// is a fixed overhead of a few hundred kilobytes that a 300-client dataset would count
+/// 1,000 times more heavily than a 1,000,000-client one, so the whole file would measure the
+/// overhead, not the clients. Counselors (one per 50 clients) are in `users` and so counted.
+const CLIENT_TABLES: [&str; 4] = ["clients", "users", "plan_items", "plan_history"];
+
+fn facts_from(
+    n: Vec<i64>,
+    documents: Vec<(String, String)>,
+    activities_due: Vec<(String, Option<String>)>,
+    measures: Vec<String>,
+    bytes: i64,
+) -> Facts {
     Facts {
         clients: n[0],
         users: n[1],
@@ -70,41 +112,92 @@ fn facts_from(n: Vec<i64>, documents: Vec<(String, String)>, measures: Vec<Strin
         multi_version_items: n[8],
         item_not_at_last_version: n[9],
         later_versions_without_before: n[10],
-        clients_without_items: n[11],
-        audit_rows: n[12],
+        history_with_stored_after: n[11],
+        clients_without_items: n[12],
+        audit_rows: n[13],
         documents,
+        activities_due,
         measures,
+        bytes_per_client: bytes as f64 / n[0].max(1) as f64,
     }
 }
 
 async fn sqlite_facts(url: &str) -> Facts {
+    use store_sqlite::bulk::decode_plan_document as decode;
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let mut n = vec![];
     for q in COUNTS {
         n.push(sqlx::query_scalar(q).fetch_one(&pool).await.unwrap());
     }
-    let docs = sqlx::query_as(DOCUMENTS).fetch_all(&pool).await.unwrap();
+    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM clients")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let store = store_sqlite::SqliteStore::open(url).await.unwrap();
+    let docs = documents(&store, ids.iter().map(|i| i.parse().unwrap()).collect()).await;
+    let due: Vec<(Vec<u8>, Option<String>)> =
+        sqlx::query_as(ACTIVITIES).fetch_all(&pool).await.unwrap();
+    let due = due
+        .into_iter()
+        .map(|(d, due)| (decode(&d).unwrap(), due))
+        .collect();
     let measures = sqlx::query_scalar("SELECT data FROM measures")
         .fetch_all(&pool)
         .await
         .unwrap();
+    // The pages of those tables and of their indexes (SQLite's dbstat table).
+    let list = CLIENT_TABLES.map(|t| format!("'{t}'")).join(", ");
+    let bytes: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT SUM(pgsize) FROM dbstat WHERE name IN
+           (SELECT name FROM sqlite_schema WHERE tbl_name IN ({list}) AND type IN ('table', 'index'))"
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     pool.close().await;
-    facts_from(n, docs, measures)
+    facts_from(n, docs, due, measures, bytes)
 }
 
 async fn postgres_facts(url: &str) -> Facts {
+    use store_postgres::bulk::decode_plan_document as decode;
     let pool = sqlx::PgPool::connect(url).await.unwrap();
     let mut n = vec![];
     for q in COUNTS {
         n.push(sqlx::query_scalar(q).fetch_one(&pool).await.unwrap());
     }
-    let docs = sqlx::query_as(DOCUMENTS).fetch_all(&pool).await.unwrap();
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM clients")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let store = store_postgres::PgStore::connect(url).await.unwrap();
+    let docs = documents(&store, ids).await;
+    let due: Vec<(Vec<u8>, Option<String>)> =
+        sqlx::query_as(ACTIVITIES).fetch_all(&pool).await.unwrap();
+    let due = due
+        .into_iter()
+        .map(|(d, due)| (decode(&d).unwrap(), due))
+        .collect();
     let measures = sqlx::query_scalar("SELECT data FROM measures")
         .fetch_all(&pool)
         .await
         .unwrap();
+    // The main fork of those tables, their indexes and TOAST tables (the free-space and
+    // visibility maps are a fixed 32 KB per relation at this size, and 0.03 % at 1M).
+    let list = CLIENT_TABLES.map(|t| format!("'{t}'")).join(", ");
+    let bytes: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT SUM(pg_relation_size(c.oid))::BIGINT FROM pg_class c
+         WHERE c.oid IN (SELECT oid FROM pg_class WHERE relname IN ({list}) AND relkind = 'r')
+            OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN
+                           (SELECT oid FROM pg_class WHERE relname IN ({list}) AND relkind = 'r'))
+            OR c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relname IN ({list}) AND relkind = 'r')
+            OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN
+                           (SELECT reltoastrelid FROM pg_class WHERE relname IN ({list}) AND relkind = 'r'))"
+    )))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     pool.close().await;
-    facts_from(n, docs, measures)
+    facts_from(n, docs, due, measures, bytes)
 }
 
 fn check_shape(f: &Facts) {
@@ -134,7 +227,11 @@ fn check_shape(f: &Facts) {
         f.item_not_at_last_version, 0,
         "items are at their last version"
     );
-    assert_eq!(f.later_versions_without_before, 0);
+    assert_eq!(
+        f.later_versions_without_before, 0,
+        "every later version keeps the document it replaced, the first none"
+    );
+    assert_eq!(f.history_with_stored_after, 0);
     assert_eq!(f.clients_without_items, 0);
     assert_eq!(f.audit_rows, 0, "the generator writes no audit rows");
     // Every stored document decodes into the domain's types (what the pages do).
@@ -161,6 +258,20 @@ fn check_shape(f: &Facts) {
         };
         ok.unwrap_or_else(|e| panic!("{kind} does not decode: {e}: {data}"));
     }
+    // The reminders' due date is the one the stores compute from the document.
+    for (data, due) in &f.activities_due {
+        let a: Activity = serde_json::from_str(data).unwrap();
+        let open = matches!(a.status.as_str(), "planned" | "in-progress");
+        let expected = a.end.filter(|_| open).map(|d| d.to_string());
+        assert_eq!(due, &expected, "{data}");
+    }
+    assert!(f.activities_due.iter().any(|(_, due)| due.is_some()));
+    println!("{:.0} bytes per client", f.bytes_per_client);
+    assert!(
+        f.bytes_per_client <= BYTES_PER_CLIENT_BUDGET,
+        "{:.0} bytes per client in {CLIENT_TABLES:?}, over the budget of {BYTES_PER_CLIENT_BUDGET}",
+        f.bytes_per_client
+    );
     for m in &f.measures {
         serde_json::from_str::<MeasureData>(m).unwrap();
     }

@@ -87,10 +87,6 @@ id_type!(
     MeasureId
 );
 id_type!(
-    /// One version in a plan's history.
-    PlanHistoryId
-);
-id_type!(
     /// A conversation thread between a client and the service.
     ThreadId
 );

@@ -24,6 +24,8 @@ pub enum Value<'a> {
     Time(OffsetDateTime),
     Int(i64),
     Bool(bool),
+    /// A BLOB (SQLite) or BYTEA (PostgreSQL), e.g. a stored plan document.
+    Bytes(&'a [u8]),
     Null,
 }
 
@@ -156,11 +158,37 @@ fn copy_value(buf: &mut Vec<u8>, v: &Value<'_>) {
             let _ = write!(buf, "{i}");
         }
         Value::Bool(b) => buf.push(if b { b't' } else { b'f' }),
+        Value::Bytes(bytes) => {
+            // bytea's hex form, its backslash escaped for COPY's text format.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(b"\\\\x");
+            for b in bytes {
+                buf.push(HEX[(b >> 4) as usize]);
+                buf.push(HEX[(b & 15) as usize]);
+            }
+        }
         Value::Null => buf.extend_from_slice(b"\\N"),
     }
 }
 
+/// Plan documents (JSON) in the form the store keeps them (migration 0016): a current one
+/// (`plan_items.data`), an earlier version against the version that replaced it
+/// (`plan_history.before`), and back.
+pub use crate::plan_documents::{
+    decode as decode_plan_document, decode_replaced as decode_replaced_plan_document,
+    encode as encode_plan_document, encode_replaced as encode_replaced_plan_document,
+};
+
 // ----- the tools' read queries -----
+
+/// The server's data directory (`SHOW data_directory`, for superusers and members of
+/// `pg_read_all_settings`): where the generator looks for free disk when the server runs on
+/// this machine.
+pub async fn data_directory(s: &PgStore) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT current_setting('data_directory')")
+        .fetch_one(s.pool())
+        .await
+}
 
 /// What a database holds, for the generator's refusal to mix data.
 #[derive(Debug, Clone, Copy)]

@@ -30,6 +30,7 @@ mod meetings;
 pub mod notices; // outbox, reminders, the worker's claims
 mod organisation;
 mod plan;
+mod plan_documents;
 
 use audit::append_audit_rows;
 

@@ -53,13 +53,12 @@ pub const MEETINGS_TO_REMIND: &str = "SELECT m.id, m.starts_at, c.user_id, c.ass
              ORDER BY m.starts_at, m.id LIMIT $3";
 
 /// Open activities due on a date not yet reminded of, through the partial index
-/// `plan_items_due_to_remind` (migration 0012), whose predicate this repeats word for word.
+/// `plan_items_due_to_remind` (migration 0016: `due` is the `end` of an open activity),
+/// whose predicate this repeats word for word.
 pub const ACTIVITIES_TO_REMIND: &str = "SELECT p.id, c.user_id, p.data
              FROM (SELECT id, client_id, data FROM plan_items
-                   WHERE kind = 'activity'
-                     AND ((data::jsonb) ->> 'status') IN ('planned', 'in-progress')
-                     AND reminded_due IS DISTINCT FROM ((data::jsonb) ->> 'end')
-                     AND ((data::jsonb) ->> 'end') = $1
+                   WHERE due IS NOT NULL AND reminded_due IS DISTINCT FROM due
+                     AND due = $1
                    ORDER BY id LIMIT $2) p
              JOIN clients c ON c.id = p.client_id";
 
@@ -325,7 +324,9 @@ impl NoticesStore for PgStore {
                 Ok(ActivityToRemind {
                     item: id(&r.try_get::<Uuid, _>("id").map_err(fail)?)?,
                     client_user: opt_id(r.try_get("user_id").map_err(fail)?)?,
-                    data: r.try_get("data").map_err(fail)?,
+                    data: crate::plan_documents::decode(
+                        &r.try_get::<Vec<u8>, _>("data").map_err(fail)?,
+                    )?,
                 })
             })
             .collect()
@@ -341,8 +342,7 @@ impl NoticesStore for PgStore {
         let mut tx = self.pool().begin().await.map_err(fail)?;
         let done = sqlx::query(
             "UPDATE plan_items SET reminded_due = $2
-             WHERE id = $1 AND kind = 'activity' AND ((data::jsonb) ->> 'end') = $2
-               AND reminded_due IS DISTINCT FROM $2",
+             WHERE id = $1 AND due = $2 AND reminded_due IS DISTINCT FROM $2",
         )
         .bind(item.as_uuid())
         .bind(due)

@@ -24,6 +24,8 @@ pub enum Value<'a> {
     Time(OffsetDateTime),
     Int(i64),
     Bool(bool),
+    /// A BLOB (SQLite) or BYTEA (PostgreSQL), e.g. a stored plan document.
+    Bytes(&'a [u8]),
     Null,
 }
 
@@ -131,6 +133,7 @@ async fn insert(
                 Value::Time(t) => q.bind((t.unix_timestamp_nanos() / 1_000) as i64),
                 Value::Int(i) => q.bind(i),
                 Value::Bool(b) => q.bind(b as i64),
+                Value::Bytes(b) => q.bind(b),
                 Value::Null => q.bind(None::<String>),
             };
         }
@@ -138,6 +141,14 @@ async fn insert(
     }
     Ok(())
 }
+
+/// Plan documents (JSON) in the form the store keeps them (migration 0016): a current one
+/// (`plan_items.data`), an earlier version against the version that replaced it
+/// (`plan_history.before`), and back.
+pub use crate::plan_documents::{
+    decode as decode_plan_document, decode_replaced as decode_replaced_plan_document,
+    encode as encode_plan_document, encode_replaced as encode_replaced_plan_document,
+};
 
 // ----- the tools' read queries -----
 

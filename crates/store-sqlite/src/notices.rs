@@ -56,13 +56,12 @@ pub const MEETINGS_TO_REMIND: &str = "SELECT m.id, m.starts_at, c.user_id, c.ass
              ORDER BY m.starts_at, m.id LIMIT ?";
 
 /// Open activities due on a date not yet reminded of, through the partial index
-/// `plan_items_due_to_remind` (migration 0012), whose predicate this repeats word for word.
+/// `plan_items_due_to_remind` (migration 0016: `due` is the `end` of an open activity),
+/// whose predicate this repeats word for word.
 pub const ACTIVITIES_TO_REMIND: &str = "SELECT p.id, c.user_id, p.data
              FROM (SELECT id, client_id, data FROM plan_items
-                   WHERE kind = 'activity'
-                     AND json_extract(data, '$.status') IN ('planned', 'in-progress')
-                     AND reminded_due IS NOT json_extract(data, '$.end')
-                     AND json_extract(data, '$.end') = ?
+                   WHERE due IS NOT NULL AND reminded_due IS NOT due
+                     AND due = ?
                    ORDER BY id LIMIT ?) p
              JOIN clients c ON c.id = p.client_id";
 
@@ -328,7 +327,9 @@ impl NoticesStore for SqliteStore {
                 Ok(ActivityToRemind {
                     item: id(&r.try_get::<String, _>("id").map_err(fail)?)?,
                     client_user: opt_id(r.try_get("user_id").map_err(fail)?)?,
-                    data: r.try_get("data").map_err(fail)?,
+                    data: crate::plan_documents::decode(
+                        &r.try_get::<Vec<u8>, _>("data").map_err(fail)?,
+                    )?,
                 })
             })
             .collect()
@@ -344,8 +345,7 @@ impl NoticesStore for SqliteStore {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE plan_items SET reminded_due = ?2
-             WHERE id = ?1 AND kind = 'activity' AND json_extract(data, '$.end') = ?2
-               AND reminded_due IS NOT ?2",
+             WHERE id = ?1 AND due = ?2 AND reminded_due IS NOT ?2",
         )
         .bind(item.to_string())
         .bind(due)

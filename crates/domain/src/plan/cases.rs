@@ -16,7 +16,7 @@ use crate::audit::{AuditAction, DataKind, change_event};
 use crate::cases::ClientRecord;
 use crate::cases::{CasesStore, ClientAccess, grant};
 use crate::context::Ctx;
-use crate::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId};
+use crate::ids::{ClientId, MeasureId, PlanItemId};
 use crate::policy::{Action, ClientScope, Permit, Resource, authorize};
 use crate::ports::{Conflict, PortError};
 use crate::roles::{Actor, Role};
@@ -340,7 +340,6 @@ pub(super) async fn save<T: Serialize>(
         },
         expected_version: c.before.map(|b| b.version),
         history: NewPlanHistory {
-            id: PlanHistoryId::new(),
             client_id: c.client,
             item_id: c.id,
             item_kind: c.kind.as_str().to_string(),

@@ -4,7 +4,7 @@
 use crate::audit::NewAuditEvent;
 use crate::cases::ClientAccess;
 use crate::cases::ClientRecord;
-use crate::ids::{ClientId, MeasureId, OfficeId, PlanHistoryId, PlanItemId, UserId};
+use crate::ids::{ClientId, MeasureId, OfficeId, PlanItemId, UserId};
 use crate::ports::{LiveEvent, PortResult};
 use crate::roles::Role;
 use async_trait::async_trait;
@@ -24,9 +24,14 @@ pub struct PlanItemRow {
 }
 
 /// One immutable version in a plan's history: who changed what, when, from what to what.
+/// A version is identified by its item and version number.
+///
+/// The stores keep every version's document once: `before` is the item's document as stored
+/// before the change (when writing, the store takes it from the item row, so this field
+/// needs to be, and is, that same document), and `after` is read back as the next version's
+/// `before` or, for the current version, the item's own document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPlanHistory {
-    pub id: PlanHistoryId,
     pub client_id: ClientId,
     pub item_id: PlanItemId,
     pub item_kind: String,

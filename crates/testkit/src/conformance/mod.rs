@@ -233,6 +233,7 @@ macro_rules! conformance_tests {
                 plan_items_are_versioned_with_history_and_audit,
                 #[parallel] concurrent_plan_edits_exactly_one_wins,
                 a_page_about_a_missing_part_of_a_plan_writes_no_audit_row,
+                history_shows_each_change_from_before_to_after,
             }
             conversation {
                 threads_belong_to_one_client_and_count_what_the_client_wrote,

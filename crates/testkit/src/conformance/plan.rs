@@ -3,7 +3,7 @@
 
 use super::{event, fixture, new_client, t0, verify_chain};
 use domain::audit::{AuditAction, DataKind};
-use domain::ids::{ClientId, MeasureId, PlanHistoryId, PlanItemId, UserId};
+use domain::ids::{ClientId, MeasureId, PlanItemId, UserId};
 use domain::plan::store::{MeasureRow, NewPlanHistory, PlanItemRow, PlanPart, PlanWrite};
 use domain::ports::{Conflict, LiveEvent, PortError, Store};
 use domain::roles::Role;
@@ -34,7 +34,6 @@ pub(super) fn plan_write(
         item: plan_row(client, item, version, data),
         expected_version: (version > 1).then_some(version - 1),
         history: NewPlanHistory {
-            id: PlanHistoryId::new(),
             client_id: client,
             item_id: item,
             item_kind: "goal".into(),
@@ -85,7 +84,7 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
     let (audit_before, _) = store.audit_head().await.unwrap();
 
     // A second edit based on version 1 is stale.
-    let mut stale = plan_write(
+    let stale = plan_write(
         f.counselor_a,
         client,
         item,
@@ -93,7 +92,6 @@ pub async fn plan_items_are_versioned_with_history_and_audit(store: &dyn Store) 
         r#"{"text":"lost"}"#,
         Some(v1),
     );
-    stale.history.id = PlanHistoryId::new();
     assert!(matches!(
         store.write_plan_item(stale).await,
         Err(PortError::Conflict(Conflict::Stale))
@@ -355,4 +353,99 @@ pub async fn a_page_about_a_missing_part_of_a_plan_writes_no_audit_row(store: &d
     }
     assert_eq!(store.audit_head().await.unwrap().0, head.0 + 2);
     verify_chain(store).await.unwrap();
+}
+
+/// The history shows every change from the document it replaced to the one it wrote, exactly
+/// as written, newest first, across items, and also when the limit cuts it short (the oldest
+/// row shown still has its `after`); another client's history is not part of it.
+pub async fn history_shows_each_change_from_before_to_after(store: &dyn Store) {
+    let f = fixture(store).await;
+    let client = new_client(store, &f, f.office_a, "Kari History", false, None).await;
+    let other = new_client(store, &f, f.office_a, "Ola History", false, None).await;
+    let (goal, second) = (PlanItemId::new(), PlanItemId::new());
+    let goal_versions = [
+        r#"{"text":"Work"}"#,
+        r#"{"text":"Work near home"}"#,
+        r#"{"text":"Work near home, mornings"}"#,
+    ];
+    let second_versions = [
+        r#"{"text":"Earn a driving licence"}"#,
+        r#"{"text":"Earn a driving licence (B)"}"#,
+    ];
+    // Written in this order, a minute apart each (the history is ordered by time).
+    let order = [(goal, 0), (second, 0), (goal, 1), (second, 1), (goal, 2)];
+    for (n, (item, v)) in order.iter().enumerate() {
+        let docs: &[&str] = if *item == goal {
+            &goal_versions
+        } else {
+            &second_versions
+        };
+        let version = *v as i64 + 1;
+        let mut w = plan_write(
+            f.counselor_a,
+            client,
+            *item,
+            version,
+            docs[*v],
+            (*v > 0).then(|| docs[*v - 1]),
+        );
+        w.history.at = t0() + Duration::minutes(n as i64);
+        store.write_plan_item(w).await.unwrap();
+    }
+    store
+        .write_plan_item(plan_write(
+            f.counselor_a,
+            other,
+            PlanItemId::new(),
+            1,
+            r#"{"text":"Not Kari's"}"#,
+            None,
+        ))
+        .await
+        .unwrap();
+
+    let shown = |rows: Vec<domain::plan::store::PlanHistoryRow>| {
+        rows.into_iter()
+            .map(|r| {
+                assert_eq!(r.entry.client_id, client);
+                assert_eq!(r.entry.item_kind, "goal");
+                (
+                    r.entry.item_id,
+                    r.entry.version,
+                    r.entry.before,
+                    r.entry.after,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let row = |item: PlanItemId, v: usize| {
+        let docs: &[&str] = if item == goal {
+            &goal_versions
+        } else {
+            &second_versions
+        };
+        (
+            item,
+            v as i64 + 1,
+            (v > 0).then(|| docs[v - 1].to_string()),
+            docs[v].to_string(),
+        )
+    };
+    let all = vec![
+        row(goal, 2),
+        row(second, 1),
+        row(goal, 1),
+        row(second, 0),
+        row(goal, 0),
+    ];
+    let history = store
+        .plan_history(&crate::access(client, None), 10)
+        .await
+        .unwrap();
+    assert_eq!(shown(history), all);
+    let history = store
+        .plan_history(&crate::access(client, None), 3)
+        .await
+        .unwrap();
+    assert_eq!(shown(history), all[..3].to_vec(), "the newest three, whole");
 }
