@@ -267,6 +267,10 @@ fn event(d: &HashMap<String, String>, p: &HashMap<String, Value>) -> Result<NewA
         } else {
             Some(AccessReason::parse(&reason).map_err(|_| "reason")?)
         },
+        // The captured replay predates list views as one row with the clients listed beside
+        // it (migration 0017): a list row replayed here names no clients, so its hash does
+        // not cover them. Re-capture (`scripts/bench-mixed --capture`) before measuring.
+        listed: Vec::new(),
     })
 }
 
