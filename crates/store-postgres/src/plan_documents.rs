@@ -174,6 +174,7 @@ fn decompress(rest: &[u8], newer: Option<&str>) -> PortResult<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     const DOC: &str = r#"{"kind":"job-application","title":"Søknad: lagermedarbeider hos Nordlys AS","description":"Ring før fredag.","goal_id":null,"start":"2026-02-01","end":null,"status":"planned","created_by":"client","details":{"employer":"Nordlys AS","position":"lagermedarbeider","stage":"applied","per_week":null,"measure_id":null},"agreement":{"agreed":null,"agreed_at":null,"consequence_shown_at":null,"pending":null},"closing_reason":"","declined":false}"#;
